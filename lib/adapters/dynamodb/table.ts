@@ -1,0 +1,118 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConflictException, InvalidParameterException, ThrottlingException } from '../../errors';
+import type { PageRequest } from '../../ports';
+
+/**
+ * The single table's key design (see docs/data-model.md). Every base-table key starts with the
+ * account id, so tenants can later be isolated with IAM's dynamodb:LeadingKeys.
+ */
+export const keys = {
+  account: (accountId: string) => `A#${accountId}`,
+  cluster: (accountId: string, clusterName: string) => `A#${accountId}#C#${clusterName}`,
+  clusterItem: (clusterName: string) => `CLUSTER#${clusterName}`,
+  familyItem: (family: string) => `FAMILY#${family}`,
+  taskDefinitionItem: (family: string, revision: number) => `TD#${family}#${String(revision).padStart(10, '0')}`,
+  serviceItem: (serviceName: string) => `SERVICE#${serviceName}`,
+  taskItem: (taskId: string) => `TASK#${taskId}`,
+};
+
+export interface Key {
+  PK: string;
+  SK: string;
+}
+
+export interface TableContext {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+export const createTableContext = (options: { tableName: string; region: string; endpoint?: string }): TableContext => {
+  const base = new DynamoDBClient({
+    region: options.region,
+    ...(options.endpoint
+      ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  });
+  return {
+    client: DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }),
+    tableName: options.tableName,
+  };
+};
+
+const errorName = (error: unknown): string | undefined =>
+  typeof error === 'object' && error !== null && 'name' in error ? String((error as { name: unknown }).name) : undefined;
+
+/** True when a conditional write or a transaction lost to its condition or to a concurrent transaction. */
+export const isConditionFailure = (error: unknown): boolean => {
+  const name = errorName(error);
+  return name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException' || name === 'TransactionConflictException';
+};
+
+/** Turns DynamoDB's throttling into the domain's ThrottlingException; other errors pass through. */
+export const translateThrottling = (error: unknown): never => {
+  const name = errorName(error);
+  if (name === 'ProvisionedThroughputExceededException' || name === 'ThrottlingException' || name === 'RequestLimitExceeded') {
+    throw new ThrottlingException();
+  }
+  throw error;
+};
+
+/** A write whose condition failed becomes a ConflictException with the caller's message. */
+export const conditionFailureAsConflict = (message: string) => (error: unknown): never => {
+  if (isConditionFailure(error)) throw new ConflictException(message);
+  return translateThrottling(error);
+};
+
+/**
+ * Pagination tokens are the LastEvaluatedKey, base64url-encoded. A token is only honoured for the
+ * partition it was issued in, so a token cannot be used to read another tenant's items.
+ */
+export const encodeToken = (lastEvaluatedKey: Record<string, unknown> | undefined): string | undefined =>
+  lastEvaluatedKey ? Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url') : undefined;
+
+export const decodeToken = (token: string | undefined, partitionKey: string): Record<string, unknown> | undefined => {
+  if (token === undefined) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (key && typeof key === 'object' && key.PK === partitionKey && typeof key.SK === 'string') return key;
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidParameterException('Invalid nextToken.');
+};
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Full jitter back-off: a random delay up to min(cap, base × 2^attempt). */
+export const backoffDelay = (attempt: number, baseMs = 5, capMs = 200): number =>
+  Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+
+/**
+ * One page of a base-table Query with a FilterExpression: keeps reading until `maxResults` items
+ * matched or the partition is exhausted, so callers never get an empty page with a token. The
+ * token is the key of the last item returned, so nothing is skipped or repeated.
+ */
+export const queryPage = async <T extends Key>(
+  table: TableContext,
+  input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>,
+  partitionKey: string,
+  page: PageRequest,
+): Promise<{ items: T[]; nextToken?: string }> => {
+  const items: T[] = [];
+  let startKey = decodeToken(page.nextToken, partitionKey);
+  for (;;) {
+    const result = await table.client
+      .send(new QueryCommand({ ...input, TableName: table.tableName, Limit: page.maxResults, ExclusiveStartKey: startKey }))
+      .catch(translateThrottling);
+    for (const item of (result.Items ?? []) as T[]) {
+      items.push(item);
+      if (items.length === page.maxResults) {
+        const more = item !== result.Items?.at(-1) || result.LastEvaluatedKey !== undefined;
+        return { items, nextToken: more ? encodeToken({ PK: item.PK, SK: item.SK }) : undefined };
+      }
+    }
+    if (!result.LastEvaluatedKey) return { items };
+    startKey = result.LastEvaluatedKey;
+  }
+};

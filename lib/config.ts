@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * Configuration, read from the environment and checked once per cold start. A bad value stops
+ * the function at start-up with a message naming the variable, rather than failing a request.
+ */
+const optional = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+const configSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  ECSBOX_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').default('000000000000'),
+  /** DynamoDB Local's address; unset in AWS. */
+  DYNAMODB_ENDPOINT: optional,
+  /** Comma-separated origins allowed by CORS on the REST API. */
+  CORS_ORIGINS: z.string().default('*'),
+  /** How long stopped tasks stay visible (ECS keeps them about an hour). */
+  TASK_RETENTION_HOURS: z.coerce.number().positive().default(24),
+  FLEET_PROFILE: z.enum(['fast', 'realistic']).default('realistic'),
+  /** The reconciler function, invoked asynchronously after every desired-state change. */
+  RECONCILER_FUNCTION_NAME: optional,
+  /** serverless-offline's Lambda endpoint; unset in AWS. */
+  LAMBDA_ENDPOINT: optional,
+  /** Number of reconcile shards (each has its own lease). */
+  RECONCILE_SHARDS: z.coerce.number().int().min(1).max(64).default(1),
+});
+
+export interface Config {
+  tableName: string;
+  region: string;
+  accountId: string;
+  dynamoDbEndpoint?: string;
+  corsOrigins: string[];
+  taskRetentionMs: number;
+  fleetProfile: 'fast' | 'realistic';
+  reconcilerFunctionName?: string;
+  lambdaEndpoint?: string;
+  reconcileShards: number;
+}
+
+export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
+  const result = configSchema.safeParse(environment);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const env = result.data;
+  return {
+    tableName: env.TABLE_NAME,
+    region: env.AWS_REGION,
+    accountId: env.ECSBOX_ACCOUNT_ID,
+    dynamoDbEndpoint: env.DYNAMODB_ENDPOINT,
+    corsOrigins: env.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean),
+    taskRetentionMs: env.TASK_RETENTION_HOURS * 3_600_000,
+    fleetProfile: env.FLEET_PROFILE,
+    reconcilerFunctionName: env.RECONCILER_FUNCTION_NAME,
+    lambdaEndpoint: env.LAMBDA_ENDPOINT,
+    reconcileShards: env.RECONCILE_SHARDS,
+  };
+};
+
+let loaded: Config | undefined;
+
+/** The process's configuration, parsed on first use (cold start) and then reused. */
+export const config = (): Config => (loaded ??= parseConfig(process.env));

@@ -1,0 +1,170 @@
+/**
+ * The domain's records, shaped like ECS's API objects (field names as in the ECS API Reference).
+ * Timestamps are epoch milliseconds everywhere inside ecsbox; each API face renders them
+ * (ISO 8601 on REST, epoch seconds on the ECS wire protocol).
+ */
+
+export type EpochMs = number;
+
+export interface KeyValuePair {
+  name: string;
+  value: string;
+}
+
+export interface PortMapping {
+  containerPort: number;
+  hostPort?: number;
+  protocol?: 'tcp' | 'udp';
+  name?: string;
+  appProtocol?: 'http' | 'http2' | 'grpc';
+}
+
+export interface HealthCheck {
+  command: string[];
+  interval: number;
+  timeout: number;
+  retries: number;
+  startPeriod?: number;
+}
+
+export interface ContainerDependency {
+  containerName: string;
+  condition: 'START' | 'COMPLETE' | 'SUCCESS' | 'HEALTHY';
+}
+
+export interface ContainerDefinition {
+  name: string;
+  image: string;
+  cpu?: number;
+  memory?: number;
+  memoryReservation?: number;
+  essential: boolean;
+  portMappings?: PortMapping[];
+  environment?: KeyValuePair[];
+  command?: string[];
+  entryPoint?: string[];
+  workingDirectory?: string;
+  healthCheck?: HealthCheck;
+  dependsOn?: ContainerDependency[];
+  stopTimeout?: number;
+  startTimeout?: number;
+  logConfiguration?: { logDriver: string; options?: Record<string, string> };
+}
+
+export type TaskDefinitionStatus = 'ACTIVE' | 'INACTIVE' | 'DELETE_IN_PROGRESS';
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+export interface TaskDefinition {
+  taskDefinitionArn: string;
+  family: string;
+  revision: number;
+  status: TaskDefinitionStatus;
+  containerDefinitions: ContainerDefinition[];
+  /** Normalised to CPU units, as a string like ECS returns it ("256"). */
+  cpu?: string;
+  /** Normalised to MiB, as a string ("512"). */
+  memory?: string;
+  networkMode: 'awsvpc' | 'bridge' | 'host' | 'none';
+  requiresCompatibilities: Array<'FARGATE' | 'EC2' | 'EXTERNAL'>;
+  compatibilities: Array<'FARGATE' | 'EC2' | 'EXTERNAL'>;
+  taskRoleArn?: string;
+  executionRoleArn?: string;
+  runtimePlatform?: { cpuArchitecture?: 'X86_64' | 'ARM64'; operatingSystemFamily?: string };
+  volumes: unknown[];
+  placementConstraints: unknown[];
+  registeredAt: EpochMs;
+  deregisteredAt?: EpochMs;
+  registeredBy?: string;
+}
+
+export type ClusterStatus = 'ACTIVE' | 'INACTIVE';
+
+export interface Cluster {
+  clusterArn: string;
+  clusterName: string;
+  status: ClusterStatus;
+  activeServicesCount: number;
+  runningTasksCount: number;
+  pendingTasksCount: number;
+  registeredContainerInstancesCount: number;
+  tags?: Tag[];
+  createdAt: EpochMs;
+}
+
+export interface NetworkConfiguration {
+  awsvpcConfiguration?: {
+    subnets: string[];
+    securityGroups?: string[];
+    assignPublicIp?: 'ENABLED' | 'DISABLED';
+  };
+}
+
+export interface DeploymentConfiguration {
+  minimumHealthyPercent: number;
+  maximumPercent: number;
+  deploymentCircuitBreaker: { enable: boolean; rollback: boolean };
+}
+
+export type DeploymentStatus = 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
+export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+export interface Deployment {
+  /** "ecs-svc/<19 digits>", as ECS names deployments. */
+  id: string;
+  status: DeploymentStatus;
+  taskDefinition: string;
+  desiredCount: number;
+  pendingCount: number;
+  runningCount: number;
+  failedTasks: number;
+  rolloutState: RolloutState;
+  rolloutStateReason: string;
+  launchType: 'FARGATE';
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+export interface ServiceEvent {
+  id: string;
+  createdAt: EpochMs;
+  message: string;
+}
+
+export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+
+export type LifecycleStatus =
+  | 'PROVISIONING'
+  | 'PENDING'
+  | 'ACTIVATING'
+  | 'RUNNING'
+  | 'DEACTIVATING'
+  | 'STOPPING'
+  | 'DEPROVISIONING'
+  | 'STOPPED';
+
+export type HealthStatus = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+
+export type StopCode =
+  | 'TaskFailedToStart'
+  | 'EssentialContainerExited'
+  | 'UserInitiated'
+  | 'ServiceSchedulerInitiated'
+  | 'SpotInterruption'
+  | 'TerminationNotice';
+
+export interface Container {
+  containerArn: string;
+  name: string;
+  image: string;
+  lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED';
+  exitCode?: number;
+  reason?: string;
+  healthStatus: HealthStatus;
+  essential: boolean;
+  cpu?: string;
+  memory?: string;
+}

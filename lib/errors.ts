@@ -1,0 +1,100 @@
+/**
+ * Domain errors. Everything in lib/ throws these; the HTTP and ECS wire faces map them to a
+ * status code and an ECS error name in one place (lib/http/error-mapping.ts). The `name` of each
+ * class is the ECS error name (`__type`) clients see.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly kind: 'client' | 'not-found' | 'conflict' | 'throttled';
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input or a request that ECS refuses ("ClientException" is ECS's catch-all 400). */
+export class ClientException extends DomainError {
+  readonly kind = 'client' as const;
+}
+
+/** A parameter value is out of range or malformed (ECS uses this for some fields). */
+export class InvalidParameterException extends DomainError {
+  readonly kind = 'client' as const;
+}
+
+export class ClusterNotFoundException extends DomainError {
+  readonly kind = 'not-found' as const;
+  constructor(message = 'Cluster not found.') {
+    super(message);
+  }
+}
+
+export class ServiceNotFoundException extends DomainError {
+  readonly kind = 'not-found' as const;
+  constructor(message = 'Service not found.') {
+    super(message);
+  }
+}
+
+export class ServiceNotActiveException extends DomainError {
+  readonly kind = 'client' as const;
+  constructor(message = 'Service was not ACTIVE.') {
+    super(message);
+  }
+}
+
+/** A task definition (or task) that does not exist: ECS answers ClientException, we answer 404 on REST. */
+export class TaskDefinitionNotFoundException extends DomainError {
+  readonly kind = 'not-found' as const;
+  constructor(message = 'Unable to describe task definition.') {
+    super(message);
+  }
+}
+
+export class TaskNotFoundException extends DomainError {
+  readonly kind = 'not-found' as const;
+  constructor(message = 'The referenced task was not found.') {
+    super(message);
+  }
+}
+
+export class ClusterContainsServicesException extends DomainError {
+  readonly kind = 'client' as const;
+  constructor(
+    message = 'The Cluster cannot be deleted while Services are active.',
+  ) {
+    super(message);
+  }
+}
+
+export class ClusterContainsTasksException extends DomainError {
+  readonly kind = 'client' as const;
+  constructor(message = 'The Cluster cannot be deleted while Tasks are active.') {
+    super(message);
+  }
+}
+
+/** Idempotency token reuse with other parameters, or a write that lost a race it cannot retry. */
+export class ConflictException extends DomainError {
+  readonly kind = 'conflict' as const;
+}
+
+/** The caller (or ecsbox on the caller's behalf) is going too fast. */
+export class ThrottlingException extends DomainError {
+  readonly kind = 'throttled' as const;
+  constructor(message = 'Rate exceeded') {
+    super(message);
+  }
+}
+
+/** A resource the request names does not exist, for resources without a dedicated ECS error. */
+export class ResourceNotFoundException extends DomainError {
+  readonly kind = 'not-found' as const;
+}
+
+/** Malformed request body (not JSON, wrong top-level type). */
+export class SerializationException extends DomainError {
+  readonly kind = 'client' as const;
+}
+
+export const isDomainError = (error: unknown): error is DomainError =>
+  error instanceof DomainError;

@@ -1,0 +1,90 @@
+import type {
+  Container,
+  EpochMs,
+  HealthStatus,
+  LifecycleStatus,
+  NetworkConfiguration,
+  StopCode,
+  TaskDefinition,
+} from '../domain/model';
+
+/**
+ * The port between the reconciler and whatever actually runs tasks: the simulated fleet (default)
+ * or real Fargate. Every backend passes the same contract suite (test/contract/fleet-backend.ts).
+ *
+ * Identities are chosen by the caller: `taskId` is deterministic (derived from the service,
+ * deployment and slot), so a launch that is retried or run twice by overlapping reconcilers is
+ * recognised by the backend and never doubles a task.
+ *
+ * A backend hands back an opaque `ref` for every task it accepted; the caller stores it with the
+ * task record and passes it back to `observe` and `stop`. The simulated fleet keeps its whole
+ * state in that ref (a timeline), so observing it costs no I/O; Fargate keeps the ECS task ARN.
+ */
+export type BackendRef =
+  | { kind: 'simulated'; timeline: unknown }
+  | { kind: 'fargate'; taskArn: string; cluster: string };
+
+export interface LaunchSpec {
+  taskId: string;
+  clusterName: string;
+  taskDefinition: TaskDefinition;
+  /** "ecs-svc/<id>" for service tasks, or the RunTask caller's startedBy. */
+  startedBy?: string;
+  /** "service:NAME" or "family:FAMILY" unless the caller set one. */
+  group: string;
+  overrides?: TaskOverrides;
+  networkConfiguration?: NetworkConfiguration;
+}
+
+export interface TaskOverrides {
+  containerOverrides?: Array<{
+    name: string;
+    command?: string[];
+    environment?: Array<{ name: string; value: string }>;
+    cpu?: number;
+    memory?: number;
+    memoryReservation?: number;
+  }>;
+  cpu?: string;
+  memory?: string;
+}
+
+export type LaunchOutcome =
+  | { taskId: string; accepted: true; ref: BackendRef }
+  /** ECS RunTask `failures[]`: capacity, missing resources. Feeds the circuit breaker. */
+  | { taskId: string; accepted: false; reason: string; detail?: string };
+
+/** What a backend reports about one task at `now`. */
+export interface ObservedTask {
+  taskId: string;
+  lastStatus: LifecycleStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  healthStatus: HealthStatus;
+  containers: Array<Omit<Container, 'containerArn'>>;
+  pullStartedAt?: EpochMs;
+  pullStoppedAt?: EpochMs;
+  startedAt?: EpochMs;
+  stoppingAt?: EpochMs;
+  stoppedAt?: EpochMs;
+  stopCode?: StopCode;
+  stoppedReason?: string;
+  /** When the backend expects this task's state to change next, if it knows (simulated fleet). */
+  nextChangeAt?: EpochMs;
+  /** The backend may replace the ref (e.g. the simulated timeline after a stop). */
+  ref: BackendRef;
+}
+
+export interface StopRequest {
+  taskId: string;
+  ref: BackendRef;
+  reason: string;
+  stopCode: Extract<StopCode, 'UserInitiated' | 'ServiceSchedulerInitiated'>;
+}
+
+export interface FleetBackend {
+  readonly name: 'simulated' | 'fargate';
+  launch(specs: LaunchSpec[], now: EpochMs): Promise<LaunchOutcome[]>;
+  observe(tasks: Array<{ taskId: string; ref: BackendRef }>, now: EpochMs): Promise<ObservedTask[]>;
+  /** Returns the (possibly new) ref of every task asked to stop. Stopping a stopped task is a no-op. */
+  stop(requests: StopRequest[], now: EpochMs): Promise<Array<{ taskId: string; ref: BackendRef }>>;
+}

@@ -1,0 +1,45 @@
+import { isDomainError, type DomainError } from '../errors';
+
+/**
+ * The one place where domain errors become HTTP answers, for both API faces. REST uses the
+ * status codes a web frontend expects; the ECS wire protocol answers every client error with 400,
+ * as ECS does. The `__type` is always an ECS error name.
+ */
+export type Face = 'rest' | 'ecs';
+
+export interface ErrorAnswer {
+  statusCode: number;
+  type: string;
+  message: string;
+}
+
+/** ECS reports these with a general error name rather than a dedicated one. */
+const ecsNames: Record<string, string> = {
+  TaskDefinitionNotFoundException: 'ClientException',
+  TaskNotFoundException: 'InvalidParameterException',
+};
+
+const restStatus: Record<DomainError['kind'], number> = {
+  client: 400,
+  'not-found': 404,
+  conflict: 409,
+  throttled: 429,
+};
+
+export const SERVER_ERROR: ErrorAnswer = {
+  statusCode: 500,
+  type: 'ServerException',
+  message: 'The server encountered an internal error. Try again later.',
+};
+
+/** The answer for a domain error, or undefined for anything else (which must not leak). */
+export const answerFor = (error: unknown, face: Face): ErrorAnswer | undefined => {
+  if (!isDomainError(error)) return undefined;
+  return {
+    statusCode: face === 'rest' ? restStatus[error.kind] : 400,
+    type: ecsNames[error.name] ?? error.name,
+    message: error.message,
+  };
+};
+
+export const errorBody = (answer: ErrorAnswer): string => JSON.stringify({ __type: answer.type, message: answer.message });

@@ -1,0 +1,36 @@
+import { deps } from '../container';
+import type { Deps } from '../deps';
+import { ClientException } from '../errors';
+import { httpStack, jsonBody, jsonResult, type HttpEvent } from './middleware';
+import { presentRest } from './present';
+import { parseRouteBody, parseRouteQuery, type RestRoute } from './route';
+
+export interface RestRequest<Query, Body> {
+  path: Record<string, string>;
+  query: Query;
+  body: Body;
+}
+
+const decodedPathParameters = (event: HttpEvent): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(event.pathParameters ?? {}).map(([name, value]) => {
+      try {
+        return [name, decodeURIComponent(value ?? '')];
+      } catch {
+        throw new ClientException(`Invalid '${name}': malformed URL encoding.`);
+      }
+    }),
+  );
+
+/** A REST Lambda handler: the shared middy stack around one use case. */
+export const restHandler = <Query, Body>(
+  route: RestRoute<Query, Body>,
+  useCase: (request: RestRequest<Query, Body>, deps: Deps) => Promise<unknown>,
+) => {
+  return httpStack('rest').handler(async (event) => {
+    const query = parseRouteQuery(route, event.queryStringParameters ?? {});
+    const body = route.body || route.parseBody ? parseRouteBody(route, jsonBody(event)) : (undefined as Body);
+    const result = await useCase({ path: decodedPathParameters(event), query, body }, deps());
+    return jsonResult(route.successStatus, presentRest(result));
+  });
+};

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { TaskDefinitionStatus } from '../domain/model';
+import { parseTaskDefinitionRef, validateTaskDefinition } from '../domain/task-definition';
+import { pageQuerySchema } from '../domain/validation';
+import type { Deps } from '../deps';
+import { ClientException, TaskDefinitionNotFoundException } from '../errors';
+import type { StoredTaskDefinition } from '../ports';
+
+/** REST query of DescribeTaskDefinition: `?include=TAGS`. */
+export const describeTaskDefinitionQuery = z.object({ include: z.literal('TAGS').optional() }).strict();
+
+export const listTaskDefinitionsInput = pageQuerySchema
+  .extend({
+    familyPrefix: z.string().min(1).max(255).optional(),
+    status: z.enum(['ACTIVE', 'INACTIVE', 'DELETE_IN_PROGRESS']).default('ACTIVE'),
+    sort: z.enum(['ASC', 'DESC']).default('ASC'),
+  })
+  .strict();
+
+export const listTaskDefinitionFamiliesInput = pageQuerySchema
+  .extend({
+    familyPrefix: z.string().min(1).max(255).optional(),
+    status: z.enum(['ACTIVE', 'INACTIVE', 'ALL']).default('ALL'),
+  })
+  .strict();
+
+const presentStored = (stored: StoredTaskDefinition, includeTags: boolean) => ({
+  taskDefinition: stored.taskDefinition,
+  ...(includeTags ? { tags: stored.tags } : {}),
+});
+
+export const registerTaskDefinition = async (deps: Deps, input: unknown) => {
+  const stored = await deps.taskDefinitions.register(validateTaskDefinition(input), deps.clock.now());
+  return presentStored(stored, stored.tags.length > 0);
+};
+
+/**
+ * "family" (its latest ACTIVE revision), "family:revision" or an ARN, as ECS accepts everywhere a
+ * task definition is named. Unknown ones are ECS's "Unable to describe task definition."
+ */
+export const resolveTaskDefinition = async (deps: Deps, reference: string): Promise<StoredTaskDefinition> => {
+  const { family, revision } = parseTaskDefinitionRef(reference);
+  const stored =
+    revision === undefined
+      ? await deps.taskDefinitions.latestActive(family)
+      : await deps.taskDefinitions.get(family, revision);
+  if (!stored) throw new TaskDefinitionNotFoundException();
+  return stored;
+};
+
+/** As resolveTaskDefinition, for starting new tasks: an INACTIVE revision may not start anything. */
+export const resolveActiveTaskDefinition = async (deps: Deps, reference: string): Promise<StoredTaskDefinition> => {
+  const stored = await resolveTaskDefinition(deps, reference);
+  if (stored.taskDefinition.status !== 'ACTIVE') {
+    throw new ClientException(`TaskDefinition is inactive: ${stored.taskDefinition.taskDefinitionArn}`);
+  }
+  return stored;
+};
+
+export const describeTaskDefinition = async (deps: Deps, reference: string, includeTags: boolean) =>
+  presentStored(await resolveTaskDefinition(deps, reference), includeTags);
+
+export const listTaskDefinitions = async (deps: Deps, input: z.output<typeof listTaskDefinitionsInput>) => {
+  const page = await deps.taskDefinitions.list({
+    familyPrefix: input.familyPrefix,
+    status: input.status as TaskDefinitionStatus,
+    sort: input.sort,
+    maxResults: input.maxResults ?? 100,
+    nextToken: input.nextToken,
+  });
+  return {
+    taskDefinitionArns: page.items.map((definition) => definition.taskDefinitionArn),
+    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+  };
+};
+
+export const listTaskDefinitionFamilies = async (deps: Deps, input: z.output<typeof listTaskDefinitionFamiliesInput>) => {
+  const page = await deps.taskDefinitions.listFamilies({
+    familyPrefix: input.familyPrefix,
+    status: input.status,
+    maxResults: input.maxResults ?? 100,
+    nextToken: input.nextToken,
+  });
+  return { families: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+};
+
+export const deregisterTaskDefinition = async (deps: Deps, reference: string) => {
+  const { family, revision } = parseTaskDefinitionRef(reference);
+  if (revision === undefined) {
+    throw new ClientException('A revision must be specified: use family:revision or the full ARN.');
+  }
+  return { taskDefinition: await deps.taskDefinitions.deregister(family, revision, deps.clock.now()) };
+};

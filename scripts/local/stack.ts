@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { createTable } from './table';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+
+/**
+ * The whole local stack: DynamoDB Local with the table from serverless.yml, and serverless-offline
+ * serving every route and running the reconciler. `npm start`, the end-to-end tests and the API
+ * benchmark all use this one function, so they run the same thing.
+ */
+export interface LocalStackOptions {
+  httpPort: number;
+  lambdaPort: number;
+  /** Keep DynamoDB's data in this folder instead of in memory. */
+  dataDirectory?: string;
+  /** Reuse a running DynamoDB Local instead of starting one. */
+  dynamoDbEndpoint?: string;
+  tableName?: string;
+  /** Forward serverless-offline's output (npm start) or keep it quiet (tests). */
+  verbose?: boolean;
+  environment?: Record<string, string>;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  lambdaUrl: string;
+  dynamoDbEndpoint: string;
+  tableName: string;
+  stop(): Promise<void>;
+}
+
+const waitForHttp = async (url: string, timeoutMs: number, isAlive: () => boolean): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive()) throw new Error('serverless-offline exited during start-up');
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+};
+
+export const startLocalStack = async (options: LocalStackOptions): Promise<LocalStack> => {
+  const tableName = options.tableName ?? 'ecsbox-local';
+  let dynamo: DynamoDbLocal | undefined;
+  const dynamoDbEndpoint =
+    options.dynamoDbEndpoint ?? (dynamo = await startDynamoDbLocal({ dataDirectory: options.dataDirectory })).endpoint;
+  try {
+    await createTable(dynamoDbEndpoint, tableName);
+  } catch (error) {
+    // A persisted table from an earlier run is fine.
+    if ((error as Error).name !== 'ResourceInUseException') throw error;
+  }
+  const lambdaUrl = `http://127.0.0.1:${options.lambdaPort}`;
+  const serverless = spawn(
+    process.execPath,
+    [require.resolve('serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local'],
+    {
+      cwd: process.cwd(),
+      env: {
+        ...process.env,
+        ECSBOX_TABLE_NAME: tableName,
+        DYNAMODB_ENDPOINT: dynamoDbEndpoint,
+        LAMBDA_ENDPOINT: lambdaUrl,
+        ECSBOX_ACCOUNT_ID: '000000000000',
+        ECSBOX_HTTP_PORT: String(options.httpPort),
+        ECSBOX_LAMBDA_PORT: String(options.lambdaPort),
+        FLEET_PROFILE: 'fast',
+        AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+        AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+        AWS_REGION: 'us-east-1',
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+        ...options.environment,
+      },
+      stdio: ['ignore', options.verbose ? 'inherit' : 'ignore', options.verbose ? 'inherit' : 'pipe'],
+      detached: false,
+    },
+  );
+  let stderr = '';
+  serverless.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const apiUrl = `http://127.0.0.1:${options.httpPort}`;
+  const stop = async () => {
+    if (serverless.exitCode === null) {
+      const exited = new Promise((resolve) => serverless.once('exit', resolve));
+      serverless.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      if (serverless.exitCode === null) serverless.kill('SIGKILL');
+    }
+    await dynamo?.stop();
+  };
+  try {
+    await waitForHttp(`${apiUrl}/v1/openapi.json`, 120_000, () => serverless.exitCode === null);
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${stderr}`);
+  }
+  return { apiUrl, lambdaUrl, dynamoDbEndpoint, tableName, stop };
+};
