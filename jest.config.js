@@ -1,4 +1,8 @@
-/** Jest 30 + swc, CommonJS. middy v7 is ESM-only, so it is transformed and mapped to its entry file. */
+/**
+ * Jest 30 + swc, CommonJS. middy v7 is ESM-only, so it is transformed and mapped to its entry file.
+ * Three layers: unit (pure logic), integration (DynamoDB Local, started by the project's setup),
+ * e2e (the whole local stack over HTTP, as `npm start` runs it).
+ */
 const swc = [
   '@swc/jest',
   {
@@ -7,14 +11,30 @@ const swc = [
   },
 ];
 
-module.exports = {
+const common = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.mjs$': swc },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 30000,
+};
+
+module.exports = {
+  testTimeout: 60000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/dynamodb-setup.ts',
+      globalTeardown: '<rootDir>/test/support/teardown.ts',
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/stack-setup.ts',
+      globalTeardown: '<rootDir>/test/support/teardown.ts',
+    },
+  ],
 };

@@ -75,8 +75,9 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
                   TableName: this.table.tableName,
                   Key: { PK: this.partition, SK: keys.familyItem(fields.family) },
                   UpdateExpression:
-                    'SET family = :family, latestRevision = :revision, activeRevisions = if_not_exists(activeRevisions, :zero) + :one',
+                    'SET #family = :family, latestRevision = :revision, activeRevisions = if_not_exists(activeRevisions, :zero) + :one',
                   ConditionExpression: previous === 0 ? 'attribute_not_exists(PK)' : 'latestRevision = :previous',
+                  ExpressionAttributeNames: { '#family': 'family' },
                   ExpressionAttributeValues: {
                     ':family': fields.family,
                     ':revision': revision,
