@@ -1,4 +1,5 @@
-import { registerTaskDefinitionSchema, validateTaskDefinition } from '../domain/task-definition';
+import type { z } from 'zod';
+import { registerTaskDefinitionSchema, validateTaskDefinition, type ValidatedTaskDefinition } from '../domain/task-definition';
 import { createClusterInput, listClustersInput } from '../usecases/clusters';
 import {
   describeTaskDefinitionQuery,
@@ -54,7 +55,8 @@ export const routes = {
     summary: 'Register the next revision of a task definition family.',
     tag: 'Task definitions',
     successStatus: 201,
-    body: registerTaskDefinitionSchema,
+    // The schema documents the request; validateTaskDefinition checks it (size first) and normalises it.
+    body: registerTaskDefinitionSchema as unknown as z.ZodType<ValidatedTaskDefinition>,
     parseBody: validateTaskDefinition,
     responds: 'taskDefinition, tags',
   }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { TaskDefinitionStatus } from '../domain/model';
-import { parseTaskDefinitionRef, validateTaskDefinition } from '../domain/task-definition';
+import { parseTaskDefinitionRef, type ValidatedTaskDefinition } from '../domain/task-definition';
 import { pageQuerySchema } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ClientException, TaskDefinitionNotFoundException } from '../errors';
@@ -29,8 +29,9 @@ const presentStored = (stored: StoredTaskDefinition, includeTags: boolean) => ({
   ...(includeTags ? { tags: stored.tags } : {}),
 });
 
-export const registerTaskDefinition = async (deps: Deps, input: unknown) => {
-  const stored = await deps.taskDefinitions.register(validateTaskDefinition(input), deps.clock.now());
+/** Takes a definition already checked by validateTaskDefinition (each API face parses its input). */
+export const registerTaskDefinition = async (deps: Deps, definition: ValidatedTaskDefinition) => {
+  const stored = await deps.taskDefinitions.register(definition, deps.clock.now());
   return presentStored(stored, stored.tags.length > 0);
 };
 
