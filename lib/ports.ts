@@ -1,7 +1,16 @@
-import type { Cluster, EpochMs, Tag, TaskDefinition, TaskDefinitionStatus } from './domain/model';
+import type { Cluster, EpochMs, ServiceEvent, Tag, TaskDefinition, TaskDefinitionStatus } from './domain/model';
+import type { ServiceState } from './domain/service';
+import type { TaskRecord } from './domain/task';
 import type { ValidatedTaskDefinition } from './domain/task-definition';
 
 /** Narrow persistence ports. Adapters (lib/adapters/) implement them and throw domain errors only. */
+
+/**
+ * Rewrites a resource's tags from the ones it has now. Adapters apply it as a compare-and-swap, so
+ * concurrent TagResource / UntagResource calls never lose each other's keys; it may run more than
+ * once, and whatever it throws reaches the caller.
+ */
+export type TagChange = (current: Tag[]) => Tag[];
 
 export interface Page<T> {
   items: T[];
@@ -20,6 +29,8 @@ export interface ClusterRepository {
   list(page: PageRequest): Promise<Page<string>>;
   /** Marks the cluster INACTIVE; refuses with ClusterContainsServicesException while it has services. */
   delete(clusterName: string): Promise<Cluster>;
+  /** The cluster's new tags, or undefined when there is no ACTIVE cluster of that name. */
+  updateTags(clusterName: string, change: TagChange): Promise<Tag[] | undefined>;
 }
 
 export interface TaskDefinitionListRequest extends PageRequest {
@@ -46,4 +57,101 @@ export interface TaskDefinitionRepository {
   list(request: TaskDefinitionListRequest): Promise<Page<TaskDefinition>>;
   listFamilies(request: FamilyListRequest): Promise<Page<string>>;
   deregister(family: string, revision: number, now: EpochMs): Promise<TaskDefinition>;
+  /**
+   * DeleteTaskDefinitions for one revision: an INACTIVE revision becomes DELETE_IN_PROGRESS (with
+   * deleteRequestedAt). Returns the revision as it then is (an ACTIVE one unchanged, a
+   * DELETE_IN_PROGRESS one as it was), or undefined when it does not exist.
+   */
+  requestDeletion(family: string, revision: number, now: EpochMs): Promise<TaskDefinition | undefined>;
+  /** The revision's new tags, or undefined when it does not exist. */
+  updateTags(family: string, revision: number, change: TagChange): Promise<Tag[] | undefined>;
+}
+
+export interface StoredService {
+  service: ServiceState;
+  /** Newest first, at most 100. */
+  events: ServiceEvent[];
+}
+
+export interface ServiceRepository {
+  /** Stores a new service and counts it on its cluster; ConflictException if the name is taken. */
+  create(service: ServiceState, events: ServiceEvent[]): Promise<void>;
+  get(clusterName: string, serviceName: string): Promise<StoredService | undefined>;
+  /** ARNs of the cluster's ACTIVE and DRAINING services. */
+  list(clusterName: string, page: PageRequest): Promise<Page<string>>;
+  /** Writes the service if it is still at `service.version - 1`; ConflictException otherwise. */
+  save(service: ServiceState, events?: ServiceEvent[]): Promise<void>;
+  /** As save, and uncounts it from its cluster (DeleteService: ACTIVE → DRAINING). */
+  saveDeleted(service: ServiceState, events: ServiceEvent[]): Promise<void>;
+}
+
+export interface TaskFilter {
+  serviceName?: string;
+  family?: string;
+  startedBy?: string;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+}
+
+export interface IdempotentLaunch {
+  /** Scoped to the cluster, as ECS scopes RunTask's clientToken. */
+  clientToken: string;
+  /** A digest of the request's parameters, to tell a retry from a conflicting reuse. */
+  requestDigest: string;
+}
+
+export interface TaskRepository {
+  get(clusterName: string, taskId: string): Promise<TaskRecord | undefined>;
+  list(clusterName: string, filter: TaskFilter, page: PageRequest, now: EpochMs): Promise<Page<string>>;
+  /**
+   * Stores newly launched standalone tasks. With a token: the first request's tasks are kept and
+   * a retry gets them back; a reuse with other parameters is a ConflictException.
+   */
+  createStandalone(tasks: TaskRecord[], idempotency?: IdempotentLaunch): Promise<TaskRecord[]>;
+  /** Writes the task if it is still at `task.version - 1`; ConflictException otherwise. */
+  save(task: TaskRecord): Promise<void>;
+  /** RUNNING and PENDING counts of a cluster. */
+  countActive(clusterName: string, now: EpochMs): Promise<{ running: number; pending: number }>;
+}
+
+/** A lease on one reconcile shard. The token fences out a holder whose lease has expired. */
+export interface Lease {
+  shard: number;
+  holder: string;
+  token: number;
+  expiresAt: EpochMs;
+}
+
+/** One service's slice of a shard: its record and its live tasks. */
+export interface ServiceSlice {
+  service: ServiceState;
+  tasks: TaskRecord[];
+}
+
+export interface ShardSnapshot {
+  services: ServiceSlice[];
+  /** Live tasks that no service owns (RunTask), grouped by cluster. */
+  standalone: TaskRecord[];
+  /** DynamoDB read capacity the load consumed. */
+  readUnits: number;
+}
+
+export interface ServiceCommit {
+  service: ServiceState;
+  /** When set, the service's whole event list after this change. */
+  events?: ServiceEvent[];
+  newTasks: TaskRecord[];
+  changedTasks: TaskRecord[];
+}
+
+export interface ReconcileStore {
+  loadShard(shard: number, now: EpochMs): Promise<ShardSnapshot>;
+  /** Takes or renews the shard's lease; undefined while someone else holds it. */
+  acquireLease(shard: number, holder: string, now: EpochMs, ttlMs: number): Promise<Lease | undefined>;
+  releaseLease(lease: Lease): Promise<void>;
+  /** Commits one service's changes atomically under the lease; false if the lease or a version moved on. */
+  commitService(lease: Lease, commit: ServiceCommit, now: EpochMs): Promise<boolean>;
+  /** Commits observed changes of standalone tasks under the lease; false on a conflict. */
+  commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs): Promise<boolean>;
+  /** Write capacity consumed so far (for the benchmark). */
+  writeUnits(): number;
 }

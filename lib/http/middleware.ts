@@ -12,6 +12,12 @@ export type HttpResult = APIGatewayProxyStructuredResultV2;
 /** Larger bodies are refused before parsing; the largest legitimate one is a 64 KiB task definition. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** The media type of each face's JSON answers, errors included: the AWS SDKs expect their protocol's. */
+export const contentTypes: Record<Face, string> = {
+  rest: 'application/json',
+  ecs: 'application/x-amz-json-1.1',
+};
+
 /** Domain errors become exposed HTTP errors; anything else is left for the generic 500. */
 const domainErrorMapper = (face: Face): MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: (request) => {
@@ -20,7 +26,7 @@ const domainErrorMapper = (face: Face): MiddlewareObj<HttpEvent, HttpResult> => 
     request.error = Object.assign(new Error(errorBody(answer)), {
       statusCode: answer.statusCode,
       expose: true,
-      headers: { 'x-amzn-ErrorType': answer.type },
+      headers: { 'Content-Type': contentTypes[face], 'x-amzn-ErrorType': answer.type },
     });
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clusterNameOf } from '../domain/arn';
+import { arns, clusterNameOf } from '../domain/arn';
 import type { Cluster } from '../domain/model';
 import { pageQuerySchema, resourceName, tagsSchema } from '../domain/validation';
 import type { Deps } from '../deps';
@@ -13,6 +13,13 @@ export const createClusterInput = z
   .strict();
 
 export const listClustersInput = pageQuerySchema;
+
+export const describeClustersInput = z
+  .object({
+    clusters: z.array(z.string().min(1)).max(100).optional(),
+    include: z.array(z.enum(['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTICS', 'TAGS'])).optional(),
+  })
+  .strict();
 
 export const createCluster = async (deps: Deps, input: z.output<typeof createClusterInput>) => ({
   cluster: await deps.clusters.create(input.clusterName, input.tags, deps.clock.now()),
@@ -28,6 +35,25 @@ export const requireActiveCluster = async (deps: Deps, cluster: string | undefin
 export const describeCluster = async (deps: Deps, cluster: string) => ({
   cluster: await requireActiveCluster(deps, cluster),
 });
+
+/**
+ * ECS's DescribeClusters: each named cluster (by default "default"), deleted ones included as
+ * INACTIVE; names that never existed come back in `failures` as MISSING, with the ARN they would
+ * have. Tags only with include TAGS; ecsbox keeps none of the other optional details.
+ */
+export const describeClusters = async (deps: Deps, input: z.output<typeof describeClustersInput>) => {
+  const names = (input.clusters ?? ['default']).map(clusterNameOf);
+  const found = await Promise.all(names.map((name) => deps.clusters.get(name)));
+  const withTags = input.include?.includes('TAGS') ?? false;
+  return {
+    clusters: found
+      .filter((cluster) => cluster !== undefined)
+      .map(({ tags, ...cluster }) => (withTags ? { ...cluster, tags: tags ?? [] } : cluster)),
+    failures: names
+      .filter((_, index) => found[index] === undefined)
+      .map((name) => ({ arn: arns.cluster(deps.scope, name), reason: 'MISSING' })),
+  };
+};
 
 export const listClusters = async (deps: Deps, input: z.output<typeof listClustersInput>) => {
   const page = await deps.clusters.list({ maxResults: input.maxResults ?? 100, nextToken: input.nextToken });

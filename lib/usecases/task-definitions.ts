@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { arns } from '../domain/arn';
 import type { TaskDefinitionStatus } from '../domain/model';
 import { parseTaskDefinitionRef, type ValidatedTaskDefinition } from '../domain/task-definition';
 import { pageQuerySchema } from '../domain/validation';
@@ -22,6 +23,10 @@ export const listTaskDefinitionFamiliesInput = pageQuerySchema
     familyPrefix: z.string().min(1).max(255).optional(),
     status: z.enum(['ACTIVE', 'INACTIVE', 'ALL']).default('ALL'),
   })
+  .strict();
+
+export const deleteTaskDefinitionsInput = z
+  .object({ taskDefinitions: z.array(z.string().min(1)).min(1).max(10) })
   .strict();
 
 const presentStored = (stored: StoredTaskDefinition, includeTags: boolean) => ({
@@ -85,10 +90,41 @@ export const listTaskDefinitionFamilies = async (deps: Deps, input: z.output<typ
   return { families: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };
 
-export const deregisterTaskDefinition = async (deps: Deps, reference: string) => {
+/** "family:revision" or an ARN with a revision: changes of state always name one revision. */
+const requireRevision = (reference: string): { family: string; revision: number } => {
   const { family, revision } = parseTaskDefinitionRef(reference);
   if (revision === undefined) {
     throw new ClientException('A revision must be specified: use family:revision or the full ARN.');
   }
+  return { family, revision };
+};
+
+export const deregisterTaskDefinition = async (deps: Deps, reference: string) => {
+  const { family, revision } = requireRevision(reference);
   return { taskDefinition: await deps.taskDefinitions.deregister(family, revision, deps.clock.now()) };
+};
+
+/**
+ * ECS's DeleteTaskDefinitions: INACTIVE revisions become DELETE_IN_PROGRESS (asking again is a
+ * no-op); ACTIVE and unknown ones come back in `failures`. Every reference is checked before any
+ * revision changes, so a malformed one leaves them all as they were.
+ */
+export const deleteTaskDefinitions = async (deps: Deps, input: z.output<typeof deleteTaskDefinitionsInput>) => {
+  const references = input.taskDefinitions.map(requireRevision);
+  const now = deps.clock.now();
+  const results = await Promise.all(
+    references.map(({ family, revision }) => deps.taskDefinitions.requestDeletion(family, revision, now)),
+  );
+  return {
+    taskDefinitions: results.filter((definition) => definition !== undefined && definition.status !== 'ACTIVE'),
+    failures: references.flatMap(({ family, revision }, index) => {
+      const definition = results[index];
+      const arn = arns.taskDefinition(deps.scope, family, revision);
+      if (definition === undefined) return [{ arn, reason: 'MISSING' }];
+      if (definition.status === 'ACTIVE') {
+        return [{ arn, reason: 'ACTIVE', detail: 'Deregister the task definition before deleting it.' }];
+      }
+      return [];
+    }),
+  };
 };

@@ -2,8 +2,8 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { arns, type ArnScope } from '../../domain/arn';
 import type { Cluster, EpochMs, Tag } from '../../domain/model';
 import { ClusterContainsServicesException, ClusterNotFoundException } from '../../errors';
-import type { ClusterRepository, Page, PageRequest } from '../../ports';
-import { isConditionFailure, keys, queryPage, translateThrottling, type TableContext } from './table';
+import type { ClusterRepository, Page, PageRequest, TagChange } from '../../ports';
+import { isConditionFailure, keys, queryPage, rewriteTags, translateThrottling, type TableContext } from './table';
 
 interface ClusterItem {
   PK: string;
@@ -123,5 +123,13 @@ export class DynamoClusterRepository implements ClusterRepository {
       if (!existing || existing.status !== 'ACTIVE') throw new ClusterNotFoundException();
       throw new ClusterContainsServicesException();
     }
+  }
+
+  updateTags(clusterName: string, change: TagChange): Promise<Tag[] | undefined> {
+    return rewriteTags(this.table, { PK: this.partition, SK: keys.clusterItem(clusterName) }, change, {
+      expression: '#status = :active',
+      names: { '#status': 'status' },
+      values: { ':active': 'ACTIVE' },
+    });
   }
 }

@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Tag } from '../../domain/model';
 import { ConflictException, InvalidParameterException, ThrottlingException } from '../../errors';
-import type { PageRequest } from '../../ports';
+import type { PageRequest, TagChange } from '../../ports';
 
 /**
  * The single table's key design (see docs/data-model.md). Every base-table key starts with the
@@ -115,4 +116,63 @@ export const queryPage = async <T extends Key>(
     if (!result.LastEvaluatedKey) return { items };
     startKey = result.LastEvaluatedKey;
   }
+};
+
+/** A condition the item must still meet when its tags are written, e.g. "the cluster is ACTIVE". */
+export interface WriteCondition {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+const MAX_TAG_ATTEMPTS = 50;
+
+/**
+ * Applies a TagChange to an item's top-level `tags` as a compare-and-swap on `tagsVersion`: a
+ * writer that lost to a concurrent tag change reads again and reapplies its change. Undefined when
+ * the item does not exist or no longer meets `condition`.
+ */
+export const rewriteTags = async (
+  table: TableContext,
+  key: Key,
+  change: TagChange,
+  condition?: WriteCondition,
+): Promise<Tag[] | undefined> => {
+  let refusedVersion: number | undefined;
+  for (let attempt = 0; attempt < MAX_TAG_ATTEMPTS; attempt++) {
+    const { Item } = await table.client
+      .send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }))
+      .catch(translateThrottling);
+    const item = Item as { tags?: Tag[]; tagsVersion?: number } | undefined;
+    const version = item?.tagsVersion ?? 0;
+    // Refused although nobody changed the tags since: the item failed `condition`.
+    if (!item || refusedVersion === version) return undefined;
+    const tags = change(item.tags ?? []);
+    try {
+      await table.client.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: key,
+          UpdateExpression: 'SET #tags = :tags, tagsVersion = :next',
+          ConditionExpression: [
+            version === 0 ? 'attribute_not_exists(tagsVersion)' : 'tagsVersion = :read',
+            ...(condition ? [condition.expression] : []),
+          ].join(' AND '),
+          ExpressionAttributeNames: { '#tags': 'tags', ...condition?.names },
+          ExpressionAttributeValues: {
+            ':tags': tags,
+            ':next': version + 1,
+            ...(version === 0 ? {} : { ':read': version }),
+            ...condition?.values,
+          },
+        }),
+      );
+      return tags;
+    } catch (error) {
+      if (!isConditionFailure(error)) return translateThrottling(error);
+      refusedVersion = version;
+      await sleep(backoffDelay(attempt));
+    }
+  }
+  throw new ConflictException('Too many concurrent tag changes to this resource; try again.');
 };

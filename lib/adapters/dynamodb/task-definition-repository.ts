@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { arns, type ArnScope } from '../../domain/arn';
 import type { EpochMs, Tag, TaskDefinition } from '../../domain/model';
 import type { ValidatedTaskDefinition } from '../../domain/task-definition';
@@ -7,10 +7,20 @@ import type {
   FamilyListRequest,
   Page,
   StoredTaskDefinition,
+  TagChange,
   TaskDefinitionListRequest,
   TaskDefinitionRepository,
 } from '../../ports';
-import { backoffDelay, isConditionFailure, keys, queryPage, sleep, translateThrottling, type TableContext } from './table';
+import {
+  backoffDelay,
+  isConditionFailure,
+  keys,
+  queryPage,
+  rewriteTags,
+  sleep,
+  translateThrottling,
+  type TableContext,
+} from './table';
 
 interface FamilyItem {
   PK: string;
@@ -219,6 +229,31 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
       await sleep(backoffDelay(attempt, 5, 100));
     }
     throw new ConflictException(`Too many concurrent changes to family ${family}; try again.`);
+  }
+
+  async requestDeletion(family: string, revision: number, now: EpochMs): Promise<TaskDefinition | undefined> {
+    try {
+      const { Attributes } = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: { PK: this.partition, SK: keys.taskDefinitionItem(family, revision) },
+          UpdateExpression: 'SET taskDefinition.#status = :deleting, taskDefinition.deleteRequestedAt = :now',
+          ConditionExpression: 'taskDefinition.#status = :inactive',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':deleting': 'DELETE_IN_PROGRESS', ':inactive': 'INACTIVE', ':now': now },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return (Attributes as TaskDefinitionItem).taskDefinition;
+    } catch (error) {
+      if (!isConditionFailure(error)) return translateThrottling(error);
+      // Missing, still ACTIVE or already DELETE_IN_PROGRESS: the use case tells them apart.
+      return (await this.get(family, revision))?.taskDefinition;
+    }
+  }
+
+  updateTags(family: string, revision: number, change: TagChange): Promise<Tag[] | undefined> {
+    return rewriteTags(this.table, { PK: this.partition, SK: keys.taskDefinitionItem(family, revision) }, change);
   }
 }
 

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { parseArn } from '../../domain/arn';
+import type { EpochMs } from '../../domain/model';
+import type { ServiceState } from '../../domain/service';
+import type { TaskRecord } from '../../domain/task';
+import { keys } from './table';
+
+/**
+ * How services and tasks are laid out as items. Both live in their cluster's partition; while
+ * they need reconciling they also carry GSI1 keys, so that one Query per shard reads every live
+ * service together with its live tasks (see docs/data-model.md).
+ */
+
+export const RECONCILE_INDEX = 'GSI1';
+/** Sorts after every service name ([A-Za-z0-9_-]), so standalone tasks group at a cluster's end. */
+const STANDALONE = '~';
+
+export const accountOf = (arn: string): string => {
+  const match = /^arn:[^:]+:ecs:[^:]*:(\d{12}):/.exec(arn);
+  if (!match) throw new Error(`not an ECS ARN: ${arn}`);
+  return match[1];
+};
+
+export const shardOf = (accountId: string, clusterName: string, serviceName: string | undefined, shards: number): number =>
+  createHash('sha256').update(`${accountId}#${clusterName}#${serviceName ?? STANDALONE}`).digest().readUInt32BE(0) % shards;
+
+export const shardKey = (shard: number) => `SHARD#${shard}`;
+
+const ownerSortKey = (accountId: string, clusterName: string, serviceName: string | undefined) =>
+  `${accountId}#${clusterName}#${serviceName ?? STANDALONE}`;
+
+export const serviceKey = (accountId: string, clusterName: string, serviceName: string) => ({
+  PK: keys.cluster(accountId, clusterName),
+  SK: keys.serviceItem(serviceName),
+});
+
+export const serviceEventsKey = (accountId: string, clusterName: string, serviceName: string) => ({
+  PK: keys.cluster(accountId, clusterName),
+  SK: `${keys.serviceItem(serviceName)}#EVENTS`,
+});
+
+export const taskKey = (accountId: string, clusterName: string, taskId: string) => ({
+  PK: keys.cluster(accountId, clusterName),
+  SK: keys.taskItem(taskId),
+});
+
+export const serviceItem = (service: ServiceState, shards: number) => {
+  const accountId = accountOf(service.serviceArn);
+  return {
+    ...serviceKey(accountId, service.clusterName, service.serviceName),
+    kind: 'service' as const,
+    ...(service.status === 'INACTIVE'
+      ? {}
+      : {
+          GSI1PK: shardKey(shardOf(accountId, service.clusterName, service.serviceName, shards)),
+          GSI1SK: ownerSortKey(accountId, service.clusterName, service.serviceName),
+        }),
+    ...service,
+  };
+};
+
+/** A task item; once STOPPED it leaves the reconcile index and expires after the retention. */
+export const taskItem = (task: TaskRecord, shards: number, retentionMs: number) => {
+  const accountId = accountOf(task.taskArn);
+  const stopped = task.lastStatus === 'STOPPED';
+  return {
+    ...taskKey(accountId, task.clusterName, task.taskId),
+    kind: 'task' as const,
+    ...(stopped
+      ? { expiresAt: Math.ceil(((task.stoppedAt ?? task.createdAt) + retentionMs) / 1000) }
+      : {
+          GSI1PK: shardKey(shardOf(accountId, task.clusterName, task.serviceName, shards)),
+          GSI1SK: `${ownerSortKey(accountId, task.clusterName, task.serviceName)}#T#${task.taskId}`,
+        }),
+    ...task,
+  };
+};
+
+const ITEM_ONLY = ['PK', 'SK', 'kind', 'GSI1PK', 'GSI1SK', 'expiresAt'] as const;
+
+const stripItem = <T>(item: Record<string, unknown>): T => {
+  const record = { ...item };
+  for (const key of ITEM_ONLY) delete record[key];
+  return record as T;
+};
+
+export const toService = (item: Record<string, unknown>) => stripItem<ServiceState>(item);
+export const toTask = (item: Record<string, unknown>) => stripItem<TaskRecord>(item);
+
+/** An expired item may linger until DynamoDB's TTL sweeper removes it; reads must skip it. */
+export const isExpired = (item: Record<string, unknown>, now: EpochMs) =>
+  typeof item.expiresAt === 'number' && item.expiresAt * 1000 <= now;
+
+export const clusterOfArn = (clusterArn: string): string => parseArn(clusterArn)?.resource ?? clusterArn;

@@ -1,0 +1,196 @@
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { EpochMs } from '../../domain/model';
+import type { TaskRecord } from '../../domain/task';
+import type { Lease, ReconcileStore, ServiceCommit, ServiceSlice, ShardSnapshot } from '../../ports';
+import {
+  accountOf,
+  RECONCILE_INDEX,
+  serviceEventsKey,
+  serviceItem,
+  shardKey,
+  taskItem,
+  toService,
+  toTask,
+} from './fleet-items';
+import { isConditionFailure, translateThrottling, type TableContext } from './table';
+
+/**
+ * The reconciler's view of the table. One Query of the reconcile index per shard reads every live
+ * service with its live tasks (eventually consistent: the writes below are conditional, so a stale
+ * read can only lose a race, never corrupt). Every write is a transaction that also checks the
+ * shard's lease and fencing token, so a reconciler whose lease expired cannot write.
+ *
+ * The lease items are the one exception to account-scoped keys: a shard spans accounts.
+ */
+const leaseKey = (shard: number) => ({ PK: 'SYSTEM', SK: `LEASE#${shard}` });
+
+export class DynamoReconcileStore implements ReconcileStore {
+  private consumedWriteUnits = 0;
+
+  constructor(
+    private readonly table: TableContext,
+    private readonly shards: number,
+    private readonly retentionMs: number,
+  ) {}
+
+  writeUnits(): number {
+    return this.consumedWriteUnits;
+  }
+
+  async loadShard(shard: number): Promise<ShardSnapshot> {
+    const slices = new Map<string, ServiceSlice>();
+    const orphans: TaskRecord[] = [];
+    const standalone: TaskRecord[] = [];
+    let readUnits = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.client
+        .send(
+          new QueryCommand({
+            TableName: this.table.tableName,
+            IndexName: RECONCILE_INDEX,
+            KeyConditionExpression: 'GSI1PK = :shard',
+            ExpressionAttributeValues: { ':shard': shardKey(shard) },
+            ExclusiveStartKey: startKey,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        )
+        .catch(translateThrottling);
+      readUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
+      for (const item of page.Items ?? []) {
+        if (item.kind === 'service') {
+          const service = toService(item);
+          slices.set(service.serviceArn, { service, tasks: [] });
+        } else if (item.kind === 'task') {
+          const task = toTask(item);
+          if (task.serviceName) orphans.push(task);
+          else standalone.push(task);
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    for (const task of orphans) {
+      const serviceArn = task.taskArn.replace(/:task\/([^/]+)\/[^/]+$/, `:service/$1/${task.serviceName}`);
+      slices.get(serviceArn)?.tasks.push(task);
+    }
+    return { services: [...slices.values()], standalone, readUnits };
+  }
+
+  async acquireLease(shard: number, holder: string, now: EpochMs, ttlMs: number): Promise<Lease | undefined> {
+    try {
+      const { Attributes, ConsumedCapacity } = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: leaseKey(shard),
+          // A new holder gets a new fencing token; the same holder keeps its token and extends.
+          UpdateExpression:
+            'SET holder = :holder, expiresAt = :expires, #token = if_not_exists(#token, :zero) + :step',
+          ConditionExpression: 'attribute_not_exists(PK) OR holder = :holder OR expiresAt < :now',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: {
+            ':holder': holder,
+            ':expires': now + ttlMs,
+            ':now': now,
+            ':zero': 0,
+            ':step': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.consumedWriteUnits += ConsumedCapacity?.CapacityUnits ?? 0;
+      return { shard, holder, token: Attributes!.token as number, expiresAt: Attributes!.expiresAt as number };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      return translateThrottling(error);
+    }
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: leaseKey(lease.shard),
+          UpdateExpression: 'SET expiresAt = :zero',
+          ConditionExpression: 'holder = :holder AND #token = :token',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':zero': 0, ':holder': lease.holder, ':token': lease.token },
+        }),
+      );
+    } catch (error) {
+      // Someone else holds it already: nothing to release.
+      if (!isConditionFailure(error)) translateThrottling(error);
+    }
+  }
+
+  private leaseCheck(lease: Lease, now: EpochMs) {
+    return {
+      ConditionCheck: {
+        TableName: this.table.tableName,
+        Key: leaseKey(lease.shard),
+        ConditionExpression: 'holder = :holder AND #token = :token AND expiresAt > :now',
+        ExpressionAttributeNames: { '#token': 'token' },
+        ExpressionAttributeValues: { ':holder': lease.holder, ':token': lease.token, ':now': now },
+      },
+    };
+  }
+
+  private taskPut(task: TaskRecord, isNew: boolean) {
+    return {
+      Put: {
+        TableName: this.table.tableName,
+        Item: taskItem(task, this.shards, this.retentionMs),
+        ConditionExpression: isNew ? 'attribute_not_exists(PK)' : 'version = :previous',
+        ...(isNew ? {} : { ExpressionAttributeValues: { ':previous': task.version - 1 } }),
+      },
+    };
+  }
+
+  private async transact(items: object[]): Promise<boolean> {
+    try {
+      const { ConsumedCapacity } = await this.table.client.send(
+        new TransactWriteCommand({ TransactItems: items as never, ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      this.consumedWriteUnits += (ConsumedCapacity ?? []).reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      return translateThrottling(error);
+    }
+  }
+
+  async commitService(lease: Lease, commit: ServiceCommit, now: EpochMs): Promise<boolean> {
+    const { service } = commit;
+    return this.transact([
+      this.leaseCheck(lease, now),
+      {
+        Put: {
+          TableName: this.table.tableName,
+          Item: serviceItem(service, this.shards),
+          ConditionExpression: 'version = :previous',
+          ExpressionAttributeValues: { ':previous': service.version - 1 },
+        },
+      },
+      ...(commit.events
+        ? [
+            {
+              Put: {
+                TableName: this.table.tableName,
+                Item: {
+                  ...serviceEventsKey(accountOf(service.serviceArn), service.clusterName, service.serviceName),
+                  events: commit.events,
+                },
+              },
+            },
+          ]
+        : []),
+      ...commit.newTasks.map((task) => this.taskPut(task, true)),
+      ...commit.changedTasks.map((task) => this.taskPut(task, false)),
+    ]);
+  }
+
+  async commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs): Promise<boolean> {
+    return this.transact([this.leaseCheck(lease, now), ...tasks.map((task) => this.taskPut(task, false))]);
+  }
+}

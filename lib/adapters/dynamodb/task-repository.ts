@@ -1,0 +1,165 @@
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { arns, type ArnScope } from '../../domain/arn';
+import type { EpochMs } from '../../domain/model';
+import { isPendingStatus, type TaskRecord } from '../../domain/task';
+import { ConflictException } from '../../errors';
+import type { IdempotentLaunch, Page, PageRequest, TaskFilter, TaskRepository } from '../../ports';
+import { isExpired, taskItem, taskKey, toTask } from './fleet-items';
+import { isConditionFailure, keys, queryPage, translateThrottling, type TableContext } from './table';
+
+interface TokenItem {
+  requestDigest: string;
+  taskIds: string[];
+}
+
+export class DynamoTaskRepository implements TaskRepository {
+  constructor(
+    private readonly table: TableContext,
+    private readonly scope: ArnScope,
+    private readonly shards: number,
+    private readonly retentionMs: number,
+    private readonly clock: { now(): EpochMs },
+  ) {}
+
+  private partition(clusterName: string) {
+    return keys.cluster(this.scope.accountId, clusterName);
+  }
+
+  async get(clusterName: string, taskId: string): Promise<TaskRecord | undefined> {
+    const { Item } = await this.table.client
+      .send(
+        new GetCommand({
+          TableName: this.table.tableName,
+          Key: taskKey(this.scope.accountId, clusterName, taskId),
+          ConsistentRead: true,
+        }),
+      )
+      .catch(translateThrottling);
+    return Item && !isExpired(Item, this.clock.now()) ? toTask(Item) : undefined;
+  }
+
+  async list(clusterName: string, filter: TaskFilter, page: PageRequest, now: EpochMs): Promise<Page<string>> {
+    const conditions = ['desiredStatus = :desired', '(attribute_not_exists(expiresAt) OR expiresAt > :now)'];
+    const values: Record<string, unknown> = {
+      ':pk': this.partition(clusterName),
+      ':prefix': 'TASK#',
+      ':desired': filter.desiredStatus,
+      ':now': Math.floor(now / 1000),
+    };
+    if (filter.serviceName) {
+      conditions.push('serviceName = :service');
+      values[':service'] = filter.serviceName;
+    }
+    if (filter.startedBy) {
+      conditions.push('startedBy = :startedBy');
+      values[':startedBy'] = filter.startedBy;
+    }
+    if (filter.family) {
+      conditions.push('begins_with(taskDefinitionArn, :family)');
+      values[':family'] = `${arns.taskDefinition(this.scope, filter.family, 0).replace(/0$/, '')}`;
+    }
+    const { items, nextToken } = await queryPage<{ PK: string; SK: string; taskArn: string }>(
+      this.table,
+      {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        FilterExpression: conditions.join(' AND '),
+        ExpressionAttributeValues: values,
+      },
+      this.partition(clusterName),
+      page,
+    );
+    return { items: items.map((item) => item.taskArn), nextToken };
+  }
+
+  async createStandalone(tasks: TaskRecord[], idempotency?: IdempotentLaunch): Promise<TaskRecord[]> {
+    const clusterName = tasks[0].clusterName;
+    const tokenKey = { PK: this.partition(clusterName), SK: `RUNTASK#${idempotency?.clientToken}` };
+    try {
+      await this.table.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...tasks.map((task) => ({
+              Put: {
+                TableName: this.table.tableName,
+                Item: taskItem(task, this.shards, this.retentionMs),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            })),
+            ...(idempotency
+              ? [
+                  {
+                    Put: {
+                      TableName: this.table.tableName,
+                      Item: {
+                        ...tokenKey,
+                        requestDigest: idempotency.requestDigest,
+                        taskIds: tasks.map((task) => task.taskId),
+                        // ECS honours a token for a limited time; keep it as long as its tasks.
+                        expiresAt: Math.ceil((tasks[0].createdAt + this.retentionMs) / 1000),
+                      },
+                      ConditionExpression: 'attribute_not_exists(PK)',
+                    },
+                  },
+                ]
+              : []),
+          ],
+        }),
+      );
+      return tasks;
+    } catch (error) {
+      if (!isConditionFailure(error) || !idempotency) return translateThrottling(error);
+      const { Item } = await this.table.client
+        .send(new GetCommand({ TableName: this.table.tableName, Key: tokenKey, ConsistentRead: true }))
+        .catch(translateThrottling);
+      const token = Item as TokenItem | undefined;
+      if (!token) throw new ConflictException('A concurrent RunTask used the same tasks; try again.');
+      if (token.requestDigest !== idempotency.requestDigest) {
+        throw new ConflictException('The clientToken was already used with different parameters.');
+      }
+      const existing = await Promise.all(token.taskIds.map((taskId) => this.get(clusterName, taskId)));
+      return existing.filter((task): task is TaskRecord => task !== undefined);
+    }
+  }
+
+  async save(task: TaskRecord): Promise<void> {
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: taskItem(task, this.shards, this.retentionMs),
+          ConditionExpression: 'version = :previous',
+          ExpressionAttributeValues: { ':previous': task.version - 1 },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConflictException('The task was changed concurrently; try again.');
+      return translateThrottling(error);
+    }
+  }
+
+  async countActive(clusterName: string, now: EpochMs): Promise<{ running: number; pending: number }> {
+    const counts = { running: 0, pending: 0 };
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.client
+        .send(
+          new QueryCommand({
+            TableName: this.table.tableName,
+            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+            FilterExpression: 'lastStatus <> :stopped',
+            ProjectionExpression: 'lastStatus, expiresAt',
+            ExpressionAttributeValues: { ':pk': this.partition(clusterName), ':prefix': 'TASK#', ':stopped': 'STOPPED' },
+            ExclusiveStartKey: startKey,
+          }),
+        )
+        .catch(translateThrottling);
+      for (const item of page.Items ?? []) {
+        if (isExpired(item, now)) continue;
+        if (item.lastStatus === 'RUNNING') counts.running += 1;
+        else if (isPendingStatus(item.lastStatus)) counts.pending += 1;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return counts;
+  }
+}

@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type {
+  Deployment,
+  DeploymentConfiguration,
+  EpochMs,
+  NetworkConfiguration,
+  ServiceEvent,
+  ServiceStatus,
+  Tag,
+} from './model';
+import { resourceName, tagsSchema } from './validation';
+
+/** ECS's defaults for replica services. */
+export const DEFAULT_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
+  minimumHealthyPercent: 100,
+  maximumPercent: 200,
+  deploymentCircuitBreaker: { enable: false, rollback: false },
+};
+
+/** ECS keeps the last 100 service events. */
+export const MAX_SERVICE_EVENTS = 100;
+/** ECS's quota of tasks per service. */
+export const MAX_DESIRED_COUNT = 5000;
+
+export const networkConfigurationSchema = z
+  .object({
+    awsvpcConfiguration: z
+      .object({
+        subnets: z.array(z.string().min(1).max(255)).min(1).max(16),
+        securityGroups: z.array(z.string().min(1).max(255)).max(5).optional(),
+        assignPublicIp: z.enum(['ENABLED', 'DISABLED']).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const deploymentConfigurationSchema = z
+  .object({
+    minimumHealthyPercent: z.number().int().min(0).max(100).optional(),
+    maximumPercent: z.number().int().min(100).max(200).optional(),
+    deploymentCircuitBreaker: z.object({ enable: z.boolean(), rollback: z.boolean() }).strict().optional(),
+  })
+  .strict();
+
+const desiredCountSchema = z.number().int().min(0).max(MAX_DESIRED_COUNT);
+
+export const createServiceInput = z
+  .object({
+    cluster: z.string().min(1).optional(),
+    serviceName: resourceName('Service name'),
+    taskDefinition: z.string().min(1).max(2048),
+    desiredCount: desiredCountSchema.optional(),
+    launchType: z.literal('FARGATE').optional(),
+    platformVersion: z.string().min(1).max(32).optional(),
+    schedulingStrategy: z.literal('REPLICA').optional(),
+    networkConfiguration: networkConfigurationSchema.optional(),
+    deploymentConfiguration: deploymentConfigurationSchema.optional(),
+    healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
+    clientToken: z.string().min(1).max(36).optional(),
+    tags: tagsSchema.optional(),
+    enableECSManagedTags: z.boolean().optional(),
+    propagateTags: z.enum(['TASK_DEFINITION', 'SERVICE', 'NONE']).optional(),
+  })
+  .strict();
+export type CreateServiceInput = z.output<typeof createServiceInput>;
+
+export const updateServiceInput = z
+  .object({
+    desiredCount: desiredCountSchema.optional(),
+    taskDefinition: z.string().min(1).max(2048).optional(),
+    deploymentConfiguration: deploymentConfigurationSchema.optional(),
+    networkConfiguration: networkConfigurationSchema.optional(),
+    healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
+    forceNewDeployment: z.boolean().optional(),
+    platformVersion: z.string().min(1).max(32).optional(),
+  })
+  .strict();
+export type UpdateServiceInput = z.output<typeof updateServiceInput>;
+
+/**
+ * A deployment as the reconciler keeps it: ECS's public fields plus the bookkeeping that drives
+ * the circuit breaker and the launch back-off (stripped before it is shown).
+ */
+export interface DeploymentState extends Deployment {
+  /** Tasks that failed, for the circuit breaker (ECS shows it as failedTasks). */
+  failedTasks: number;
+  /** Launch failures in a row; reset when a task of the deployment reaches RUNNING. */
+  consecutiveFailures: number;
+  /** No launches before this time (growing back-off after failures). */
+  launchNotBefore?: EpochMs;
+  /** Set once the "unable to stop or start tasks" event was emitted for this deployment. */
+  blockedReported?: boolean;
+}
+
+/** The service record: desired state (from the API) and what the reconciler learned. */
+export interface ServiceState {
+  serviceArn: string;
+  serviceName: string;
+  clusterArn: string;
+  clusterName: string;
+  status: ServiceStatus;
+  taskDefinition: string;
+  desiredCount: number;
+  launchType: 'FARGATE';
+  platformVersion: string;
+  schedulingStrategy: 'REPLICA';
+  networkConfiguration?: NetworkConfiguration;
+  deploymentConfiguration: DeploymentConfiguration;
+  healthCheckGracePeriodSeconds?: number;
+  createdAt: EpochMs;
+  clientToken?: string;
+  tags?: Tag[];
+  runningCount: number;
+  pendingCount: number;
+  /** Newest first; the first is PRIMARY. */
+  deployments: DeploymentState[];
+  /** Counter behind deterministic deployment ids. */
+  deploymentSeq: number;
+  /** Counter behind deterministic task ids: one per task ever launched by the service. */
+  launchSeq: number;
+  /** The deployment a failed one rolls back to. */
+  lastCompleted?: { id: string; taskDefinition: string };
+  /** Whether "has reached a steady state" was said since the last change. */
+  steady: boolean;
+  /** Optimistic concurrency: every write is conditioned on the version it read. */
+  version: number;
+}
+
+const digits = (input: string, length: number): string => {
+  const hash = createHash('sha256').update(input).digest();
+  let text = '';
+  for (let index = 0; text.length < length; index++) text += String(hash[index % hash.length] % 10);
+  return text.slice(0, length);
+};
+
+/** "ecs-svc/" and 19 digits, as ECS names deployments; deterministic for the service and sequence. */
+export const deploymentIdFor = (serviceArn: string, sequence: number): string =>
+  `ecs-svc/${digits(`${serviceArn}#deployment#${sequence}`, 19)}`;
+
+/** A 32-hex task id, deterministic for its slot, so concurrent reconcilers launch the same ids. */
+export const serviceTaskIdFor = (serviceArn: string, deploymentId: string, sequence: number): string =>
+  createHash('sha256').update(`${serviceArn}#${deploymentId}#${sequence}`).digest('hex').slice(0, 32);
+
+/** A UUID-shaped event id, deterministic so that a retried write does not duplicate an event. */
+export const eventIdFor = (serviceArn: string, createdAt: EpochMs, message: string): string => {
+  const hex = createHash('sha256').update(`${serviceArn}#${createdAt}#${message}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+};
+
+export const newDeployment = (
+  id: string,
+  taskDefinition: string,
+  desiredCount: number,
+  now: EpochMs,
+  reason?: string,
+): DeploymentState => ({
+  id,
+  status: 'PRIMARY',
+  taskDefinition,
+  desiredCount,
+  pendingCount: 0,
+  runningCount: 0,
+  failedTasks: 0,
+  rolloutState: 'IN_PROGRESS',
+  rolloutStateReason: reason ?? `ECS deployment ${id} in progress.`,
+  launchType: 'FARGATE',
+  createdAt: now,
+  updatedAt: now,
+  consecutiveFailures: 0,
+});
+
+/** The service as ECS shows it: public fields only, events newest first. */
+export const presentService = (service: ServiceState, events: ServiceEvent[]) => ({
+  serviceArn: service.serviceArn,
+  serviceName: service.serviceName,
+  clusterArn: service.clusterArn,
+  status: service.status,
+  desiredCount: service.desiredCount,
+  runningCount: service.runningCount,
+  pendingCount: service.pendingCount,
+  launchType: service.launchType,
+  platformVersion: service.platformVersion,
+  platformFamily: 'Linux',
+  taskDefinition: service.taskDefinition,
+  deploymentConfiguration: service.deploymentConfiguration,
+  deployments: service.deployments.map(presentDeployment),
+  events,
+  createdAt: service.createdAt,
+  ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
+  ...(service.healthCheckGracePeriodSeconds !== undefined
+    ? { healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds }
+    : {}),
+  schedulingStrategy: service.schedulingStrategy,
+  deploymentController: { type: 'ECS' as const },
+  ...(service.tags?.length ? { tags: service.tags } : {}),
+  enableECSManagedTags: false,
+  propagateTags: 'NONE' as const,
+  enableExecuteCommand: false,
+});
+
+export const presentDeployment = (deployment: DeploymentState): Deployment => ({
+  id: deployment.id,
+  status: deployment.status,
+  taskDefinition: deployment.taskDefinition,
+  desiredCount: deployment.desiredCount,
+  pendingCount: deployment.pendingCount,
+  runningCount: deployment.runningCount,
+  failedTasks: deployment.failedTasks,
+  rolloutState: deployment.rolloutState,
+  rolloutStateReason: deployment.rolloutStateReason,
+  launchType: deployment.launchType,
+  createdAt: deployment.createdAt,
+  updatedAt: deployment.updatedAt,
+});
+
+/** ECS's threshold: min(max(ceil(0.5 × desired), 3), 200) failed tasks. */
+export const circuitBreakerThreshold = (desiredCount: number): number =>
+  Math.min(Math.max(Math.ceil(0.5 * desiredCount), 3), 200);
+
+/** The rolling-update bounds for a desired count. */
+export const deploymentBounds = (configuration: DeploymentConfiguration, desiredCount: number) => ({
+  minHealthy: Math.ceil((configuration.minimumHealthyPercent * desiredCount) / 100),
+  maxTotal: Math.floor((configuration.maximumPercent * desiredCount) / 100),
+});

@@ -1,0 +1,106 @@
+import type { BackendRef, ObservedTask, TaskOverrides } from '../fleet/backend';
+import type { Container, EpochMs, HealthStatus, LifecycleStatus, NetworkConfiguration, StopCode, Tag } from './model';
+
+/**
+ * A task as ecsbox records it: ECS's Task fields, the backend's ref, and the version used for
+ * conditional writes. The reconciler keeps it in step with what the backend observes.
+ */
+export interface TaskRecord {
+  taskId: string;
+  taskArn: string;
+  clusterName: string;
+  clusterArn: string;
+  taskDefinitionArn: string;
+  /** Set for tasks a service launched. */
+  serviceName?: string;
+  deploymentId?: string;
+  startedBy?: string;
+  group: string;
+  launchType: 'FARGATE';
+  platformVersion: string;
+  cpu?: string;
+  memory?: string;
+  overrides?: TaskOverrides;
+  networkConfiguration?: NetworkConfiguration;
+  lastStatus: LifecycleStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  healthStatus: HealthStatus;
+  containers: Container[];
+  createdAt: EpochMs;
+  pullStartedAt?: EpochMs;
+  pullStoppedAt?: EpochMs;
+  startedAt?: EpochMs;
+  stoppingAt?: EpochMs;
+  stoppedAt?: EpochMs;
+  stopCode?: StopCode;
+  stoppedReason?: string;
+  tags?: Tag[];
+  /** Whether an essential container has a health check (then health decides "healthy"). */
+  healthChecked: boolean;
+  ref: BackendRef;
+  version: number;
+}
+
+const OBSERVED_FIELDS = [
+  'lastStatus',
+  'desiredStatus',
+  'healthStatus',
+  'pullStartedAt',
+  'pullStoppedAt',
+  'startedAt',
+  'stoppingAt',
+  'stoppedAt',
+  'stopCode',
+  'stoppedReason',
+] as const;
+
+/** The record with a fresh observation applied; the same object when nothing changed. */
+export const applyObservation = (record: TaskRecord, observed: ObservedTask): TaskRecord => {
+  const containers = observed.containers.map((container, index) => ({
+    ...container,
+    containerArn: record.containers[index]?.containerArn ?? `${record.taskArn.replace(':task/', ':container/')}/${container.name}`,
+  }));
+  const changed =
+    OBSERVED_FIELDS.some((field) => record[field] !== observed[field]) ||
+    JSON.stringify(record.containers) !== JSON.stringify(containers) ||
+    JSON.stringify(record.ref) !== JSON.stringify(observed.ref);
+  if (!changed) return record;
+  const next: TaskRecord = { ...record, containers, ref: observed.ref };
+  for (const field of OBSERVED_FIELDS) {
+    if (observed[field] === undefined) delete next[field];
+    else (next as unknown as Record<string, unknown>)[field] = observed[field];
+  }
+  return next;
+};
+
+const IN_FLIGHT: ReadonlySet<LifecycleStatus> = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
+export const isPendingStatus = (status: LifecycleStatus) => IN_FLIGHT.has(status);
+
+/** The task as ECS's DescribeTasks shows it. */
+export const presentTask = (task: TaskRecord) => ({
+  taskArn: task.taskArn,
+  clusterArn: task.clusterArn,
+  taskDefinitionArn: task.taskDefinitionArn,
+  lastStatus: task.lastStatus,
+  desiredStatus: task.desiredStatus,
+  healthStatus: task.healthStatus,
+  launchType: task.launchType,
+  platformVersion: task.platformVersion,
+  platformFamily: 'Linux',
+  ...(task.cpu ? { cpu: task.cpu } : {}),
+  ...(task.memory ? { memory: task.memory } : {}),
+  group: task.group,
+  ...(task.startedBy ? { startedBy: task.startedBy } : {}),
+  containers: task.containers.map((container) => ({ ...container, taskArn: task.taskArn })),
+  overrides: { containerOverrides: [], ...task.overrides },
+  createdAt: task.createdAt,
+  ...(task.pullStartedAt !== undefined ? { pullStartedAt: task.pullStartedAt } : {}),
+  ...(task.pullStoppedAt !== undefined ? { pullStoppedAt: task.pullStoppedAt } : {}),
+  ...(task.startedAt !== undefined ? { startedAt: task.startedAt } : {}),
+  ...(task.stoppingAt !== undefined ? { stoppingAt: task.stoppingAt } : {}),
+  ...(task.stoppedAt !== undefined ? { stoppedAt: task.stoppedAt, executionStoppedAt: task.stoppedAt } : {}),
+  ...(task.stopCode ? { stopCode: task.stopCode } : {}),
+  ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
+  ...(task.tags?.length ? { tags: task.tags } : {}),
+  version: task.version,
+});

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { Cluster } from '../domain/model';
+import { validateTaskDefinition } from '../domain/task-definition';
+import { parseInput } from '../domain/validation';
+import type { Deps } from '../deps';
+import {
+  createCluster,
+  createClusterInput,
+  deleteCluster,
+  describeClusters,
+  describeClustersInput,
+  listClusters,
+  listClustersInput,
+} from '../usecases/clusters';
+import { listTagsForResource, listTagsForResourceInput, tagResource, tagResourceInput, untagResource, untagResourceInput } from '../usecases/tags';
+import {
+  deleteTaskDefinitions,
+  deleteTaskDefinitionsInput,
+  deregisterTaskDefinition,
+  describeTaskDefinition,
+  listTaskDefinitionFamilies,
+  listTaskDefinitionFamiliesInput,
+  listTaskDefinitions,
+  listTaskDefinitionsInput,
+  registerTaskDefinition,
+} from '../usecases/task-definitions';
+
+/**
+ * One ECS API operation on the wire: the schema of its JSON input (ECS's member names) and the
+ * use case that answers it, with its result shaped as ECS's output structure. Timestamps stay
+ * epoch milliseconds here; lib/ecs-wire/serve.ts renders them.
+ */
+export interface EcsOperation<Input = unknown> {
+  parse(body: unknown): Input;
+  run(deps: Deps, input: Input): Promise<object>;
+}
+
+const operation = <S extends z.ZodType>(
+  input: S,
+  run: (deps: Deps, input: z.output<S>) => Promise<object>,
+): EcsOperation<z.output<S>> => ({ parse: (body) => parseInput(input, body), run });
+
+/** ECS's Cluster structure has no creation time; ecsbox keeps one for the REST API. */
+const ecsCluster = ({ createdAt: _createdAt, ...cluster }: Cluster) => cluster;
+
+const singleCluster = async (result: Promise<{ cluster: Cluster }>) => ({ cluster: ecsCluster((await result).cluster) });
+
+/** Every operation served at POST /, by the name after "AmazonEC2ContainerServiceV20141113." in X-Amz-Target. */
+export const operations: Record<string, EcsOperation<any>> = {
+  CreateCluster: operation(createClusterInput, (deps, input) => singleCluster(createCluster(deps, input))),
+  DescribeClusters: operation(describeClustersInput, async (deps, input) => {
+    const { clusters, failures } = await describeClusters(deps, input);
+    return { clusters: clusters.map(ecsCluster), failures };
+  }),
+  ListClusters: operation(listClustersInput, listClusters),
+  DeleteCluster: operation(z.object({ cluster: z.string().min(1) }).strict(), (deps, input) =>
+    singleCluster(deleteCluster(deps, input.cluster)),
+  ),
+
+  // Parsed as the REST API parses it: the 64 KiB limit first, then the schema and ECS's rules.
+  RegisterTaskDefinition: { parse: validateTaskDefinition, run: registerTaskDefinition },
+  DescribeTaskDefinition: operation(
+    z.object({ taskDefinition: z.string().min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
+    (deps, input) => describeTaskDefinition(deps, input.taskDefinition, input.include?.includes('TAGS') ?? false),
+  ),
+  ListTaskDefinitions: operation(listTaskDefinitionsInput, listTaskDefinitions),
+  ListTaskDefinitionFamilies: operation(listTaskDefinitionFamiliesInput, listTaskDefinitionFamilies),
+  DeregisterTaskDefinition: operation(z.object({ taskDefinition: z.string().min(1) }).strict(), (deps, input) =>
+    deregisterTaskDefinition(deps, input.taskDefinition),
+  ),
+  DeleteTaskDefinitions: operation(deleteTaskDefinitionsInput, deleteTaskDefinitions),
+
+  TagResource: operation(tagResourceInput, tagResource),
+  UntagResource: operation(untagResourceInput, untagResource),
+  ListTagsForResource: operation(listTagsForResourceInput, listTagsForResource),
+};

@@ -1,0 +1,313 @@
+import {
+  circuitBreakerThreshold,
+  deploymentBounds,
+  deploymentIdFor,
+  newDeployment,
+  serviceTaskIdFor,
+  type DeploymentState,
+  type ServiceState,
+} from '../domain/service';
+import { isPendingStatus, type TaskRecord } from '../domain/task';
+import type { EpochMs } from '../domain/model';
+
+/**
+ * The reconciler's brain: a pure function from desired state (the service), observed state (its
+ * live tasks, freshly observed) and the time, to the next service state and the actions that move
+ * the fleet toward it. It never does I/O and never reads a clock, so it can be tested by
+ * properties and replayed.
+ */
+
+export interface PlanOptions {
+  /** A RUNNING task without health checks counts as healthy after this long (ECS: about 40 s). */
+  healthySettleMs: number;
+  /** Launch back-off after failures: base × 2^(failures-1), capped (ECS caps near 15 minutes). */
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** Bounded work per pass, per service. */
+  maxLaunchesPerPass: number;
+  maxStopsPerPass: number;
+  /** How soon to look again at a task whose next change the backend cannot predict. */
+  pollIntervalMs: number;
+}
+
+export interface TaskView {
+  /** The task record with the latest observation applied. */
+  record: TaskRecord;
+  /** Whether the record already said STOPPED before this observation (then it was counted). */
+  wasStopped: boolean;
+  /** When the backend expects this task to change next, if it knows. */
+  nextChangeAt?: EpochMs;
+}
+
+export interface LaunchAction {
+  taskId: string;
+  deploymentId: string;
+  taskDefinition: string;
+}
+
+export interface StopAction {
+  taskId: string;
+  reason: string;
+}
+
+export interface ServicePlan {
+  service: ServiceState;
+  /** New event messages, oldest first. */
+  events: string[];
+  launches: LaunchAction[];
+  stops: StopAction[];
+  /** When this service wants to be looked at again; undefined when nothing is in flight. */
+  nextWakeAt?: EpochMs;
+}
+
+export const HEALTH_CHECK_FAILED = 'Task failed container health checks';
+const FAILURE_STOP_CODES = new Set(['TaskFailedToStart', 'EssentialContainerExited']);
+
+export const scalingReason = (deploymentId: string) => `Scaling activity initiated by (deployment ${deploymentId})`;
+
+const isFailure = (task: TaskRecord) =>
+  (task.stopCode !== undefined && FAILURE_STOP_CODES.has(task.stopCode)) || task.stoppedReason === HEALTH_CHECK_FAILED;
+
+const isLive = (task: TaskRecord) => task.lastStatus !== 'STOPPED';
+const isActive = (task: TaskRecord) => isLive(task) && task.desiredStatus === 'RUNNING';
+
+const healthyAt = (task: TaskRecord, options: PlanOptions): EpochMs | undefined => {
+  if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING' || task.startedAt === undefined) return undefined;
+  if (task.healthChecked) return task.healthStatus === 'HEALTHY' ? task.startedAt : undefined;
+  return task.startedAt + options.healthySettleMs;
+};
+
+const isHealthy = (task: TaskRecord, now: EpochMs, options: PlanOptions) => {
+  const at = healthyAt(task, options);
+  return at !== undefined && at <= now;
+};
+
+const taskList = (ids: string[]) => ids.map((id) => `(task ${id})`).join(' ');
+
+export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, options: PlanOptions): ServicePlan => {
+  const service: ServiceState = structuredClone(current);
+  const events: string[] = [];
+  const say = (message: string) => events.push(`(service ${service.serviceName}) ${message}`);
+  const wakes: EpochMs[] = [];
+  const byId = new Map(service.deployments.map((deployment) => [deployment.id, deployment]));
+
+  // 1. Count what stopped since the last pass: failures feed the circuit breaker and the back-off.
+  for (const { record, wasStopped } of tasks) {
+    const deployment = record.deploymentId ? byId.get(record.deploymentId) : undefined;
+    if (!deployment || wasStopped || isLive(record) || !isFailure(record)) continue;
+    deployment.failedTasks += 1;
+    deployment.consecutiveFailures += 1;
+    deployment.launchNotBefore =
+      now + Math.min(options.backoffCapMs, options.backoffBaseMs * 2 ** (deployment.consecutiveFailures - 1));
+    deployment.updatedAt = now;
+    if (deployment.consecutiveFailures === 3) say('is unable to consistently start tasks successfully.');
+  }
+
+  const live = tasks.map((view) => view.record).filter(isLive);
+  for (const task of live) {
+    const deployment = task.deploymentId ? byId.get(task.deploymentId) : undefined;
+    if (deployment && isHealthy(task, now, options) && deployment.consecutiveFailures > 0) {
+      deployment.consecutiveFailures = 0;
+      delete deployment.launchNotBefore;
+    }
+  }
+
+  // 2. The circuit breaker, and rollback to the last completed deployment.
+  let primary = service.deployments[0];
+  const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
+  if (breaker.enable && primary.rolloutState === 'IN_PROGRESS' && primary.failedTasks >= circuitBreakerThreshold(service.desiredCount)) {
+    primary.rolloutState = 'FAILED';
+    primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
+    primary.updatedAt = now;
+    say(`(deployment ${primary.id}) deployment failed: tasks failed to start.`);
+    const target = service.lastCompleted;
+    if (breaker.rollback && target && target.taskDefinition !== primary.taskDefinition) {
+      service.deploymentSeq += 1;
+      const rollback = newDeployment(
+        deploymentIdFor(service.serviceArn, service.deploymentSeq),
+        target.taskDefinition,
+        service.desiredCount,
+        now,
+        `ECS deployment circuit breaker: rolling back to deployment ${target.id}.`,
+      );
+      primary.status = 'ACTIVE';
+      service.deployments.unshift(rollback);
+      service.taskDefinition = target.taskDefinition;
+      byId.set(rollback.id, rollback);
+      say(`(deployment ${primary.id}) rolling back to deployment ${target.id}.`);
+      primary = rollback;
+    }
+  }
+
+  // 3. Decide stops and launches within the rolling-update bounds.
+  const draining = service.status !== 'ACTIVE';
+  const desired = draining ? 0 : service.desiredCount;
+  const { minHealthy, maxTotal } = deploymentBounds(service.deploymentConfiguration, desired);
+  const stops: StopAction[] = [];
+  const stopping = new Set<string>();
+  const stop = (task: TaskRecord, reason: string) => {
+    if (stops.length >= options.maxStopsPerPass || stopping.has(task.taskId)) return false;
+    stops.push({ taskId: task.taskId, reason });
+    stopping.add(task.taskId);
+    return true;
+  };
+  const active = live.filter(isActive);
+  const gracePeriodMs = (service.healthCheckGracePeriodSeconds ?? 0) * 1000;
+  const unhealthyStops: string[] = [];
+  for (const task of active) {
+    if (task.healthStatus !== 'UNHEALTHY' || task.startedAt === undefined) continue;
+    const graceEnds = task.startedAt + gracePeriodMs;
+    if (graceEnds > now) wakes.push(graceEnds);
+    else if (stop(task, HEALTH_CHECK_FAILED)) unhealthyStops.push(task.taskId);
+  }
+  const scaling = scalingReason(primary.id);
+  const healthy = (task: TaskRecord) => isHealthy(task, now, options);
+  const remaining = () => active.filter((task) => !stopping.has(task.taskId));
+  const primaryTasks = () => remaining().filter((task) => task.deploymentId === primary.id);
+  const oldTasks = () => remaining().filter((task) => task.deploymentId !== primary.id);
+
+  if (draining) {
+    for (const task of remaining()) stop(task, scaling);
+  } else {
+    // A failed deployment (without rollback) stops rolling: the old tasks keep serving.
+    const rolling = primary.rolloutState !== 'FAILED';
+    // Old tasks that are not serving are stopped first: they cost capacity and protect nothing.
+    if (rolling) for (const task of oldTasks().filter((task) => !healthy(task))) stop(task, scaling);
+    // Scale in beyond the desired count: pending ones first, then the newest.
+    const excess = primaryTasks().length - desired;
+    if (excess > 0) {
+      const order = [...primaryTasks()].sort(
+        (a, b) => Number(healthy(a)) - Number(healthy(b)) || b.createdAt - a.createdAt || b.taskId.localeCompare(a.taskId),
+      );
+      for (const task of order.slice(0, excess)) stop(task, scaling);
+    }
+    // Old healthy tasks, as far as minimumHealthyPercent allows.
+    let canStop = rolling ? remaining().filter(healthy).length - minHealthy : 0;
+    for (const task of oldTasks().filter(healthy)) {
+      if (canStop <= 0) break;
+      if (stop(task, scaling)) canStop -= 1;
+    }
+  }
+
+  const launches: LaunchAction[] = [];
+  const inBackoff = primary.launchNotBefore !== undefined && primary.launchNotBefore > now;
+  const need = desired - primaryTasks().length;
+  if (!draining && need > 0 && primary.rolloutState !== 'FAILED') {
+    if (inBackoff) wakes.push(primary.launchNotBefore!);
+    else {
+      const count = Math.max(0, Math.min(need, maxTotal - remaining().length, options.maxLaunchesPerPass));
+      for (let index = 0; index < count; index++) {
+        service.launchSeq += 1;
+        launches.push({
+          taskId: serviceTaskIdFor(service.serviceArn, primary.id, service.launchSeq),
+          deploymentId: primary.id,
+          taskDefinition: primary.taskDefinition,
+        });
+      }
+    }
+  }
+  if (launches.length) say(`has started ${launches.length} tasks: ${taskList(launches.map((launch) => launch.taskId))}.`);
+  for (const id of unhealthyStops) say(`(task ${id}) failed container health checks.`);
+  if (stops.length) say(`has stopped ${stops.length} running tasks: ${taskList(stops.map((action) => action.taskId))}.`);
+
+  // 4. When the bounds allow no movement at all, say so (ECS's words), and say exactly why.
+  const inFlight = live.some((task) => isPendingStatus(task.lastStatus) || task.desiredStatus === 'STOPPED');
+  const unfinished = oldTasks().length > 0 || primaryTasks().length < desired;
+  const waitingForHealth = remaining().some((task) => !healthy(task));
+  if (!draining && unfinished && !launches.length && !stops.length && !inFlight && !inBackoff && !waitingForHealth && primary.rolloutState === 'IN_PROGRESS') {
+    const { minimumHealthyPercent, maximumPercent } = service.deploymentConfiguration;
+    primary.rolloutStateReason =
+      `Blocked: minimumHealthyPercent ${minimumHealthyPercent} keeps at least ${minHealthy} healthy tasks running and ` +
+      `maximumPercent ${maximumPercent} allows at most ${maxTotal} tasks for a desiredCount of ${desired}, so no task ` +
+      'can be stopped or started. Lower minimumHealthyPercent or raise maximumPercent.';
+    if (!primary.blockedReported) {
+      primary.blockedReported = true;
+      primary.updatedAt = now;
+      say(
+        'was unable to stop or start tasks during a deployment because of the service deployment configuration. ' +
+          'Update the minimumHealthyPercent or maximumPercent value and try again.',
+      );
+    }
+  }
+
+  // 5. Counts, completion and retirement of deployments.
+  const launching = new Map<string, number>();
+  for (const launch of launches) launching.set(launch.deploymentId, (launching.get(launch.deploymentId) ?? 0) + 1);
+  for (const deployment of service.deployments) {
+    const own = live.filter((task) => task.deploymentId === deployment.id);
+    const counts = {
+      runningCount: own.filter((task) => task.lastStatus === 'RUNNING').length,
+      pendingCount: own.filter((task) => isPendingStatus(task.lastStatus)).length + (launching.get(deployment.id) ?? 0),
+      desiredCount:
+        deployment === primary ? desired : own.filter((task) => isActive(task) && !stopping.has(task.taskId)).length,
+    };
+    if (Object.entries(counts).some(([key, value]) => deployment[key as keyof typeof counts] !== value)) {
+      Object.assign(deployment, counts);
+      deployment.updatedAt = now;
+    }
+  }
+  const othersLive = live.some((task) => task.deploymentId !== primary.id);
+  const primaryHealthy = primaryTasks().filter(healthy).length;
+  if (
+    primary.rolloutState === 'IN_PROGRESS' &&
+    !draining &&
+    !othersLive &&
+    !launches.length &&
+    !stops.length &&
+    primaryHealthy === desired &&
+    primaryTasks().length === desired
+  ) {
+    primary.rolloutState = 'COMPLETED';
+    primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
+    primary.updatedAt = now;
+    service.lastCompleted = { id: primary.id, taskDefinition: primary.taskDefinition };
+    say(`(deployment ${primary.id}) deployment completed.`);
+  }
+  for (const deployment of service.deployments.slice(1)) {
+    if (deployment.status === 'ACTIVE' && !live.some((task) => task.deploymentId === deployment.id)) {
+      deployment.status = 'INACTIVE';
+      deployment.updatedAt = now;
+    }
+  }
+  // Keep the PRIMARY, every ACTIVE one, and a short history of INACTIVE ones.
+  const inactive = service.deployments.filter((deployment) => deployment.status === 'INACTIVE');
+  service.deployments = service.deployments.filter(
+    (deployment) => deployment.status !== 'INACTIVE' || inactive.indexOf(deployment) < 3,
+  );
+
+  service.runningCount = live.filter((task) => task.lastStatus === 'RUNNING').length;
+  service.pendingCount = live.filter((task) => isPendingStatus(task.lastStatus)).length + launches.length;
+
+  if (draining && !live.length) service.status = 'INACTIVE';
+
+  // 6. Steady state: said once after each change, as ECS does.
+  const steadyNow =
+    !draining &&
+    primary.rolloutState === 'COMPLETED' &&
+    !othersLive &&
+    !launches.length &&
+    !stops.length &&
+    live.length === desired &&
+    live.every(healthy);
+  if (steadyNow && !service.steady) say('has reached a steady state.');
+  service.steady = steadyNow;
+
+  // 7. When to look again.
+  for (const { record, nextChangeAt } of tasks) {
+    if (!isLive(record)) continue;
+    if (nextChangeAt !== undefined) wakes.push(nextChangeAt);
+    else if (isPendingStatus(record.lastStatus) || record.desiredStatus === 'STOPPED') wakes.push(now + options.pollIntervalMs);
+    const becomesHealthy = healthyAt(record, options);
+    if (becomesHealthy !== undefined && becomesHealthy > now) wakes.push(becomesHealthy);
+  }
+  // New and stopping tasks are not in this pass's observations yet: follow them up soon.
+  if (launches.length || stops.length) wakes.push(now + options.pollIntervalMs);
+
+  return {
+    service,
+    events,
+    launches,
+    stops,
+    nextWakeAt: wakes.length ? Math.max(now, Math.min(...wakes)) : undefined,
+  };
+};

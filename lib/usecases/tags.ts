@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { clusterNameOf, parseArn } from '../domain/arn';
+import type { Tag } from '../domain/model';
+import { parseTaskDefinitionRef } from '../domain/task-definition';
+import { tagsSchema } from '../domain/validation';
+import type { Deps } from '../deps';
+import {
+  ClientException,
+  ClusterNotFoundException,
+  InvalidParameterException,
+  ResourceNotFoundException,
+  type DomainError,
+} from '../errors';
+import type { TagChange } from '../ports';
+
+/** TagResource, UntagResource and ListTagsForResource: tags of any taggable resource, named by ARN. */
+
+export const tagResourceInput = z.object({ resourceArn: z.string().min(1), tags: tagsSchema }).strict();
+
+export const untagResourceInput = z
+  .object({ resourceArn: z.string().min(1), tagKeys: z.array(z.string().min(1).max(128)).max(50) })
+  .strict();
+
+export const listTagsForResourceInput = z.object({ resourceArn: z.string().min(1) }).strict();
+
+/** ECS's limit, counted after the new tags are merged with the ones the resource has. */
+const MAX_TAGS_PER_RESOURCE = 50;
+
+interface Taggable {
+  /** The resource's tags, or undefined when it does not exist. */
+  read(deps: Deps, resource: string): Promise<Tag[] | undefined>;
+  update(deps: Deps, resource: string, change: TagChange): Promise<Tag[] | undefined>;
+  notFound(): DomainError;
+}
+
+/** A task definition ARN names one revision ("task-definition/FAMILY:REV"). */
+const revisionOf = (resource: string) => {
+  const { family, revision } = parseTaskDefinitionRef(resource);
+  if (revision === undefined) throw new ClientException('A task definition ARN must include the revision.');
+  return { family, revision };
+};
+
+/** What can be tagged, by the resource type in its ARN. */
+const taggable: Record<string, Taggable> = {
+  cluster: {
+    read: async (deps, resource) => {
+      const cluster = await deps.clusters.get(clusterNameOf(resource));
+      return cluster?.status === 'ACTIVE' ? (cluster.tags ?? []) : undefined;
+    },
+    update: (deps, resource, change) => deps.clusters.updateTags(clusterNameOf(resource), change),
+    notFound: () => new ClusterNotFoundException(),
+  },
+  'task-definition': {
+    read: async (deps, resource) => {
+      const { family, revision } = revisionOf(resource);
+      return (await deps.taskDefinitions.get(family, revision))?.tags;
+    },
+    update: (deps, resource, change) => {
+      const { family, revision } = revisionOf(resource);
+      return deps.taskDefinitions.updateTags(family, revision, change);
+    },
+    notFound: () => new ResourceNotFoundException('The specified task definition does not exist.'),
+  },
+};
+
+const taggableOf = (resourceArn: string): { kind: Taggable; resource: string } => {
+  const arn = parseArn(resourceArn);
+  const kind = arn && Object.hasOwn(taggable, arn.resourceType) ? taggable[arn.resourceType] : undefined;
+  if (!arn || !kind) throw new InvalidParameterException(`The ARN ${resourceArn} does not name a taggable resource.`);
+  return { kind, resource: arn.resource };
+};
+
+const changeTags = async (deps: Deps, resourceArn: string, change: TagChange): Promise<Record<string, never>> => {
+  const { kind, resource } = taggableOf(resourceArn);
+  if ((await kind.update(deps, resource, change)) === undefined) throw kind.notFound();
+  return {};
+};
+
+/** New keys are added, existing keys get the new value. */
+const addingTags =
+  (added: Tag[]): TagChange =>
+  (current) => {
+    const merged = new Map([...current, ...added].map((tag) => [tag.key, tag.value]));
+    if (merged.size > MAX_TAGS_PER_RESOURCE) {
+      throw new InvalidParameterException(`A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
+    }
+    return [...merged].map(([key, value]) => ({ key, value }));
+  };
+
+/** Keys the resource does not have are ignored, as in ECS. */
+const removingTags =
+  (keys: string[]): TagChange =>
+  (current) =>
+    current.filter((tag) => !keys.includes(tag.key));
+
+export const tagResource = (deps: Deps, input: z.output<typeof tagResourceInput>) =>
+  changeTags(deps, input.resourceArn, addingTags(input.tags));
+
+export const untagResource = (deps: Deps, input: z.output<typeof untagResourceInput>) =>
+  changeTags(deps, input.resourceArn, removingTags(input.tagKeys));
+
+export const listTagsForResource = async (deps: Deps, input: z.output<typeof listTagsForResourceInput>) => {
+  const { kind, resource } = taggableOf(input.resourceArn);
+  const tags = await kind.read(deps, resource);
+  if (tags === undefined) throw kind.notFound();
+  return { tags };
+};

@@ -1,0 +1,266 @@
+import {
+  CreateClusterCommand,
+  DeleteClusterCommand,
+  DeleteTaskDefinitionsCommand,
+  DeregisterTaskDefinitionCommand,
+  DescribeClustersCommand,
+  DescribeTaskDefinitionCommand,
+  ListClustersCommand,
+  ListTagsForResourceCommand,
+  ListTaskDefinitionFamiliesCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  type RegisterTaskDefinitionCommandInput,
+} from '@aws-sdk/client-ecs';
+import { operations } from '../../lib/ecs-wire/operations';
+import { checkedEcsClient, TARGET_PREFIX, wireRequest } from '../support/ecs-wire';
+import { fargateTaskDefinition } from '../support/http';
+import { tableSnapshot } from '../support/table-snapshot';
+
+const ARN = 'arn:aws:ecs:us-east-1:000000000000';
+const { client, checked } = checkedEcsClient();
+
+afterAll(() => client.destroy());
+
+const registration = (family: string, overrides: Record<string, unknown> = {}) =>
+  fargateTaskDefinition(family, overrides) as RegisterTaskDefinitionCommandInput;
+
+/** Every page of a paginated ECS list, one item per page, to exercise nextToken. */
+const allPages = async <T>(page: (nextToken: string | undefined) => Promise<{ items?: T[]; nextToken?: string }>) => {
+  const items: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const answer = await page(nextToken);
+    expect(answer.items?.length ?? 0).toBeLessThanOrEqual(1);
+    items.push(...(answer.items ?? []));
+    nextToken = answer.nextToken;
+  } while (nextToken);
+  return items;
+};
+
+describe('clusters over the ECS wire protocol', () => {
+  it('creates, describes, lists and deletes clusters as ECS does', async () => {
+    const { cluster } = await client.send(
+      new CreateClusterCommand({ clusterName: 'wire-a', tags: [{ key: 'team', value: 'a' }] }),
+    );
+    expect(cluster).toEqual({
+      clusterArn: `${ARN}:cluster/wire-a`,
+      clusterName: 'wire-a',
+      status: 'ACTIVE',
+      activeServicesCount: 0,
+      runningTasksCount: 0,
+      pendingTasksCount: 0,
+      registeredContainerInstancesCount: 0,
+      tags: [{ key: 'team', value: 'a' }],
+    });
+    expect((await client.send(new CreateClusterCommand({ clusterName: 'wire-a' }))).cluster).toEqual(cluster);
+
+    const described = await client.send(
+      new DescribeClustersCommand({ clusters: ['wire-a', `${ARN}:cluster/wire-a`, 'wire-never'], include: ['TAGS'] }),
+    );
+    expect(described.clusters?.map((found) => [found.clusterName, found.tags])).toEqual([
+      ['wire-a', [{ key: 'team', value: 'a' }]],
+      ['wire-a', [{ key: 'team', value: 'a' }]],
+    ]);
+    expect(described.failures).toEqual([{ arn: `${ARN}:cluster/wire-never`, reason: 'MISSING' }]);
+    const withoutTags = await client.send(new DescribeClustersCommand({ clusters: ['wire-a'] }));
+    expect(withoutTags.clusters?.[0].tags).toBeUndefined();
+
+    for (const name of ['wire-p1', 'wire-p2', 'wire-p3']) await client.send(new CreateClusterCommand({ clusterName: name }));
+    const listed = await allPages(async (nextToken) => {
+      const page = await client.send(new ListClustersCommand({ maxResults: 1, nextToken }));
+      return { items: page.clusterArns, nextToken: page.nextToken };
+    });
+    expect(listed).toEqual(expect.arrayContaining(['wire-a', 'wire-p1', 'wire-p2', 'wire-p3'].map((name) => `${ARN}:cluster/${name}`)));
+    expect(new Set(listed).size).toBe(listed.length);
+
+    expect((await client.send(new DeleteClusterCommand({ cluster: 'wire-p2' }))).cluster).toMatchObject({
+      clusterName: 'wire-p2',
+      status: 'INACTIVE',
+    });
+    // ECS goes on describing a deleted cluster, as INACTIVE, and stops listing it.
+    const deleted = await client.send(new DescribeClustersCommand({ clusters: [`${ARN}:cluster/wire-p2`] }));
+    expect(deleted.clusters?.[0].status).toBe('INACTIVE');
+    expect((await client.send(new ListClustersCommand({}))).clusterArns).not.toContain(`${ARN}:cluster/wire-p2`);
+  });
+
+  it('describes the "default" cluster when no cluster is named', async () => {
+    await client.send(new CreateClusterCommand({}));
+    const described = await client.send(new DescribeClustersCommand({}));
+    expect(described.clusters?.map((cluster) => cluster.clusterArn)).toEqual([`${ARN}:cluster/default`]);
+    expect(described.failures).toEqual([]);
+  });
+});
+
+describe('task definitions over the ECS wire protocol', () => {
+  it('registers, describes, lists, deregisters and deletes revisions', async () => {
+    const before = Date.now();
+    const first = await client.send(
+      new RegisterTaskDefinitionCommand(registration('wire-web', { tags: [{ key: 'app', value: 'web' }] })),
+    );
+    expect(first.taskDefinition).toMatchObject({
+      taskDefinitionArn: `${ARN}:task-definition/wire-web:1`,
+      revision: 1,
+      status: 'ACTIVE',
+      cpu: '256',
+      memory: '512',
+      compatibilities: ['EC2', 'FARGATE'],
+      containerDefinitions: [{ name: 'web', essential: true, portMappings: [{ containerPort: 80, hostPort: 80, protocol: 'tcp' }] }],
+    });
+    expect(first.tags).toEqual([{ key: 'app', value: 'web' }]);
+    // Epoch seconds on the wire, which the SDK turns into a Date.
+    expect(first.taskDefinition?.registeredAt).toBeInstanceOf(Date);
+    expect(first.taskDefinition!.registeredAt!.getTime()).toBeGreaterThanOrEqual(before - 5000);
+    await client.send(new RegisterTaskDefinitionCommand(registration('wire-web', { cpu: '1 vCPU', memory: '2 GB' })));
+
+    const revisionOf = async (taskDefinition: string) =>
+      (await client.send(new DescribeTaskDefinitionCommand({ taskDefinition }))).taskDefinition?.revision;
+    expect(await revisionOf('wire-web')).toBe(2);
+    expect(await revisionOf('wire-web:1')).toBe(1);
+    expect(await revisionOf(`${ARN}:task-definition/wire-web:1`)).toBe(1);
+    const withTags = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'wire-web:1', include: ['TAGS'] }));
+    expect(withTags.tags).toEqual([{ key: 'app', value: 'web' }]);
+    expect((await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'wire-web:1' }))).tags).toBeUndefined();
+
+    const listed = await allPages(async (nextToken) => {
+      const page = await client.send(
+        new ListTaskDefinitionsCommand({ familyPrefix: 'wire-web', sort: 'DESC', maxResults: 1, nextToken }),
+      );
+      return { items: page.taskDefinitionArns, nextToken: page.nextToken };
+    });
+    expect(listed).toEqual([`${ARN}:task-definition/wire-web:2`, `${ARN}:task-definition/wire-web:1`]);
+    const families = await client.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: 'wire-' }));
+    expect(families.families).toContain('wire-web');
+
+    const deregistered = await client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'wire-web:1' }));
+    expect(deregistered.taskDefinition).toMatchObject({ status: 'INACTIVE', revision: 1 });
+    expect(deregistered.taskDefinition?.deregisteredAt).toBeInstanceOf(Date);
+
+    const deleted = await client.send(
+      new DeleteTaskDefinitionsCommand({ taskDefinitions: ['wire-web:1', 'wire-web:2', `${ARN}:task-definition/wire-web:9`] }),
+    );
+    expect(deleted.taskDefinitions?.map((definition) => [definition.revision, definition.status])).toEqual([
+      [1, 'DELETE_IN_PROGRESS'],
+    ]);
+    expect(deleted.taskDefinitions?.[0].deleteRequestedAt).toBeInstanceOf(Date);
+    expect(deleted.failures).toEqual([
+      { arn: `${ARN}:task-definition/wire-web:2`, reason: 'ACTIVE', detail: expect.stringMatching(/[Dd]eregister/) },
+      { arn: `${ARN}:task-definition/wire-web:9`, reason: 'MISSING' },
+    ]);
+    // Asking again changes nothing.
+    const again = await client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: ['wire-web:1'] }));
+    expect(again.taskDefinitions?.[0].deleteRequestedAt).toEqual(deleted.taskDefinitions?.[0].deleteRequestedAt);
+    const deleting = await client.send(new ListTaskDefinitionsCommand({ familyPrefix: 'wire-web', status: 'DELETE_IN_PROGRESS' }));
+    expect(deleting.taskDefinitionArns).toEqual([`${ARN}:task-definition/wire-web:1`]);
+  });
+});
+
+describe('tags over the ECS wire protocol', () => {
+  const tagsOf = async (resourceArn: string) =>
+    (await client.send(new ListTagsForResourceCommand({ resourceArn }))).tags;
+
+  it.each([
+    ['a cluster', `${ARN}:cluster/wire-tagged`, () => client.send(new CreateClusterCommand({ clusterName: 'wire-tagged' }))],
+    [
+      'a task definition',
+      `${ARN}:task-definition/wire-tagged:1`,
+      () => client.send(new RegisterTaskDefinitionCommand(registration('wire-tagged'))),
+    ],
+  ])('adds, overwrites, removes and lists the tags of %s', async (_name, resourceArn, create) => {
+    await create();
+    expect(await tagsOf(resourceArn)).toEqual([]);
+    await client.send(new TagResourceCommand({ resourceArn, tags: [{ key: 'team', value: 'a' }, { key: 'env', value: 'dev' }] }));
+    await client.send(new TagResourceCommand({ resourceArn, tags: [{ key: 'env', value: 'prod' }] }));
+    expect(await tagsOf(resourceArn)).toEqual([
+      { key: 'team', value: 'a' },
+      { key: 'env', value: 'prod' },
+    ]);
+    await client.send(new UntagResourceCommand({ resourceArn, tagKeys: ['team', 'never-set'] }));
+    expect(await tagsOf(resourceArn)).toEqual([{ key: 'env', value: 'prod' }]);
+  });
+
+  it('loses no tag when tags are changed concurrently', async () => {
+    const resourceArn = `${ARN}:cluster/wire-tag-race`;
+    await client.send(new CreateClusterCommand({ clusterName: 'wire-tag-race' }));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        client.send(new TagResourceCommand({ resourceArn, tags: [{ key: `k${index}`, value: String(index) }] })),
+      ),
+    );
+    expect((await tagsOf(resourceArn))?.map((tag) => tag.key).sort()).toEqual(
+      Array.from({ length: 10 }, (_, index) => `k${index}`).sort(),
+    );
+  });
+});
+
+describe('bad input over the ECS wire protocol', () => {
+  /** The stack's items that this file could have written: every name here starts with "wire-". */
+  const ownItems = async () => (await tableSnapshot()).filter((item) => item.includes('wire-'));
+
+  const cases: Array<[string, () => Promise<unknown>, string, RegExp]> = [
+    ['a bad Fargate size', () => client.send(new RegisterTaskDefinitionCommand(registration('wire-bad', { memory: '999' }))), 'ClientException', /memory/],
+    ['a bad family', () => client.send(new RegisterTaskDefinitionCommand(registration('wire-bad family!'))), 'ClientException', /[Ff]amily/],
+    ['no containers', () => client.send(new RegisterTaskDefinitionCommand(registration('wire-bad', { containerDefinitions: [] }))), 'ClientException', /containerDefinitions/],
+    ['a bad cluster name', () => client.send(new CreateClusterCommand({ clusterName: 'wire-bad name' })), 'ClientException', /clusterName/],
+    ['too many clusters to describe', () => client.send(new DescribeClustersCommand({ clusters: Array(101).fill('wire-x') })), 'ClientException', /clusters/],
+    ['a bad maxResults', () => client.send(new ListClustersCommand({ maxResults: 500 })), 'ClientException', /maxResults/],
+    ['a forged nextToken', () => client.send(new ListTaskDefinitionsCommand({ nextToken: 'Zm9v' })), 'InvalidParameterException', /nextToken/],
+    ['a bad status', () => client.send(new ListTaskDefinitionsCommand({ status: 'GONE' as never })), 'ClientException', /status/],
+    ['an unknown task definition', () => client.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'wire-never:3' })), 'ClientException', /Unable to describe task definition/],
+    ['deregister without revision', () => client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'wire-web' })), 'ClientException', /revision/],
+    ['delete without revision', () => client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: ['wire-bad:1', 'wire-bad'] })), 'ClientException', /revision/],
+    ['delete an unknown cluster', () => client.send(new DeleteClusterCommand({ cluster: 'wire-never' })), 'ClusterNotFoundException', /not found/],
+    ['tag something that is not an ARN', () => client.send(new TagResourceCommand({ resourceArn: 'wire-x', tags: [] })), 'InvalidParameterException', /ARN/],
+    ['tag an unknown cluster', () => client.send(new TagResourceCommand({ resourceArn: `${ARN}:cluster/wire-never`, tags: [{ key: 'wire-k', value: 'v' }] })), 'ClusterNotFoundException', /not found/],
+    ['tag with an empty key', () => client.send(new TagResourceCommand({ resourceArn: `${ARN}:cluster/wire-a`, tags: [{ key: '', value: 'wire-v' }] })), 'ClientException', /tags\[0\]\.key/],
+    ['tag beyond 50 tags', () => client.send(new TagResourceCommand({ resourceArn: `${ARN}:cluster/wire-a`, tags: Array.from({ length: 51 }, (_, index) => ({ key: `wire-${index}`, value: 'v' })) })), 'ClientException', /tags/],
+    ['list the tags of an unknown revision', () => client.send(new ListTagsForResourceCommand({ resourceArn: `${ARN}:task-definition/wire-never:1` })), 'ResourceNotFoundException', /task definition/],
+  ];
+
+  it.each(cases)('%s → 400 with the ECS error, nothing stored', async (_name, send, name, message) => {
+    const before = await ownItems();
+    const failure = await send().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ name, message: expect.stringMatching(message), $metadata: { httpStatusCode: 400 } });
+    expect(await ownItems()).toEqual(before);
+  });
+
+  const rawCases: Array<[string, string | undefined, unknown, string, RegExp]> = [
+    ['no X-Amz-Target', undefined, {}, 'UnknownOperationException', /X-Amz-Target/],
+    ['an unknown operation', `${TARGET_PREFIX}LaunchRocket`, {}, 'UnknownOperationException', /LaunchRocket/],
+    ['an inherited property name', `${TARGET_PREFIX}toString`, {}, 'UnknownOperationException', /toString/],
+    ['another service', 'DynamoDB_20120810.ListTables', {}, 'UnknownOperationException', /ListTables/],
+    ['malformed JSON', `${TARGET_PREFIX}CreateCluster`, '{"clusterName": ', 'SerializationException', /JSON/],
+    ['a JSON array', `${TARGET_PREFIX}CreateCluster`, '[]', 'SerializationException', /object/],
+    ['an unknown parameter', `${TARGET_PREFIX}CreateCluster`, { clusterName: 'wire-x', colour: 'red' }, 'ClientException', /colour/],
+    ['a wrong type', `${TARGET_PREFIX}RegisterTaskDefinition`, fargateTaskDefinition('wire-bad', { cpu: 256 }), 'ClientException', /cpu/],
+  ];
+
+  it.each(rawCases)('%s → 400 with the ECS error, nothing stored', async (_name, target, body, type, message) => {
+    const before = await ownItems();
+    const answer = await wireRequest(target, body);
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+    expect(answer.headers.get('x-amzn-errortype')).toBe(type);
+    expect(answer.body).toEqual({ __type: type, message: expect.stringMatching(message) });
+    expect(await ownItems()).toEqual(before);
+  });
+
+  it('takes a request without a body as {}, as the SDKs may send one', async () => {
+    const answer = await wireRequest(`${TARGET_PREFIX}ListClusters`, undefined);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+    expect(Array.isArray(answer.body.clusterArns)).toBe(true);
+  });
+});
+
+describe('conformance to ECS', () => {
+  // Jest runs a file's tests in order: by now every operation has answered the checked client.
+  it('checked a successful answer of every operation served against ECS\'s model', () => {
+    expect([...checked].sort()).toEqual(Object.keys(operations).sort());
+  });
+});
