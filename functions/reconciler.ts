@@ -1,6 +1,14 @@
+import { config } from '../lib/config';
+import { buildReconciler } from '../lib/container';
+import { systemClock } from '../lib/deps';
 import { log } from '../lib/log';
+import { reconcileUntilIdle } from '../lib/reconciler/loop';
+import { LOOP_SETTINGS } from '../lib/reconciler/settings';
 
-/** Placeholder until the reconciler lands: the schedule is wired, a pass does nothing yet. */
+const { reconciler, trigger } = buildReconciler(config());
+
+/** Runs from the one-minute schedule and from wake-ups after desired-state changes. */
 export const handler = async (): Promise<void> => {
-  log.debug('reconcile pass skipped: no services yet');
+  const end = await reconcileUntilIdle(reconciler, systemClock, trigger, LOOP_SETTINGS, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  log.info('reconciler finished', { end });
 };

@@ -1,22 +1,66 @@
+import { randomUUID } from 'node:crypto';
 import { DynamoClusterRepository } from './adapters/dynamodb/cluster-repository';
-import { createTableContext } from './adapters/dynamodb/table';
+import { DynamoReconcileStore } from './adapters/dynamodb/reconcile-store';
+import { DynamoServiceRepository } from './adapters/dynamodb/service-repository';
+import { createTableContext, type TableContext } from './adapters/dynamodb/table';
 import { DynamoTaskDefinitionRepository } from './adapters/dynamodb/task-definition-repository';
+import { DynamoTaskRepository } from './adapters/dynamodb/task-repository';
+import { LambdaReconcileTrigger } from './adapters/lambda/reconcile-trigger';
 import { config, type Config } from './config';
 import { systemClock, type Clock, type Deps } from './deps';
+import type { FleetBackend } from './fleet/backend';
+import { SimulatedFleet } from './fleet/simulated';
+import { log } from './log';
+import type { ReconcileTrigger } from './ports';
+import { Reconciler } from './reconciler/reconciler';
+import { reconcilerSettings } from './reconciler/settings';
 
 /** The composition root: SDK clients and adapters are built once per cold start and injected. */
-export const buildDeps = (settings: Config, clock: Clock = systemClock): Deps => {
-  const table = createTableContext({
-    tableName: settings.tableName,
-    region: settings.region,
-    endpoint: settings.dynamoDbEndpoint,
-  });
+export interface Overrides {
+  clock?: Clock;
+  trigger?: ReconcileTrigger;
+  fleet?: FleetBackend;
+}
+
+const tableFor = (settings: Config): TableContext =>
+  createTableContext({ tableName: settings.tableName, region: settings.region, endpoint: settings.dynamoDbEndpoint });
+
+const fleetFor = (settings: Config) => new SimulatedFleet({ profile: settings.fleetProfile });
+
+const triggerFor = (settings: Config): ReconcileTrigger =>
+  settings.reconcilerFunctionName
+    ? new LambdaReconcileTrigger(settings.reconcilerFunctionName, { region: settings.region, endpoint: settings.lambdaEndpoint })
+    : { wake: async () => undefined };
+
+export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => {
+  const table = tableFor(settings);
+  const clock = overrides.clock ?? systemClock;
   const scope = { region: settings.region, accountId: settings.accountId };
   return {
     clock,
     scope,
     clusters: new DynamoClusterRepository(table, scope),
     taskDefinitions: new DynamoTaskDefinitionRepository(table, scope),
+    services: new DynamoServiceRepository(table, scope, settings.reconcileShards),
+    tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
+    fleet: overrides.fleet ?? fleetFor(settings),
+    trigger: overrides.trigger ?? triggerFor(settings),
+  };
+};
+
+export const buildReconciler = (settings: Config, overrides: Overrides = {}) => {
+  const store = new DynamoReconcileStore(tableFor(settings), settings.reconcileShards, settings.taskRetentionMs);
+  return {
+    store,
+    reconciler: new Reconciler(
+      store,
+      overrides.fleet ?? fleetFor(settings),
+      overrides.clock ?? systemClock,
+      randomUUID(),
+      reconcilerSettings(settings.fleetProfile, settings.reconcileShards),
+      log,
+    ),
+    trigger: overrides.trigger ?? triggerFor(settings),
   };
 };
 

@@ -1,6 +1,13 @@
 import type { ArnScope } from './domain/arn';
 import type { EpochMs } from './domain/model';
-import type { ClusterRepository, TaskDefinitionRepository } from './ports';
+import type { FleetBackend } from './fleet/backend';
+import type {
+  ClusterRepository,
+  ReconcileTrigger,
+  ServiceRepository,
+  TaskDefinitionRepository,
+  TaskRepository,
+} from './ports';
 
 export interface Clock {
   now(): EpochMs;
@@ -14,4 +21,8 @@ export interface Deps {
   scope: ArnScope;
   clusters: ClusterRepository;
   taskDefinitions: TaskDefinitionRepository;
+  services: ServiceRepository;
+  tasks: TaskRepository;
+  fleet: FleetBackend;
+  trigger: ReconcileTrigger;
 }

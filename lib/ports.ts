@@ -152,6 +152,15 @@ export interface ReconcileStore {
   commitService(lease: Lease, commit: ServiceCommit, now: EpochMs): Promise<boolean>;
   /** Commits observed changes of standalone tasks under the lease; false on a conflict. */
   commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs): Promise<boolean>;
+  /** The service's event list, read only when there is something to add to it. */
+  loadEvents(service: ServiceState): Promise<ServiceEvent[]>;
+  /** A task definition by ARN, in whichever account it belongs to. */
+  taskDefinition(arn: string): Promise<TaskDefinition | undefined>;
   /** Write capacity consumed so far (for the benchmark). */
   writeUnits(): number;
+}
+
+/** Asks for a reconcile pass soon (after a desired-state change). */
+export interface ReconcileTrigger {
+  wake(): Promise<void>;
 }

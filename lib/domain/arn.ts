@@ -6,15 +6,31 @@ export interface ArnScope {
 
 const prefix = (scope: ArnScope) => `arn:aws:ecs:${scope.region}:${scope.accountId}`;
 
-export const arns = {
+export const arns: {
+  cluster(scope: ArnScope, clusterName: string): string;
+  taskDefinition(scope: ArnScope, family: string, revision: number): string;
+  taskDefinitionFamily(scope: ArnScope, family: string): string;
+  service(scope: ArnScope, clusterName: string, serviceName: string): string;
+  task(scope: ArnScope, clusterName: string, taskId: string): string;
+  container(scope: ArnScope, clusterName: string, taskId: string, containerId: string): string;
+} = {
   cluster: (scope: ArnScope, clusterName: string) => `${prefix(scope)}:cluster/${clusterName}`,
   taskDefinition: (scope: ArnScope, family: string, revision: number) =>
-    `${prefix(scope)}:task-definition/${family}:${revision}`,
+    `${arns.taskDefinitionFamily(scope, family)}${revision}`,
+  /** What every revision's ARN of a family starts with. */
+  taskDefinitionFamily: (scope: ArnScope, family: string) => `${prefix(scope)}:task-definition/${family}:`,
   service: (scope: ArnScope, clusterName: string, serviceName: string) =>
     `${prefix(scope)}:service/${clusterName}/${serviceName}`,
   task: (scope: ArnScope, clusterName: string, taskId: string) => `${prefix(scope)}:task/${clusterName}/${taskId}`,
   container: (scope: ArnScope, clusterName: string, taskId: string, containerId: string) =>
     `${prefix(scope)}:container/${clusterName}/${taskId}/${containerId}`,
+};
+
+/** The region and account an ECS ARN belongs to. */
+export const scopeOf = (arn: string): ArnScope => {
+  const match = /^arn:[^:]+:ecs:([^:]+):(\d{12}):/.exec(arn);
+  if (!match) throw new Error(`not an ECS ARN: ${arn}`);
+  return { region: match[1], accountId: match[2] };
 };
 
 const resourcePattern = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:([a-z-]+)\/(.+)$/;

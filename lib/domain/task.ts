@@ -1,5 +1,14 @@
 import type { BackendRef, ObservedTask, TaskOverrides } from '../fleet/backend';
-import type { Container, EpochMs, HealthStatus, LifecycleStatus, NetworkConfiguration, StopCode, Tag } from './model';
+import type {
+  Container,
+  EpochMs,
+  HealthStatus,
+  LifecycleStatus,
+  NetworkConfiguration,
+  StopCode,
+  Tag,
+  TaskDefinition,
+} from './model';
 
 /**
  * A task as ecsbox records it: ECS's Task fields, the backend's ref, and the version used for
@@ -54,24 +63,44 @@ const OBSERVED_FIELDS = [
   'stoppedReason',
 ] as const;
 
-/** The record with a fresh observation applied; the same object when nothing changed. */
+/**
+ * The record with a fresh observation applied; the same object when nothing changed. A decision to
+ * stop is sticky: once the record says STOPPED, an observation that still says RUNNING (the
+ * backend has not been told yet) does not undo it, nor erase why it was stopped.
+ */
 export const applyObservation = (record: TaskRecord, observed: ObservedTask): TaskRecord => {
-  const containers = observed.containers.map((container, index) => ({
+  const merged: ObservedTask =
+    record.desiredStatus === 'STOPPED'
+      ? {
+          ...observed,
+          desiredStatus: 'STOPPED',
+          stopCode: observed.stopCode ?? record.stopCode,
+          stoppedReason: observed.stoppedReason ?? record.stoppedReason,
+        }
+      : observed;
+  const containers = merged.containers.map((container, index) => ({
     ...container,
-    containerArn: record.containers[index]?.containerArn ?? `${record.taskArn.replace(':task/', ':container/')}/${container.name}`,
+    containerArn: record.containers[index]?.containerArn ?? containerArnFor(record.taskArn, container.name),
   }));
   const changed =
-    OBSERVED_FIELDS.some((field) => record[field] !== observed[field]) ||
+    OBSERVED_FIELDS.some((field) => record[field] !== merged[field]) ||
     JSON.stringify(record.containers) !== JSON.stringify(containers) ||
-    JSON.stringify(record.ref) !== JSON.stringify(observed.ref);
+    JSON.stringify(record.ref) !== JSON.stringify(merged.ref);
   if (!changed) return record;
-  const next: TaskRecord = { ...record, containers, ref: observed.ref };
+  const next: TaskRecord = { ...record, containers, ref: merged.ref };
   for (const field of OBSERVED_FIELDS) {
-    if (observed[field] === undefined) delete next[field];
-    else (next as unknown as Record<string, unknown>)[field] = observed[field];
+    if (merged[field] === undefined) delete next[field];
+    else (next as unknown as Record<string, unknown>)[field] = merged[field];
   }
   return next;
 };
+
+/** Whether the backend still has to be told about a stop the record already decided. */
+export const stopNotDelivered = (record: TaskRecord, observed: ObservedTask) =>
+  record.desiredStatus === 'STOPPED' && observed.desiredStatus === 'RUNNING';
+
+export const containerArnFor = (taskArn: string, containerName: string) =>
+  `${taskArn.replace(':task/', ':container/')}/${containerName}`;
 
 const IN_FLIGHT: ReadonlySet<LifecycleStatus> = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
 export const isPendingStatus = (status: LifecycleStatus) => IN_FLIGHT.has(status);
@@ -104,3 +133,40 @@ export const presentTask = (task: TaskRecord) => ({
   ...(task.tags?.length ? { tags: task.tags } : {}),
   version: task.version,
 });
+
+export interface NewTask {
+  taskId: string;
+  taskArn: string;
+  clusterName: string;
+  clusterArn: string;
+  taskDefinition: TaskDefinition;
+  serviceName?: string;
+  deploymentId?: string;
+  startedBy?: string;
+  group: string;
+  overrides?: TaskOverrides;
+  networkConfiguration?: NetworkConfiguration;
+  tags?: Tag[];
+  createdAt: EpochMs;
+}
+
+/** The first record of a task the backend accepted, from its first observation. */
+export const newTaskRecord = (task: NewTask, observed: ObservedTask): TaskRecord => {
+  const { taskDefinition, ...identity } = task;
+  const record: TaskRecord = {
+    ...identity,
+    taskDefinitionArn: taskDefinition.taskDefinitionArn,
+    launchType: 'FARGATE',
+    platformVersion: '1.4.0',
+    ...(task.overrides?.cpu ?? taskDefinition.cpu ? { cpu: task.overrides?.cpu ?? taskDefinition.cpu } : {}),
+    ...(task.overrides?.memory ?? taskDefinition.memory ? { memory: task.overrides?.memory ?? taskDefinition.memory } : {}),
+    lastStatus: observed.lastStatus,
+    desiredStatus: observed.desiredStatus,
+    healthStatus: observed.healthStatus,
+    containers: [],
+    healthChecked: taskDefinition.containerDefinitions.some((container) => container.essential && container.healthCheck),
+    ref: observed.ref,
+    version: 1,
+  };
+  return applyObservation(record, observed);
+};

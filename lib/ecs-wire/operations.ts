@@ -12,7 +12,14 @@ import {
   listClusters,
   listClustersInput,
 } from '../usecases/clusters';
-import { listTagsForResource, listTagsForResourceInput, tagResource, tagResourceInput, untagResource, untagResourceInput } from '../usecases/tags';
+import {
+  listTagsForResource,
+  listTagsForResourceInput,
+  tagResource,
+  tagResourceInput,
+  untagResource,
+  untagResourceInput,
+} from '../usecases/tags';
 import {
   deleteTaskDefinitions,
   deleteTaskDefinitionsInput,
@@ -45,7 +52,11 @@ const ecsCluster = ({ createdAt: _createdAt, ...cluster }: Cluster) => cluster;
 
 const singleCluster = async (result: Promise<{ cluster: Cluster }>) => ({ cluster: ecsCluster((await result).cluster) });
 
-/** Every operation served at POST /, by the name after "AmazonEC2ContainerServiceV20141113." in X-Amz-Target. */
+/**
+ * Every operation served at POST /, by the name after "AmazonEC2ContainerServiceV20141113." in
+ * X-Amz-Target. Each entry is type-checked where it is built (its parse feeds its run); the table
+ * only pairs names with them, hence `any`.
+ */
 export const operations: Record<string, EcsOperation<any>> = {
   CreateCluster: operation(createClusterInput, (deps, input) => singleCluster(createCluster(deps, input))),
   DescribeClusters: operation(describeClustersInput, async (deps, input) => {

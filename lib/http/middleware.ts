@@ -2,7 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { isDomainError, SerializationException } from '../errors';
+import { SerializationException } from '../errors';
 import { log } from '../log';
 import { answerFor, errorBody, SERVER_ERROR, type Face } from './error-mapping';
 
@@ -40,8 +40,10 @@ const httpMiddlewares = (face: Face): Array<MiddlewareObj<HttpEvent, HttpResult>
   httpHeaderNormalizer() as MiddlewareObj<HttpEvent, HttpResult>,
   httpErrorHandler({
     fallbackMessage: errorBody(SERVER_ERROR),
+    // Answers to bad input are not faults; only what becomes a 500 is logged.
     logger: (error: unknown) => {
-      if (!isDomainError(error)) log.error('unhandled error', { error: error as Error });
+      const status = (error as { statusCode?: number } | undefined)?.statusCode;
+      if (status === undefined || status >= 500) log.error('unhandled error', { error: error as Error });
     },
   }) as MiddlewareObj<HttpEvent, HttpResult>,
   domainErrorMapper(face),

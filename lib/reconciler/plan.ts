@@ -82,6 +82,18 @@ const isHealthy = (task: TaskRecord, now: EpochMs, options: PlanOptions) => {
   return at !== undefined && at <= now;
 };
 
+const countFailure = (
+  deployment: DeploymentState,
+  now: EpochMs,
+  options: Pick<PlanOptions, 'backoffBaseMs' | 'backoffCapMs'>,
+) => {
+  deployment.failedTasks += 1;
+  deployment.consecutiveFailures += 1;
+  deployment.launchNotBefore =
+    now + Math.min(options.backoffCapMs, options.backoffBaseMs * 2 ** (deployment.consecutiveFailures - 1));
+  deployment.updatedAt = now;
+};
+
 const taskList = (ids: string[]) => ids.map((id) => `(task ${id})`).join(' ');
 
 export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, options: PlanOptions): ServicePlan => {
@@ -95,11 +107,7 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
   for (const { record, wasStopped } of tasks) {
     const deployment = record.deploymentId ? byId.get(record.deploymentId) : undefined;
     if (!deployment || wasStopped || isLive(record) || !isFailure(record)) continue;
-    deployment.failedTasks += 1;
-    deployment.consecutiveFailures += 1;
-    deployment.launchNotBefore =
-      now + Math.min(options.backoffCapMs, options.backoffBaseMs * 2 ** (deployment.consecutiveFailures - 1));
-    deployment.updatedAt = now;
+    countFailure(deployment, now, options);
     if (deployment.consecutiveFailures === 3) say('is unable to consistently start tasks successfully.');
   }
 
@@ -310,4 +318,20 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
     stops,
     nextWakeAt: wakes.length ? Math.max(now, Math.min(...wakes)) : undefined,
   };
+};
+
+/**
+ * A launch the backend refused (ECS RunTask `failures`, e.g. no capacity): no task exists, but the
+ * deployment counts a failure, backs off, and the service says why.
+ */
+export const recordLaunchFailure = (
+  service: ServiceState,
+  deploymentId: string,
+  reason: string,
+  now: EpochMs,
+  options: Pick<PlanOptions, 'backoffBaseMs' | 'backoffCapMs'>,
+): string => {
+  const deployment = service.deployments.find((candidate) => candidate.id === deploymentId);
+  if (deployment) countFailure(deployment, now, options);
+  return `(service ${service.serviceName}) was unable to place a task. Reason: ${reason}.`;
 };

@@ -32,9 +32,11 @@ export const requireActiveCluster = async (deps: Deps, cluster: string | undefin
   return found;
 };
 
-export const describeCluster = async (deps: Deps, cluster: string) => ({
-  cluster: await requireActiveCluster(deps, cluster),
-});
+export const describeCluster = async (deps: Deps, cluster: string) => {
+  const found = await requireActiveCluster(deps, cluster);
+  const { running, pending } = await deps.tasks.countActive(found.clusterName, deps.clock.now());
+  return { cluster: { ...found, runningTasksCount: running, pendingTasksCount: pending } };
+};
 
 /**
  * ECS's DescribeClusters: each named cluster (by default "default"), deleted ones included as

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTableContext, type TableContext } from '../../lib/adapters/dynamodb/table';
-import { buildDeps } from '../../lib/container';
+import { buildDeps, type Overrides } from '../../lib/container';
 import { parseConfig } from '../../lib/config';
 import type { Clock, Deps } from '../../lib/deps';
 import { createTable } from '../../scripts/local/table';
@@ -30,9 +30,11 @@ export class TestClock implements Clock {
 }
 
 /** The real composition root over a fresh table in DynamoDB Local. */
-export const freshDeps = async (clock: Clock = new TestClock()): Promise<Deps & { tableName: string }> => {
+export const freshDeps = async (overrides: Overrides = {}): Promise<Deps & { tableName: string }> => {
   const table = await freshTable();
   table.client.destroy();
-  const settings = parseConfig({ TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: dynamoEndpoint() });
-  return { ...buildDeps(settings, clock), tableName: table.tableName };
+  return { ...buildDeps(testConfig(table.tableName), { clock: new TestClock(), ...overrides }), tableName: table.tableName };
 };
+
+export const testConfig = (tableName: string) =>
+  parseConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamoEndpoint(), FLEET_PROFILE: 'fast' });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseArn } from '../../domain/arn';
+import { scopeOf } from '../../domain/arn';
 import type { EpochMs } from '../../domain/model';
 import type { ServiceState } from '../../domain/service';
 import type { TaskRecord } from '../../domain/task';
@@ -15,11 +15,7 @@ export const RECONCILE_INDEX = 'GSI1';
 /** Sorts after every service name ([A-Za-z0-9_-]), so standalone tasks group at a cluster's end. */
 const STANDALONE = '~';
 
-export const accountOf = (arn: string): string => {
-  const match = /^arn:[^:]+:ecs:[^:]*:(\d{12}):/.exec(arn);
-  if (!match) throw new Error(`not an ECS ARN: ${arn}`);
-  return match[1];
-};
+export const accountOf = (arn: string): string => scopeOf(arn).accountId;
 
 export const shardOf = (accountId: string, clusterName: string, serviceName: string | undefined, shards: number): number =>
   createHash('sha256').update(`${accountId}#${clusterName}#${serviceName ?? STANDALONE}`).digest().readUInt32BE(0) % shards;
@@ -90,5 +86,3 @@ export const toTask = (item: Record<string, unknown>) => stripItem<TaskRecord>(i
 /** An expired item may linger until DynamoDB's TTL sweeper removes it; reads must skip it. */
 export const isExpired = (item: Record<string, unknown>, now: EpochMs) =>
   typeof item.expiresAt === 'number' && item.expiresAt * 1000 <= now;
-
-export const clusterOfArn = (clusterArn: string): string => parseArn(clusterArn)?.resource ?? clusterArn;

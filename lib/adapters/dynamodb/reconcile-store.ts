@@ -1,5 +1,8 @@
-import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { EpochMs } from '../../domain/model';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { arns, scopeOf } from '../../domain/arn';
+import { parseTaskDefinitionRef } from '../../domain/task-definition';
+import type { ServiceState } from '../../domain/service';
+import type { EpochMs, ServiceEvent, TaskDefinition } from '../../domain/model';
 import type { TaskRecord } from '../../domain/task';
 import type { Lease, ReconcileStore, ServiceCommit, ServiceSlice, ShardSnapshot } from '../../ports';
 import {
@@ -12,7 +15,7 @@ import {
   toService,
   toTask,
 } from './fleet-items';
-import { isConditionFailure, translateThrottling, type TableContext } from './table';
+import { isConditionFailure, keys, translateThrottling, type TableContext } from './table';
 
 /**
  * The reconciler's view of the table. One Query of the reconcile index per shard reads every live
@@ -35,6 +38,33 @@ export class DynamoReconcileStore implements ReconcileStore {
 
   writeUnits(): number {
     return this.consumedWriteUnits;
+  }
+
+  async loadEvents(service: ServiceState): Promise<ServiceEvent[]> {
+    const { Item } = await this.table.client
+      .send(
+        new GetCommand({
+          TableName: this.table.tableName,
+          Key: serviceEventsKey(accountOf(service.serviceArn), service.clusterName, service.serviceName),
+          ConsistentRead: true,
+        }),
+      )
+      .catch(translateThrottling);
+    return (Item?.events as ServiceEvent[] | undefined) ?? [];
+  }
+
+  async taskDefinition(arn: string): Promise<TaskDefinition | undefined> {
+    const { family, revision } = parseTaskDefinitionRef(arn);
+    if (revision === undefined) return undefined;
+    const { Item } = await this.table.client
+      .send(
+        new GetCommand({
+          TableName: this.table.tableName,
+          Key: { PK: keys.account(accountOf(arn)), SK: keys.taskDefinitionItem(family, revision) },
+        }),
+      )
+      .catch(translateThrottling);
+    return Item?.taskDefinition as TaskDefinition | undefined;
   }
 
   async loadShard(shard: number): Promise<ShardSnapshot> {
@@ -70,8 +100,7 @@ export class DynamoReconcileStore implements ReconcileStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     for (const task of orphans) {
-      const serviceArn = task.taskArn.replace(/:task\/([^/]+)\/[^/]+$/, `:service/$1/${task.serviceName}`);
-      slices.get(serviceArn)?.tasks.push(task);
+      slices.get(arns.service(scopeOf(task.taskArn), task.clusterName, task.serviceName!))?.tasks.push(task);
     }
     return { services: [...slices.values()], standalone, readUnits };
   }

@@ -56,7 +56,7 @@ export class DynamoTaskRepository implements TaskRepository {
     }
     if (filter.family) {
       conditions.push('begins_with(taskDefinitionArn, :family)');
-      values[':family'] = `${arns.taskDefinition(this.scope, filter.family, 0).replace(/0$/, '')}`;
+      values[':family'] = arns.taskDefinitionFamily(this.scope, filter.family);
     }
     const { items, nextToken } = await queryPage<{ PK: string; SK: string; taskArn: string }>(
       this.table,

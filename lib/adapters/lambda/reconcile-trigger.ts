@@ -1,0 +1,32 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { ReconcileTrigger } from '../../ports';
+import { log } from '../../log';
+
+/**
+ * Wakes the reconciler at once after a desired-state change: an asynchronous Lambda invocation,
+ * the same call deployed and locally (serverless-offline answers it on its Lambda port). A failed
+ * wake-up is logged, not raised: the one-minute schedule still converges the change.
+ */
+export class LambdaReconcileTrigger implements ReconcileTrigger {
+  private readonly client: LambdaClient;
+
+  constructor(
+    private readonly functionName: string,
+    options: { region: string; endpoint?: string },
+  ) {
+    this.client = new LambdaClient({
+      region: options.region,
+      ...(options.endpoint
+        ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
+    });
+  }
+
+  async wake(): Promise<void> {
+    try {
+      await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: '{"source":"ecsbox.wake"}' }));
+    } catch (error) {
+      log.warn('reconciler wake-up failed', { error: error as Error });
+    }
+  }
+}

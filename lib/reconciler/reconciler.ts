@@ -1,0 +1,295 @@
+import { arns, scopeOf } from '../domain/arn';
+import { eventIdFor, MAX_SERVICE_EVENTS } from '../domain/service';
+import { applyObservation, newTaskRecord, stopNotDelivered, type TaskRecord } from '../domain/task';
+import type { EpochMs, ServiceEvent, TaskDefinition } from '../domain/model';
+import type { FleetBackend, LaunchSpec, ObservedTask, StopRequest } from '../fleet/backend';
+import type { Clock } from '../deps';
+import type { Lease, ReconcileStore, ServiceSlice } from '../ports';
+import { isPendingStatus } from '../domain/task';
+import { plan, recordLaunchFailure, type PlanOptions, type ServicePlan, type TaskView } from './plan';
+
+/**
+ * One reconcile pass: read every live service and task of each shard, observe the fleet, plan, and
+ * apply the plans. Level-triggered and idempotent: a pass that finds nothing to change writes
+ * nothing and takes no lease; a pass that has work takes the shard's lease first, and every write
+ * is conditioned on that lease's fencing token and on the versions it read.
+ *
+ * Effects are ordered so that a crash or a lost race never doubles anything: launches use
+ * deterministic task ids (a backend recognises a repeated launch), and a decision to stop is
+ * committed before the backend is told, then delivered (again, if need be) on later passes.
+ */
+export interface ReconcilerSettings {
+  shards: number;
+  leaseTtlMs: number;
+  plan: PlanOptions;
+}
+
+/** Structured logging, as Powertools' Logger offers it: a fixed message, context as keys. */
+export interface Logger {
+  info(message: string, context: Record<string, unknown>): void;
+}
+
+export interface PassOutcome {
+  /** Another reconciler holds a lease this pass needed. */
+  busy: boolean;
+  /** When something in flight next needs a look; undefined when all is quiet. */
+  nextWakeAt?: EpochMs;
+  /** Services whose plan was committed. */
+  acted: number;
+  readUnits: number;
+}
+
+interface ServiceWork {
+  slice: ServiceSlice;
+  plan: ServicePlan;
+  changed: TaskRecord[];
+  undelivered: TaskRecord[];
+}
+
+const bumped = (record: TaskRecord, original: TaskRecord): TaskRecord => ({ ...record, version: original.version + 1 });
+
+export class Reconciler {
+  private readonly leases = new Map<number, Lease>();
+
+  constructor(
+    private readonly store: ReconcileStore,
+    private readonly fleet: FleetBackend,
+    private readonly clock: Clock,
+    private readonly holder: string,
+    private readonly settings: ReconcilerSettings,
+    private readonly log: Logger,
+  ) {}
+
+  async pass(): Promise<PassOutcome> {
+    const outcome: PassOutcome = { busy: false, acted: 0, readUnits: 0 };
+    for (let shard = 0; shard < this.settings.shards; shard++) {
+      const result = await this.passShard(shard);
+      outcome.busy ||= result.busy;
+      outcome.acted += result.acted;
+      outcome.readUnits += result.readUnits;
+      if (result.nextWakeAt !== undefined) outcome.nextWakeAt = Math.min(outcome.nextWakeAt ?? Infinity, result.nextWakeAt);
+    }
+    return outcome;
+  }
+
+  /** Gives up every lease this reconciler holds, so the next one need not wait for expiry. */
+  async release(): Promise<void> {
+    await Promise.all([...this.leases.values()].map((lease) => this.store.releaseLease(lease)));
+    this.leases.clear();
+  }
+
+  private async passShard(shard: number): Promise<PassOutcome> {
+    const now = this.clock.now();
+    const snapshot = await this.store.loadShard(shard, now);
+    const everyTask = [...snapshot.services.flatMap((slice) => slice.tasks), ...snapshot.standalone];
+    const observed = new Map<string, ObservedTask>(
+      everyTask.length
+        ? (await this.fleet.observe(everyTask.map(({ taskId, ref }) => ({ taskId, ref })), now)).map((entry) => [entry.taskId, entry])
+        : [],
+    );
+    const view = (record: TaskRecord): TaskView => {
+      const observation = observed.get(record.taskId);
+      return {
+        record: observation ? applyObservation(record, observation) : record,
+        wasStopped: record.lastStatus === 'STOPPED',
+        nextChangeAt: observation?.nextChangeAt,
+      };
+    };
+    const undeliveredStops = (records: TaskRecord[]) =>
+      records.filter((record) => {
+        const observation = observed.get(record.taskId);
+        return observation !== undefined && stopNotDelivered(record, observation);
+      });
+
+    const wakes: EpochMs[] = [];
+    const work: ServiceWork[] = [];
+    for (const slice of snapshot.services) {
+      const views = slice.tasks.map(view);
+      const servicePlan = plan(slice.service, views, now, this.settings.plan);
+      if (servicePlan.nextWakeAt !== undefined) wakes.push(servicePlan.nextWakeAt);
+      const changed = views.filter((entry, index) => entry.record !== slice.tasks[index]).map((entry) => entry.record);
+      const undelivered = undeliveredStops(slice.tasks);
+      const serviceChanged = JSON.stringify(servicePlan.service) !== JSON.stringify(slice.service);
+      if (serviceChanged || changed.length || undelivered.length || servicePlan.launches.length || servicePlan.stops.length) {
+        work.push({ slice, plan: servicePlan, changed, undelivered });
+      }
+    }
+    const standaloneViews = snapshot.standalone.map(view);
+    const standaloneChanged = standaloneViews
+      .map((entry, index) => (entry.record === snapshot.standalone[index] ? undefined : bumped(entry.record, snapshot.standalone[index])))
+      .filter((record): record is TaskRecord => record !== undefined);
+    const standaloneUndelivered = undeliveredStops(snapshot.standalone);
+    for (const { record, nextChangeAt } of standaloneViews) {
+      if (record.lastStatus === 'STOPPED') continue;
+      if (nextChangeAt !== undefined) wakes.push(nextChangeAt);
+      else if (isPendingStatus(record.lastStatus) || record.desiredStatus === 'STOPPED') {
+        wakes.push(now + this.settings.plan.pollIntervalMs);
+      }
+    }
+    const nextWakeAt = wakes.length ? Math.min(...wakes) : undefined;
+    if (!work.length && !standaloneChanged.length && !standaloneUndelivered.length) {
+      return { busy: false, acted: 0, readUnits: snapshot.readUnits, nextWakeAt };
+    }
+
+    const lease = await this.store.acquireLease(shard, this.holder, now, this.settings.leaseTtlMs);
+    if (!lease) return { busy: true, acted: 0, readUnits: snapshot.readUnits, nextWakeAt };
+    this.leases.set(shard, lease);
+
+    let acted = 0;
+    for (const item of work) if (await this.applyServicePlan(lease, item, now)) acted += 1;
+    if (standaloneChanged.length && !(await this.commitInChunks(lease, standaloneChanged, now))) {
+      this.log.info('reconcile commit lost a race', { shard, scope: 'standalone tasks' });
+    }
+    const latest = new Map(standaloneChanged.map((record) => [record.taskId, record]));
+    await this.deliverStops(
+      lease,
+      standaloneUndelivered.map((record) => latest.get(record.taskId) ?? record),
+      now,
+    );
+    return { busy: false, acted, readUnits: snapshot.readUnits, nextWakeAt: acted ? now : nextWakeAt };
+  }
+
+  private async applyServicePlan(lease: Lease, work: ServiceWork, now: EpochMs): Promise<boolean> {
+    const { slice, plan: servicePlan } = work;
+    const service = { ...servicePlan.service, version: slice.service.version + 1 };
+    const originals = new Map(slice.tasks.map((task) => [task.taskId, task]));
+    const latest = new Map(work.changed.map((record) => [record.taskId, bumped(record, originals.get(record.taskId)!)]));
+    for (const stop of servicePlan.stops) {
+      const original = originals.get(stop.taskId)!;
+      latest.set(stop.taskId, {
+        ...(latest.get(stop.taskId) ?? bumped(original, original)),
+        desiredStatus: 'STOPPED',
+        stopCode: 'ServiceSchedulerInitiated',
+        stoppedReason: stop.reason,
+      });
+    }
+    const { tasks: newTasks, failures } = await this.launch(service, servicePlan, now);
+    const messages = [
+      ...servicePlan.events,
+      ...failures.map(({ deploymentId, reason }) =>
+        recordLaunchFailure(service, deploymentId, reason, now, this.settings.plan),
+      ),
+    ];
+    const events = messages.length ? await this.withEvents(service.serviceArn, messages, slice, now) : undefined;
+    const committed = await this.store.commitService(
+      lease,
+      { service, events, newTasks, changedTasks: [...latest.values()] },
+      now,
+    );
+    if (!committed) {
+      this.log.info('reconcile commit lost a race', { serviceArn: service.serviceArn });
+      return false;
+    }
+    const stopIds = new Set([...servicePlan.stops.map((stop) => stop.taskId), ...work.undelivered.map((task) => task.taskId)]);
+    await this.deliverStops(
+      lease,
+      [...stopIds].map((taskId) => latest.get(taskId) ?? originals.get(taskId)!),
+      now,
+    );
+    return true;
+  }
+
+  private async launch(
+    service: ServicePlan['service'],
+    servicePlan: ServicePlan,
+    now: EpochMs,
+  ): Promise<{ tasks: TaskRecord[]; failures: Array<{ deploymentId: string; reason: string }> }> {
+    if (!servicePlan.launches.length) return { tasks: [], failures: [] };
+    const definitions = new Map<string, TaskDefinition | undefined>();
+    for (const launch of servicePlan.launches) {
+      if (!definitions.has(launch.taskDefinition)) {
+        definitions.set(launch.taskDefinition, await this.store.taskDefinition(launch.taskDefinition));
+      }
+    }
+    const failures: Array<{ deploymentId: string; reason: string }> = [];
+    const specs: Array<LaunchSpec & { deploymentId: string }> = [];
+    for (const launch of servicePlan.launches) {
+      const taskDefinition = definitions.get(launch.taskDefinition);
+      if (!taskDefinition) {
+        failures.push({ deploymentId: launch.deploymentId, reason: `task definition ${launch.taskDefinition} does not exist` });
+        continue;
+      }
+      specs.push({
+        taskId: launch.taskId,
+        deploymentId: launch.deploymentId,
+        clusterName: service.clusterName,
+        taskDefinition,
+        startedBy: launch.deploymentId,
+        group: `service:${service.serviceName}`,
+        networkConfiguration: service.networkConfiguration,
+      });
+    }
+    const outcomes = specs.length ? await this.fleet.launch(specs, now) : [];
+    const accepted = new Map<string, (typeof outcomes)[number] & { accepted: true }>();
+    for (const outcome of outcomes) {
+      const spec = specs.find((candidate) => candidate.taskId === outcome.taskId)!;
+      if (outcome.accepted) accepted.set(outcome.taskId, outcome);
+      else failures.push({ deploymentId: spec.deploymentId, reason: outcome.detail ? `${outcome.reason} (${outcome.detail})` : outcome.reason });
+    }
+    const observations = accepted.size
+      ? await this.fleet.observe([...accepted.values()].map(({ taskId, ref }) => ({ taskId, ref })), now)
+      : [];
+    const tasks = observations.map((observation) => {
+      const spec = specs.find((candidate) => candidate.taskId === observation.taskId)!;
+      const taskArn = arns.task(scopeOf(service.serviceArn), service.clusterName, spec.taskId);
+      return newTaskRecord(
+        {
+          taskId: spec.taskId,
+          taskArn,
+          clusterName: service.clusterName,
+          clusterArn: service.clusterArn,
+          taskDefinition: spec.taskDefinition,
+          serviceName: service.serviceName,
+          deploymentId: spec.deploymentId,
+          startedBy: spec.startedBy,
+          group: spec.group,
+          networkConfiguration: spec.networkConfiguration,
+          createdAt: now,
+        },
+        observation,
+      );
+    });
+    return { tasks, failures };
+  }
+
+  private async withEvents(serviceArn: string, messages: string[], slice: ServiceSlice, now: EpochMs): Promise<ServiceEvent[]> {
+    const existing = await this.store.loadEvents(slice.service);
+    const added = messages
+      .map((message, index) => ({ id: eventIdFor(serviceArn, now + index, message), createdAt: now, message }))
+      .reverse();
+    return [...added, ...existing].slice(0, MAX_SERVICE_EVENTS);
+  }
+
+  /** Tells the backend about committed stop decisions, then records what it reports. */
+  private async deliverStops(lease: Lease, records: TaskRecord[], now: EpochMs): Promise<void> {
+    if (!records.length) return;
+    const requests: StopRequest[] = records.map((record) => ({
+      taskId: record.taskId,
+      ref: record.ref,
+      reason: record.stoppedReason ?? 'Task stopped by the service scheduler',
+      stopCode: record.stopCode === 'UserInitiated' ? 'UserInitiated' : 'ServiceSchedulerInitiated',
+    }));
+    const refs = await this.fleet.stop(requests, now);
+    const observations = await this.fleet.observe(refs, now);
+    const byId = new Map(records.map((record) => [record.taskId, record]));
+    const updates = observations
+      .map((observation) => {
+        const record = byId.get(observation.taskId)!;
+        const next = applyObservation(record, observation);
+        return next === record ? undefined : bumped(next, record);
+      })
+      .filter((record): record is TaskRecord => record !== undefined);
+    if (updates.length && !(await this.commitInChunks(lease, updates, now))) {
+      // The stop reached the backend; the next pass observes and records it.
+      this.log.info('reconcile commit lost a race', { scope: 'stop delivery', tasks: updates.length });
+    }
+  }
+
+  private async commitInChunks(lease: Lease, records: TaskRecord[], now: EpochMs): Promise<boolean> {
+    let all = true;
+    for (let index = 0; index < records.length; index += 90) {
+      all = (await this.store.commitTasks(lease, records.slice(index, index + 90), now)) && all;
+    }
+    return all;
+  }
+}

@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { arns, serviceNameOf } from '../domain/arn';
+import type { Cluster, ServiceEvent } from '../domain/model';
+import {
+  DEFAULT_DEPLOYMENT_CONFIGURATION,
+  deploymentIdFor,
+  newDeployment,
+  presentService,
+  type CreateServiceInput,
+  type ServiceState,
+  type UpdateServiceInput,
+} from '../domain/service';
+import { pageQuerySchema } from '../domain/validation';
+import type { Deps } from '../deps';
+import {
+  ConflictException,
+  InvalidParameterException,
+  ServiceNotActiveException,
+  ServiceNotFoundException,
+} from '../errors';
+import type { StoredService } from '../ports';
+import { requireActiveCluster } from './clusters';
+import { resolveActiveTaskDefinition } from './task-definitions';
+
+export const listServicesQuery = pageQuerySchema.strict();
+
+export const deleteServiceQuery = z
+  .object({ force: z.enum(['true', 'false']).optional() })
+  .strict();
+
+/** ECS refuses a task definition that cannot run on Fargate, and awsvpc without a network. */
+const fargateDefinition = async (deps: Deps, reference: string, network: ServiceState['networkConfiguration']) => {
+  const { taskDefinition } = await resolveActiveTaskDefinition(deps, reference);
+  if (!taskDefinition.compatibilities.includes('FARGATE')) {
+    throw new InvalidParameterException('Task definition does not support launch_type FARGATE.');
+  }
+  if (taskDefinition.networkMode === 'awsvpc' && !network?.awsvpcConfiguration) {
+    throw new InvalidParameterException(
+      "Network Configuration must be provided when networkMode 'awsvpc' is specified (networkConfiguration.awsvpcConfiguration).",
+    );
+  }
+  return taskDefinition;
+};
+
+const present = (stored: StoredService) => presentService(stored.service, stored.events);
+
+export const createService = async (deps: Deps, input: CreateServiceInput) => {
+  const cluster = await requireActiveCluster(deps, input.cluster);
+  const existing = await deps.services.get(cluster.clusterName, input.serviceName);
+  if (existing && existing.service.status !== 'INACTIVE') {
+    // CreateService's clientToken: the same request again returns the service it created.
+    if (input.clientToken && existing.service.clientToken === input.clientToken) return { service: present(existing) };
+    throw new InvalidParameterException('Creation of service was not idempotent.');
+  }
+  if (input.desiredCount === undefined) {
+    throw new InvalidParameterException("Invalid 'desiredCount': required for the REPLICA scheduling strategy.");
+  }
+  const taskDefinition = await fargateDefinition(deps, input.taskDefinition, input.networkConfiguration);
+  const now = deps.clock.now();
+  const serviceArn = arns.service(deps.scope, cluster.clusterName, input.serviceName);
+  const deploymentConfiguration = {
+    ...DEFAULT_DEPLOYMENT_CONFIGURATION,
+    ...input.deploymentConfiguration,
+  };
+  const service: ServiceState = {
+    serviceArn,
+    serviceName: input.serviceName,
+    clusterArn: cluster.clusterArn,
+    clusterName: cluster.clusterName,
+    status: 'ACTIVE',
+    taskDefinition: taskDefinition.taskDefinitionArn,
+    desiredCount: input.desiredCount,
+    launchType: 'FARGATE',
+    platformVersion: input.platformVersion ?? 'LATEST',
+    schedulingStrategy: 'REPLICA',
+    ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
+    deploymentConfiguration,
+    ...(input.healthCheckGracePeriodSeconds !== undefined
+      ? { healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds }
+      : {}),
+    createdAt: now,
+    ...(input.clientToken ? { clientToken: input.clientToken } : {}),
+    ...(input.tags?.length ? { tags: input.tags } : {}),
+    runningCount: 0,
+    pendingCount: 0,
+    deployments: [newDeployment(deploymentIdFor(serviceArn, 1), taskDefinition.taskDefinitionArn, input.desiredCount, now)],
+    deploymentSeq: 1,
+    launchSeq: 0,
+    steady: false,
+    // A service created again after deletion continues the old record's version line.
+    version: (existing?.service.version ?? 0) + 1,
+  };
+  await deps.services.create(service, []);
+  await deps.trigger.wake();
+  return { service: presentService(service, []) };
+};
+
+const requireService = async (deps: Deps, cluster: Cluster, service: string): Promise<StoredService> => {
+  const stored = await deps.services.get(cluster.clusterName, serviceNameOf(service));
+  if (!stored) throw new ServiceNotFoundException();
+  return stored;
+};
+
+export const describeService = async (deps: Deps, clusterReference: string, service: string) => {
+  const cluster = await requireActiveCluster(deps, clusterReference);
+  return { service: present(await requireService(deps, cluster, service)) };
+};
+
+/** ECS's DescribeServices: up to 10 names; unknown ones come back as failures with reason MISSING. */
+export const describeServices = async (deps: Deps, clusterReference: string | undefined, services: string[]) => {
+  if (services.length > 10) throw new InvalidParameterException("Invalid 'services': at most 10 services can be described at once.");
+  const cluster = await requireActiveCluster(deps, clusterReference);
+  const found = await Promise.all(services.map((name) => deps.services.get(cluster.clusterName, serviceNameOf(name))));
+  return {
+    services: found.filter((stored): stored is StoredService => stored !== undefined).map(present),
+    failures: services
+      .filter((_, index) => !found[index])
+      .map((name) => ({ arn: arns.service(deps.scope, cluster.clusterName, serviceNameOf(name)), reason: 'MISSING' })),
+  };
+};
+
+export const listServices = async (deps: Deps, clusterReference: string | undefined, input: z.output<typeof pageQuerySchema>) => {
+  const cluster = await requireActiveCluster(deps, clusterReference);
+  const page = await deps.services.list(cluster.clusterName, { maxResults: input.maxResults ?? 10, nextToken: input.nextToken });
+  return { serviceArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+};
+
+/**
+ * Read, change, write with the version read; a concurrent writer makes the write fail and the
+ * change is applied again to the fresh record, so no update is lost or silently dropped.
+ */
+const MAX_ATTEMPTS = 10;
+
+const changeService = async (
+  deps: Deps,
+  clusterReference: string | undefined,
+  serviceReference: string,
+  change: (service: ServiceState, events: ServiceEvent[]) => Promise<ServiceState>,
+  save: (next: ServiceState, events: ServiceEvent[]) => Promise<void>,
+) => {
+  const cluster = await requireActiveCluster(deps, clusterReference);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const stored = await requireService(deps, cluster, serviceReference);
+    if (stored.service.status !== 'ACTIVE') throw new ServiceNotActiveException();
+    const next = { ...(await change(stored.service, stored.events)), version: stored.service.version + 1 };
+    try {
+      await save(next, stored.events);
+      await deps.trigger.wake();
+      return { service: presentService(next, stored.events) };
+    } catch (error) {
+      if (!(error instanceof ConflictException)) throw error;
+    }
+  }
+  throw new ConflictException('The service is being changed by others; try again.');
+};
+
+export const updateService = async (
+  deps: Deps,
+  clusterReference: string | undefined,
+  serviceReference: string,
+  input: UpdateServiceInput,
+) =>
+  changeService(
+    deps,
+    clusterReference,
+    serviceReference,
+    async (service) => {
+      const next: ServiceState = structuredClone(service);
+      if (input.desiredCount !== undefined) next.desiredCount = input.desiredCount;
+      if (input.deploymentConfiguration) {
+        next.deploymentConfiguration = { ...next.deploymentConfiguration, ...input.deploymentConfiguration };
+      }
+      if (input.networkConfiguration) next.networkConfiguration = input.networkConfiguration;
+      if (input.healthCheckGracePeriodSeconds !== undefined) {
+        next.healthCheckGracePeriodSeconds = input.healthCheckGracePeriodSeconds;
+      }
+      if (input.platformVersion) next.platformVersion = input.platformVersion;
+      const taskDefinition = input.taskDefinition
+        ? (await fargateDefinition(deps, input.taskDefinition, next.networkConfiguration)).taskDefinitionArn
+        : next.taskDefinition;
+      if (taskDefinition !== next.taskDefinition || input.forceNewDeployment) {
+        const now = deps.clock.now();
+        next.deploymentSeq += 1;
+        for (const deployment of next.deployments) if (deployment.status === 'PRIMARY') deployment.status = 'ACTIVE';
+        next.deployments.unshift(
+          newDeployment(deploymentIdFor(next.serviceArn, next.deploymentSeq), taskDefinition, next.desiredCount, now),
+        );
+        next.taskDefinition = taskDefinition;
+      } else {
+        next.deployments[0].desiredCount = next.desiredCount;
+      }
+      next.steady = false;
+      return next;
+    },
+    (next) => deps.services.save(next),
+  );
+
+export const deleteService = async (
+  deps: Deps,
+  clusterReference: string | undefined,
+  serviceReference: string,
+  force: boolean,
+) =>
+  changeService(
+    deps,
+    clusterReference,
+    serviceReference,
+    async (service) => {
+      if (service.desiredCount > 0 && !force) {
+        throw new InvalidParameterException(
+          'The service cannot be stopped while it is scaled above 0. Set desiredCount to 0 first, or delete with force.',
+        );
+      }
+      // DRAINING: the reconciler stops every task, then marks the service INACTIVE.
+      return { ...structuredClone(service), status: 'DRAINING', desiredCount: 0, steady: false };
+    },
+    (next, events) => deps.services.saveDeleted(next, events),
+  );
