@@ -1,3 +1,4 @@
+import { sameData } from './equality';
 import type { BackendRef, ObservedTask, TaskOverrides } from '../fleet/backend';
 import type {
   Container,
@@ -84,8 +85,8 @@ export const applyObservation = (record: TaskRecord, observed: ObservedTask): Ta
   }));
   const changed =
     OBSERVED_FIELDS.some((field) => record[field] !== merged[field]) ||
-    JSON.stringify(record.containers) !== JSON.stringify(containers) ||
-    JSON.stringify(record.ref) !== JSON.stringify(merged.ref);
+    !sameData(record.containers, containers) ||
+    !sameData(record.ref, merged.ref);
   if (!changed) return record;
   const next: TaskRecord = { ...record, containers, ref: merged.ref };
   for (const field of OBSERVED_FIELDS) {

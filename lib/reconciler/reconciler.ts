@@ -1,4 +1,5 @@
 import { arns, scopeOf } from '../domain/arn';
+import { sameData } from '../domain/equality';
 import { eventIdFor, MAX_SERVICE_EVENTS } from '../domain/service';
 import { applyObservation, newTaskRecord, stopNotDelivered, type TaskRecord } from '../domain/task';
 import type { EpochMs, ServiceEvent, TaskDefinition } from '../domain/model';
@@ -109,7 +110,7 @@ export class Reconciler {
       if (servicePlan.nextWakeAt !== undefined) wakes.push(servicePlan.nextWakeAt);
       const changed = views.filter((entry, index) => entry.record !== slice.tasks[index]).map((entry) => entry.record);
       const undelivered = undeliveredStops(slice.tasks);
-      const serviceChanged = JSON.stringify(servicePlan.service) !== JSON.stringify(slice.service);
+      const serviceChanged = !sameData(servicePlan.service, slice.service);
       if (serviceChanged || changed.length || undelivered.length || servicePlan.launches.length || servicePlan.stops.length) {
         work.push({ slice, plan: servicePlan, changed, undelivered });
       }

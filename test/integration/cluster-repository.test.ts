@@ -1,3 +1,4 @@
+import type { Tag } from '../../lib/domain/model';
 import type { Deps } from '../../lib/deps';
 import { freshDeps } from '../support/dynamo';
 
@@ -33,5 +34,48 @@ describe('cluster repository on DynamoDB Local', () => {
     expect((await deps.clusters.list({ maxResults: 10 })).items).toHaveLength(1);
     await expect(deps.clusters.delete('beta')).rejects.toMatchObject({ name: 'ClusterNotFoundException' });
     expect(await deps.clusters.create('beta', undefined, 5000)).toMatchObject({ status: 'ACTIVE', createdAt: 5000 });
+  });
+
+  describe('tags', () => {
+    const adding =
+      (tag: Tag) =>
+      (current: Tag[]): Tag[] => [...current.filter((existing) => existing.key !== tag.key), tag];
+
+    it("rewrites a cluster's tags, which get then returns", async () => {
+      await deps.clusters.create('tagged', [{ key: 'team', value: 'a' }], 1);
+      expect(await deps.clusters.updateTags('tagged', adding({ key: 'env', value: 'dev' }))).toEqual([
+        { key: 'team', value: 'a' },
+        { key: 'env', value: 'dev' },
+      ]);
+      expect((await deps.clusters.get('tagged'))?.tags).toHaveLength(2);
+      expect(await deps.clusters.updateTags('tagged', () => [])).toEqual([]);
+      expect((await deps.clusters.get('tagged'))?.tags).toBeUndefined();
+    });
+
+    it('loses no change when 20 writers tag one cluster at once', async () => {
+      await deps.clusters.create('contended', undefined, 1);
+      const keys = Array.from({ length: 20 }, (_, index) => `k${String(index).padStart(2, '0')}`);
+      await Promise.all(keys.map((key) => deps.clusters.updateTags('contended', adding({ key, value: key }))));
+      expect((await deps.clusters.get('contended'))?.tags?.map((tag) => tag.key).sort()).toEqual(keys);
+    });
+
+    it('answers undefined for a missing or deleted cluster, writing nothing', async () => {
+      expect(await deps.clusters.updateTags('never', adding({ key: 'k', value: 'v' }))).toBeUndefined();
+      expect(await deps.clusters.get('never')).toBeUndefined();
+      await deps.clusters.create('gone', undefined, 1);
+      await deps.clusters.delete('gone');
+      expect(await deps.clusters.updateTags('gone', adding({ key: 'k', value: 'v' }))).toBeUndefined();
+      expect((await deps.clusters.get('gone'))?.tags).toBeUndefined();
+    });
+
+    it('passes on what the change throws, writing nothing', async () => {
+      await deps.clusters.create('refused', [{ key: 'keep', value: 'me' }], 1);
+      await expect(
+        deps.clusters.updateTags('refused', () => {
+          throw new Error('too many tags');
+        }),
+      ).rejects.toThrow('too many tags');
+      expect((await deps.clusters.get('refused'))?.tags).toEqual([{ key: 'keep', value: 'me' }]);
+    });
   });
 });

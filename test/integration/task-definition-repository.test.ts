@@ -80,4 +80,38 @@ describe('task definition repository on DynamoDB Local', () => {
       name: 'InvalidParameterException',
     });
   });
+
+  it('moves only INACTIVE revisions to DELETE_IN_PROGRESS, once', async () => {
+    await deps.taskDefinitions.register(definition('doomed'), 1);
+    await deps.taskDefinitions.register(definition('doomed'), 2);
+    await deps.taskDefinitions.deregister('doomed', 1, 3);
+
+    expect(await deps.taskDefinitions.requestDeletion('doomed', 2, 4)).toMatchObject({ revision: 2, status: 'ACTIVE' });
+    expect((await deps.taskDefinitions.get('doomed', 2))?.taskDefinition.status).toBe('ACTIVE');
+
+    expect(await deps.taskDefinitions.requestDeletion('doomed', 1, 5)).toMatchObject({
+      revision: 1,
+      status: 'DELETE_IN_PROGRESS',
+      deregisteredAt: 3,
+      deleteRequestedAt: 5,
+    });
+    expect(await deps.taskDefinitions.requestDeletion('doomed', 1, 6)).toMatchObject({ deleteRequestedAt: 5 });
+    const deleting = await deps.taskDefinitions.list({ familyPrefix: 'doomed', status: 'DELETE_IN_PROGRESS', sort: 'ASC', maxResults: 10 });
+    expect(deleting.items.map((item) => item.revision)).toEqual([1]);
+
+    expect(await deps.taskDefinitions.requestDeletion('doomed', 9, 7)).toBeUndefined();
+    expect(await deps.taskDefinitions.get('doomed', 9)).toBeUndefined();
+  });
+
+  it("rewrites a revision's tags; a missing revision gets none", async () => {
+    await deps.taskDefinitions.register({ ...definition('tagged'), tags: [{ key: 'team', value: 'a' }] }, 1);
+    const tags = await deps.taskDefinitions.updateTags('tagged', 1, (current) => [...current, { key: 'env', value: 'dev' }]);
+    expect(tags).toEqual([
+      { key: 'team', value: 'a' },
+      { key: 'env', value: 'dev' },
+    ]);
+    expect((await deps.taskDefinitions.get('tagged', 1))?.tags).toEqual(tags);
+    expect(await deps.taskDefinitions.updateTags('tagged', 2, () => [{ key: 'k', value: 'v' }])).toBeUndefined();
+    expect(await deps.taskDefinitions.get('tagged', 2)).toBeUndefined();
+  });
 });

@@ -155,6 +155,8 @@ export const rewriteTags = async (
           Key: key,
           UpdateExpression: 'SET #tags = :tags, tagsVersion = :next',
           ConditionExpression: [
+            // An update of a vanished item would create it.
+            'attribute_exists(PK)',
             version === 0 ? 'attribute_not_exists(tagsVersion)' : 'tagsVersion = :read',
             ...(condition ? [condition.expression] : []),
           ].join(' AND '),
@@ -170,7 +172,8 @@ export const rewriteTags = async (
       return tags;
     } catch (error) {
       if (!isConditionFailure(error)) return translateThrottling(error);
-      refusedVersion = version;
+      // A write that collided with a transaction on the item says nothing about the condition.
+      if (errorName(error) === 'ConditionalCheckFailedException') refusedVersion = version;
       await sleep(backoffDelay(attempt));
     }
   }

@@ -1,0 +1,158 @@
+import { buildReconciler } from '../../lib/container';
+import type { Deps } from '../../lib/deps';
+import { deploymentBounds } from '../../lib/domain/service';
+import type { TaskRecord } from '../../lib/domain/task';
+import type { Reconciler } from '../../lib/reconciler/reconciler';
+import { validateTaskDefinition } from '../../lib/domain/task-definition';
+import { createCluster } from '../../lib/usecases/clusters';
+import { createService, describeService, updateService } from '../../lib/usecases/services';
+import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
+import { stopTask } from '../../lib/usecases/tasks';
+import { freshDeps, testConfig, TestClock } from '../support/dynamo';
+
+const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
+
+const definition = (image: string) =>
+  validateTaskDefinition({
+    family: 'web',
+    requiresCompatibilities: ['FARGATE'],
+    networkMode: 'awsvpc',
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: [{ name: 'web', image }],
+  });
+
+/** Every task record of the service, read straight from the table. */
+const allTasks = async (deps: Deps, serviceName: string): Promise<TaskRecord[]> => {
+  const records: TaskRecord[] = [];
+  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+    let nextToken: string | undefined;
+    do {
+      const page = await deps.tasks.list('c1', { serviceName, desiredStatus }, { maxResults: 100, nextToken }, deps.clock.now());
+      for (const arn of page.items) records.push((await deps.tasks.get('c1', arn.split('/').pop()!))!);
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+  return records;
+};
+
+describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
+  let deps: Deps & { tableName: string };
+  let clock: TestClock;
+  let reconcilers: Reconciler[];
+
+  beforeEach(async () => {
+    clock = new TestClock();
+    deps = await freshDeps({ clock });
+    reconcilers = Array.from({ length: 4 }, () => buildReconciler(testConfig(deps.tableName), { clock }).reconciler);
+    await createCluster(deps, { clusterName: 'c1' });
+    await registerTaskDefinition(deps, definition('nginx:1.27'));
+  });
+
+  /** All four reconcilers pass at the same moment, again and again, while the clock moves on. */
+  const rounds = async (count: number, check: () => Promise<void> = async () => undefined) => {
+    for (let round = 0; round < count; round++) {
+      await Promise.all(reconcilers.map((reconciler) => reconciler.pass()));
+      await Promise.all(reconcilers.map((reconciler) => reconciler.release()));
+      await check();
+      clock.advance(250);
+    }
+  };
+
+  it('brings a service of 3 to 3 RUNNING tasks, with 4 concurrent reconcilers never duplicating one', async () => {
+    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 3, networkConfiguration: network });
+    await rounds(20, async () => {
+      const live = (await allTasks(deps, 'web')).filter((task) => task.lastStatus !== 'STOPPED');
+      expect(live.length).toBeLessThanOrEqual(6);
+    });
+    const { service } = await describeService(deps, 'c1', 'web');
+    expect(service).toMatchObject({ runningCount: 3, pendingCount: 0 });
+    expect(service.deployments[0]).toMatchObject({ rolloutState: 'COMPLETED', runningCount: 3 });
+    const tasks = await allTasks(deps, 'web');
+    expect(tasks).toHaveLength(3);
+    expect(new Set(tasks.map((task) => task.taskId)).size).toBe(3);
+    expect(service.events.map((event) => event.message)).toEqual([
+      '(service web) has reached a steady state.',
+      `(service web) (deployment ${service.deployments[0].id}) deployment completed.`,
+      expect.stringMatching(/^\(service web\) has started 3 tasks: \(task [0-9a-f]{32}\) \(task [0-9a-f]{32}\) \(task [0-9a-f]{32}\)\.$/),
+    ]);
+  });
+
+  it('rolls a new task definition within the bounds at every moment, under 4 concurrent reconcilers', async () => {
+    const deploymentConfiguration = { minimumHealthyPercent: 50, maximumPercent: 150 };
+    await createService(deps, {
+      cluster: 'c1',
+      serviceName: 'web',
+      taskDefinition: 'web',
+      desiredCount: 4,
+      networkConfiguration: network,
+      deploymentConfiguration,
+    });
+    await rounds(20);
+    await registerTaskDefinition(deps, definition('nginx:1.28'));
+    await updateService(deps, 'c1', 'web', { taskDefinition: 'web:2' });
+    const { minHealthy, maxTotal } = deploymentBounds({ ...deploymentConfiguration, deploymentCircuitBreaker: { enable: false, rollback: false } }, 4);
+    let sawNewRevision = false;
+    await rounds(40, async () => {
+      const active = (await allTasks(deps, 'web')).filter((task) => task.lastStatus !== 'STOPPED' && task.desiredStatus === 'RUNNING');
+      expect(active.length).toBeLessThanOrEqual(maxTotal);
+      expect(active.filter((task) => task.lastStatus === 'RUNNING').length).toBeGreaterThanOrEqual(minHealthy);
+      sawNewRevision ||= active.some((task) => task.taskDefinitionArn.endsWith(':2'));
+    });
+    expect(sawNewRevision).toBe(true);
+    const { service } = await describeService(deps, 'c1', 'web');
+    expect(service.deployments[0]).toMatchObject({ status: 'PRIMARY', rolloutState: 'COMPLETED', runningCount: 4 });
+    const running = (await allTasks(deps, 'web')).filter((task) => task.lastStatus === 'RUNNING');
+    expect(running.map((task) => task.taskDefinitionArn.split(':').pop())).toEqual(['2', '2', '2', '2']);
+  });
+
+  it('replaces a stopped task', async () => {
+    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
+    await rounds(20);
+    const [victim] = (await allTasks(deps, 'web')).filter((task) => task.lastStatus === 'RUNNING');
+    await stopTask(deps, 'c1', victim.taskId, 'chaos');
+    await rounds(20);
+    const tasks = await allTasks(deps, 'web');
+    expect(tasks.find((task) => task.taskId === victim.taskId)).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'chaos' });
+    expect(tasks.filter((task) => task.lastStatus === 'RUNNING')).toHaveLength(2);
+    expect((await describeService(deps, 'c1', 'web')).service.runningCount).toBe(2);
+  });
+
+  it('fails an unpullable deployment through the circuit breaker and rolls back', async () => {
+    await createService(deps, {
+      cluster: 'c1',
+      serviceName: 'web',
+      taskDefinition: 'web',
+      desiredCount: 3,
+      networkConfiguration: network,
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+    });
+    await rounds(20);
+    await registerTaskDefinition(deps, definition('nginx:does-not-exist'));
+    await updateService(deps, 'c1', 'web', { taskDefinition: 'web:2' });
+    await rounds(120);
+    const { service } = await describeService(deps, 'c1', 'web');
+    const failed = service.deployments.find((deployment) => deployment.rolloutState === 'FAILED');
+    expect(failed).toMatchObject({ taskDefinition: expect.stringMatching(/:2$/), failedTasks: 3 });
+    expect(service.deployments[0]).toMatchObject({ status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: expect.stringMatching(/:1$/) });
+    expect(service.taskDefinition).toMatch(/:1$/);
+    expect(service.runningCount).toBe(3);
+    const messages = service.events.map((event) => event.message);
+    expect(messages).toContain(`(service web) (deployment ${failed!.id}) deployment failed: tasks failed to start.`);
+    expect(messages.some((message) => message.includes('rolling back to deployment'))).toBe(true);
+    const stopped = (await allTasks(deps, 'web')).filter((task) => task.stopCode === 'TaskFailedToStart');
+    expect(stopped.length).toBeGreaterThanOrEqual(3);
+    expect(stopped[0].stoppedReason).toMatch(/^CannotPullContainerError/);
+  });
+
+  it('writes nothing and takes no lease when every service is steady', async () => {
+    const { store, reconciler } = buildReconciler(testConfig(deps.tableName), { clock });
+    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
+    await rounds(20);
+    const before = store.writeUnits();
+    const outcome = await reconciler.pass();
+    expect(outcome).toMatchObject({ busy: false, acted: 0 });
+    expect(outcome.nextWakeAt).toBeUndefined();
+    expect(store.writeUnits()).toBe(before);
+  });
+});
