@@ -1,17 +1,27 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 
-/** Every item of the stack's table, to prove that a refused request wrote nothing. */
-export const tableSnapshot = async (): Promise<string[]> => {
+const ACCOUNT_PARTITION = 'A#000000000000';
+
+/**
+ * The stack's items that a request could touch, to prove that a refused request wrote nothing:
+ * the account's partition (clusters, task definitions) and the partitions of the named clusters.
+ * Other clusters' partitions and the reconciler's leases are left out: the reconciler keeps
+ * working on other tests' services meanwhile, and that is not the request's doing.
+ */
+export const tableSnapshot = async (clusters: string[] = []): Promise<string[]> => {
   const endpoint = process.env.ECSBOX_TEST_STACK_DYNAMODB_ENDPOINT;
   const tableName = process.env.ECSBOX_TEST_STACK_TABLE_NAME;
   if (!endpoint || !tableName) throw new Error('The local stack is not running');
+  const partitions = new Set([ACCOUNT_PARTITION, ...clusters.map((cluster) => `${ACCOUNT_PARTITION}#C#${cluster}`)]);
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const items: string[] = [];
   let startKey: Record<string, any> | undefined;
   try {
     do {
       const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
-      items.push(...(page.Items ?? []).map((item) => JSON.stringify(item)));
+      for (const item of page.Items ?? []) {
+        if (partitions.has(item.PK?.S ?? '')) items.push(JSON.stringify(item, Object.keys(item).sort()));
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
   } finally {
