@@ -121,7 +121,8 @@ export const presentTask = (task: TaskRecord) => ({
   ...(task.memory ? { memory: task.memory } : {}),
   group: task.group,
   ...(task.startedBy ? { startedBy: task.startedBy } : {}),
-  containers: task.containers.map((container) => ({ ...container, taskArn: task.taskArn })),
+  // ECS's Container structure has no `essential`; the task definition says it.
+  containers: task.containers.map(({ essential: _essential, ...container }) => ({ ...container, taskArn: task.taskArn })),
   overrides: { containerOverrides: [], ...task.overrides },
   createdAt: task.createdAt,
   ...(task.pullStartedAt !== undefined ? { pullStartedAt: task.pullStartedAt } : {}),

@@ -31,6 +31,9 @@ import {
   listTaskDefinitionsInput,
   registerTaskDefinition,
 } from '../usecases/task-definitions';
+import { createServiceInput, updateServiceInput } from '../domain/service';
+import { createService, deleteService, describeServices, listServices, updateService } from '../usecases/services';
+import { describeTasks, listTasks, runTask, runTaskInput, stopTask } from '../usecases/tasks';
 
 /**
  * One ECS API operation on the wire: the schema of its JSON input (ECS's member names) and the
@@ -46,6 +49,11 @@ const operation = <S extends z.ZodType>(
   input: S,
   run: (deps: Deps, input: z.output<S>) => Promise<object>,
 ): EcsOperation<z.output<S>> => ({ parse: (body) => parseInput(input, body), run });
+
+/** Members every ECS operation shares: the optional cluster (name or ARN), a resource name or ARN, paging. */
+const cluster = z.string().min(1).max(2048).optional();
+const name = z.string().min(1).max(2048);
+const pageInput = z.object({ maxResults: z.number().int().min(1).max(100).optional(), nextToken: z.string().min(1).optional() });
 
 /** ECS's Cluster structure has no creation time; ecsbox keeps one for the REST API. */
 const ecsCluster = ({ createdAt: _createdAt, ...cluster }: Cluster) => cluster;
@@ -80,6 +88,46 @@ export const operations: Record<string, EcsOperation<any>> = {
     deregisterTaskDefinition(deps, input.taskDefinition),
   ),
   DeleteTaskDefinitions: operation(deleteTaskDefinitionsInput, deleteTaskDefinitions),
+
+  CreateService: operation(createServiceInput, createService),
+  UpdateService: operation(updateServiceInput.extend({ cluster, service: name }).strict(), (deps, { cluster, service, ...input }) =>
+    updateService(deps, cluster, service, input),
+  ),
+  DescribeServices: operation(
+    z.object({ cluster, services: z.array(name).min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
+    (deps, input) => describeServices(deps, input.cluster, input.services),
+  ),
+  ListServices: operation(
+    pageInput.extend({ cluster, launchType: z.literal('FARGATE').optional(), schedulingStrategy: z.literal('REPLICA').optional() }).strict(),
+    (deps, input) => listServices(deps, input.cluster, input),
+  ),
+  DeleteService: operation(z.object({ cluster, service: name, force: z.boolean().optional() }).strict(), (deps, input) =>
+    deleteService(deps, input.cluster, input.service, input.force ?? false),
+  ),
+
+  RunTask: operation(runTaskInput, runTask),
+  StopTask: operation(z.object({ cluster, task: name, reason: z.string().max(255).optional() }).strict(), (deps, input) =>
+    stopTask(deps, input.cluster, input.task, input.reason),
+  ),
+  DescribeTasks: operation(
+    z.object({ cluster, tasks: z.array(name).min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
+    (deps, input) => describeTasks(deps, input.cluster, input.tasks),
+  ),
+  ListTasks: operation(
+    pageInput
+      .extend({
+        cluster,
+        serviceName: z.string().min(1).max(255).optional(),
+        family: z.string().min(1).max(255).optional(),
+        startedBy: z.string().min(1).max(36).optional(),
+        desiredStatus: z.enum(['RUNNING', 'PENDING', 'STOPPED']).optional(),
+        launchType: z.literal('FARGATE').optional(),
+        containerInstance: z.string().optional(),
+      })
+      .strict(),
+    (deps, input) =>
+      listTasks(deps, input.cluster, { ...input, desiredStatus: input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING' }),
+  ),
 
   TagResource: operation(tagResourceInput, tagResource),
   UntagResource: operation(untagResourceInput, untagResource),

@@ -45,12 +45,6 @@ export class TokenBucket {
     return Math.ceil((needed - this.level) / this.options.refillPerSecond);
   }
 
-  /** Whole tokens available now. */
-  available(): number {
-    this.refill();
-    return Math.floor(this.level / MILLI);
-  }
-
   private refill(): void {
     const at = this.now();
     // A clock that steps backwards refills nothing rather than draining the bucket.

@@ -4,8 +4,6 @@ import type { Reconciler } from './reconciler';
 
 export interface LoopSettings {
   maxSleepMs: number;
-  busyWaitMs: number;
-  busyRetryMs: number;
   budgetMs: number;
 }
 
@@ -16,6 +14,10 @@ export type LoopEnd = 'idle' | 'busy' | 'handed-over';
  * than maxSleepMs, so API writes are noticed promptly), and stops when all is quiet: an idle
  * sandbox costs one read per wake-up and no busy loop. Past its budget it hands over to a fresh
  * invocation rather than running into the Lambda timeout.
+ *
+ * An invocation that finds a lease taken leaves at once: the holder is working and will see the
+ * change. The holder, before it leaves, gives its leases up and then takes one last look, so a
+ * change that an invocation could not act on because of the lease is never left behind.
  */
 export const reconcileUntilIdle = async (
   reconciler: Reconciler,
@@ -25,20 +27,18 @@ export const reconcileUntilIdle = async (
   sleep: (ms: number) => Promise<void>,
 ): Promise<LoopEnd> => {
   const started = clock.now();
-  let busySince: number | undefined;
   try {
     for (;;) {
       const outcome = await reconciler.pass();
+      if (outcome.busy) return 'busy';
       const now = clock.now();
-      if (outcome.busy) {
-        busySince ??= now;
-        // The holder is working and will see whatever woke us; wait a little in case it is just leaving.
-        if (now - busySince >= settings.busyWaitMs) return 'busy';
-        await sleep(settings.busyRetryMs);
+      if (outcome.nextWakeAt === undefined) {
+        await reconciler.release();
+        const last = await reconciler.pass();
+        if (last.busy) return 'busy';
+        if (last.nextWakeAt === undefined) return 'idle';
         continue;
       }
-      busySince = undefined;
-      if (outcome.nextWakeAt === undefined) return 'idle';
       if (now - started >= settings.budgetMs) {
         await reconciler.release();
         await trigger.wake();

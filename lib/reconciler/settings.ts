@@ -32,9 +32,6 @@ export const reconcilerSettings = (profile: 'fast' | 'realistic', shards: number
 export const LOOP_SETTINGS = {
   /** Longest sleep between passes while anything is in flight: the latency of noticing API writes. */
   maxSleepMs: 500,
-  /** How long an invocation that found the lease taken keeps trying before leaving it to the holder. */
-  busyWaitMs: 2_000,
-  busyRetryMs: 200,
   /** Time spent in one invocation before handing over to a fresh one. */
   budgetMs: 90_000,
 };

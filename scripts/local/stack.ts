@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createTable } from './table';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 
@@ -15,8 +17,9 @@ export interface LocalStackOptions {
   /** Reuse a running DynamoDB Local instead of starting one. */
   dynamoDbEndpoint?: string;
   tableName?: string;
-  /** Forward serverless-offline's output (npm start) or keep it quiet (tests). */
+  /** Forward serverless-offline's output (npm start), or write it to this file (tests). */
   verbose?: boolean;
+  logFile?: string;
   environment?: Record<string, string>;
 }
 
@@ -76,12 +79,19 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         SLS_NOTIFICATIONS_MODE: 'off',
         ...options.environment,
       },
-      stdio: ['ignore', options.verbose ? 'inherit' : 'ignore', options.verbose ? 'inherit' : 'pipe'],
-      detached: false,
+      stdio: ['ignore', options.verbose ? 'inherit' : 'pipe', options.verbose ? 'inherit' : 'pipe'],
     },
   );
   let stderr = '';
   serverless.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  if (options.logFile) {
+    mkdirSync(dirname(options.logFile), { recursive: true });
+    const log = createWriteStream(options.logFile);
+    serverless.stdout?.pipe(log);
+    serverless.stderr?.pipe(log);
+  } else {
+    serverless.stdout?.resume();
+  }
   const apiUrl = `http://127.0.0.1:${options.httpPort}`;
   const stop = async () => {
     if (serverless.exitCode === null) {

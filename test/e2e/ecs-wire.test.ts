@@ -1,5 +1,14 @@
 import {
   CreateClusterCommand,
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ListServicesCommand,
+  ListTasksCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  UpdateServiceCommand,
   DeleteClusterCommand,
   DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
@@ -17,6 +26,7 @@ import {
 import { operations } from '../../lib/ecs-wire/operations';
 import { checkedEcsClient, TARGET_PREFIX, wireRequest } from '../support/ecs-wire';
 import { fargateTaskDefinition } from '../support/http';
+import { eventually } from '../support/poll';
 import { tableSnapshot } from '../support/table-snapshot';
 
 const ARN = 'arn:aws:ecs:us-east-1:000000000000';
@@ -255,6 +265,97 @@ describe('bad input over the ECS wire protocol', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('application/x-amz-json-1.1');
     expect(Array.isArray(answer.body.clusterArns)).toBe(true);
+  });
+});
+
+describe('services and tasks over the ECS wire protocol', () => {
+  const networkConfiguration = { awsvpcConfiguration: { subnets: ['subnet-wire'], assignPublicIp: 'ENABLED' as const } };
+  const settled = (taskDefinition: string, runningCount: number) =>
+    eventually(
+      async () => {
+        const { services } = await client.send(new DescribeServicesCommand({ cluster: 'wire-svc', services: ['web'] }));
+        const [service] = services ?? [];
+        return service?.runningCount === runningCount &&
+          service.taskDefinition === taskDefinition &&
+          service.deployments?.length &&
+          service.deployments[0].rolloutState === 'COMPLETED' &&
+          service.deployments.every((deployment) => deployment.status !== 'ACTIVE')
+          ? service
+          : undefined;
+      },
+      { timeoutMs: 30_000, what: `web on ${taskDefinition} with ${runningCount} tasks` },
+    );
+
+  it('creates a service, scales it, rolls it to a new revision, runs and stops tasks, and deletes it', async () => {
+    await client.send(new CreateClusterCommand({ clusterName: 'wire-svc' }));
+    const first = await client.send(new RegisterTaskDefinitionCommand(registration('wire-svc-web')));
+    const created = await client.send(
+      new CreateServiceCommand({
+        cluster: 'wire-svc',
+        serviceName: 'web',
+        taskDefinition: 'wire-svc-web',
+        desiredCount: 2,
+        networkConfiguration,
+        deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 200 },
+      }),
+    );
+    expect(created.service).toMatchObject({ serviceArn: `${ARN}:service/wire-svc/web`, status: 'ACTIVE', desiredCount: 2 });
+    expect(created.service?.createdAt).toBeInstanceOf(Date);
+    await settled(first.taskDefinition!.taskDefinitionArn!, 2);
+
+    await client.send(new UpdateServiceCommand({ cluster: 'wire-svc', service: 'web', desiredCount: 3 }));
+    await settled(first.taskDefinition!.taskDefinitionArn!, 3);
+    const second = await client.send(new RegisterTaskDefinitionCommand(registration('wire-svc-web', { cpu: '512', memory: '1024' })));
+    const rolling = await client.send(
+      new UpdateServiceCommand({ cluster: 'wire-svc', service: `${ARN}:service/wire-svc/web`, taskDefinition: 'wire-svc-web:2' }),
+    );
+    expect(rolling.service?.deployments?.map((deployment) => deployment.status)).toEqual(['PRIMARY', 'ACTIVE']);
+    const rolled = await settled(second.taskDefinition!.taskDefinitionArn!, 3);
+    expect(rolled.events?.[0].message).toBe('(service web) has reached a steady state.');
+
+    expect((await client.send(new ListServicesCommand({ cluster: 'wire-svc' }))).serviceArns).toEqual([`${ARN}:service/wire-svc/web`]);
+    const serviceTasks = await client.send(new ListTasksCommand({ cluster: 'wire-svc', serviceName: 'web' }));
+    expect(serviceTasks.taskArns).toHaveLength(3);
+
+    const run = { cluster: 'wire-svc', taskDefinition: 'wire-svc-web:1', count: 2, startedBy: 'wire-test', networkConfiguration, clientToken: 'wire-token' };
+    const ran = await client.send(new RunTaskCommand(run));
+    expect(ran.tasks).toHaveLength(2);
+    expect(ran.failures).toEqual([]);
+    expect((await client.send(new RunTaskCommand(run))).tasks?.map((task) => task.taskArn)).toEqual(ran.tasks?.map((task) => task.taskArn));
+    const taskArn = ran.tasks![0].taskArn!;
+    const described = await client.send(new DescribeTasksCommand({ cluster: 'wire-svc', tasks: [taskArn, 'ffffffffffffffffffffffffffffffff'] }));
+    expect(described.tasks?.[0]).toMatchObject({ taskArn, group: 'family:wire-svc-web', startedBy: 'wire-test' });
+    expect(described.failures).toEqual([{ arn: `${ARN}:task/wire-svc/ffffffffffffffffffffffffffffffff`, reason: 'MISSING' }]);
+    expect((await client.send(new ListTasksCommand({ cluster: 'wire-svc', startedBy: 'wire-test' }))).taskArns?.sort()).toEqual(
+      ran.tasks?.map((task) => task.taskArn).sort(),
+    );
+    const stopped = await client.send(new StopTaskCommand({ cluster: 'wire-svc', task: taskArn, reason: 'done' }));
+    expect(stopped.task).toMatchObject({ desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'done' });
+    await eventually(async () => {
+      const { taskArns } = await client.send(new ListTasksCommand({ cluster: 'wire-svc', desiredStatus: 'STOPPED', family: 'wire-svc-web' }));
+      return taskArns?.includes(taskArn) ? true : undefined;
+    }, { what: 'the stopped task to be listed' });
+
+    const deleted = await client.send(new DeleteServiceCommand({ cluster: 'wire-svc', service: 'web', force: true }));
+    expect(deleted.service).toMatchObject({ status: 'DRAINING', desiredCount: 0 });
+  });
+
+  it('answers bad service and task requests with ECS errors', async () => {
+    await expect(
+      client.send(new CreateServiceCommand({ cluster: 'wire-nowhere', serviceName: 'x', taskDefinition: 'wire-svc-web', desiredCount: 1, networkConfiguration })),
+    ).rejects.toMatchObject({ name: 'ClusterNotFoundException' });
+    await expect(client.send(new UpdateServiceCommand({ cluster: 'wire-svc', service: 'ghost', desiredCount: 1 }))).rejects.toMatchObject({
+      name: 'ServiceNotFoundException',
+    });
+    await expect(
+      client.send(new DescribeServicesCommand({ cluster: 'wire-svc', services: Array.from({ length: 11 }, (_, index) => `s${index}`) })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException', message: expect.stringMatching(/services/) });
+    await expect(
+      client.send(new RunTaskCommand({ cluster: 'wire-svc', taskDefinition: 'wire-svc-web', count: 11, networkConfiguration })),
+    ).rejects.toMatchObject({ name: 'ClientException', message: expect.stringMatching(/count/) });
+    await expect(client.send(new StopTaskCommand({ cluster: 'wire-svc', task: 'ffffffffffffffffffffffffffffffff' }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
   });
 });
 

@@ -49,7 +49,9 @@ export const checkedEcsClient = () => {
       const operation = context.commandName?.replace(/Command$/, '') ?? 'unknown';
       const body = JSON.parse(bytes.toString('utf8') || '{}');
       const problems = response.statusCode === 200 ? modelViolations(operation, body) : errorViolations(response, body);
-      if (problems.length > 0) throw new Error(`${operation} answered what ECS would not:\n${problems.join('\n')}`);
+      if (problems.length > 0) {
+        throw new Error(`${operation} answered what ECS would not:\n${problems.join('\n')}\n${bytes.toString('utf8').slice(0, 1000)}`);
+      }
       if (response.statusCode === 200) checked.add(operation);
       return result;
     },

@@ -220,6 +220,28 @@ export const makeTask = (task: TaskSpec): TaskRecord => {
   };
 };
 
+const specOf = (task: TaskRecord): TaskSpec => ({
+  taskId: task.taskId,
+  deploymentId: task.deploymentId!,
+  taskDefinitionArn: task.taskDefinitionArn,
+  lastStatus: task.lastStatus,
+  desiredStatus: task.desiredStatus,
+  healthChecked: task.healthChecked,
+  healthStatus: task.healthStatus,
+  createdAt: task.createdAt,
+  startedAt: task.startedAt,
+  stoppingAt: task.stoppingAt,
+  stoppedAt: task.stoppedAt,
+  stopCode: task.stopCode,
+  stoppedReason: task.stoppedReason,
+});
+
+/** The same task after an observed change (its container follows), one version later. */
+export const evolveTask = (task: TaskRecord, changes: Partial<TaskSpec>): TaskRecord => ({
+  ...makeTask({ ...specOf(task), ...changes }),
+  version: task.version + 1,
+});
+
 type Owner = Pick<DeploymentState, 'id' | 'taskDefinition'>;
 
 /** A task of `deployment` that has been RUNNING since `startedAt` (healthy once settled, or by its check). */
@@ -309,10 +331,10 @@ export const minimumHealthyPercentArb = fc.oneof(fc.constantFrom(0, 50, 75, 100)
 export const maximumPercentArb = fc.oneof(fc.constantFrom(100, 125, 150, 200), fc.integer({ min: 100, max: 200 }));
 export const circuitBreakerArb = fc.record({ enable: fc.boolean(), rollback: fc.boolean() });
 
-/** Ages around both profiles' settle times (500 ms, 40 s) and the grace periods, plus anything up to an hour. */
+/** Ages (startedAt before now) around both profiles' settle times (500 ms, 40 s) and the grace periods, up to an hour. */
 const ageArb = fc.oneof(
-  fc.constantFrom(0, 1, 499, 500, 501, 39_999, 40_000, 40_001, 119_999, 120_000),
-  fc.integer({ min: 0, max: 3_600_000 }),
+  fc.constantFrom(1, 499, 500, 501, 39_999, 40_000, 40_001, 119_999, 120_000),
+  fc.integer({ min: 1, max: 3_600_000 }),
 );
 
 const taskShapeArb = fc.record({
@@ -350,14 +372,13 @@ const taskFromShape = (shape: TaskShape, owner: Owner, sequence: number, now: Ep
     : !down && (shape.stopCode === 'TaskFailedToStart' || shape.stopCode === 'EssentialContainerExited')
       ? // A live task on its way up can only have been asked to stop, by a user or the scheduler.
         shape.stopCode === 'TaskFailedToStart' ? 'UserInitiated' : 'ServiceSchedulerInitiated'
-      : shape.lastStatus === 'RUNNING' && shape.stopCode === 'TaskFailedToStart'
-        ? 'EssentialContainerExited'
-        : shape.stopCode;
+      : shape.stopCode;
   const started = shape.lastStatus === 'RUNNING' || (down && stopCode !== 'TaskFailedToStart');
   const startedAt = started ? now - shape.ageMs : undefined;
   const createdAt = (startedAt ?? now - shape.ageMs) - 5_000;
   const stoppingAt = stopping ? now - Math.floor(shape.ageMs / 2) : undefined;
-  const healthCheckStop = stopCode === 'ServiceSchedulerInitiated' && shape.healthCheckStop && started;
+  // Only a task with a health check that reached RUNNING can have failed its health checks.
+  const healthCheckStop = stopCode === 'ServiceSchedulerInitiated' && shape.healthCheckStop && started && shape.healthChecked;
   const record = makeTask({
     taskId: taskIdFor(owner.id, sequence),
     deploymentId: owner.id,
@@ -376,12 +397,15 @@ const taskFromShape = (shape: TaskShape, owner: Owner, sequence: number, now: Ep
   return { record, wasStopped: shape.lastStatus === 'STOPPED' && shape.seenStopped };
 };
 
+/** Mostly `usual`, sometimes anything from `rest`: keeps the interesting cases without drowning the common one. */
+const mostly = <T>(usual: fc.Arbitrary<T>, rest: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: usual }, { weight: 1, arbitrary: rest });
+
 const deploymentShapeArb = fc.record({
-  rolloutState: fc.constantFrom<RolloutState>('IN_PROGRESS', 'COMPLETED', 'FAILED'),
+  rolloutState: mostly(fc.constant<RolloutState>('IN_PROGRESS'), fc.constantFrom<RolloutState>('COMPLETED', 'FAILED')),
   /** forceNewDeployment keeps the task definition. */
   sameTaskDefinition: fc.boolean(),
-  failedTasks: fc.nat({ max: 5 }),
-  consecutiveFailures: fc.nat({ max: 4 }),
+  failedTasks: mostly(fc.constant(0), fc.integer({ min: 1, max: 5 })),
+  consecutiveFailures: mostly(fc.constant(0), fc.integer({ min: 1, max: 4 })),
   /** Where an earlier back-off ends, relative to now. */
   backoffEndsInMs: fc.integer({ min: -60_000, max: 900_000 }),
 });
@@ -389,8 +413,9 @@ const deploymentShapeArb = fc.record({
 export interface ScenarioConstraints {
   /** Only ACTIVE services (no DRAINING). */
   activeOnly?: boolean;
-  /** Pin the circuit breaker. */
-  circuitBreaker?: DeploymentConfiguration['deploymentCircuitBreaker'];
+  /** Draw the bounds from these instead (e.g. to reach deadlocks often). */
+  minimumHealthyPercent?: fc.Arbitrary<number>;
+  maximumPercent?: fc.Arbitrary<number>;
 }
 
 /**
@@ -405,16 +430,17 @@ export const scenarioArb = (constraints: ScenarioConstraints = {}): fc.Arbitrary
     .record({
       options: planOptionsArb,
       desiredCount: desiredCountArb,
-      minimumHealthyPercent: minimumHealthyPercentArb,
-      maximumPercent: maximumPercentArb,
-      circuitBreaker: constraints.circuitBreaker ? fc.constant(constraints.circuitBreaker) : circuitBreakerArb,
+      minimumHealthyPercent: constraints.minimumHealthyPercent ?? minimumHealthyPercentArb,
+      maximumPercent: constraints.maximumPercent ?? maximumPercentArb,
+      circuitBreaker: circuitBreakerArb,
       draining: constraints.activeOnly ? fc.constant(false) : fc.oneof({ weight: 7, arbitrary: fc.constant(false) }, fc.constant(true)),
       primary: deploymentShapeArb,
       older: fc.array(deploymentShapeArb, { maxLength: 2 }),
       /** Whether a long-gone deployment (sequence 1) is the last COMPLETED one when no older one is. */
       forgottenCompleted: fc.boolean(),
       gracePeriodSeconds: fc.option(fc.constantFrom(0, 10, 60, 120), { nil: undefined }),
-      tasks: fc.array(taskShapeArb, { maxLength: 30 }),
+      // size 'max': lengths over the whole 0–30 range, not fast-check's default small arrays.
+      tasks: fc.array(taskShapeArb, { maxLength: 30, size: 'max' }),
       spareLaunchSeq: fc.nat({ max: 5 }),
       steady: fc.boolean(),
     })

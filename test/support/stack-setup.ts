@@ -1,10 +1,16 @@
+import { join } from 'node:path';
 import { freePort } from '../../scripts/local/dynamodb-local';
 import { startLocalStack } from '../../scripts/local/stack';
 import { registerCleanup } from './teardown';
 
 /** The whole local stack, as `npm start` runs it, on free ports. */
 export default async function setup(): Promise<void> {
-  const stack = await startLocalStack({ httpPort: await freePort(), lambdaPort: await freePort() });
+  // serverless-offline's output (every Lambda's logs) goes to .data/e2e-stack.log, for failures.
+  const stack = await startLocalStack({
+    httpPort: await freePort(),
+    lambdaPort: await freePort(),
+    logFile: join(process.cwd(), '.data', 'e2e-stack.log'),
+  });
   process.env.ECSBOX_TEST_API_URL = stack.apiUrl;
   process.env.ECSBOX_TEST_STACK_DYNAMODB_ENDPOINT = stack.dynamoDbEndpoint;
   process.env.ECSBOX_TEST_STACK_TABLE_NAME = stack.tableName;
