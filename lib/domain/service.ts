@@ -89,6 +89,8 @@ export interface DeploymentState extends Deployment {
   consecutiveFailures: number;
   /** No launches before this time (growing back-off after failures). */
   launchNotBefore?: EpochMs;
+  /** When the last launch failed: only a task started after it ends the back-off. */
+  lastFailureAt?: EpochMs;
   /** Set once the "unable to stop or start tasks" event was emitted for this deployment. */
   blockedReported?: boolean;
 }

@@ -86,12 +86,15 @@ const countFailure = (
   deployment: DeploymentState,
   now: EpochMs,
   options: Pick<PlanOptions, 'backoffBaseMs' | 'backoffCapMs'>,
+  failedToLaunch: boolean,
 ) => {
   deployment.failedTasks += 1;
+  deployment.updatedAt = now;
+  if (!failedToLaunch) return;
   deployment.consecutiveFailures += 1;
+  deployment.lastFailureAt = now;
   deployment.launchNotBefore =
     now + Math.min(options.backoffCapMs, options.backoffBaseMs * 2 ** (deployment.consecutiveFailures - 1));
-  deployment.updatedAt = now;
 };
 
 const taskList = (ids: string[]) => ids.map((id) => `(task ${id})`).join(' ');
@@ -103,18 +106,29 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
   const wakes: EpochMs[] = [];
   const byId = new Map(service.deployments.map((deployment) => [deployment.id, deployment]));
 
-  // 1. Count what stopped since the last pass: failures feed the circuit breaker and the back-off.
+  // 1. Count what stopped since the last pass: every failure feeds the circuit breaker; a task
+  //    that never reached RUNNING also feeds the launch back-off (ECS throttles failing launches,
+  //    not tasks that ran and then died).
+  const primaryStreak = service.deployments[0].consecutiveFailures;
   for (const { record, wasStopped } of tasks) {
     const deployment = record.deploymentId ? byId.get(record.deploymentId) : undefined;
     if (!deployment || wasStopped || isLive(record) || !isFailure(record)) continue;
-    countFailure(deployment, now, options);
-    if (deployment.consecutiveFailures === 3) say('is unable to consistently start tasks successfully.');
+    countFailure(deployment, now, options, record.startedAt === undefined);
+  }
+  if (primaryStreak < 3 && service.deployments[0].consecutiveFailures >= 3) {
+    say('is unable to consistently start tasks successfully.');
   }
 
+  // A task that started after the last failed launch and is now healthy ends the back-off.
   const live = tasks.map((view) => view.record).filter(isLive);
   for (const task of live) {
     const deployment = task.deploymentId ? byId.get(task.deploymentId) : undefined;
-    if (deployment && isHealthy(task, now, options) && deployment.consecutiveFailures > 0) {
+    if (
+      deployment &&
+      deployment.consecutiveFailures > 0 &&
+      isHealthy(task, now, options) &&
+      task.startedAt! > (deployment.lastFailureAt ?? -Infinity)
+    ) {
       deployment.consecutiveFailures = 0;
       delete deployment.launchNotBefore;
     }
@@ -123,7 +137,12 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
   // 2. The circuit breaker, and rollback to the last completed deployment.
   let primary = service.deployments[0];
   const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
-  if (breaker.enable && primary.rolloutState === 'IN_PROGRESS' && primary.failedTasks >= circuitBreakerThreshold(service.desiredCount)) {
+  if (
+    breaker.enable &&
+    service.status === 'ACTIVE' &&
+    primary.rolloutState === 'IN_PROGRESS' &&
+    primary.failedTasks >= circuitBreakerThreshold(service.desiredCount)
+  ) {
     primary.rolloutState = 'FAILED';
     primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
     primary.updatedAt = now;
@@ -332,6 +351,6 @@ export const recordLaunchFailure = (
   options: Pick<PlanOptions, 'backoffBaseMs' | 'backoffCapMs'>,
 ): string => {
   const deployment = service.deployments.find((candidate) => candidate.id === deploymentId);
-  if (deployment) countFailure(deployment, now, options);
+  if (deployment) countFailure(deployment, now, options, true);
   return `(service ${service.serviceName}) was unable to place a task. Reason: ${reason}.`;
 };
