@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { arns, serviceNameOf } from '../domain/arn';
+import { arns, clusterNameOf, serviceNameOf } from '../domain/arn';
 import type { Cluster, ServiceEvent } from '../domain/model';
 import {
   DEFAULT_DEPLOYMENT_CONFIGURATION,
@@ -109,8 +109,12 @@ export const describeService = async (deps: Deps, clusterReference: string, serv
 /** ECS's DescribeServices: up to 10 names; unknown ones come back as failures with reason MISSING. */
 export const describeServices = async (deps: Deps, clusterReference: string | undefined, services: string[]) => {
   if (services.length > 10) throw new InvalidParameterException("Invalid 'services': at most 10 services can be described at once.");
-  const cluster = await requireActiveCluster(deps, clusterReference);
-  const found = await Promise.all(services.map((name) => deps.services.get(cluster.clusterName, serviceNameOf(name))));
+  const clusterName = clusterNameOf(clusterReference ?? 'default');
+  // The cluster check and the reads do not depend on each other: one round trip instead of two.
+  const [cluster, found] = await Promise.all([
+    requireActiveCluster(deps, clusterName),
+    Promise.all(services.map((name) => deps.services.get(clusterName, serviceNameOf(name)))),
+  ]);
   return {
     services: found.filter((stored): stored is StoredService => stored !== undefined).map(present),
     failures: services

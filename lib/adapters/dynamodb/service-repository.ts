@@ -1,10 +1,10 @@
-import { PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ArnScope } from '../../domain/arn';
 import type { ServiceEvent } from '../../domain/model';
 import type { ServiceState } from '../../domain/service';
 import { ClusterNotFoundException, ConflictException, InvalidParameterException } from '../../errors';
 import type { Page, PageRequest, ServiceRepository, StoredService } from '../../ports';
-import { accountOf, serviceEventsKey, serviceItem, toService } from './fleet-items';
+import { accountOf, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
 import { isConditionFailure, keys, queryPage, translateThrottling, type TableContext } from './table';
 
 type CancellationReasons = Array<{ Code?: string }>;
@@ -80,26 +80,17 @@ export class DynamoServiceRepository implements ServiceRepository {
   }
 
   async get(clusterName: string, serviceName: string): Promise<StoredService | undefined> {
-    const sortKey = keys.serviceItem(serviceName);
-    const { Items = [] } = await this.table.client
-      .send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          // The service item and its events item, and nothing of a service whose name extends this one.
-          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': keys.cluster(this.scope.accountId, clusterName),
-            ':from': sortKey,
-            ':to': `${sortKey}#~`,
-          },
-          ConsistentRead: true,
-        }),
-      )
-      .catch(translateThrottling);
-    const item = Items.find((candidate) => candidate.SK === sortKey);
+    const read = (Key: Record<string, string>) =>
+      this.table.client
+        .send(new GetCommand({ TableName: this.table.tableName, Key, ConsistentRead: true }))
+        .catch(translateThrottling);
+    // The service and its events, read side by side.
+    const [{ Item: item }, { Item: eventsItem }] = await Promise.all([
+      read(serviceKey(this.scope.accountId, clusterName, serviceName)),
+      read(serviceEventsKey(this.scope.accountId, clusterName, serviceName)),
+    ]);
     if (!item) return undefined;
-    const events = Items.find((candidate) => candidate.SK === `${sortKey}#EVENTS`)?.events as ServiceEvent[] | undefined;
-    return { service: toService(item), events: events ?? [] };
+    return { service: toService(item), events: (eventsItem?.events as ServiceEvent[] | undefined) ?? [] };
   }
 
   async list(clusterName: string, page: PageRequest): Promise<Page<string>> {

@@ -55,19 +55,31 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
     this.partition = keys.account(scope.accountId);
   }
 
+  /**
+   * The latest revision this instance saw of each family. A container that registers again uses it
+   * as its guess and skips the read; a wrong guess only fails the transaction's condition, and the
+   * next attempt reads.
+   */
+  private readonly knownLatest = new Map<string, number>();
+
+  private async latestRevision(family: string): Promise<number> {
+    const { Item } = await this.table.client
+      .send(
+        new GetCommand({
+          TableName: this.table.tableName,
+          Key: { PK: this.partition, SK: keys.familyItem(family) },
+          ConsistentRead: true,
+        }),
+      )
+      .catch(translateThrottling);
+    return (Item as FamilyItem | undefined)?.latestRevision ?? 0;
+  }
+
   async register(definition: ValidatedTaskDefinition, now: EpochMs): Promise<StoredTaskDefinition> {
     const { tags, ...fields } = definition;
     for (let attempt = 0; attempt < MAX_REGISTER_ATTEMPTS; attempt++) {
-      const { Item } = await this.table.client
-        .send(
-          new GetCommand({
-            TableName: this.table.tableName,
-            Key: { PK: this.partition, SK: keys.familyItem(fields.family) },
-            ConsistentRead: true,
-          }),
-        )
-        .catch(translateThrottling);
-      const previous = (Item as FamilyItem | undefined)?.latestRevision ?? 0;
+      const guess = attempt === 0 ? this.knownLatest.get(fields.family) : undefined;
+      const previous = guess ?? (await this.latestRevision(fields.family));
       const revision = previous + 1;
       const taskDefinition: TaskDefinition = {
         ...fields,
@@ -112,10 +124,12 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
             ],
           }),
         );
+        this.knownLatest.set(fields.family, revision);
         return { taskDefinition, tags: tags ?? [] };
       } catch (error) {
         if (!isConditionFailure(error)) return translateThrottling(error);
-        await sleep(backoffDelay(attempt, 5, 100));
+        // A wrong guess is not contention: read and try again at once.
+        if (guess === undefined) await sleep(backoffDelay(attempt, 5, 100));
       }
     }
     throw new ConflictException(`Too many concurrent registrations of family ${fields.family}; try again.`);
