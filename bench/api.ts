@@ -11,7 +11,7 @@ import { freePort } from '../scripts/local/dynamodb-local';
 import { startLocalStack } from '../scripts/local/stack';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
-const WARM_UP = 100;
+const WARM_UP = 500;
 const TARGET = 'AmazonEC2ContainerServiceV20141113.';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });

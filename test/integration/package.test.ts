@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { routes } from '../../lib/http/routes';
+
+/**
+ * `serverless package` (osls) for the dev stage, and what the CloudFormation template must hold:
+ * the table, every route, the reconciler's schedule, and IAM limited to the table and the wake-up.
+ */
+type Template = { Resources: Record<string, { Type: string; Properties: any }> };
+
+const resourcesOf = (template: Template, type: string) =>
+  Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+
+describe('the packaged CloudFormation template', () => {
+  let template: Template;
+  const directory = mkdtempSync(join(tmpdir(), 'ecsbox-package-'));
+
+  beforeAll(async () => {
+    await promisify(execFile)(
+      process.execPath,
+      [require.resolve('serverless/bin/serverless.js'), 'package', '--stage', 'dev', '--package', directory],
+      { env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' }, timeout: 240_000 },
+    );
+    template = JSON.parse(readFileSync(join(directory, 'cloudformation-template-update-stack.json'), 'utf8'));
+  }, 240_000);
+
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('defines the single table with its reconcile index and TTL', () => {
+    const [[, table]] = resourcesOf(template, 'AWS::DynamoDB::Table');
+    expect(resourcesOf(template, 'AWS::DynamoDB::Table')).toHaveLength(1);
+    expect(table.Properties).toMatchObject({
+      TableName: 'ecsbox-dev',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [expect.objectContaining({ IndexName: 'GSI1' })],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('routes every REST route, the ECS endpoint and a catch-all', () => {
+    const routeKeys = resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey);
+    const expected = [
+      ...Object.values(routes).map((route) => `${route.method} ${route.path}`),
+      'GET /v1/openapi.json',
+      'POST /',
+      '$default',
+    ];
+    expect(routeKeys.sort()).toEqual(expected.sort());
+  });
+
+  it('runs the reconciler every minute', () => {
+    const rules = resourcesOf(template, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const [[, rule]] = rules;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(JSON.stringify(rule.Properties.Targets)).toContain('ReconcilerLambdaFunction');
+  });
+
+  it('lets the functions touch only their own table and wake the reconciler', () => {
+    const [[, role]] = resourcesOf(template, 'AWS::IAM::Role');
+    const statements = role.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
+    const tableArn = { 'Fn::GetAtt': ['Table', 'Arn'] };
+    for (const statement of statements) {
+      const text = JSON.stringify(statement);
+      expect([statement.Resource].flat()).not.toContain('*');
+      const actions: string[] = statement.Action;
+      if (actions.some((action) => action.startsWith('dynamodb:'))) {
+        expect(actions.sort()).toEqual(
+          ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'].sort(),
+        );
+        expect(statement.Resource).toEqual([tableArn, { 'Fn::Join': ['/', [tableArn, 'index', '*']] }]);
+      } else if (actions.some((action) => action.startsWith('lambda:'))) {
+        expect(actions).toEqual(['lambda:InvokeFunction']);
+        expect(text).toContain('function:ecsbox-dev-reconciler');
+      } else {
+        expect(actions.every((action) => action.startsWith('logs:'))).toBe(true);
+      }
+    }
+  });
+
+  it('runs every function on nodejs22.x with the table and the account from CloudFormation', () => {
+    const functions = resourcesOf(template, 'AWS::Lambda::Function');
+    expect(functions.length).toBe(Object.keys(routes).length + 4);
+    for (const [, lambda] of functions) {
+      expect(lambda.Properties.Runtime).toBe('nodejs22.x');
+      expect(lambda.Properties.Environment.Variables).toMatchObject({
+        TABLE_NAME: 'ecsbox-dev',
+        ECSBOX_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
+        FLEET_PROFILE: 'realistic',
+      });
+    }
+  });
+});
