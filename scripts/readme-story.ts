@@ -1,0 +1,69 @@
+/**
+ * npm run test:readme — runs the README's walk-throughs exactly as printed, against the local
+ * stack started as `npm start` starts it (on port 3000, as the README says), and checks what they
+ * leave behind. `--cli` runs the "Use the AWS CLI" section (needs the AWS CLI v2:
+ * `apt-get install -y awscli`), otherwise the curl walk-through.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { startLocalStack } from './local/stack';
+
+const section = (markdown: string, heading: string): string => {
+  const start = markdown.indexOf(`\n## ${heading}\n`);
+  if (start < 0) throw new Error(`README has no section "${heading}"`);
+  const block = /```sh\n([\s\S]*?)```/.exec(markdown.slice(start));
+  if (!block) throw new Error(`README section "${heading}" has no sh block`);
+  return block[1];
+};
+
+const json = (text: string) => JSON.parse(text) as any;
+const get = async (path: string) => json(await (await fetch(`http://localhost:3000${path}`)).text());
+
+const checks = {
+  curl: async (output: string) => {
+    if (output.includes('ServerException')) throw new Error('a step answered with a server error');
+    const service = (await get('/v1/clusters/demo/services/web')).service;
+    if (service.status === 'ACTIVE' || service.desiredCount !== 0) throw new Error(`the service was not deleted: ${service.status}`);
+    if (service.taskDefinition !== 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:2') throw new Error('the service did not roll to web:2');
+    if (!output.includes('"__type":"ClientException"')) throw new Error('the bad-input step did not answer ClientException');
+    if (!output.includes('"stopCode":"UserInitiated"')) throw new Error('the stop step did not stop a task');
+  },
+  cli: async (output: string) => {
+    if (!/\[\s*2,\s*"\(service web\) has reached a steady state\."\s*\]/.test(output)) {
+      throw new Error('describe-services did not show 2 running tasks and the steady-state event');
+    }
+    const service = (await get('/v1/clusters/cli/services/web')).service;
+    if (service.status === 'ACTIVE') throw new Error('delete-service --force did not delete the service');
+  },
+};
+
+const main = async () => {
+  const which = process.argv.includes('--cli') ? 'cli' : 'curl';
+  const script = section(readFileSync('README.md', 'utf8'), which === 'cli' ? 'Use the AWS CLI' : 'A walk-through with curl');
+  const stack = await startLocalStack({ httpPort: 3000, lambdaPort: 3002 });
+  try {
+    // Non-interactive bash expands aliases only when asked to; the README defines one.
+    const run = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', `shopt -s expand_aliases\n${script}`], {
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    const show = () => process.stdout.write(`${run.stdout.slice(-4000)}\n${run.stderr.slice(-4000)}\n`);
+    if (run.status !== 0) {
+      show();
+      throw new Error(`the README's ${which} walk-through failed (exit ${run.status})`);
+    }
+    await checks[which](run.stdout).catch((error) => {
+      show();
+      throw error;
+    });
+    console.log(`README ${which} walk-through: 1 passed, 0 failed`);
+  } finally {
+    await stack.stop();
+  }
+};
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  console.log('README walk-through: 0 passed, 1 failed');
+  process.exit(1);
+});
