@@ -40,12 +40,22 @@ const checks = {
 const main = async () => {
   const which = process.argv.includes('--cli') ? 'cli' : 'curl';
   const script = section(readFileSync('README.md', 'utf8'), which === 'cli' ? 'Use the AWS CLI' : 'A walk-through with curl');
+  // Debian's awscli package is the AWS CLI v2; a pip-installed v1 elsewhere on PATH must not win.
+  const env = { ...process.env, PATH: `/usr/bin:${process.env.PATH}` };
+  if (which === 'cli') {
+    const version = spawnSync('aws', ['--version'], { encoding: 'utf8', env });
+    if (!/^aws-cli\/2\./.test(`${version.stdout}${version.stderr}`)) {
+      throw new Error(`the AWS CLI v2 is needed (apt-get install -y awscli); found: ${version.stdout}${version.stderr}${version.error ?? ''}`);
+    }
+    console.log(version.stdout.trim());
+  }
   const stack = await startLocalStack({ httpPort: 3000, lambdaPort: 3002 });
   try {
     // Non-interactive bash expands aliases only when asked to; the README defines one.
     const run = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', `shopt -s expand_aliases\n${script}`], {
       encoding: 'utf8',
       timeout: 240_000,
+      env,
     });
     const show = () => process.stdout.write(`${run.stdout.slice(-4000)}\n${run.stderr.slice(-4000)}\n`);
     if (run.status !== 0) {
