@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ClusterFleet } from './domain/model';
 
 /**
  * Configuration, read from the environment and checked once per cold start. A bad value stops
@@ -26,7 +27,24 @@ const configSchema = z.object({
   LAMBDA_ENDPOINT: optional,
   /** Number of reconcile shards (each has its own lease). */
   RECONCILE_SHARDS: z.coerce.number().int().min(1).max(64).default(1),
+  /** The backend of clusters that do not choose one, and the Fargate target's defaults. */
+  FLEET_BACKEND: z.enum(['simulated', 'fargate']).default('simulated'),
+  FARGATE_CLUSTER: optional,
+  FARGATE_SUBNETS: optional,
+  FARGATE_SECURITY_GROUPS: optional,
+  FARGATE_ASSIGN_PUBLIC_IP: z.enum(['ENABLED', 'DISABLED', '']).optional(),
+  FARGATE_EXECUTION_ROLE_ARN: optional,
+  FARGATE_TASK_ROLE_ARN: optional,
+  FARGATE_ENDPOINT: optional,
+  FARGATE_REGION: optional,
 });
+
+const list = (value: string | undefined) =>
+  value ? value.split(',').map((entry) => entry.trim()).filter(Boolean) : undefined;
+
+/** Drops unset members, so that defaults merge cleanly under a cluster's own settings. */
+const defined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined && entry !== '')) as T;
 
 export interface Config {
   tableName: string;
@@ -39,6 +57,7 @@ export interface Config {
   reconcilerFunctionName?: string;
   lambdaEndpoint?: string;
   reconcileShards: number;
+  fleetDefaults: ClusterFleet;
 }
 
 export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
@@ -59,6 +78,19 @@ export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
     reconcilerFunctionName: env.RECONCILER_FUNCTION_NAME,
     lambdaEndpoint: env.LAMBDA_ENDPOINT,
     reconcileShards: env.RECONCILE_SHARDS,
+    fleetDefaults: {
+      backend: env.FLEET_BACKEND,
+      fargate: defined({
+        cluster: env.FARGATE_CLUSTER,
+        subnets: list(env.FARGATE_SUBNETS),
+        securityGroups: list(env.FARGATE_SECURITY_GROUPS),
+        assignPublicIp: env.FARGATE_ASSIGN_PUBLIC_IP || undefined,
+        executionRoleArn: env.FARGATE_EXECUTION_ROLE_ARN,
+        taskRoleArn: env.FARGATE_TASK_ROLE_ARN,
+        endpoint: env.FARGATE_ENDPOINT,
+        region: env.FARGATE_REGION,
+      }),
+    },
   };
 };
 

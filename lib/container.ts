@@ -9,6 +9,7 @@ import { LambdaReconcileTrigger } from './adapters/lambda/reconcile-trigger';
 import { config, type Config } from './config';
 import { systemClock, type Clock, type Deps } from './deps';
 import type { FleetBackend } from './fleet/backend';
+import { ClusterFleets } from './fleet/resolver';
 import { SimulatedFleet } from './fleet/simulated';
 import { log } from './log';
 import type { ReconcileTrigger } from './ports';
@@ -19,13 +20,15 @@ import { reconcilerSettings } from './reconciler/settings';
 export interface Overrides {
   clock?: Clock;
   trigger?: ReconcileTrigger;
+  /** The simulated fleet to use (tests give one with their own clock). */
   fleet?: FleetBackend;
 }
 
 const tableFor = (settings: Config): TableContext =>
   createTableContext({ tableName: settings.tableName, region: settings.region, endpoint: settings.dynamoDbEndpoint });
 
-const fleetFor = (settings: Config) => new SimulatedFleet({ profile: settings.fleetProfile });
+const fleetsFor = (settings: Config, overrides: Overrides) =>
+  new ClusterFleets(overrides.fleet ?? new SimulatedFleet({ profile: settings.fleetProfile }), settings.fleetDefaults, settings.region);
 
 const triggerFor = (settings: Config): ReconcileTrigger =>
   settings.reconcilerFunctionName
@@ -43,7 +46,7 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
     taskDefinitions: new DynamoTaskDefinitionRepository(table, scope),
     services: new DynamoServiceRepository(table, scope, settings.reconcileShards),
     tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
-    fleet: overrides.fleet ?? fleetFor(settings),
+    fleets: fleetsFor(settings, overrides),
     trigger: overrides.trigger ?? triggerFor(settings),
   };
 };
@@ -54,7 +57,7 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
     store,
     reconciler: new Reconciler(
       store,
-      overrides.fleet ?? fleetFor(settings),
+      fleetsFor(settings, overrides),
       overrides.clock ?? systemClock,
       randomUUID(),
       reconcilerSettings(settings.fleetProfile, settings.reconcileShards),

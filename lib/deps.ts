@@ -1,6 +1,6 @@
 import type { ArnScope } from './domain/arn';
 import type { EpochMs } from './domain/model';
-import type { FleetBackend } from './fleet/backend';
+import type { FleetResolver } from './fleet/resolver';
 import type {
   ClusterRepository,
   ReconcileTrigger,
@@ -23,6 +23,6 @@ export interface Deps {
   taskDefinitions: TaskDefinitionRepository;
   services: ServiceRepository;
   tasks: TaskRepository;
-  fleet: FleetBackend;
+  fleets: FleetResolver;
   trigger: ReconcileTrigger;
 }

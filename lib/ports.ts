@@ -1,4 +1,4 @@
-import type { Cluster, EpochMs, ServiceEvent, Tag, TaskDefinition, TaskDefinitionStatus } from './domain/model';
+import type { Cluster, ClusterFleet, EpochMs, ServiceEvent, Tag, TaskDefinition, TaskDefinitionStatus } from './domain/model';
 import type { ServiceState } from './domain/service';
 import type { TaskRecord } from './domain/task';
 import type { ValidatedTaskDefinition } from './domain/task-definition';
@@ -24,7 +24,7 @@ export interface PageRequest {
 
 export interface ClusterRepository {
   /** Creates the cluster, or returns the existing ACTIVE one unchanged (CreateCluster is idempotent). */
-  create(clusterName: string, tags: Tag[] | undefined, now: EpochMs): Promise<Cluster>;
+  create(clusterName: string, tags: Tag[] | undefined, now: EpochMs, fleet?: ClusterFleet): Promise<Cluster>;
   get(clusterName: string): Promise<Cluster | undefined>;
   list(page: PageRequest): Promise<Page<string>>;
   /** Marks the cluster INACTIVE; refuses with ClusterContainsServicesException while it has services. */
@@ -154,6 +154,8 @@ export interface ReconcileStore {
   commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs): Promise<boolean>;
   /** The service's event list, read only when there is something to add to it. */
   loadEvents(service: ServiceState): Promise<ServiceEvent[]>;
+  /** A cluster's fleet setting, by ARN, in whichever account it belongs to. */
+  clusterFleet(clusterArn: string): Promise<ClusterFleet | undefined>;
   /** A task definition by ARN, in whichever account it belongs to. */
   taskDefinition(arn: string): Promise<TaskDefinition | undefined>;
   /** Write capacity consumed so far (for the benchmark). */

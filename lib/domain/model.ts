@@ -83,6 +83,28 @@ export interface TaskDefinition {
 
 export type ClusterStatus = 'ACTIVE' | 'INACTIVE';
 
+/**
+ * Where a cluster's tasks run (an ecsbox setting, not an ECS field): the simulated fleet, or real
+ * Fargate tasks in an ECS cluster of the operator's account. Unset fields take the stage's defaults.
+ */
+export interface FargateSettings {
+  /** The real ECS cluster (name or ARN) that runs the tasks. */
+  cluster?: string;
+  subnets?: string[];
+  securityGroups?: string[];
+  assignPublicIp?: 'ENABLED' | 'DISABLED';
+  executionRoleArn?: string;
+  taskRoleArn?: string;
+  /** The AWS SDK's `endpoint` option: an ECS emulator, or ecsbox itself in the tests. */
+  endpoint?: string;
+  region?: string;
+}
+
+export interface ClusterFleet {
+  backend: 'simulated' | 'fargate';
+  fargate?: FargateSettings;
+}
+
 export interface Cluster {
   clusterArn: string;
   clusterName: string;
@@ -93,6 +115,8 @@ export interface Cluster {
   registeredContainerInstancesCount: number;
   tags?: Tag[];
   createdAt: EpochMs;
+  /** Absent: the stage's default backend. */
+  fleet?: ClusterFleet;
 }
 
 export interface NetworkConfiguration {

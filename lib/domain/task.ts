@@ -75,8 +75,9 @@ export const applyObservation = (record: TaskRecord, observed: ObservedTask): Ta
       ? {
           ...observed,
           desiredStatus: 'STOPPED',
-          stopCode: observed.stopCode ?? record.stopCode,
-          stoppedReason: observed.stoppedReason ?? record.stoppedReason,
+          // What ecsbox decided wins: ECS reports every StopTask as UserInitiated.
+          stopCode: record.stopCode ?? observed.stopCode,
+          stoppedReason: record.stoppedReason ?? observed.stoppedReason,
         }
       : observed;
   const containers = merged.containers.map((container, index) => ({

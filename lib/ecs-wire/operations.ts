@@ -55,8 +55,8 @@ const cluster = z.string().min(1).max(2048).optional();
 const name = z.string().min(1).max(2048);
 const pageInput = z.object({ maxResults: z.number().int().min(1).max(100).optional(), nextToken: z.string().min(1).optional() });
 
-/** ECS's Cluster structure has no creation time; ecsbox keeps one for the REST API. */
-const ecsCluster = ({ createdAt: _createdAt, ...cluster }: Cluster) => cluster;
+/** ECS's Cluster structure has no creation time nor fleet choice; ecsbox keeps them for the REST API. */
+const ecsCluster = ({ createdAt: _createdAt, fleet: _fleet, ...cluster }: Cluster) => cluster;
 
 const singleCluster = async (result: Promise<{ cluster: Cluster }>) => ({ cluster: ecsCluster((await result).cluster) });
 

@@ -49,6 +49,9 @@ export interface TaskOverrides {
   memory?: string;
 }
 
+/** The reason of a launch refused only for rate: ECS's own error name, so it reads as ECS says it. */
+export const THROTTLED_REASON = 'ThrottlingException';
+
 export type LaunchOutcome =
   | { taskId: string; accepted: true; ref: BackendRef }
   /** ECS RunTask `failures[]`: capacity, missing resources. Feeds the circuit breaker. */

@@ -21,9 +21,10 @@ import type {
   StopCode,
   TaskDefinition,
 } from '../domain/model';
-import type {
-  BackendRef,
-  FleetBackend,
+import {
+  THROTTLED_REASON,
+  type BackendRef,
+  type FleetBackend,
   LaunchOutcome,
   LaunchSpec,
   ObservedTask,
@@ -95,8 +96,6 @@ export interface FargateFleetOptions {
   maxLaunchWaitMs?: number;
 }
 
-/** The reason of a launch refused for rate: ECS's own error name, so it reads as ECS would say it. */
-export const THROTTLED_REASON = 'ThrottlingException';
 /** What a task ECS no longer knows reports as its stoppedReason. */
 export const FORGOTTEN_REASON =
   'Task is no longer known to ECS (DescribeTasks: MISSING); it stopped at an unknown time';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { registerTaskDefinitionSchema, validateTaskDefinition, type ValidatedTaskDefinition } from '../domain/task-definition';
-import { createClusterInput, listClustersInput } from '../usecases/clusters';
+import { createClusterRestInput, listClustersInput } from '../usecases/clusters';
 import {
   describeTaskDefinitionQuery,
   listTaskDefinitionFamiliesInput,
@@ -17,10 +17,12 @@ export const routes = {
     operationId: 'CreateCluster',
     method: 'POST',
     path: '/v1/clusters',
-    summary: 'Create a cluster (idempotent; the name defaults to "default").',
+    summary:
+      'Create a cluster (idempotent; the name defaults to "default"). `fleet` chooses where its tasks run: ' +
+      'the simulated fleet or real Fargate (unset fields take the stage defaults).',
     tag: 'Clusters',
     successStatus: 201,
-    body: createClusterInput,
+    body: createClusterRestInput,
     responds: 'cluster',
   }),
   listClusters: defineRoute({

@@ -9,6 +9,7 @@ import {
 } from '../domain/service';
 import { isPendingStatus, type TaskRecord } from '../domain/task';
 import type { EpochMs } from '../domain/model';
+import { THROTTLED_REASON } from '../fleet/backend';
 
 /**
  * The reconciler's brain: a pure function from desired state (the service), observed state (its
@@ -341,9 +342,10 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
 
 /**
  * A launch the backend refused (ECS RunTask `failures`, e.g. no capacity): no task exists, but the
- * deployment counts a failure, backs off, and the service says why.
+ * deployment counts a failure, backs off, and the service says why. A refusal for rate is not a
+ * failure: the deployment only waits, and the service says so in ECS's words.
  */
-export const recordLaunchFailure = (
+export const recordLaunchRefusal = (
   service: ServiceState,
   deploymentId: string,
   reason: string,
@@ -351,6 +353,10 @@ export const recordLaunchFailure = (
   options: Pick<PlanOptions, 'backoffBaseMs' | 'backoffCapMs'>,
 ): string => {
   const deployment = service.deployments.find((candidate) => candidate.id === deploymentId);
+  if (reason === THROTTLED_REASON) {
+    if (deployment) deployment.launchNotBefore = now + options.backoffBaseMs;
+    return `(service ${service.serviceName}) operations are being throttled. Will try again later.`;
+  }
   if (deployment) countFailure(deployment, now, options, true);
   return `(service ${service.serviceName}) was unable to place a task. Reason: ${reason}.`;
 };

@@ -1,13 +1,13 @@
 import { arns, scopeOf } from '../domain/arn';
 import { sameData } from '../domain/equality';
 import { eventIdFor, MAX_SERVICE_EVENTS } from '../domain/service';
-import { applyObservation, newTaskRecord, stopNotDelivered, type TaskRecord } from '../domain/task';
+import { applyObservation, isPendingStatus, newTaskRecord, stopNotDelivered, type TaskRecord } from '../domain/task';
 import type { EpochMs, ServiceEvent, TaskDefinition } from '../domain/model';
-import type { FleetBackend, LaunchSpec, ObservedTask, StopRequest } from '../fleet/backend';
+import { THROTTLED_REASON, type FleetBackend, type LaunchSpec, type ObservedTask, type StopRequest } from '../fleet/backend';
+import type { FleetResolver } from '../fleet/resolver';
 import type { Clock } from '../deps';
 import type { Lease, ReconcileStore, ServiceSlice } from '../ports';
-import { isPendingStatus } from '../domain/task';
-import { plan, recordLaunchFailure, type PlanOptions, type ServicePlan, type TaskView } from './plan';
+import { plan, recordLaunchRefusal, type PlanOptions, type ServicePlan, type TaskView } from './plan';
 
 /**
  * One reconcile pass: read every live service and task of each shard, observe the fleet, plan, and
@@ -54,7 +54,7 @@ export class Reconciler {
 
   constructor(
     private readonly store: ReconcileStore,
-    private readonly fleet: FleetBackend,
+    private readonly fleets: FleetResolver,
     private readonly clock: Clock,
     private readonly holder: string,
     private readonly settings: ReconcilerSettings,
@@ -79,15 +79,35 @@ export class Reconciler {
     this.leases.clear();
   }
 
+  /** Each cluster's backend, looked up once per pass. */
+  private fleetsOfPass = new Map<string, Promise<FleetBackend>>();
+
+  private fleetOf(clusterArn: string): Promise<FleetBackend> {
+    let fleet = this.fleetsOfPass.get(clusterArn);
+    if (!fleet) {
+      fleet = this.store.clusterFleet(clusterArn).then((setting) => this.fleets.forCluster({ clusterArn, fleet: setting }));
+      this.fleetsOfPass.set(clusterArn, fleet);
+    }
+    return fleet;
+  }
+
+  /** Runs `work` once per cluster with that cluster's backend and records, and joins the results. */
+  private async perCluster<T>(records: TaskRecord[], work: (fleet: FleetBackend, records: TaskRecord[]) => Promise<T[]>): Promise<T[]> {
+    const groups = new Map<string, TaskRecord[]>();
+    for (const record of records) groups.set(record.clusterArn, [...(groups.get(record.clusterArn) ?? []), record]);
+    const results = await Promise.all([...groups].map(async ([clusterArn, group]) => work(await this.fleetOf(clusterArn), group)));
+    return results.flat();
+  }
+
   private async passShard(shard: number): Promise<PassOutcome> {
     const now = this.clock.now();
+    this.fleetsOfPass = new Map();
     const snapshot = await this.store.loadShard(shard, now);
     const everyTask = [...snapshot.services.flatMap((slice) => slice.tasks), ...snapshot.standalone];
-    const observed = new Map<string, ObservedTask>(
-      everyTask.length
-        ? (await this.fleet.observe(everyTask.map(({ taskId, ref }) => ({ taskId, ref })), now)).map((entry) => [entry.taskId, entry])
-        : [],
+    const observations = await this.perCluster(everyTask, (fleet, records) =>
+      fleet.observe(records.map(({ taskId, ref }) => ({ taskId, ref })), now),
     );
+    const observed = new Map<string, ObservedTask>(observations.map((entry) => [entry.taskId, entry]));
     const view = (record: TaskRecord): TaskView => {
       const observation = observed.get(record.taskId);
       return {
@@ -168,7 +188,7 @@ export class Reconciler {
     const messages = [
       ...servicePlan.events,
       ...failures.map(({ deploymentId, reason }) =>
-        recordLaunchFailure(service, deploymentId, reason, now, this.settings.plan),
+        recordLaunchRefusal(service, deploymentId, reason, now, this.settings.plan),
       ),
     ];
     const events = messages.length ? await this.withEvents(service.serviceArn, messages, slice, now) : undefined;
@@ -220,15 +240,16 @@ export class Reconciler {
         networkConfiguration: service.networkConfiguration,
       });
     }
-    const outcomes = specs.length ? await this.fleet.launch(specs, now) : [];
+    const fleet = await this.fleetOf(service.clusterArn);
+    const outcomes = specs.length ? await fleet.launch(specs, now) : [];
     const accepted = new Map<string, (typeof outcomes)[number] & { accepted: true }>();
     for (const outcome of outcomes) {
       const spec = specs.find((candidate) => candidate.taskId === outcome.taskId)!;
       if (outcome.accepted) accepted.set(outcome.taskId, outcome);
-      else failures.push({ deploymentId: spec.deploymentId, reason: outcome.detail ? `${outcome.reason} (${outcome.detail})` : outcome.reason });
+      else failures.push({ deploymentId: spec.deploymentId, reason: outcome.reason === THROTTLED_REASON || !outcome.detail ? outcome.reason : `${outcome.reason} (${outcome.detail})` });
     }
     const observations = accepted.size
-      ? await this.fleet.observe([...accepted.values()].map(({ taskId, ref }) => ({ taskId, ref })), now)
+      ? await fleet.observe([...accepted.values()].map(({ taskId, ref }) => ({ taskId, ref })), now)
       : [];
     const tasks = observations.map((observation) => {
       const spec = specs.find((candidate) => candidate.taskId === observation.taskId)!;
@@ -264,14 +285,15 @@ export class Reconciler {
   /** Tells the backend about committed stop decisions, then records what it reports. */
   private async deliverStops(lease: Lease, records: TaskRecord[], now: EpochMs): Promise<void> {
     if (!records.length) return;
-    const requests: StopRequest[] = records.map((record) => ({
-      taskId: record.taskId,
-      ref: record.ref,
-      reason: record.stoppedReason ?? 'Task stopped by the service scheduler',
-      stopCode: record.stopCode === 'UserInitiated' ? 'UserInitiated' : 'ServiceSchedulerInitiated',
-    }));
-    const refs = await this.fleet.stop(requests, now);
-    const observations = await this.fleet.observe(refs, now);
+    const observations = await this.perCluster(records, async (fleet, group) => {
+      const requests: StopRequest[] = group.map((record) => ({
+        taskId: record.taskId,
+        ref: record.ref,
+        reason: record.stoppedReason ?? 'Task stopped by the service scheduler',
+        stopCode: record.stopCode === 'UserInitiated' ? 'UserInitiated' : 'ServiceSchedulerInitiated',
+      }));
+      return fleet.observe(await fleet.stop(requests, now), now);
+    });
     const byId = new Map(records.map((record) => [record.taskId, record]));
     const updates = observations
       .map((observation) => {

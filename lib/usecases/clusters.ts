@@ -5,12 +5,34 @@ import { pageQuerySchema, resourceName, tagsSchema } from '../domain/validation'
 import type { Deps } from '../deps';
 import { ClusterNotFoundException } from '../errors';
 
+/** ecsbox's per-cluster choice of fleet (REST only: ECS's CreateCluster has no such member). */
+export const clusterFleetSchema = z
+  .object({
+    backend: z.enum(['simulated', 'fargate']),
+    fargate: z
+      .object({
+        cluster: z.string().min(1).max(2048).optional(),
+        subnets: z.array(z.string().min(1).max(255)).min(1).max(16).optional(),
+        securityGroups: z.array(z.string().min(1).max(255)).max(5).optional(),
+        assignPublicIp: z.enum(['ENABLED', 'DISABLED']).optional(),
+        executionRoleArn: z.string().startsWith('arn:').max(2048).optional(),
+        taskRoleArn: z.string().startsWith('arn:').max(2048).optional(),
+        endpoint: z.url().optional(),
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const createClusterInput = z
   .object({
     clusterName: resourceName('Cluster name').default('default'),
     tags: tagsSchema.optional(),
   })
   .strict();
+
+export const createClusterRestInput = createClusterInput.extend({ fleet: clusterFleetSchema.optional() }).strict();
 
 export const listClustersInput = pageQuerySchema;
 
@@ -21,9 +43,11 @@ export const describeClustersInput = z
   })
   .strict();
 
-export const createCluster = async (deps: Deps, input: z.output<typeof createClusterInput>) => ({
-  cluster: await deps.clusters.create(input.clusterName, input.tags, deps.clock.now()),
-});
+export const createCluster = async (deps: Deps, input: z.output<typeof createClusterRestInput>) => {
+  // A Fargate cluster without a target would fail every launch later: refuse it now.
+  if (input.fleet) deps.fleets.forCluster({ clusterArn: arns.cluster(deps.scope, input.clusterName), fleet: input.fleet });
+  return { cluster: await deps.clusters.create(input.clusterName, input.tags, deps.clock.now(), input.fleet) };
+};
 
 /** The ACTIVE cluster named by `cluster` (a name or ARN), or ClusterNotFoundException. */
 export const requireActiveCluster = async (deps: Deps, cluster: string | undefined): Promise<Cluster> => {

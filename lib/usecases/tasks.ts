@@ -88,7 +88,8 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
   const now = deps.clock.now();
   const group = input.group ?? `family:${taskDefinition.family}`;
   const taskIds = taskIdsFor(cluster.clusterArn, input.count ?? 1, input.clientToken);
-  const outcomes = await deps.fleet.launch(
+  const fleet = deps.fleets.forCluster(cluster);
+  const outcomes = await fleet.launch(
     taskIds.map((taskId) => ({
       taskId,
       clusterName: cluster.clusterName,
@@ -108,7 +109,7 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
       ...(!outcome.accepted && outcome.detail ? { detail: outcome.detail } : {}),
     }));
   const accepted = outcomes.flatMap((outcome) => (outcome.accepted ? [{ taskId: outcome.taskId, ref: outcome.ref }] : []));
-  const observations = accepted.length ? await deps.fleet.observe(accepted, now) : [];
+  const observations = accepted.length ? await fleet.observe(accepted, now) : [];
   const records = observations.map((observation) =>
     newTaskRecord(
       {
@@ -203,11 +204,12 @@ export const stopTask = async (deps: Deps, clusterReference: string | undefined,
       throw error;
     }
     const now = deps.clock.now();
-    const [stopped] = await deps.fleet.stop(
+    const fleet = deps.fleets.forCluster(cluster);
+    const [stopped] = await fleet.stop(
       [{ taskId: decided.taskId, ref: decided.ref, reason: decided.stoppedReason!, stopCode: 'UserInitiated' }],
       now,
     );
-    const [observation] = await deps.fleet.observe([stopped], now);
+    const [observation] = await fleet.observe([stopped], now);
     const delivered = { ...applyObservation(decided, observation), version: decided.version + 1 };
     // If the reconciler got there first, it records the backend's report on its next pass.
     await deps.tasks.save(delivered).catch((error) => {

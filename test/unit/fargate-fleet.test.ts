@@ -17,13 +17,12 @@ import {
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { TaskDefinition } from '../../lib/domain/model';
-import type { BackendRef, LaunchOutcome, LaunchSpec } from '../../lib/fleet/backend';
+import { THROTTLED_REASON, type BackendRef, type LaunchOutcome, type LaunchSpec } from '../../lib/fleet/backend';
 import {
   clientTokenFor,
   FargateFleet,
   FORGOTTEN_REASON,
   startedByFor,
-  THROTTLED_REASON,
   type FargateFleetOptions,
   type FargateTarget,
 } from '../../lib/fleet/fargate';

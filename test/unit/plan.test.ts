@@ -3,10 +3,11 @@ import fc from 'fast-check';
 import type { EpochMs, LifecycleStatus } from '../../lib/domain/model';
 import { circuitBreakerThreshold, deploymentBounds, type ServiceState } from '../../lib/domain/service';
 import type { TaskRecord } from '../../lib/domain/task';
+import { THROTTLED_REASON } from '../../lib/fleet/backend';
 import {
   HEALTH_CHECK_FAILED,
   plan,
-  recordLaunchFailure,
+  recordLaunchRefusal,
   scalingReason,
   type PlanOptions,
   type ServicePlan,
@@ -738,9 +739,17 @@ describe('plan: launch back-off', () => {
   it('counts a launch the backend refused (RunTask failures) and says why', () => {
     const deployment = current({ desiredCount: 1 });
     const service = makeService({ deployments: [deployment], desiredCount: 1 });
-    const message = recordLaunchFailure(service, deployment.id, 'RESOURCE:ENI', T0, FAST);
+    const message = recordLaunchRefusal(service, deployment.id, 'RESOURCE:ENI', T0, FAST);
     expect(message).toBe(say('was unable to place a task. Reason: RESOURCE:ENI.'));
     expect(service.deployments[0]).toMatchObject({ failedTasks: 1, consecutiveFailures: 1, launchNotBefore: T0 + FAST.backoffBaseMs });
+  });
+
+  it('only waits, and says so in ECS words, when a launch was refused for rate', () => {
+    const deployment = current({ desiredCount: 1 });
+    const service = makeService({ deployments: [deployment], desiredCount: 1 });
+    const message = recordLaunchRefusal(service, deployment.id, THROTTLED_REASON, T0, FAST);
+    expect(message).toBe(say('operations are being throttled. Will try again later.'));
+    expect(service.deployments[0]).toMatchObject({ failedTasks: 0, consecutiveFailures: 0, launchNotBefore: T0 + FAST.backoffBaseMs });
   });
 });
 

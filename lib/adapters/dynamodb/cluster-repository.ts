@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { arns, type ArnScope } from '../../domain/arn';
-import type { Cluster, EpochMs, Tag } from '../../domain/model';
+import type { Cluster, ClusterFleet, EpochMs, Tag } from '../../domain/model';
 import { ClusterContainsServicesException, ClusterNotFoundException } from '../../errors';
 import type { ClusterRepository, Page, PageRequest, TagChange } from '../../ports';
 import { isConditionFailure, keys, queryPage, rewriteTags, translateThrottling, type TableContext } from './table';
@@ -13,6 +13,7 @@ interface ClusterItem {
   activeServicesCount: number;
   tags?: Tag[];
   createdAt: EpochMs;
+  fleet?: ClusterFleet;
 }
 
 export class DynamoClusterRepository implements ClusterRepository {
@@ -37,6 +38,7 @@ export class DynamoClusterRepository implements ClusterRepository {
       registeredContainerInstancesCount: 0,
       ...(item.tags?.length ? { tags: item.tags } : {}),
       createdAt: item.createdAt,
+      ...(item.fleet ? { fleet: item.fleet } : {}),
     };
   }
 
@@ -53,7 +55,7 @@ export class DynamoClusterRepository implements ClusterRepository {
     return Item as ClusterItem | undefined;
   }
 
-  async create(clusterName: string, tags: Tag[] | undefined, now: EpochMs): Promise<Cluster> {
+  async create(clusterName: string, tags: Tag[] | undefined, now: EpochMs, fleet?: ClusterFleet): Promise<Cluster> {
     const item: ClusterItem = {
       PK: this.partition,
       SK: keys.clusterItem(clusterName),
@@ -62,6 +64,7 @@ export class DynamoClusterRepository implements ClusterRepository {
       activeServicesCount: 0,
       ...(tags?.length ? { tags } : {}),
       createdAt: now,
+      ...(fleet ? { fleet } : {}),
     };
     try {
       await this.table.client.send(

@@ -1,8 +1,8 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { arns, scopeOf } from '../../domain/arn';
+import { arns, clusterNameOf, scopeOf } from '../../domain/arn';
 import { parseTaskDefinitionRef } from '../../domain/task-definition';
 import type { ServiceState } from '../../domain/service';
-import type { EpochMs, ServiceEvent, TaskDefinition } from '../../domain/model';
+import type { ClusterFleet, EpochMs, ServiceEvent, TaskDefinition } from '../../domain/model';
 import type { TaskRecord } from '../../domain/task';
 import type { Lease, ReconcileStore, ServiceCommit, ServiceSlice, ShardSnapshot } from '../../ports';
 import {
@@ -51,6 +51,20 @@ export class DynamoReconcileStore implements ReconcileStore {
       )
       .catch(translateThrottling);
     return (Item?.events as ServiceEvent[] | undefined) ?? [];
+  }
+
+  async clusterFleet(clusterArn: string): Promise<ClusterFleet | undefined> {
+    const { accountId } = scopeOf(clusterArn);
+    const { Item } = await this.table.client
+      .send(
+        new GetCommand({
+          TableName: this.table.tableName,
+          Key: { PK: keys.account(accountId), SK: keys.clusterItem(clusterNameOf(clusterArn)) },
+          ProjectionExpression: 'fleet',
+        }),
+      )
+      .catch(translateThrottling);
+    return Item?.fleet as ClusterFleet | undefined;
   }
 
   async taskDefinition(arn: string): Promise<TaskDefinition | undefined> {

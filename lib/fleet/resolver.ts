@@ -1,0 +1,61 @@
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { scopeOf } from '../domain/arn';
+import type { ClusterFleet, FargateSettings } from '../domain/model';
+import { InvalidParameterException } from '../errors';
+import type { FleetBackend } from './backend';
+import { FargateFleet } from './fargate';
+
+/** Which backend runs a cluster's tasks. */
+export interface FleetResolver {
+  forCluster(cluster: { clusterArn: string; fleet?: ClusterFleet }): FleetBackend;
+}
+
+/**
+ * Each cluster runs on the simulated fleet or on real Fargate, by its own setting, else the
+ * stage's. One FargateFleet (and one ECSClient) is built per distinct target and account, once,
+ * and reused: its launch limiter and registration cache must be shared by every launch to it.
+ */
+export class ClusterFleets implements FleetResolver {
+  private readonly fargateFleets = new Map<string, FleetBackend>();
+
+  constructor(
+    private readonly simulated: FleetBackend,
+    private readonly defaults: ClusterFleet,
+    private readonly region: string,
+    private readonly fargateFleet: (client: ECSClient, settings: Required<Pick<FargateSettings, 'cluster' | 'subnets'>> & FargateSettings, familyPrefix: string) => FleetBackend = (
+      client,
+      settings,
+      familyPrefix,
+    ) => new FargateFleet(client, { ...settings, familyPrefix }),
+  ) {}
+
+  /** The settings a cluster would run with; InvalidParameterException when Fargate lacks a target. */
+  settingsFor(fleet: ClusterFleet | undefined): ClusterFleet {
+    const backend = fleet?.backend ?? this.defaults.backend;
+    if (backend === 'simulated') return { backend };
+    const fargate = { ...this.defaults.fargate, ...fleet?.fargate };
+    if (!fargate.cluster || !fargate.subnets?.length) {
+      throw new InvalidParameterException(
+        "Invalid 'fleet.fargate': a Fargate cluster needs an ECS cluster and subnets (here or in the stage parameters fargateCluster and fargateSubnets).",
+      );
+    }
+    return { backend, fargate };
+  }
+
+  forCluster(cluster: { clusterArn: string; fleet?: ClusterFleet }): FleetBackend {
+    const settings = this.settingsFor(cluster.fleet);
+    if (settings.backend === 'simulated') return this.simulated;
+    const { accountId } = scopeOf(cluster.clusterArn);
+    const key = JSON.stringify([accountId, settings.fargate]);
+    let fleet = this.fargateFleets.get(key);
+    if (!fleet) {
+      const { endpoint, region, ...target } = settings.fargate!;
+      // The adapter retries with its own jittered back-off: the SDK must not retry underneath it.
+      const client = new ECSClient({ region: region ?? this.region, maxAttempts: 1, ...(endpoint ? { endpoint } : {}) });
+      // Families are scoped by ecsbox account, so tenants sharing a target cannot collide.
+      fleet = this.fargateFleet(client, target as Required<Pick<FargateSettings, 'cluster' | 'subnets'>>, `ecsbox-${accountId}-`);
+      this.fargateFleets.set(key, fleet);
+    }
+    return fleet;
+  }
+}
