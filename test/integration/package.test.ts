@@ -14,20 +14,26 @@ type Template = { Resources: Record<string, { Type: string; Properties: any }> }
 const resourcesOf = (template: Template, type: string) =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 
-describe('the packaged CloudFormation template', () => {
-  let template: Template;
+const packaged = async (parameters: string[] = []): Promise<Template> => {
   const directory = mkdtempSync(join(tmpdir(), 'ecsbox-package-'));
-
-  beforeAll(async () => {
+  try {
     await promisify(execFile)(
       process.execPath,
-      [require.resolve('serverless/bin/serverless.js'), 'package', '--stage', 'dev', '--package', directory],
+      [require.resolve('serverless/bin/serverless.js'), 'package', '--stage', 'dev', '--package', directory, ...parameters],
       { env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' }, timeout: 240_000 },
     );
-    template = JSON.parse(readFileSync(join(directory, 'cloudformation-template-update-stack.json'), 'utf8'));
-  }, 240_000);
+    return JSON.parse(readFileSync(join(directory, 'cloudformation-template-update-stack.json'), 'utf8'));
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+};
 
-  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+describe('the packaged CloudFormation template', () => {
+  let template: Template;
+
+  beforeAll(async () => {
+    template = await packaged();
+  }, 240_000);
 
   it('defines the single table with its reconcile index and TTL', () => {
     const [[, table]] = resourcesOf(template, 'AWS::DynamoDB::Table');
@@ -84,6 +90,53 @@ describe('the packaged CloudFormation template', () => {
       }
     }
   });
+
+  it('grants no ECS permission at all while no Fargate target is configured', () => {
+    expect(template.Resources.FargatePolicy).toMatchObject({ Condition: 'FargateEnabled' });
+    expect((template as any).Conditions.FargateEnabled).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
+  it('limits the Fargate adapter to the configured cluster and roles', async () => {
+    const withFargate = await packaged([
+      '--param=fargateCluster=prod',
+      '--param=fargateSubnets=subnet-1',
+      '--param=fargateExecutionRoleArn=arn:aws:iam::123456789012:role/exec',
+    ]);
+    const statements = withFargate.Resources.FargatePolicy.Properties.PolicyDocument.Statement;
+    const clusterArn = { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/prod' };
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition'], Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['ecs:RunTask'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/ecsbox-*' },
+        Condition: { ArnEquals: { 'ecs:cluster': clusterArn } },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['ecs:StopTask', 'ecs:DescribeTasks'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/prod/*' },
+      },
+      { Effect: 'Allow', Action: ['ecs:ListTasks'], Resource: '*', Condition: { ArnEquals: { 'ecs:cluster': clusterArn } } },
+      {
+        'Fn::If': [
+          'PassesRoles',
+          {
+            Effect: 'Allow',
+            Action: ['iam:PassRole'],
+            Resource: [
+              { 'Fn::If': ['PassesExecutionRole', 'arn:aws:iam::123456789012:role/exec', { Ref: 'AWS::NoValue' }] },
+              { 'Fn::If': ['PassesTaskRole', '', { Ref: 'AWS::NoValue' }] },
+            ],
+            Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+          },
+          { Ref: 'AWS::NoValue' },
+        ],
+      },
+    ]);
+    const variables = withFargate.Resources.ReconcilerLambdaFunction.Properties.Environment.Variables;
+    expect(variables).toMatchObject({ FLEET_BACKEND: 'simulated', FARGATE_CLUSTER: 'prod', FARGATE_SUBNETS: 'subnet-1' });
+  }, 240_000);
 
   it('runs every function on nodejs22.x with the table and the account from CloudFormation', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
