@@ -13,13 +13,14 @@ import {
   type Task as EcsTask,
 } from '@aws-sdk/client-ecs';
 import { systemClock, type Clock } from '../deps';
-import type {
-  EpochMs,
-  HealthStatus,
-  LifecycleStatus,
-  NetworkConfiguration,
-  StopCode,
-  TaskDefinition,
+import {
+  LIFECYCLE,
+  type EpochMs,
+  type HealthStatus,
+  type LifecycleStatus,
+  type NetworkConfiguration,
+  type StopCode,
+  type TaskDefinition,
 } from '../domain/model';
 import {
   THROTTLED_REASON,
@@ -131,16 +132,7 @@ const REFUSALS = new Set([
 ]);
 const RETRYABLE = new Set(['ThrottlingException', 'ServerException']);
 
-const LIFECYCLE: ReadonlySet<string> = new Set<LifecycleStatus>([
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-  'RUNNING',
-  'DEACTIVATING',
-  'STOPPING',
-  'DEPROVISIONING',
-  'STOPPED',
-]);
+const LIFECYCLE_STATUSES: ReadonlySet<string> = new Set<LifecycleStatus>(LIFECYCLE);
 const HEALTH: ReadonlySet<string> = new Set<HealthStatus>(['HEALTHY', 'UNHEALTHY', 'UNKNOWN']);
 const STOP_CODES: ReadonlySet<string> = new Set<StopCode>([
   'TaskFailedToStart',
@@ -496,7 +488,7 @@ export class FargateFleet implements FleetBackend {
     const containers = [...(task.containers ?? [])].sort((a, b) => position(a.name) - position(b.name));
     return {
       // ECS documents no other status; an unknown one counts as in flight, so it is polled again.
-      lastStatus: LIFECYCLE.has(task.lastStatus ?? '') ? (task.lastStatus as LifecycleStatus) : 'PENDING',
+      lastStatus: LIFECYCLE_STATUSES.has(task.lastStatus ?? '') ? (task.lastStatus as LifecycleStatus) : 'PENDING',
       desiredStatus: task.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',
       healthStatus: health(task.healthStatus),
       containers: containers.map((container) => ({

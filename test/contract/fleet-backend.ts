@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { KeyValuePair, LifecycleStatus, TaskDefinition } from '../../lib/domain/model';
+import { LIFECYCLE, type KeyValuePair, type LifecycleStatus, type TaskDefinition } from '../../lib/domain/model';
 import type { BackendRef, FleetBackend, LaunchSpec, ObservedTask } from '../../lib/fleet/backend';
 
 /**
@@ -28,16 +28,6 @@ export interface ContractOptions {
 /** No registry has this tag, so every backend fails to pull it. */
 export const UNPULLABLE_IMAGE = 'public.ecr.aws/docker/library/nginx:does-not-exist';
 
-const LIFECYCLE: LifecycleStatus[] = [
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-  'RUNNING',
-  'DEACTIVATING',
-  'STOPPING',
-  'DEPROVISIONING',
-  'STOPPED',
-];
 
 /** A minimal valid Fargate task definition, for harnesses that need nothing registered. */
 export function sampleTaskDefinition(

@@ -1,7 +1,7 @@
-import { api, fargateTaskDefinition, request } from '../support/http';
+import { api, fargateTaskDefinition } from '../support/http';
 import { eventually } from '../support/poll';
 import { clusterTasksNow } from '../support/stack-tasks';
-import { tableSnapshot } from '../support/table-snapshot';
+import { describeRefusals, type RefusalCase } from '../support/refusals';
 
 const network = { awsvpcConfiguration: { subnets: ['subnet-0e2e'], assignPublicIp: 'ENABLED' } };
 
@@ -280,7 +280,7 @@ describe('bad input to services and tasks', () => {
     await eventually(async () => ((await service('e2e-bad', 'exists')).events.length ? true : undefined), { what: 'steady' });
   });
 
-  const cases: Array<[string, string, string, unknown, number, string, RegExp]> = [
+  const cases: RefusalCase[] = [
     ['unknown cluster', 'POST', '/v1/clusters/nope/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: 1, networkConfiguration: network }, 404, 'ClusterNotFoundException', /Cluster/],
     ['unknown task definition', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'nope', desiredCount: 1, networkConfiguration: network }, 404, 'ClientException', /Unable to describe task definition/],
     ['negative desiredCount', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: -1, networkConfiguration: network }, 400, 'ClientException', /desiredCount/],
@@ -298,12 +298,5 @@ describe('bad input to services and tasks', () => {
     ['a bad force flag', 'DELETE', '/v1/clusters/e2e-bad/services/exists?force=yes', undefined, 400, 'ClientException', /force/],
   ];
 
-  it.each(cases)('%s → 4xx with an ECS error name, nothing stored', async (_name, method, path, body, status, type, message) => {
-    const before = await tableSnapshot(['e2e-bad']);
-    const answer = await request(method, path, body);
-    expect(answer.status).toBe(status);
-    expect(answer.body.__type).toBe(type);
-    expect(answer.body.message).toMatch(message);
-    expect(await tableSnapshot(['e2e-bad'])).toEqual(before);
-  });
+  describeRefusals(cases, ['e2e-bad']);
 });

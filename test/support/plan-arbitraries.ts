@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import { arns } from '../../lib/domain/arn';
-import type {
-  Container,
-  DeploymentConfiguration,
-  EpochMs,
-  HealthStatus,
-  LifecycleStatus,
-  RolloutState,
-  StopCode,
+import {
+  LIFECYCLE,
+  type Container,
+  type DeploymentConfiguration,
+  type EpochMs,
+  type HealthStatus,
+  type LifecycleStatus,
+  type RolloutState,
+  type StopCode,
 } from '../../lib/domain/model';
 import {
   circuitBreakerThreshold,
@@ -42,16 +43,6 @@ export const taskIdFor = (deployment: string, sequence: number) => serviceTaskId
 export const FAST: PlanOptions = reconcilerSettings('fast', 1).plan;
 export const REALISTIC: PlanOptions = reconcilerSettings('realistic', 1).plan;
 
-export const LIFECYCLE: readonly LifecycleStatus[] = [
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-  'RUNNING',
-  'DEACTIVATING',
-  'STOPPING',
-  'DEPROVISIONING',
-  'STOPPED',
-];
 const GOING_DOWN: ReadonlySet<LifecycleStatus> = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'STOPPED']);
 
 export type GeneratedStopCode = Extract<

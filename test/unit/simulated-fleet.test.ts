@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ContainerDefinition, LifecycleStatus } from '../../lib/domain/model';
+import { LIFECYCLE, type ContainerDefinition, type LifecycleStatus } from '../../lib/domain/model';
 import type { BackendRef, LaunchSpec, ObservedTask, StopRequest } from '../../lib/fleet/backend';
 import { isDomainError } from '../../lib/errors';
 import {
@@ -13,16 +13,6 @@ import { sampleTaskDefinition } from '../contract/fleet-backend';
 
 const T0 = Date.UTC(2026, 0, 1);
 const TASK_ID = 'task-1';
-const LIFECYCLE: LifecycleStatus[] = [
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-  'RUNNING',
-  'DEACTIVATING',
-  'STOPPING',
-  'DEPROVISIONING',
-  'STOPPED',
-];
 const OOM = 'OutOfMemoryError: Container killed due to memory usage';
 
 const fleets: Record<TimingProfile, SimulatedFleet> = {
