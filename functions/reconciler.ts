@@ -5,10 +5,10 @@ import { log } from '../lib/log';
 import { reconcileUntilIdle } from '../lib/reconciler/loop';
 import { LOOP_SETTINGS } from '../lib/reconciler/settings';
 
-const { reconciler, trigger } = buildReconciler(config());
+const { newReconciler, trigger } = buildReconciler(config());
 
 /** Runs from the one-minute schedule and from wake-ups after desired-state changes. */
 export const handler = async (): Promise<void> => {
-  const end = await reconcileUntilIdle(reconciler, systemClock, trigger, LOOP_SETTINGS, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const end = await reconcileUntilIdle(newReconciler(), systemClock, trigger, LOOP_SETTINGS, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   log.info('reconciler finished', { end });
 };

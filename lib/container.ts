@@ -51,20 +51,24 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
   };
 };
 
+/**
+ * The reconciler's clients and backends, built once per cold start; `newReconciler` gives each
+ * invocation its own lease holder, so that overlapping invocations in one process (serverless-offline
+ * runs handlers in-process) never share a lease.
+ */
 export const buildReconciler = (settings: Config, overrides: Overrides = {}) => {
   const store = new DynamoReconcileStore(tableFor(settings), settings.reconcileShards, settings.taskRetentionMs);
-  return {
-    store,
-    reconciler: new Reconciler(
+  const fleets = fleetsFor(settings, overrides);
+  const newReconciler = () =>
+    new Reconciler(
       store,
-      fleetsFor(settings, overrides),
+      fleets,
       overrides.clock ?? systemClock,
       randomUUID(),
       reconcilerSettings(settings.fleetProfile, settings.reconcileShards),
       log,
-    ),
-    trigger: overrides.trigger ?? triggerFor(settings),
-  };
+    );
+  return { store, reconciler: newReconciler(), newReconciler, trigger: overrides.trigger ?? triggerFor(settings) };
 };
 
 let built: Deps | undefined;

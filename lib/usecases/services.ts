@@ -19,6 +19,7 @@ import {
   ServiceNotFoundException,
 } from '../errors';
 import type { StoredService } from '../ports';
+import { backoffDelay, sleep } from '../retry';
 import { requireActiveCluster } from './clusters';
 import { resolveActiveTaskDefinition } from './task-definitions';
 
@@ -133,7 +134,7 @@ export const listServices = async (deps: Deps, clusterReference: string | undefi
  * Read, change, write with the version read; a concurrent writer makes the write fail and the
  * change is applied again to the fresh record, so no update is lost or silently dropped.
  */
-const MAX_ATTEMPTS = 10;
+const MAX_ATTEMPTS = 30;
 
 const changeService = async (
   deps: Deps,
@@ -153,6 +154,7 @@ const changeService = async (
       return { service: presentService(next, stored.events) };
     } catch (error) {
       if (!(error instanceof ConflictException)) throw error;
+      await sleep(backoffDelay(attempt, 5, 200));
     }
   }
   throw new ConflictException('The service is being changed by others; try again.');

@@ -6,6 +6,7 @@ import { applyObservation, newTaskRecord, presentTask, type TaskRecord } from '.
 import { pageQuerySchema, tagsSchema } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ConflictException, InvalidParameterException, TaskNotFoundException } from '../errors';
+import { backoffDelay, sleep } from '../retry';
 import { requireActiveCluster } from './clusters';
 import { resolveActiveTaskDefinition } from './task-definitions';
 
@@ -200,8 +201,9 @@ export const stopTask = async (deps: Deps, clusterReference: string | undefined,
     try {
       await deps.tasks.save(decided);
     } catch (error) {
-      if (error instanceof ConflictException) continue;
-      throw error;
+      if (!(error instanceof ConflictException)) throw error;
+      await sleep(backoffDelay(attempt, 5, 200));
+      continue;
     }
     const now = deps.clock.now();
     const fleet = deps.fleets.forCluster(cluster);

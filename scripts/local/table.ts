@@ -12,7 +12,10 @@ import { parse, type Tags } from 'yaml';
  * The table is defined once, in serverless.yml's `resources`. Locally we read that definition and
  * create the same table in DynamoDB Local, so that the local and deployed tables cannot drift.
  */
-const cloudFormationTags: Tags = ['Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'If', 'Equals', 'ImportValue'].flatMap(
+const cloudFormationTags: Tags = [
+  'Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or',
+  'FindInMap', 'GetAZs', 'Base64', 'Cidr', 'ImportValue',
+].flatMap(
   (name) =>
     (['scalar', 'seq', 'map'] as const).map((collection) => ({
       tag: `!${name}`,
@@ -31,7 +34,7 @@ interface TableResource {
 }
 
 export const tableResource = (root = process.cwd()): TableResource => {
-  const document = parse(readFileSync(join(root, 'serverless.yml'), 'utf8'), { customTags: cloudFormationTags }) as {
+  const document = parse(readFileSync(join(root, 'serverless.yml'), 'utf8'), { customTags: cloudFormationTags, logLevel: 'error' }) as {
     resources: { Resources: Record<string, TableResource & { Type: string }> };
   };
   const table = document.resources.Resources.Table;

@@ -12,6 +12,7 @@ export default async function setup(): Promise<void> {
     logFile: join(process.cwd(), '.data', 'e2e-stack.log'),
   });
   process.env.ECSBOX_TEST_API_URL = stack.apiUrl;
+  process.env.ECSBOX_TEST_LAMBDA_URL = stack.lambdaUrl;
   process.env.ECSBOX_TEST_STACK_DYNAMODB_ENDPOINT = stack.dynamoDbEndpoint;
   process.env.ECSBOX_TEST_STACK_TABLE_NAME = stack.tableName;
   registerCleanup(stack.stop);

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand, type Q
 import type { Tag } from '../../domain/model';
 import { ConflictException, InvalidParameterException, ThrottlingException } from '../../errors';
 import type { PageRequest, TagChange } from '../../ports';
+import { backoffDelay, sleep } from '../../retry';
 
 /**
  * The single table's key design (see docs/data-model.md). Every base-table key starts with the
@@ -83,11 +84,6 @@ export const decodeToken = (token: string | undefined, partitionKey: string): Re
   throw new InvalidParameterException('Invalid nextToken.');
 };
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Full jitter back-off: a random delay up to min(cap, base × 2^attempt). */
-export const backoffDelay = (attempt: number, baseMs = 5, capMs = 200): number =>
-  Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
 
 /**
  * One page of a base-table Query with a FilterExpression: keeps reading until `maxResults` items

@@ -11,16 +11,8 @@ import type {
   TaskDefinitionListRequest,
   TaskDefinitionRepository,
 } from '../../ports';
-import {
-  backoffDelay,
-  isConditionFailure,
-  keys,
-  queryPage,
-  rewriteTags,
-  sleep,
-  translateThrottling,
-  type TableContext,
-} from './table';
+import { backoffDelay, sleep } from '../../retry';
+import { isConditionFailure, keys, queryPage, rewriteTags, translateThrottling, type TableContext } from './table';
 
 interface FamilyItem {
   PK: string;
