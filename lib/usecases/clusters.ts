@@ -56,11 +56,15 @@ export const requireActiveCluster = async (deps: Deps, cluster: string | undefin
   return found;
 };
 
-export const describeCluster = async (deps: Deps, cluster: string) => {
-  const found = await requireActiveCluster(deps, cluster);
-  const { running, pending } = await deps.tasks.countActive(found.clusterName, deps.clock.now());
-  return { cluster: { ...found, runningTasksCount: running, pendingTasksCount: pending } };
+/** The cluster with its RUNNING and PENDING task counts, which live with the tasks. */
+const withTaskCounts = async (deps: Deps, cluster: Cluster): Promise<Cluster> => {
+  const { running, pending } = await deps.tasks.countActive(cluster.clusterName, deps.clock.now());
+  return { ...cluster, runningTasksCount: running, pendingTasksCount: pending };
 };
+
+export const describeCluster = async (deps: Deps, cluster: string) => ({
+  cluster: await withTaskCounts(deps, await requireActiveCluster(deps, cluster)),
+});
 
 /**
  * ECS's DescribeClusters: each named cluster (by default "default"), deleted ones included as
@@ -71,10 +75,11 @@ export const describeClusters = async (deps: Deps, input: z.output<typeof descri
   const names = (input.clusters ?? ['default']).map(clusterNameOf);
   const found = await Promise.all(names.map((name) => deps.clusters.get(name)));
   const withTags = input.include?.includes('TAGS') ?? false;
+  const counted = await Promise.all(
+    found.filter((cluster): cluster is Cluster => cluster !== undefined).map((cluster) => withTaskCounts(deps, cluster)),
+  );
   return {
-    clusters: found
-      .filter((cluster) => cluster !== undefined)
-      .map(({ tags, ...cluster }) => (withTags ? { ...cluster, tags: tags ?? [] } : cluster)),
+    clusters: counted.map(({ tags, ...cluster }) => (withTags ? { ...cluster, tags: tags ?? [] } : cluster)),
     failures: names
       .filter((_, index) => found[index] === undefined)
       .map((name) => ({ arn: arns.cluster(deps.scope, name), reason: 'MISSING' })),

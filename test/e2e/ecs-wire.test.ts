@@ -314,6 +314,8 @@ describe('services and tasks over the ECS wire protocol', () => {
     expect(rolled.events?.[0].message).toBe('(service web) has reached a steady state.');
 
     expect((await client.send(new ListServicesCommand({ cluster: 'wire-svc' }))).serviceArns).toEqual([`${ARN}:service/wire-svc/web`]);
+    const [counted] = (await client.send(new DescribeClustersCommand({ clusters: ['wire-svc'] }))).clusters ?? [];
+    expect(counted).toMatchObject({ activeServicesCount: 1, runningTasksCount: 3, pendingTasksCount: 0 });
     const serviceTasks = await client.send(new ListTasksCommand({ cluster: 'wire-svc', serviceName: 'web' }));
     expect(serviceTasks.taskArns).toHaveLength(3);
 
