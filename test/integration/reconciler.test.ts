@@ -1,4 +1,6 @@
 import { buildReconciler } from '../../lib/container';
+import { THROTTLED_REASON, type FleetBackend } from '../../lib/fleet/backend';
+import { SimulatedFleet } from '../../lib/fleet/simulated';
 import type { Deps } from '../../lib/deps';
 import { deploymentBounds } from '../../lib/domain/service';
 import type { TaskRecord } from '../../lib/domain/task';
@@ -154,5 +156,51 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
     expect(outcome).toMatchObject({ busy: false, acted: 0 });
     expect(outcome.nextWakeAt).toBeUndefined();
     expect(store.writeUnits()).toBe(before);
+  });
+
+  describe('with a backend that refuses launches', () => {
+    /** The simulated fleet, except that RunTask-style refusals come back for every launch. */
+    const refusing = (reason: string): FleetBackend => {
+      const fleet = new SimulatedFleet({ profile: 'fast' });
+      return {
+        name: 'simulated',
+        launch: async (specs) => specs.map((spec) => ({ taskId: spec.taskId, accepted: false as const, reason, detail: 'no ENI available' })),
+        observe: (tasks, now) => fleet.observe(tasks, now),
+        stop: (requests, now) => fleet.stop(requests, now),
+      };
+    };
+
+    const serviceOn = async (reason: string) => {
+      const reconciler = buildReconciler(testConfig(deps.tableName), { clock, fleet: refusing(reason) }).reconciler;
+      await createService(deps, {
+        cluster: 'c1',
+        serviceName: 'web',
+        taskDefinition: 'web',
+        desiredCount: 2,
+        networkConfiguration: network,
+        deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
+      });
+      for (let round = 0; round < 60; round++) {
+        await reconciler.pass();
+        await reconciler.release();
+        clock.advance(1_000);
+      }
+      return (await describeService(deps, 'c1', 'web')).service;
+    };
+
+    it('counts RunTask failures as failed tasks, so the circuit breaker fails the deployment', async () => {
+      const service = await serviceOn('RESOURCE:ENI');
+      // Two launches fail per pass: the breaker trips on the pass that reaches its threshold of 3.
+      expect(service.deployments[0]).toMatchObject({ rolloutState: 'FAILED', failedTasks: 4 });
+      const messages = service.events.map((event) => event.message);
+      expect(messages).toContain('(service web) was unable to place a task. Reason: RESOURCE:ENI (no ENI available).');
+      expect(messages).toContain(`(service web) (deployment ${service.deployments[0].id}) deployment failed: tasks failed to start.`);
+    });
+
+    it('only backs off, in ECS words, when launches are throttled', async () => {
+      const service = await serviceOn(THROTTLED_REASON);
+      expect(service.deployments[0]).toMatchObject({ rolloutState: 'IN_PROGRESS', failedTasks: 0 });
+      expect(service.events[0].message).toBe('(service web) operations are being throttled. Will try again later.');
+    });
   });
 });
