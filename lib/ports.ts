@@ -158,8 +158,9 @@ export interface ReconcileStore {
   clusterFleet(clusterArn: string): Promise<ClusterFleet | undefined>;
   /** A task definition by ARN, in whichever account it belongs to. */
   taskDefinition(arn: string): Promise<TaskDefinition | undefined>;
-  /** Write capacity consumed so far (for the benchmark). */
+  /** Capacity consumed so far (for the benchmark). */
   writeUnits(): number;
+  readUnits(): number;
 }
 
 /** Asks for a reconcile pass soon (after a desired-state change). */

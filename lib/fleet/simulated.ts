@@ -416,7 +416,9 @@ function resolve(timeline: SimulatedTimeline): Resolved {
     { at: activatingAt, status: 'ACTIVATING' },
     { at: runningAt, status: 'RUNNING' },
   ];
-  const transitions = upPath.filter((t) => t.at === launchedAt || t.at < downAt);
+  // A phase that began at the very instant the task was told to go down was reached: an observer
+  // at that instant already saw it (a stop at the moment a task turns RUNNING stops a running task).
+  const transitions = upPath.filter((t) => t.at <= downAt);
   const reached = transitions[transitions.length - 1].status;
   const ran = reached === 'RUNNING';
 

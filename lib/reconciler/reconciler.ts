@@ -79,14 +79,18 @@ export class Reconciler {
     this.leases.clear();
   }
 
-  /** Each cluster's backend, looked up once per pass. */
-  private fleetsOfPass = new Map<string, Promise<FleetBackend>>();
+  /**
+   * Each cluster's backend, looked up once per reconciler (one invocation): a cluster's fleet is
+   * chosen when it is created and never changes.
+   */
+  private readonly clusterFleets = new Map<string, Promise<FleetBackend>>();
 
   private fleetOf(clusterArn: string): Promise<FleetBackend> {
-    let fleet = this.fleetsOfPass.get(clusterArn);
+    let fleet = this.clusterFleets.get(clusterArn);
     if (!fleet) {
       fleet = this.store.clusterFleet(clusterArn).then((setting) => this.fleets.forCluster({ clusterArn, fleet: setting }));
-      this.fleetsOfPass.set(clusterArn, fleet);
+      fleet.catch(() => this.clusterFleets.delete(clusterArn));
+      this.clusterFleets.set(clusterArn, fleet);
     }
     return fleet;
   }
@@ -101,7 +105,6 @@ export class Reconciler {
 
   private async passShard(shard: number): Promise<PassOutcome> {
     const now = this.clock.now();
-    this.fleetsOfPass = new Map();
     const snapshot = await this.store.loadShard(shard, now);
     const everyTask = [...snapshot.services.flatMap((slice) => slice.tasks), ...snapshot.standalone];
     const observations = await this.perCluster(everyTask, (fleet, records) =>

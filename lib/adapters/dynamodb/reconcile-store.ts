@@ -29,6 +29,7 @@ const leaseKey = (shard: number) => ({ PK: 'SYSTEM', SK: `LEASE#${shard}` });
 
 export class DynamoReconcileStore implements ReconcileStore {
   private consumedWriteUnits = 0;
+  private consumedReadUnits = 0;
 
   constructor(
     private readonly table: TableContext,
@@ -38,6 +39,10 @@ export class DynamoReconcileStore implements ReconcileStore {
 
   writeUnits(): number {
     return this.consumedWriteUnits;
+  }
+
+  readUnits(): number {
+    return this.consumedReadUnits;
   }
 
   async loadEvents(service: ServiceState): Promise<ServiceEvent[]> {
@@ -55,15 +60,17 @@ export class DynamoReconcileStore implements ReconcileStore {
 
   async clusterFleet(clusterArn: string): Promise<ClusterFleet | undefined> {
     const { accountId } = scopeOf(clusterArn);
-    const { Item } = await this.table.client
+    const { Item, ConsumedCapacity } = await this.table.client
       .send(
         new GetCommand({
           TableName: this.table.tableName,
           Key: { PK: keys.account(accountId), SK: keys.clusterItem(clusterNameOf(clusterArn)) },
           ProjectionExpression: 'fleet',
+          ReturnConsumedCapacity: 'TOTAL',
         }),
       )
       .catch(translateThrottling);
+    this.consumedReadUnits += ConsumedCapacity?.CapacityUnits ?? 0;
     return Item?.fleet as ClusterFleet | undefined;
   }
 
@@ -101,6 +108,7 @@ export class DynamoReconcileStore implements ReconcileStore {
         )
         .catch(translateThrottling);
       readUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
+      this.consumedReadUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
       for (const item of page.Items ?? []) {
         if (item.kind === 'service') {
           const service = toService(item);
