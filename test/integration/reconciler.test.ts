@@ -11,18 +11,12 @@ import { createService, describeService, updateService } from '../../lib/usecase
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
 import { stopTask } from '../../lib/usecases/tasks';
 import { freshDeps, testConfig, TestClock } from '../support/dynamo';
+import { fargateTaskDefinition } from '../support/fixtures';
 
 const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
 
 const definition = (image: string) =>
-  validateTaskDefinition({
-    family: 'web',
-    requiresCompatibilities: ['FARGATE'],
-    networkMode: 'awsvpc',
-    cpu: '256',
-    memory: '512',
-    containerDefinitions: [{ name: 'web', image }],
-  });
+  validateTaskDefinition(fargateTaskDefinition('web', { containerDefinitions: [{ name: 'web', image }] }));
 
 /** Every task record of the service, read straight from the table. */
 const allTasks = async (deps: Deps, serviceName: string): Promise<TaskRecord[]> => {

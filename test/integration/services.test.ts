@@ -6,6 +6,7 @@ import { createService, describeService, updateService } from '../../lib/usecase
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
 import { describeTask, listTasks, runTask, stopTask } from '../../lib/usecases/tasks';
 import { freshDeps, testConfig, TestClock } from '../support/dynamo';
+import { fargateTaskDefinition } from '../support/fixtures';
 
 const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
 
@@ -17,17 +18,7 @@ describe('services and tasks on DynamoDB Local', () => {
     clock = new TestClock();
     deps = await freshDeps({ clock });
     await createCluster(deps, { clusterName: 'c1' });
-    await registerTaskDefinition(
-      deps,
-      validateTaskDefinition({
-        family: 'web',
-        requiresCompatibilities: ['FARGATE'],
-        networkMode: 'awsvpc',
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [{ name: 'web', image: 'nginx:1.27' }],
-      }),
-    );
+    await registerTaskDefinition(deps, validateTaskDefinition(fargateTaskDefinition('web')));
   });
 
   it('loses no update when 20 writers change one service at once', async () => {

@@ -39,12 +39,4 @@ export const api = {
   delete: <T = any>(path: string) => request<T>('DELETE', path),
 };
 
-export const fargateTaskDefinition = (family: string, overrides: Record<string, unknown> = {}) => ({
-  family,
-  requiresCompatibilities: ['FARGATE'],
-  networkMode: 'awsvpc',
-  cpu: '256',
-  memory: '512',
-  containerDefinitions: [{ name: 'web', image: 'nginx:1.27', portMappings: [{ containerPort: 80 }] }],
-  ...overrides,
-});
+export { fargateTaskDefinition } from './fixtures';

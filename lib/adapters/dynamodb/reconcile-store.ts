@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { arns, clusterNameOf, scopeOf } from '../../domain/arn';
 import { parseTaskDefinitionRef } from '../../domain/task-definition';
 import type { ServiceState } from '../../domain/service';
@@ -15,7 +15,7 @@ import {
   toService,
   toTask,
 } from './fleet-items';
-import { isConditionFailure, keys, translateThrottling, type TableContext } from './table';
+import { forEachPage, isConditionFailure, keys, translateThrottling, type TableContext } from './table';
 
 /**
  * The reconciler's view of the table. One Query of the reconcile index per shard reads every live
@@ -93,34 +93,29 @@ export class DynamoReconcileStore implements ReconcileStore {
     const orphans: TaskRecord[] = [];
     const standalone: TaskRecord[] = [];
     let readUnits = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.client
-        .send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            IndexName: RECONCILE_INDEX,
-            KeyConditionExpression: 'GSI1PK = :shard',
-            ExpressionAttributeValues: { ':shard': shardKey(shard) },
-            ExclusiveStartKey: startKey,
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        )
-        .catch(translateThrottling);
-      readUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
-      this.consumedReadUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
-      for (const item of page.Items ?? []) {
-        if (item.kind === 'service') {
-          const service = toService(item);
-          slices.set(service.serviceArn, { service, tasks: [] });
-        } else if (item.kind === 'task') {
-          const task = toTask(item);
-          if (task.serviceName) orphans.push(task);
-          else standalone.push(task);
+    await forEachPage(
+      this.table,
+      {
+        IndexName: RECONCILE_INDEX,
+        KeyConditionExpression: 'GSI1PK = :shard',
+        ExpressionAttributeValues: { ':shard': shardKey(shard) },
+        ReturnConsumedCapacity: 'TOTAL',
+      },
+      (page) => {
+        readUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
+        for (const item of page.Items ?? []) {
+          if (item.kind === 'service') {
+            const service = toService(item);
+            slices.set(service.serviceArn, { service, tasks: [] });
+          } else if (item.kind === 'task') {
+            const task = toTask(item);
+            if (task.serviceName) orphans.push(task);
+            else standalone.push(task);
+          }
         }
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+      },
+    );
+    this.consumedReadUnits += readUnits;
     for (const task of orphans) {
       slices.get(arns.service(scopeOf(task.taskArn), task.clusterName, task.serviceName!))?.tasks.push(task);
     }

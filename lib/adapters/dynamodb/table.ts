@@ -1,5 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import type { Tag } from '../../domain/model';
 import { ConflictException, InvalidParameterException, ThrottlingException } from '../../errors';
 import type { PageRequest, TagChange } from '../../ports';
@@ -174,4 +181,20 @@ export const rewriteTags = async (
     }
   }
   throw new ConflictException('Too many concurrent tag changes to this resource; try again.');
+};
+
+/** Every page of a Query, each handed to `visit` as it arrives. */
+export const forEachPage = async (
+  table: TableContext,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  visit: (page: QueryCommandOutput) => void,
+): Promise<void> => {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await table.client
+      .send(new QueryCommand({ ...input, TableName: table.tableName, ExclusiveStartKey: startKey }))
+      .catch(translateThrottling);
+    visit(page);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 };

@@ -1,11 +1,11 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { arns, type ArnScope } from '../../domain/arn';
 import type { EpochMs } from '../../domain/model';
 import { isPendingStatus, type TaskRecord } from '../../domain/task';
 import { ConflictException } from '../../errors';
 import type { IdempotentLaunch, Page, PageRequest, TaskFilter, TaskRepository } from '../../ports';
 import { isExpired, taskItem, taskKey, toTask } from './fleet-items';
-import { isConditionFailure, keys, queryPage, translateThrottling, type TableContext } from './table';
+import { forEachPage, isConditionFailure, keys, queryPage, translateThrottling, type TableContext } from './table';
 
 interface TokenItem {
   requestDigest: string;
@@ -139,27 +139,22 @@ export class DynamoTaskRepository implements TaskRepository {
 
   async countActive(clusterName: string, now: EpochMs): Promise<{ running: number; pending: number }> {
     const counts = { running: 0, pending: 0 };
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.client
-        .send(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-            FilterExpression: 'lastStatus <> :stopped',
-            ProjectionExpression: 'lastStatus, expiresAt',
-            ExpressionAttributeValues: { ':pk': this.partition(clusterName), ':prefix': 'TASK#', ':stopped': 'STOPPED' },
-            ExclusiveStartKey: startKey,
-          }),
-        )
-        .catch(translateThrottling);
-      for (const item of page.Items ?? []) {
-        if (isExpired(item, now)) continue;
-        if (item.lastStatus === 'RUNNING') counts.running += 1;
-        else if (isPendingStatus(item.lastStatus)) counts.pending += 1;
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    await forEachPage(
+      this.table,
+      {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        FilterExpression: 'lastStatus <> :stopped',
+        ProjectionExpression: 'lastStatus, expiresAt',
+        ExpressionAttributeValues: { ':pk': this.partition(clusterName), ':prefix': 'TASK#', ':stopped': 'STOPPED' },
+      },
+      (page) => {
+        for (const item of page.Items ?? []) {
+          if (isExpired(item, now)) continue;
+          if (item.lastStatus === 'RUNNING') counts.running += 1;
+          else if (isPendingStatus(item.lastStatus)) counts.pending += 1;
+        }
+      },
+    );
     return counts;
   }
 }
