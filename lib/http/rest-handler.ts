@@ -22,15 +22,19 @@ const decodedPathParameters = (event: HttpEvent): Record<string, string> =>
     }),
   );
 
-/** A REST Lambda handler: the shared middy stack around one use case. */
+/**
+ * A REST Lambda handler: the shared middy stack around one use case. Built when the handler's
+ * module loads, so configuration is read and checked, and clients built, once at cold start.
+ */
 export const restHandler = <Query, Body>(
   route: RestRoute<Query, Body>,
   useCase: (request: RestRequest<Query, Body>, deps: Deps) => Promise<unknown>,
 ) => {
+  const dependencies = deps();
   return httpStack('rest').handler(async (event) => {
     const query = parseRouteQuery(route, event.queryStringParameters ?? {});
     const body = route.body || route.parseBody ? parseRouteBody(route, jsonBody(event)) : (undefined as Body);
-    const result = await useCase({ path: decodedPathParameters(event), query, body }, deps());
+    const result = await useCase({ path: decodedPathParameters(event), query, body }, dependencies);
     return jsonResult(route.successStatus, presentRest(result));
   });
 };
