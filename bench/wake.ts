@@ -13,7 +13,7 @@ const main = async () => {
   const stack = await startLocalStack({ httpPort: await freePort(), lambdaPort: await freePort() });
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${stack.apiUrl}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
-    const answer = await response.json();
+    const answer = (await response.json()) as { taskArns: string[] };
     if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(answer)}`);
     return answer;
   };

@@ -3,7 +3,7 @@ import { arns, clusterNameOf } from '../domain/arn';
 import type { Cluster } from '../domain/model';
 import { pageQuerySchema, resourceName, tagsSchema } from '../domain/validation';
 import type { Deps } from '../deps';
-import { ClusterNotFoundException } from '../errors';
+import { ClusterContainsTasksException, ClusterNotFoundException } from '../errors';
 
 /** ecsbox's per-cluster choice of fleet (REST only: ECS's CreateCluster has no such member). */
 export const clusterFleetSchema = z
@@ -91,6 +91,10 @@ export const listClusters = async (deps: Deps, input: z.output<typeof listCluste
   return { clusterArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };
 
-export const deleteCluster = async (deps: Deps, cluster: string) => ({
-  cluster: await deps.clusters.delete(clusterNameOf(cluster)),
-});
+/** ECS refuses to delete a cluster that still has services, or tasks that are not stopped. */
+export const deleteCluster = async (deps: Deps, cluster: string) => {
+  const name = clusterNameOf(cluster);
+  const { running, pending } = await deps.tasks.countActive(name, deps.clock.now());
+  if (running + pending > 0) throw new ClusterContainsTasksException();
+  return { cluster: await deps.clusters.delete(name) };
+};

@@ -1,7 +1,7 @@
 import type { Deps } from '../../lib/deps';
 import { validateTaskDefinition } from '../../lib/domain/task-definition';
 import { buildReconciler } from '../../lib/container';
-import { createCluster } from '../../lib/usecases/clusters';
+import { createCluster, deleteCluster, describeCluster } from '../../lib/usecases/clusters';
 import { createService, describeService, updateService } from '../../lib/usecases/services';
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
 import { describeTask, listTasks, runTask, stopTask } from '../../lib/usecases/tasks';
@@ -64,5 +64,11 @@ describe('services and tasks on DynamoDB Local', () => {
     clock.advance(3_600_000);
     await expect(describeTask(deps, 'c1', taskId)).rejects.toMatchObject({ name: 'TaskNotFoundException' });
     expect((await listTasks(deps, 'c1', { desiredStatus: 'STOPPED' })).taskArns).toEqual([]);
+  });
+
+  it('refuses to delete a cluster with tasks that are not stopped', async () => {
+    await runTask(deps, { cluster: 'c1', taskDefinition: 'web', networkConfiguration: network });
+    await expect(deleteCluster(deps, 'c1')).rejects.toMatchObject({ name: 'ClusterContainsTasksException' });
+    expect((await describeCluster(deps, 'c1')).cluster).toMatchObject({ status: 'ACTIVE', pendingTasksCount: 1 });
   });
 });

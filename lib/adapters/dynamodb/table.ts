@@ -67,12 +67,6 @@ export const translateThrottling = (error: unknown): never => {
   throw error;
 };
 
-/** A write whose condition failed becomes a ConflictException with the caller's message. */
-export const conditionFailureAsConflict = (message: string) => (error: unknown): never => {
-  if (isConditionFailure(error)) throw new ConflictException(message);
-  return translateThrottling(error);
-};
-
 /**
  * Pagination tokens are the LastEvaluatedKey, base64url-encoded. A token is only honoured for the
  * partition it was issued in, so a token cannot be used to read another tenant's items.
