@@ -3,7 +3,7 @@ import { arns, clusterNameOf } from '../domain/arn';
 import type { Cluster } from '../domain/model';
 import { pageQuerySchema, resourceName, tagsSchema } from '../domain/validation';
 import type { Deps } from '../deps';
-import { ClusterContainsTasksException, ClusterNotFoundException } from '../errors';
+import { ClusterContainsServicesException, ClusterContainsTasksException, ClusterNotFoundException } from '../errors';
 
 /** ecsbox's per-cluster choice of fleet (REST only: ECS's CreateCluster has no such member). */
 export const clusterFleetSchema = z
@@ -93,8 +93,10 @@ export const listClusters = async (deps: Deps, input: z.output<typeof listCluste
 
 /** ECS refuses to delete a cluster that still has services, or tasks that are not stopped. */
 export const deleteCluster = async (deps: Deps, cluster: string) => {
-  const name = clusterNameOf(cluster);
-  const { running, pending } = await deps.tasks.countActive(name, deps.clock.now());
+  const found = await requireActiveCluster(deps, cluster);
+  // Services first, as ECS reports them; the delete below checks them again, atomically.
+  if (found.activeServicesCount > 0) throw new ClusterContainsServicesException();
+  const { running, pending } = await deps.tasks.countActive(found.clusterName, deps.clock.now());
   if (running + pending > 0) throw new ClusterContainsTasksException();
-  return { cluster: await deps.clusters.delete(name) };
+  return { cluster: await deps.clusters.delete(found.clusterName) };
 };
