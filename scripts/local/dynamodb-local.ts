@@ -63,6 +63,8 @@ export const startDynamoDbLocal = async (options: { port?: number; dataDirectory
       ...storage,
       // One database for every access key and region, as a single deployed table would be.
       '-sharedDb',
+      // No telemetry: this machine has no network for it, and nobody asked for it.
+      '-disableTelemetry',
       '-port',
       String(port),
     ],
