@@ -7,10 +7,14 @@ import type { Deps } from '../deps';
 import {
   ClientException,
   ClusterNotFoundException,
+  ConflictException,
   InvalidParameterException,
   ResourceNotFoundException,
+  ServiceNotFoundException,
+  TaskNotFoundException,
   type DomainError,
 } from '../errors';
+import { backoffDelay, sleep } from '../retry';
 import type { TagChange } from '../ports';
 
 /** TagResource, UntagResource and ListTagsForResource: tags of any taggable resource, named by ARN. */
@@ -40,8 +44,64 @@ const revisionOf = (resource: string) => {
   return { family, revision };
 };
 
+/** "CLUSTER/NAME" from a service or task ARN's resource part. */
+const clusterAndName = (resource: string) => {
+  const parts = resource.split('/');
+  if (parts.length !== 2) throw new InvalidParameterException(`Use the long ARN format, with the cluster: ${resource}.`);
+  return { cluster: parts[0], name: parts[1] };
+};
+
+/**
+ * Services and tasks keep their tags in their own versioned record: read, change, write with the
+ * version read, and again on a conflict, so concurrent tag changes never lose one another.
+ */
+const versionedTags = async <R extends { tags?: Tag[]; version: number }>(
+  read: () => Promise<R | undefined>,
+  save: (record: R) => Promise<void>,
+  change: TagChange,
+): Promise<Tag[] | undefined> => {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const record = await read();
+    if (!record) return undefined;
+    const tags = change(record.tags ?? []);
+    try {
+      await save({ ...record, tags, version: record.version + 1 });
+      return tags;
+    } catch (error) {
+      if (!(error instanceof ConflictException)) throw error;
+      await sleep(backoffDelay(attempt));
+    }
+  }
+  throw new ConflictException('Too many concurrent tag changes to this resource; try again.');
+};
+
+/** A record's tags, or undefined when there is no record. */
+const tagsOf = (record: { tags?: Tag[] } | undefined) => (record ? (record.tags ?? []) : undefined);
+
+const liveService = async (deps: Deps, resource: string) => {
+  const { cluster, name } = clusterAndName(resource);
+  const stored = await deps.services.get(cluster, name);
+  return stored && stored.service.status !== 'INACTIVE' ? stored.service : undefined;
+};
+
+const knownTask = (deps: Deps, resource: string) => {
+  const { cluster, name } = clusterAndName(resource);
+  return deps.tasks.get(cluster, name);
+};
+
 /** What can be tagged, by the resource type in its ARN. */
 const taggable: Record<string, Taggable> = {
+  service: {
+    read: async (deps, resource) => tagsOf(await liveService(deps, resource)),
+    update: (deps, resource, change) =>
+      versionedTags(() => liveService(deps, resource), (service) => deps.services.save(service), change),
+    notFound: () => new ServiceNotFoundException(),
+  },
+  task: {
+    read: async (deps, resource) => tagsOf(await knownTask(deps, resource)),
+    update: (deps, resource, change) => versionedTags(() => knownTask(deps, resource), (task) => deps.tasks.save(task), change),
+    notFound: () => new TaskNotFoundException(),
+  },
   cluster: {
     read: async (deps, resource) => {
       const cluster = await deps.clusters.get(clusterNameOf(resource));

@@ -338,6 +338,17 @@ describe('services and tasks over the ECS wire protocol', () => {
       return taskArns?.includes(taskArn) ? true : undefined;
     }, { what: 'the stopped task to be listed' });
 
+    const serviceArn = `${ARN}:service/wire-svc/web`;
+    await client.send(new TagResourceCommand({ resourceArn: serviceArn, tags: [{ key: 'tier', value: 'web' }] }));
+    await client.send(new TagResourceCommand({ resourceArn: taskArn, tags: [{ key: 'job', value: 'once' }] }));
+    expect((await client.send(new ListTagsForResourceCommand({ resourceArn: serviceArn }))).tags).toEqual([{ key: 'tier', value: 'web' }]);
+    expect((await client.send(new ListTagsForResourceCommand({ resourceArn: taskArn }))).tags).toEqual([{ key: 'job', value: 'once' }]);
+    await client.send(new UntagResourceCommand({ resourceArn: serviceArn, tagKeys: ['tier'] }));
+    expect((await client.send(new ListTagsForResourceCommand({ resourceArn: serviceArn }))).tags).toEqual([]);
+    await expect(
+      client.send(new ListTagsForResourceCommand({ resourceArn: `${ARN}:service/wire-svc/ghost` })),
+    ).rejects.toMatchObject({ name: 'ServiceNotFoundException' });
+
     const deleted = await client.send(new DeleteServiceCommand({ cluster: 'wire-svc', service: 'web', force: true }));
     expect(deleted.service).toMatchObject({ status: 'DRAINING', desiredCount: 0 });
   });
