@@ -95,7 +95,7 @@ export const operations: Record<string, EcsOperation<any>> = {
   ),
   DescribeServices: operation(
     z.object({ cluster, services: z.array(name).min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
-    (deps, input) => describeServices(deps, input.cluster, input.services),
+    (deps, input) => describeServices(deps, input.cluster, input.services, input.include?.includes('TAGS')),
   ),
   ListServices: operation(
     pageInput.extend({ cluster, launchType: z.literal('FARGATE').optional(), schedulingStrategy: z.literal('REPLICA').optional() }).strict(),
@@ -111,7 +111,7 @@ export const operations: Record<string, EcsOperation<any>> = {
   ),
   DescribeTasks: operation(
     z.object({ cluster, tasks: z.array(name).min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
-    (deps, input) => describeTasks(deps, input.cluster, input.tasks),
+    (deps, input) => describeTasks(deps, input.cluster, input.tasks, input.include?.includes('TAGS')),
   ),
   ListTasks: operation(
     pageInput

@@ -107,8 +107,13 @@ export const describeService = async (deps: Deps, clusterReference: string, serv
   return { service: present(await requireService(deps, cluster, service)) };
 };
 
-/** ECS's DescribeServices: up to 10 names; unknown ones come back as failures with reason MISSING. */
-export const describeServices = async (deps: Deps, clusterReference: string | undefined, services: string[]) => {
+/** ECS's DescribeServices: up to 10 names, tags only with include TAGS; unknown ones come back as MISSING. */
+export const describeServices = async (
+  deps: Deps,
+  clusterReference: string | undefined,
+  services: string[],
+  includeTags = false,
+) => {
   if (services.length > 10) throw new InvalidParameterException("Invalid 'services': at most 10 services can be described at once.");
   const clusterName = clusterNameOf(clusterReference ?? 'default');
   // The cluster check and the reads do not depend on each other: one round trip instead of two.
@@ -117,7 +122,10 @@ export const describeServices = async (deps: Deps, clusterReference: string | un
     Promise.all(services.map((name) => deps.services.get(clusterName, serviceNameOf(name)))),
   ]);
   return {
-    services: found.filter((stored): stored is StoredService => stored !== undefined).map(present),
+    services: found
+      .filter((stored): stored is StoredService => stored !== undefined)
+      .map(present)
+      .map(({ tags, ...service }) => (includeTags ? { ...service, tags: tags ?? [] } : service)),
     failures: services
       .filter((_, index) => !found[index])
       .map((name) => ({ arn: arns.service(deps.scope, cluster.clusterName, serviceNameOf(name)), reason: 'MISSING' })),

@@ -154,12 +154,20 @@ export const describeTask = async (deps: Deps, clusterReference: string, task: s
 };
 
 /** ECS's DescribeTasks: up to 100; unknown ones come back as failures with reason MISSING. */
-export const describeTasks = async (deps: Deps, clusterReference: string | undefined, tasks: string[]) => {
+export const describeTasks = async (
+  deps: Deps,
+  clusterReference: string | undefined,
+  tasks: string[],
+  includeTags = false,
+) => {
   if (tasks.length > 100) throw new InvalidParameterException("Invalid 'tasks': at most 100 tasks can be described at once.");
   const cluster = await requireActiveCluster(deps, clusterReference);
   const found = await Promise.all(tasks.map((task) => deps.tasks.get(cluster.clusterName, taskIdOf(task))));
   return {
-    tasks: found.filter((record): record is TaskRecord => record !== undefined).map(presentTask),
+    tasks: found
+      .filter((record): record is TaskRecord => record !== undefined)
+      .map(presentTask)
+      .map(({ tags, ...task }) => (includeTags ? { ...task, tags: tags ?? [] } : task)),
     failures: tasks
       .filter((_, index) => !found[index])
       .map((task) => ({ arn: arns.task(deps.scope, cluster.clusterName, taskIdOf(task)), reason: 'MISSING' })),

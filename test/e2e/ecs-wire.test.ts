@@ -348,6 +348,10 @@ describe('services and tasks over the ECS wire protocol', () => {
     await expect(
       client.send(new ListTagsForResourceCommand({ resourceArn: `${ARN}:service/wire-svc/ghost` })),
     ).rejects.toMatchObject({ name: 'ServiceNotFoundException' });
+    const withTags = await client.send(new DescribeTasksCommand({ cluster: 'wire-svc', tasks: [taskArn], include: ['TAGS'] }));
+    expect(withTags.tasks?.[0].tags).toEqual([{ key: 'job', value: 'once' }]);
+    const withoutTags = await client.send(new DescribeTasksCommand({ cluster: 'wire-svc', tasks: [taskArn] }));
+    expect(withoutTags.tasks?.[0].tags).toBeUndefined();
 
     const deleted = await client.send(new DeleteServiceCommand({ cluster: 'wire-svc', service: 'web', force: true }));
     expect(deleted.service).toMatchObject({ status: 'DRAINING', desiredCount: 0 });

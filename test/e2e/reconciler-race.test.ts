@@ -33,7 +33,15 @@ describe('concurrent reconcilers over the Lambda invoke API', () => {
       networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-race'] } },
       deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 150 },
     });
-    await reconcilers();
+    // The first deployment settles (under racing reconcilers too) before the rolling one starts.
+    await eventually(
+      async () => {
+        await reconcilers();
+        const { service } = (await api.get('/v1/clusters/e2e-race/services/web')).body;
+        return service.runningCount === 4 && service.deployments[0].rolloutState === 'COMPLETED' ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 0, what: 'the first deployment to complete' },
+    );
     const second = await api.post('/v1/task-definitions', fargateTaskDefinition('e2e-race-web', { cpu: '512', memory: '1024' }));
     await api.patch('/v1/clusters/e2e-race/services/web', { taskDefinition: second.body.taskDefinition.taskDefinitionArn });
 
