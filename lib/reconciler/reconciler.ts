@@ -95,11 +95,24 @@ export class Reconciler {
     return fleet;
   }
 
-  /** Runs `work` once per cluster with that cluster's backend and records, and joins the results. */
+  /**
+   * Runs `work` once per cluster with that cluster's backend and records, and joins the results. A
+   * cluster whose backend fails (unreachable, misconfigured) is left for the next pass; the other
+   * clusters go on.
+   */
   private async perCluster<T>(records: TaskRecord[], work: (fleet: FleetBackend, records: TaskRecord[]) => Promise<T[]>): Promise<T[]> {
     const groups = new Map<string, TaskRecord[]>();
     for (const record of records) groups.set(record.clusterArn, [...(groups.get(record.clusterArn) ?? []), record]);
-    const results = await Promise.all([...groups].map(async ([clusterArn, group]) => work(await this.fleetOf(clusterArn), group)));
+    const results = await Promise.all(
+      [...groups].map(async ([clusterArn, group]) => {
+        try {
+          return await work(await this.fleetOf(clusterArn), group);
+        } catch (error) {
+          this.log.info('cluster backend failed', { clusterArn, error: String(error) });
+          return [];
+        }
+      }),
+    );
     return results.flat();
   }
 
@@ -160,7 +173,14 @@ export class Reconciler {
     this.leases.set(shard, lease);
 
     let acted = 0;
-    for (const item of work) if (await this.applyServicePlan(lease, item, now)) acted += 1;
+    for (const item of work) {
+      try {
+        if (await this.applyServicePlan(lease, item, now)) acted += 1;
+      } catch (error) {
+        // Every effect is repeatable: a service whose backend failed is simply planned again next pass.
+        this.log.info('service reconcile failed', { serviceArn: item.slice.service.serviceArn, error: String(error) });
+      }
+    }
     if (standaloneChanged.length && !(await this.commitInChunks(lease, standaloneChanged, now))) {
       this.log.info('reconcile commit lost a race', { shard, scope: 'standalone tasks' });
     }

@@ -197,4 +197,17 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
       expect(service.events[0].message).toBe('(service web) operations are being throttled. Will try again later.');
     });
   });
+
+  it('keeps reconciling other clusters while one cluster\'s backend is unreachable', async () => {
+    await deps.clusters.create('broken', undefined, clock.now(), {
+      backend: 'fargate',
+      fargate: { cluster: 'nowhere', subnets: ['subnet-1'], endpoint: 'http://127.0.0.1:9' },
+    });
+    for (const cluster of ['broken', 'c1']) {
+      await createService(deps, { cluster, serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
+    }
+    await rounds(15);
+    expect((await describeService(deps, 'c1', 'web')).service).toMatchObject({ runningCount: 1 });
+    expect((await describeService(deps, 'broken', 'web')).service).toMatchObject({ runningCount: 0 });
+  });
 });
