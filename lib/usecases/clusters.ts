@@ -4,6 +4,7 @@ import type { Cluster } from '../domain/model';
 import { pageQuerySchema, resourceName, tagsSchema } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ClusterContainsServicesException, ClusterContainsTasksException, ClusterNotFoundException } from '../errors';
+import { describedOrMissing } from './describe';
 
 /** ecsbox's per-cluster choice of fleet (REST only: ECS's CreateCluster has no such member). */
 export const clusterFleetSchema = z
@@ -74,16 +75,15 @@ export const describeCluster = async (deps: Deps, cluster: string) => ({
 export const describeClusters = async (deps: Deps, input: z.output<typeof describeClustersInput>) => {
   const names = (input.clusters ?? ['default']).map(clusterNameOf);
   const found = await Promise.all(names.map((name) => deps.clusters.get(name)));
-  const withTags = input.include?.includes('TAGS') ?? false;
-  const counted = await Promise.all(
-    found.filter((cluster): cluster is Cluster => cluster !== undefined).map((cluster) => withTaskCounts(deps, cluster)),
+  const counted = await Promise.all(found.map((cluster) => cluster && withTaskCounts(deps, cluster)));
+  const { items, failures } = describedOrMissing(
+    names,
+    counted,
+    (cluster) => cluster,
+    (name) => arns.cluster(deps.scope, name),
+    input.include?.includes('TAGS') ?? false,
   );
-  return {
-    clusters: counted.map(({ tags, ...cluster }) => (withTags ? { ...cluster, tags: tags ?? [] } : cluster)),
-    failures: names
-      .filter((_, index) => found[index] === undefined)
-      .map((name) => ({ arn: arns.cluster(deps.scope, name), reason: 'MISSING' })),
-  };
+  return { clusters: items, failures };
 };
 
 export const listClusters = async (deps: Deps, input: z.output<typeof listClustersInput>) => {

@@ -21,6 +21,7 @@ import {
 import type { StoredService } from '../ports';
 import { backoffDelay, sleep } from '../retry';
 import { requireActiveCluster } from './clusters';
+import { describedOrMissing } from './describe';
 import { resolveActiveTaskDefinition } from './task-definitions';
 
 export const listServicesQuery = pageQuerySchema.strict();
@@ -121,15 +122,14 @@ export const describeServices = async (
     requireActiveCluster(deps, clusterName),
     Promise.all(services.map((name) => deps.services.get(clusterName, serviceNameOf(name)))),
   ]);
-  return {
-    services: found
-      .filter((stored): stored is StoredService => stored !== undefined)
-      .map(present)
-      .map(({ tags, ...service }) => (includeTags ? { ...service, tags: tags ?? [] } : service)),
-    failures: services
-      .filter((_, index) => !found[index])
-      .map((name) => ({ arn: arns.service(deps.scope, cluster.clusterName, serviceNameOf(name)), reason: 'MISSING' })),
-  };
+  const { items, failures } = describedOrMissing(
+    services,
+    found,
+    present,
+    (name) => arns.service(deps.scope, cluster.clusterName, serviceNameOf(name)),
+    includeTags,
+  );
+  return { services: items, failures };
 };
 
 export const listServices = async (deps: Deps, clusterReference: string | undefined, input: z.output<typeof pageQuerySchema>) => {

@@ -8,6 +8,7 @@ import type { Deps } from '../deps';
 import { ConflictException, InvalidParameterException, TaskNotFoundException } from '../errors';
 import { backoffDelay, sleep } from '../retry';
 import { requireActiveCluster } from './clusters';
+import { describedOrMissing } from './describe';
 import { resolveActiveTaskDefinition } from './task-definitions';
 
 const containerOverrideSchema = z
@@ -163,15 +164,14 @@ export const describeTasks = async (
   if (tasks.length > 100) throw new InvalidParameterException("Invalid 'tasks': at most 100 tasks can be described at once.");
   const cluster = await requireActiveCluster(deps, clusterReference);
   const found = await Promise.all(tasks.map((task) => deps.tasks.get(cluster.clusterName, taskIdOf(task))));
-  return {
-    tasks: found
-      .filter((record): record is TaskRecord => record !== undefined)
-      .map(presentTask)
-      .map(({ tags, ...task }) => (includeTags ? { ...task, tags: tags ?? [] } : task)),
-    failures: tasks
-      .filter((_, index) => !found[index])
-      .map((task) => ({ arn: arns.task(deps.scope, cluster.clusterName, taskIdOf(task)), reason: 'MISSING' })),
-  };
+  const { items, failures } = describedOrMissing(
+    tasks,
+    found,
+    presentTask,
+    (task) => arns.task(deps.scope, cluster.clusterName, taskIdOf(task)),
+    includeTags,
+  );
+  return { tasks: items, failures };
 };
 
 export const listTasks = async (deps: Deps, clusterReference: string | undefined, input: z.output<typeof listTasksQuery>) => {
