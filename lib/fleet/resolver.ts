@@ -7,6 +7,7 @@ import { FargateFleet } from './fargate';
 
 /** Which backend runs a cluster's tasks. */
 export interface FleetResolver {
+  settingsFor(fleet: ClusterFleet | undefined): ClusterFleet;
   forCluster(cluster: { clusterArn: string; fleet?: ClusterFleet }): FleetBackend;
 }
 

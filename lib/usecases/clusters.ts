@@ -46,7 +46,7 @@ export const describeClustersInput = z
 
 export const createCluster = async (deps: Deps, input: z.output<typeof createClusterRestInput>) => {
   // A Fargate cluster without a target would fail every launch later: refuse it now.
-  if (input.fleet) deps.fleets.forCluster({ clusterArn: arns.cluster(deps.scope, input.clusterName), fleet: input.fleet });
+  if (input.fleet) deps.fleets.settingsFor(input.fleet);
   return { cluster: await deps.clusters.create(input.clusterName, input.tags, deps.clock.now(), input.fleet) };
 };
 

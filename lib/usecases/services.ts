@@ -13,36 +13,21 @@ import {
 import { pageQuerySchema } from '../domain/validation';
 import type { Deps } from '../deps';
 import {
-  ConflictException,
   InvalidParameterException,
   ServiceNotActiveException,
   ServiceNotFoundException,
 } from '../errors';
 import type { StoredService } from '../ports';
-import { backoffDelay, sleep } from '../retry';
+import { retryOnConflict } from '../retry';
 import { requireActiveCluster } from './clusters';
 import { describedOrMissing } from './describe';
-import { resolveActiveTaskDefinition } from './task-definitions';
+import { resolveLaunchableTaskDefinition } from './task-definitions';
 
 export const listServicesQuery = pageQuerySchema.strict();
 
 export const deleteServiceQuery = z
   .object({ force: z.enum(['true', 'false']).optional() })
   .strict();
-
-/** ECS refuses a task definition that cannot run on Fargate, and awsvpc without a network. */
-const fargateDefinition = async (deps: Deps, reference: string, network: ServiceState['networkConfiguration']) => {
-  const { taskDefinition } = await resolveActiveTaskDefinition(deps, reference);
-  if (!taskDefinition.compatibilities.includes('FARGATE')) {
-    throw new InvalidParameterException('Task definition does not support launch_type FARGATE.');
-  }
-  if (taskDefinition.networkMode === 'awsvpc' && !network?.awsvpcConfiguration) {
-    throw new InvalidParameterException(
-      "Network Configuration must be provided when networkMode 'awsvpc' is specified (networkConfiguration.awsvpcConfiguration).",
-    );
-  }
-  return taskDefinition;
-};
 
 const present = (stored: StoredService) => presentService(stored.service, stored.events);
 
@@ -57,7 +42,7 @@ export const createService = async (deps: Deps, input: CreateServiceInput) => {
   if (input.desiredCount === undefined) {
     throw new InvalidParameterException("Invalid 'desiredCount': required for the REPLICA scheduling strategy.");
   }
-  const taskDefinition = await fargateDefinition(deps, input.taskDefinition, input.networkConfiguration);
+  const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration);
   const now = deps.clock.now();
   const serviceArn = arns.service(deps.scope, cluster.clusterName, input.serviceName);
   const deploymentConfiguration = {
@@ -138,10 +123,7 @@ export const listServices = async (deps: Deps, clusterReference: string | undefi
   return { serviceArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };
 
-/**
- * Read, change, write with the version read; a concurrent writer makes the write fail and the
- * change is applied again to the fresh record, so no update is lost or silently dropped.
- */
+/** Concurrent writers to one service retry this often before one of them is told 409. */
 const MAX_ATTEMPTS = 30;
 
 const changeService = async (
@@ -152,20 +134,19 @@ const changeService = async (
   save: (next: ServiceState, events: ServiceEvent[]) => Promise<void>,
 ) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const stored = await requireService(deps, cluster, serviceReference);
-    if (stored.service.status !== 'ACTIVE') throw new ServiceNotActiveException();
-    const next = { ...(await change(stored.service, stored.events)), version: stored.service.version + 1 };
-    try {
-      await save(next, stored.events);
-      await deps.trigger.wake();
-      return { service: presentService(next, stored.events) };
-    } catch (error) {
-      if (!(error instanceof ConflictException)) throw error;
-      await sleep(backoffDelay(attempt, 5, 200));
-    }
-  }
-  throw new ConflictException('The service is being changed by others; try again.');
+  const { next, events } = await retryOnConflict(
+    async () => {
+      const stored = await requireService(deps, cluster, serviceReference);
+      if (stored.service.status !== 'ACTIVE') throw new ServiceNotActiveException();
+      const changed = { ...(await change(stored.service, stored.events)), version: stored.service.version + 1 };
+      await save(changed, stored.events);
+      return { next: changed, events: stored.events };
+    },
+    MAX_ATTEMPTS,
+    'The service is being changed by others; try again.',
+  );
+  await deps.trigger.wake();
+  return { service: presentService(next, events) };
 };
 
 export const updateService = async (
@@ -190,7 +171,7 @@ export const updateService = async (
       }
       if (input.platformVersion) next.platformVersion = input.platformVersion;
       const taskDefinition = input.taskDefinition
-        ? (await fargateDefinition(deps, input.taskDefinition, next.networkConfiguration)).taskDefinitionArn
+        ? (await resolveLaunchableTaskDefinition(deps, input.taskDefinition, next.networkConfiguration)).taskDefinitionArn
         : next.taskDefinition;
       if (taskDefinition !== next.taskDefinition || input.forceNewDeployment) {
         const now = deps.clock.now();

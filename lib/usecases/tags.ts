@@ -7,14 +7,13 @@ import type { Deps } from '../deps';
 import {
   ClientException,
   ClusterNotFoundException,
-  ConflictException,
   InvalidParameterException,
   ResourceNotFoundException,
   ServiceNotFoundException,
   TaskNotFoundException,
   type DomainError,
 } from '../errors';
-import { backoffDelay, sleep } from '../retry';
+import { retryOnConflict } from '../retry';
 import type { TagChange } from '../ports';
 
 /** TagResource, UntagResource and ListTagsForResource: tags of any taggable resource, named by ARN. */
@@ -59,21 +58,18 @@ const versionedTags = async <R extends { tags?: Tag[]; version: number }>(
   read: () => Promise<R | undefined>,
   save: (record: R) => Promise<void>,
   change: TagChange,
-): Promise<Tag[] | undefined> => {
-  for (let attempt = 0; attempt < 30; attempt++) {
-    const record = await read();
-    if (!record) return undefined;
-    const tags = change(record.tags ?? []);
-    try {
+): Promise<Tag[] | undefined> =>
+  retryOnConflict(
+    async () => {
+      const record = await read();
+      if (!record) return undefined;
+      const tags = change(record.tags ?? []);
       await save({ ...record, tags, version: record.version + 1 });
       return tags;
-    } catch (error) {
-      if (!(error instanceof ConflictException)) throw error;
-      await sleep(backoffDelay(attempt));
-    }
-  }
-  throw new ConflictException('Too many concurrent tag changes to this resource; try again.');
-};
+    },
+    30,
+    'Too many concurrent tag changes to this resource; try again.',
+  );
 
 /** A record's tags, or undefined when there is no record. */
 const tagsOf = (record: { tags?: Tag[] } | undefined) => (record ? (record.tags ?? []) : undefined);

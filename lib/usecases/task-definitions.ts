@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { arns } from '../domain/arn';
-import type { TaskDefinitionStatus } from '../domain/model';
+import type { NetworkConfiguration, TaskDefinition, TaskDefinitionStatus } from '../domain/model';
 import { parseTaskDefinitionRef, type ValidatedTaskDefinition } from '../domain/task-definition';
 import { pageQuerySchema } from '../domain/validation';
 import type { Deps } from '../deps';
-import { ClientException, TaskDefinitionNotFoundException } from '../errors';
+import { ClientException, InvalidParameterException, TaskDefinitionNotFoundException } from '../errors';
 import type { StoredTaskDefinition } from '../ports';
 
 /** REST query of DescribeTaskDefinition: `?include=TAGS`. */
@@ -54,13 +54,28 @@ export const resolveTaskDefinition = async (deps: Deps, reference: string): Prom
   return stored;
 };
 
-/** As resolveTaskDefinition, for starting new tasks: an INACTIVE revision may not start anything. */
-export const resolveActiveTaskDefinition = async (deps: Deps, reference: string): Promise<StoredTaskDefinition> => {
-  const stored = await resolveTaskDefinition(deps, reference);
-  if (stored.taskDefinition.status !== 'ACTIVE') {
-    throw new ClientException(`TaskDefinition is inactive: ${stored.taskDefinition.taskDefinitionArn}`);
+/**
+ * As resolveTaskDefinition, for starting new tasks (CreateService, UpdateService, RunTask): ECS
+ * refuses an INACTIVE revision, one that cannot run on Fargate, and awsvpc without a network.
+ */
+export const resolveLaunchableTaskDefinition = async (
+  deps: Deps,
+  reference: string,
+  network: NetworkConfiguration | undefined,
+): Promise<TaskDefinition> => {
+  const { taskDefinition } = await resolveTaskDefinition(deps, reference);
+  if (taskDefinition.status !== 'ACTIVE') {
+    throw new ClientException(`TaskDefinition is inactive: ${taskDefinition.taskDefinitionArn}`);
   }
-  return stored;
+  if (!taskDefinition.compatibilities.includes('FARGATE')) {
+    throw new InvalidParameterException('Task definition does not support launch_type FARGATE.');
+  }
+  if (taskDefinition.networkMode === 'awsvpc' && !network?.awsvpcConfiguration) {
+    throw new InvalidParameterException(
+      "Network Configuration must be provided when networkMode 'awsvpc' is specified (networkConfiguration.awsvpcConfiguration).",
+    );
+  }
+  return taskDefinition;
 };
 
 export const describeTaskDefinition = async (deps: Deps, reference: string, includeTags: boolean) =>

@@ -6,10 +6,10 @@ import { applyObservation, newTaskRecord, presentTask, type TaskRecord } from '.
 import { pageQuerySchema, tagsSchema } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ConflictException, InvalidParameterException, TaskNotFoundException } from '../errors';
-import { backoffDelay, sleep } from '../retry';
+import { retryOnConflict } from '../retry';
 import { requireActiveCluster } from './clusters';
 import { describedOrMissing } from './describe';
-import { resolveActiveTaskDefinition } from './task-definitions';
+import { resolveLaunchableTaskDefinition } from './task-definitions';
 
 const containerOverrideSchema = z
   .object({
@@ -70,15 +70,7 @@ const taskIdsFor = (clusterArn: string, count: number, clientToken?: string) =>
 
 export const runTask = async (deps: Deps, input: RunTaskInput) => {
   const cluster = await requireActiveCluster(deps, input.cluster);
-  const { taskDefinition } = await resolveActiveTaskDefinition(deps, input.taskDefinition);
-  if (!taskDefinition.compatibilities.includes('FARGATE')) {
-    throw new InvalidParameterException('Task definition does not support launch_type FARGATE.');
-  }
-  if (taskDefinition.networkMode === 'awsvpc' && !input.networkConfiguration?.awsvpcConfiguration) {
-    throw new InvalidParameterException(
-      "Network Configuration must be provided when networkMode 'awsvpc' is specified (networkConfiguration.awsvpcConfiguration).",
-    );
-  }
+  const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration);
   const names = new Set(taskDefinition.containerDefinitions.map((container) => container.name));
   for (const [index, override] of (input.overrides?.containerOverrides ?? []).entries()) {
     if (!names.has(override.name)) {
@@ -196,37 +188,36 @@ export const listTasks = async (deps: Deps, clusterReference: string | undefined
  */
 export const stopTask = async (deps: Deps, clusterReference: string | undefined, task: string, reason?: string) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const record = await requireTask(deps, cluster.clusterName, task);
-    if (record.desiredStatus === 'STOPPED') return { task: presentTask(record) };
-    const decided: TaskRecord = {
-      ...record,
-      desiredStatus: 'STOPPED',
-      stopCode: 'UserInitiated',
-      stoppedReason: reason ?? 'Task stopped by user',
-      version: record.version + 1,
-    };
-    try {
-      await deps.tasks.save(decided);
-    } catch (error) {
-      if (!(error instanceof ConflictException)) throw error;
-      await sleep(backoffDelay(attempt, 5, 200));
-      continue;
-    }
-    const now = deps.clock.now();
-    const fleet = deps.fleets.forCluster(cluster);
-    const [stopped] = await fleet.stop(
-      [{ taskId: decided.taskId, ref: decided.ref, reason: decided.stoppedReason!, stopCode: 'UserInitiated' }],
-      now,
-    );
-    const [observation] = await fleet.observe([stopped], now);
-    const delivered = { ...applyObservation(decided, observation), version: decided.version + 1 };
-    // If the reconciler got there first, it records the backend's report on its next pass.
-    await deps.tasks.save(delivered).catch((error) => {
-      if (!(error instanceof ConflictException)) throw error;
-    });
-    await deps.trigger.wake();
-    return { task: presentTask(delivered) };
-  }
-  throw new ConflictException('The task is being changed by others; try again.');
+  const { record: decided, alreadyStopped } = await retryOnConflict(
+    async () => {
+      const record = await requireTask(deps, cluster.clusterName, task);
+      if (record.desiredStatus === 'STOPPED') return { record, alreadyStopped: true };
+      const stopping: TaskRecord = {
+        ...record,
+        desiredStatus: 'STOPPED',
+        stopCode: 'UserInitiated',
+        stoppedReason: reason ?? 'Task stopped by user',
+        version: record.version + 1,
+      };
+      await deps.tasks.save(stopping);
+      return { record: stopping, alreadyStopped: false };
+    },
+    10,
+    'The task is being changed by others; try again.',
+  );
+  if (alreadyStopped) return { task: presentTask(decided) };
+  const now = deps.clock.now();
+  const fleet = deps.fleets.forCluster(cluster);
+  const [stopped] = await fleet.stop(
+    [{ taskId: decided.taskId, ref: decided.ref, reason: decided.stoppedReason!, stopCode: 'UserInitiated' }],
+    now,
+  );
+  const [observation] = await fleet.observe([stopped], now);
+  const delivered = { ...applyObservation(decided, observation), version: decided.version + 1 };
+  // If the reconciler got there first, it records the backend's report on its next pass.
+  await deps.tasks.save(delivered).catch((error) => {
+    if (!(error instanceof ConflictException)) throw error;
+  });
+  await deps.trigger.wake();
+  return { task: presentTask(delivered) };
 };
