@@ -15,7 +15,7 @@ import {
   toService,
   toTask,
 } from './fleet-items';
-import { forEachPage, isConditionFailure, keys, translateThrottling, type TableContext } from './table';
+import { forEachPage, isConditionFailure, keys, putAtVersion, translateThrottling, type TableContext } from './table';
 
 /**
  * The reconciler's view of the table. One Query of the reconcile index per shard reads every live
@@ -183,13 +183,11 @@ export class DynamoReconcileStore implements ReconcileStore {
   }
 
   private taskPut(task: TaskRecord, isNew: boolean) {
+    const item = taskItem(task, this.shards, this.retentionMs);
     return {
-      Put: {
-        TableName: this.table.tableName,
-        Item: taskItem(task, this.shards, this.retentionMs),
-        ConditionExpression: isNew ? 'attribute_not_exists(PK)' : 'version = :previous',
-        ...(isNew ? {} : { ExpressionAttributeValues: { ':previous': task.version - 1 } }),
-      },
+      Put: isNew
+        ? { TableName: this.table.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }
+        : putAtVersion(this.table.tableName, item),
     };
   }
 
@@ -210,14 +208,7 @@ export class DynamoReconcileStore implements ReconcileStore {
     const { service } = commit;
     return this.transact([
       this.leaseCheck(lease, now),
-      {
-        Put: {
-          TableName: this.table.tableName,
-          Item: serviceItem(service, this.shards),
-          ConditionExpression: 'version = :previous',
-          ExpressionAttributeValues: { ':previous': service.version - 1 },
-        },
-      },
+      { Put: putAtVersion(this.table.tableName, serviceItem(service, this.shards)) },
       ...(commit.events
         ? [
             {

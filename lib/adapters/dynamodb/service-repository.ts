@@ -5,7 +5,7 @@ import type { ServiceState } from '../../domain/service';
 import { ClusterNotFoundException, ConflictException, InvalidParameterException } from '../../errors';
 import type { Page, PageRequest, ServiceRepository, StoredService } from '../../ports';
 import { accountOf, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
-import { isConditionFailure, keys, queryPage, translateThrottling, type TableContext } from './table';
+import { isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
 
 type CancellationReasons = Array<{ Code?: string }>;
 
@@ -29,12 +29,7 @@ export class DynamoServiceRepository implements ServiceRepository {
   }
 
   private versionedPut(service: ServiceState) {
-    return {
-      TableName: this.table.tableName,
-      Item: serviceItem(service, this.shards),
-      ConditionExpression: 'version = :previous',
-      ExpressionAttributeValues: { ':previous': service.version - 1 },
-    };
+    return putAtVersion(this.table.tableName, serviceItem(service, this.shards));
   }
 
   private clusterCount(service: ServiceState, delta: 1 | -1) {

@@ -192,3 +192,14 @@ export const forEachPage = async (
     startKey = page.LastEvaluatedKey;
   } while (startKey);
 };
+
+/**
+ * A Put of a versioned record (service, task) that lands only if the stored item is still at the
+ * version before the record's: optimistic concurrency for every writer of these records.
+ */
+export const putAtVersion = (tableName: string, item: Record<string, unknown> & { version: number }) => ({
+  TableName: tableName,
+  Item: item,
+  ConditionExpression: 'version = :previous',
+  ExpressionAttributeValues: { ':previous': item.version - 1 },
+});

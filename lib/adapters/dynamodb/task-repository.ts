@@ -5,7 +5,7 @@ import { isPendingStatus, type TaskRecord } from '../../domain/task';
 import { ConflictException } from '../../errors';
 import type { IdempotentLaunch, Page, PageRequest, TaskFilter, TaskRepository } from '../../ports';
 import { isExpired, taskItem, taskKey, toTask } from './fleet-items';
-import { forEachPage, isConditionFailure, keys, queryPage, translateThrottling, type TableContext } from './table';
+import { forEachPage, isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
 
 interface TokenItem {
   requestDigest: string;
@@ -124,12 +124,7 @@ export class DynamoTaskRepository implements TaskRepository {
   async save(task: TaskRecord): Promise<void> {
     try {
       await this.table.client.send(
-        new PutCommand({
-          TableName: this.table.tableName,
-          Item: taskItem(task, this.shards, this.retentionMs),
-          ConditionExpression: 'version = :previous',
-          ExpressionAttributeValues: { ':previous': task.version - 1 },
-        }),
+        new PutCommand(putAtVersion(this.table.tableName, taskItem(task, this.shards, this.retentionMs))),
       );
     } catch (error) {
       if (isConditionFailure(error)) throw new ConflictException('The task was changed concurrently; try again.');
