@@ -122,6 +122,7 @@ describe('bad input', () => {
     ['a forged nextToken', 'GET', '/v1/task-definitions?nextToken=Zm9v', undefined, 400, 'InvalidParameterException', /nextToken/],
     ['a bad status', 'GET', '/v1/task-definitions?status=GONE', undefined, 400, 'ClientException', /status/],
     ['deregister without revision', 'DELETE', '/v1/task-definitions/e2e-web', undefined, 400, 'ClientException', /revision/],
+    ['deregister an unknown family', 'DELETE', `/v1/task-definitions/${encodeURIComponent('arn:aws:ecs:us-east-1:000000000000:task-definition/never:1')}`, undefined, 404, 'ClientException', /does not exist/],
     ['a bad revision', 'GET', '/v1/task-definitions/web:abc', undefined, 400, 'ClientException', /revision/i],
     ['an unknown route', 'GET', '/v1/nothing-here', undefined, 404, 'ResourceNotFoundException', /nothing-here/],
     ['an unknown method', 'PUT', '/v1/clusters', { clusterName: 'x' }, 404, 'ResourceNotFoundException', /PUT/],

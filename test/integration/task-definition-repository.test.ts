@@ -41,6 +41,9 @@ describe('task definition repository on DynamoDB Local', () => {
     expect((await deps.taskDefinitions.latestActive('api'))?.taskDefinition.revision).toBe(1);
     expect((await deps.taskDefinitions.get('api', 2))?.taskDefinition.status).toBe('INACTIVE');
     await expect(deps.taskDefinitions.deregister('api', 9, 50)).rejects.toMatchObject({ name: 'TaskDefinitionNotFoundException' });
+    await expect(deps.taskDefinitions.deregister('never-registered', 1, 50)).rejects.toMatchObject({
+      name: 'TaskDefinitionNotFoundException',
+    });
     const inactive = await deps.taskDefinitions.list({ familyPrefix: 'api', status: 'INACTIVE', sort: 'ASC', maxResults: 10 });
     expect(inactive.items.map((item) => item.taskDefinitionArn)).toEqual(['arn:aws:ecs:us-east-1:000000000000:task-definition/api:2']);
   });

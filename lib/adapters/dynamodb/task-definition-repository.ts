@@ -199,6 +199,11 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
 
   async deregister(family: string, revision: number, now: EpochMs): Promise<TaskDefinition> {
     for (let attempt = 0; attempt < MAX_REGISTER_ATTEMPTS; attempt++) {
+      // Read first: a revision that is missing (its family may not exist either, and the family
+      // update below cannot run on a missing item) or already INACTIVE needs no write.
+      const stored = await this.get(family, revision);
+      if (!stored) throw new TaskDefinitionNotFoundException('The specified task definition does not exist.');
+      if (stored.taskDefinition.status !== 'ACTIVE') return stored.taskDefinition;
       try {
         await this.table.client.send(
           new TransactWriteCommand({
@@ -224,14 +229,12 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
             ],
           }),
         );
+        return { ...stored.taskDefinition, status: 'INACTIVE', deregisteredAt: now };
       } catch (error) {
         if (!isConditionFailure(error)) return translateThrottling(error);
       }
-      // Either our write landed, or it was refused: missing, already INACTIVE (a no-op, as in
-      // ECS), or it collided with a concurrent registration of the family (then try again).
-      const stored = await this.get(family, revision);
-      if (!stored) throw new TaskDefinitionNotFoundException('The specified task definition does not exist.');
-      if (stored.taskDefinition.status !== 'ACTIVE') return stored.taskDefinition;
+      // Deregistered meanwhile (the next read says so), or a collision with a concurrent
+      // registration of the family: try again.
       await sleep(backoffDelay(attempt, 5, 100));
     }
     throw new ConflictException(`Too many concurrent changes to family ${family}; try again.`);
