@@ -32,15 +32,29 @@ export interface ContainerDependency {
   condition: 'START' | 'COMPLETE' | 'SUCCESS' | 'HEALTHY';
 }
 
+/** A user's map: prototype-free, holding exactly the keys given ("__proto__" included). */
+export type StringMap = Record<string, string>;
+
+export interface Secret {
+  name: string;
+  valueFrom: string;
+}
+
 export interface ContainerDefinition {
   name: string;
   image: string;
+  /** Validation fills ECS's echoed defaults (cpu 0, portMappings [], environment []...). */
   cpu?: number;
   memory?: number;
   memoryReservation?: number;
   essential: boolean;
   portMappings?: PortMapping[];
   environment?: KeyValuePair[];
+  secrets?: Secret[];
+  mountPoints?: Array<{ sourceVolume: string; containerPath: string; readOnly?: boolean }>;
+  volumesFrom?: Array<{ sourceContainer: string; readOnly?: boolean }>;
+  systemControls?: Array<{ namespace: string; value: string }>;
+  dockerLabels?: StringMap;
   command?: string[];
   entryPoint?: string[];
   workingDirectory?: string;
@@ -48,7 +62,34 @@ export interface ContainerDefinition {
   dependsOn?: ContainerDependency[];
   stopTimeout?: number;
   startTimeout?: number;
-  logConfiguration?: { logDriver: string; options?: Record<string, string> };
+  logConfiguration?: { logDriver: string; options?: StringMap; secretOptions?: Secret[] };
+  firelensConfiguration?: { type: 'fluentd' | 'fluentbit'; options?: StringMap };
+}
+
+/** ECS's Volume: a name and at most one kind of configuration. */
+export interface Volume {
+  name: string;
+  host?: { sourcePath?: string };
+  configuredAtLaunch?: boolean;
+  dockerVolumeConfiguration?: {
+    scope?: 'task' | 'shared';
+    autoprovision?: boolean;
+    driver?: string;
+    driverOpts?: StringMap;
+    labels?: StringMap;
+  };
+  efsVolumeConfiguration?: {
+    fileSystemId: string;
+    rootDirectory?: string;
+    transitEncryption?: 'ENABLED' | 'DISABLED';
+    transitEncryptionPort?: number;
+    authorizationConfig?: { accessPointId?: string; iam?: 'ENABLED' | 'DISABLED' };
+  };
+  fsxWindowsFileServerVolumeConfiguration?: {
+    fileSystemId: string;
+    rootDirectory: string;
+    authorizationConfig: { credentialsParameter: string; domain: string };
+  };
 }
 
 export type TaskDefinitionStatus = 'ACTIVE' | 'INACTIVE' | 'DELETE_IN_PROGRESS';
@@ -69,12 +110,17 @@ export interface TaskDefinition {
   /** Normalised to MiB, as a string ("512"). */
   memory?: string;
   networkMode: 'awsvpc' | 'bridge' | 'host' | 'none';
-  requiresCompatibilities: Array<'FARGATE' | 'EC2' | 'EXTERNAL'>;
+  /** Absent when the request had none, as in ECS's answer. */
+  requiresCompatibilities?: Array<'FARGATE' | 'EC2' | 'EXTERNAL'>;
   compatibilities: Array<'FARGATE' | 'EC2' | 'EXTERNAL'>;
   taskRoleArn?: string;
   executionRoleArn?: string;
   runtimePlatform?: { cpuArchitecture?: 'X86_64' | 'ARM64'; operatingSystemFamily?: string };
-  volumes: unknown[];
+  ephemeralStorage?: { sizeInGiB: number };
+  proxyConfiguration?: { type: 'APPMESH'; containerName: string; properties: KeyValuePair[] };
+  pidMode?: 'host' | 'task';
+  ipcMode?: 'host' | 'task' | 'none';
+  volumes: Volume[];
   placementConstraints: unknown[];
   registeredAt: EpochMs;
   deregisteredAt?: EpochMs;

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { ClientException } from '../errors';
 import { arns, parseArn } from './arn';
 import type { ContainerDefinition, HealthCheck, PortMapping, Tag, TaskDefinition } from './model';
-import { fieldPath } from './validation';
+import { MAX_ECS_INTEGER, parseInput, stringMap } from './validation';
 
 const MAX_DOCUMENT_BYTES = 64 * 1024;
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
@@ -23,7 +23,17 @@ const CONTAINER_NAME_MESSAGE =
 const between = (min: number, max: number) => `must be between ${min} and ${max}`;
 const intBetween = (min: number, max: number) =>
   z.number().int().min(min, { error: between(min, max) }).max(max, { error: between(min, max) });
-const intAtLeast = (min: number) => z.number().int().min(min, { error: `must be at least ${min}` });
+/** ECS's Integer members have no smaller documented bound than a 32-bit integer's. */
+const intAtLeast = (min: number) =>
+  z
+    .number()
+    .int()
+    .min(min, { error: `must be at least ${min}` })
+    .max(MAX_ECS_INTEGER, { error: `must be at most ${MAX_ECS_INTEGER}` });
+const shortString = z.string().max(1024, { error: 'must be at most 1024 characters long' });
+const nameValuePair = z.strictObject({ name: z.string(), valueFrom: z.string() });
+// Docker labels and log options: ECS documents no limit but the 64 KiB of the whole document.
+const optionsMap = stringMap({ keyLength: 255, valueLength: 32_768 });
 
 const keyValuePair = z.strictObject({ name: z.string(), value: z.string() });
 
@@ -65,6 +75,13 @@ const containerDefinitionSchema = z.object({
   essential: z.boolean().optional(),
   portMappings: z.array(portMappingSchema).optional(),
   environment: z.array(keyValuePair).optional(),
+  secrets: z.array(nameValuePair).optional(),
+  mountPoints: z
+    .array(z.strictObject({ sourceVolume: z.string(), containerPath: z.string(), readOnly: z.boolean().optional() }))
+    .optional(),
+  volumesFrom: z.array(z.strictObject({ sourceContainer: z.string(), readOnly: z.boolean().optional() })).optional(),
+  systemControls: z.array(z.strictObject({ namespace: z.string(), value: z.string() })).optional(),
+  dockerLabels: optionsMap.optional(),
   command: z.array(z.string()).optional(),
   entryPoint: z.array(z.string()).optional(),
   workingDirectory: z.string().optional(),
@@ -84,10 +101,52 @@ const containerDefinitionSchema = z.object({
         'splunk',
         'awsfirelens',
       ]),
-      options: z.record(z.string(), z.string()).optional(),
+      options: optionsMap.optional(),
+      secretOptions: z.array(nameValuePair).optional(),
+    })
+    .optional(),
+  firelensConfiguration: z
+    .strictObject({ type: z.enum(['fluentd', 'fluentbit']), options: optionsMap.optional() })
+    .optional(),
+});
+
+const authorizationEnabled = z.enum(['ENABLED', 'DISABLED']);
+
+/** ECS's Volume structure; exactly one kind of configuration at most (checked in validation). */
+const volumeSchema = z.strictObject({
+  name: z.string(),
+  host: z.strictObject({ sourcePath: shortString.optional() }).optional(),
+  configuredAtLaunch: z.boolean().optional(),
+  dockerVolumeConfiguration: z
+    .strictObject({
+      scope: z.enum(['task', 'shared']).optional(),
+      autoprovision: z.boolean().optional(),
+      driver: shortString.optional(),
+      driverOpts: optionsMap.optional(),
+      labels: optionsMap.optional(),
+    })
+    .optional(),
+  efsVolumeConfiguration: z
+    .strictObject({
+      fileSystemId: shortString,
+      rootDirectory: shortString.optional(),
+      transitEncryption: authorizationEnabled.optional(),
+      transitEncryptionPort: intBetween(1, 65535).optional(),
+      authorizationConfig: z
+        .strictObject({ accessPointId: shortString.optional(), iam: authorizationEnabled.optional() })
+        .optional(),
+    })
+    .optional(),
+  fsxWindowsFileServerVolumeConfiguration: z
+    .strictObject({
+      fileSystemId: shortString,
+      rootDirectory: shortString,
+      authorizationConfig: z.strictObject({ credentialsParameter: shortString, domain: shortString }),
     })
     .optional(),
 });
+
+const VOLUME_KINDS = ['host', 'dockerVolumeConfiguration', 'efsVolumeConfiguration', 'fsxWindowsFileServerVolumeConfiguration'] as const;
 
 const tagSchema = z.strictObject({
   key: z
@@ -131,14 +190,21 @@ export const registerTaskDefinitionSchema = z.strictObject({
         .optional(),
     })
     .optional(),
-  // Volumes are stored and returned as given; nothing in ecsbox mounts them.
-  volumes: z.array(z.looseObject({ name: z.string().optional() })).optional(),
+  // Nothing in ecsbox mounts volumes; they are checked and echoed as ECS does.
+  volumes: z.array(volumeSchema).max(100, { error: 'must contain at most 100 volumes' }).optional(),
+  ephemeralStorage: z.strictObject({ sizeInGiB: intBetween(21, 200) }).optional(),
+  proxyConfiguration: z
+    .strictObject({
+      type: z.literal('APPMESH').optional(),
+      containerName: z.string(),
+      properties: z.array(keyValuePair).max(20, { error: 'must contain at most 20 properties' }).optional(),
+    })
+    .optional(),
   placementConstraints: z
     .array(z.strictObject({ type: z.literal('memberOf'), expression: z.string().optional() }))
     .max(10, { error: 'must contain at most 10 constraints' })
     .optional(),
   tags: z.array(tagSchema).max(50, { error: 'must contain at most 50 tags' }).optional(),
-  // Accepted so that real task definitions register, then dropped: ecsbox has no use for them.
   pidMode: z.enum(['host', 'task']).optional(),
   ipcMode: z.enum(['host', 'task', 'none']).optional(),
 });
@@ -146,6 +212,7 @@ export const registerTaskDefinitionSchema = z.strictObject({
 export type RegisterTaskDefinitionInput = z.input<typeof registerTaskDefinitionSchema>;
 type RegisterRequest = z.output<typeof registerTaskDefinitionSchema>;
 type ContainerRequest = RegisterRequest['containerDefinitions'][number];
+type Volume = z.output<typeof volumeSchema>;
 
 /** A task definition as validated and normalised, before the store gives it an ARN and revision. */
 export type ValidatedTaskDefinition = Omit<
@@ -182,18 +249,19 @@ export function validateTaskDefinition(input: unknown): ValidatedTaskDefinition 
   if (Buffer.byteLength(document, 'utf8') > MAX_DOCUMENT_BYTES) {
     throw new ClientException('Task definition size exceeds the 64 KiB limit.');
   }
-  const request = parseRequest(input);
+  const request = parseInput(registerTaskDefinitionSchema, input);
   if (!NAME_PATTERN.test(request.family)) throw new ClientException(FAMILY_MESSAGE);
 
-  const requiresCompatibilities = request.requiresCompatibilities ?? [];
-  const fargate = requiresCompatibilities.includes('FARGATE');
+  const { requiresCompatibilities } = request;
+  const fargate = requiresCompatibilities?.includes('FARGATE') ?? false;
   // ECS's default; Fargate then rejects it, as ECS does.
   const networkMode: NetworkMode = request.networkMode ?? 'bridge';
   const cpu = request.cpu === undefined ? undefined : parseTaskCpu(request.cpu);
   const memory = request.memory === undefined ? undefined : parseTaskMemory(request.memory);
-  if (fargate) checkFargate(cpu, memory, networkMode);
+  if (fargate) checkFargate(request, cpu, memory, networkMode);
 
   checkContainerNames(request.containerDefinitions);
+  const volumes = (request.volumes ?? []).map(normaliseVolume);
   const containers = request.containerDefinitions.map((container, index) =>
     normaliseContainer(container, `containerDefinitions[${index}]`, networkMode, fargate),
   );
@@ -203,6 +271,7 @@ export function validateTaskDefinition(input: unknown): ValidatedTaskDefinition 
     );
   }
   checkDependencies(containers);
+  checkMounts(containers, volumes);
   checkResources(containers, cpu, memory);
   if (
     fargate &&
@@ -213,6 +282,12 @@ export function validateTaskDefinition(input: unknown): ValidatedTaskDefinition 
       "Invalid 'executionRoleArn' setting for task. Fargate requires task definition to have execution role ARN to support log driver awslogs.",
     );
   }
+  const { proxyConfiguration } = request;
+  if (proxyConfiguration !== undefined && !containers.some((container) => container.name === proxyConfiguration.containerName)) {
+    throw new ClientException(
+      `Invalid 'proxyConfiguration.containerName' setting for task. Container '${proxyConfiguration.containerName}' is not defined in this task definition.`,
+    );
+  }
 
   return {
     family: request.family,
@@ -220,15 +295,57 @@ export function validateTaskDefinition(input: unknown): ValidatedTaskDefinition 
     ...(cpu !== undefined && { cpu: String(cpu) }),
     ...(memory !== undefined && { memory: String(memory) }),
     networkMode,
-    requiresCompatibilities,
-    compatibilities: compatibilitiesOf(requiresCompatibilities),
+    // ECS leaves requiresCompatibilities out of its answer when the request did.
+    ...(requiresCompatibilities !== undefined && { requiresCompatibilities }),
+    compatibilities: compatibilitiesOf(requiresCompatibilities ?? []),
     ...(request.taskRoleArn !== undefined && { taskRoleArn: request.taskRoleArn }),
     ...(request.executionRoleArn !== undefined && { executionRoleArn: request.executionRoleArn }),
     ...(request.runtimePlatform !== undefined && { runtimePlatform: request.runtimePlatform }),
-    volumes: request.volumes ?? [],
+    ...(request.ephemeralStorage !== undefined && { ephemeralStorage: request.ephemeralStorage }),
+    ...(proxyConfiguration !== undefined && {
+      proxyConfiguration: { type: 'APPMESH', ...proxyConfiguration, properties: proxyConfiguration.properties ?? [] },
+    }),
+    ...(request.pidMode !== undefined && { pidMode: request.pidMode }),
+    ...(request.ipcMode !== undefined && { ipcMode: request.ipcMode }),
+    volumes,
     placementConstraints: request.placementConstraints ?? [],
     ...(request.tags !== undefined && { tags: request.tags }),
   };
+}
+
+function normaliseVolume(volume: Volume, index: number): Volume {
+  const kinds = VOLUME_KINDS.filter((kind) => volume[kind] !== undefined);
+  if (!NAME_PATTERN.test(volume.name)) {
+    throw new ClientException(
+      `volumes[${index}].name: Volume name contains invalid characters or is too long. Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.`,
+    );
+  }
+  if (kinds.length > 1) {
+    throw new ClientException(`volumes[${index}]: a volume can have only one of ${VOLUME_KINDS.join(', ')}.`);
+  }
+  return volume;
+}
+
+/** Every mount point names a volume of the task, every volumesFrom another container of it. */
+function checkMounts(containers: readonly ContainerDefinition[], volumes: readonly Volume[]): void {
+  const volumeNames = new Set(volumes.map((volume) => volume.name));
+  const containerNames = new Set(containers.map((container) => container.name));
+  containers.forEach((container, index) => {
+    container.mountPoints?.forEach((mount, mountIndex) => {
+      if (!volumeNames.has(mount.sourceVolume)) {
+        throw new ClientException(
+          `Invalid 'mountPoints' setting for container '${container.name}' (containerDefinitions[${index}].mountPoints[${mountIndex}]). Unknown volume '${mount.sourceVolume}'.`,
+        );
+      }
+    });
+    container.volumesFrom?.forEach((source, sourceIndex) => {
+      if (!containerNames.has(source.sourceContainer) || source.sourceContainer === container.name) {
+        throw new ClientException(
+          `Invalid 'volumesFrom' setting for container '${container.name}' (containerDefinitions[${index}].volumesFrom[${sourceIndex}]). Unknown container '${source.sourceContainer}'.`,
+        );
+      }
+    });
+  });
 }
 
 /**
@@ -240,54 +357,6 @@ export function validateTaskDefinition(input: unknown): ValidatedTaskDefinition 
 function compatibilitiesOf(required: readonly Compatibility[]): Compatibility[] {
   const all: Compatibility[] = ['EC2', 'FARGATE', 'EXTERNAL'];
   return all.filter((compatibility) => compatibility === 'EC2' || required.includes(compatibility));
-}
-
-function parseRequest(input: unknown): RegisterRequest {
-  const result = registerTaskDefinitionSchema.safeParse(input, { reportInput: true });
-  if (result.success) return result.data;
-  const { issues } = result.error;
-  // A misspelt field shows up both as an unknown key and as a missing one; the unknown key is
-  // the one that tells the user what went wrong.
-  const issue = issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? issues[0];
-  throw new ClientException(formatIssue(issue));
-}
-
-function formatIssue(issue: z.core.$ZodIssue): string {
-  const where = fieldPath(issue.path);
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const keys = issue.keys.map((key) => `'${key}'`).join(', ');
-      const noun = issue.keys.length === 1 ? 'key' : 'keys';
-      return where === ''
-        ? `Unexpected ${noun} ${keys} in the request.`
-        : `${where}: unexpected ${noun} ${keys}.`;
-    }
-    case 'invalid_type': {
-      const expected = issue.expected === 'int' ? 'integer' : issue.expected;
-      const received =
-        issue.input === undefined
-          ? 'but it is missing'
-          : issue.expected === 'int' && typeof issue.input === 'number'
-            ? `received ${issue.input}`
-            : `received ${jsonTypeOf(issue.input)}`;
-      return `${where || 'request'}: expected ${expected}, ${received}`;
-    }
-    case 'invalid_value': {
-      const values = issue.values.map((value) => JSON.stringify(value)).join(', ');
-      return `${where}: expected one of ${values}, received ${JSON.stringify(issue.input)}`;
-    }
-    case 'too_small':
-    case 'too_big':
-      return `${where} ${issue.message}.`;
-    default:
-      return `${where || 'request'}: ${issue.message}`;
-  }
-}
-
-function jsonTypeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
 }
 
 const CPU_PATTERN = /^(\d+(?:\.\d+)?)\s*(vcpu)?$/i;
@@ -321,11 +390,55 @@ function parseTaskMemory(raw: string): number {
   return mebibytes;
 }
 
+const FARGATE_WINDOWS = new Set([
+  'WINDOWS_SERVER_2019_FULL',
+  'WINDOWS_SERVER_2019_CORE',
+  'WINDOWS_SERVER_2022_FULL',
+  'WINDOWS_SERVER_2022_CORE',
+  'WINDOWS_SERVER_2025_FULL',
+  'WINDOWS_SERVER_2025_CORE',
+]);
+
 function checkFargate(
+  request: RegisterRequest,
   cpu: number | undefined,
   memory: number | undefined,
   networkMode: NetworkMode,
 ): void {
+  if (request.pidMode === 'host') {
+    throw new ClientException(
+      "Tasks using the Fargate launch type do not support pidMode 'host'. The supported value for pidMode is 'task'.",
+    );
+  }
+  if (request.ipcMode !== undefined) {
+    throw new ClientException('Tasks using the Fargate launch type do not support ipcMode.');
+  }
+  request.volumes?.forEach((volume, index) => {
+    if (volume.dockerVolumeConfiguration !== undefined || volume.host?.sourcePath !== undefined) {
+      const member = volume.dockerVolumeConfiguration !== undefined ? 'dockerVolumeConfiguration' : 'host.sourcePath';
+      throw new ClientException(
+        `Invalid 'volumes[${index}].${member}' setting for task. Tasks using the Fargate launch type do not support ${member}.`,
+      );
+    }
+  });
+  const family = request.runtimePlatform?.operatingSystemFamily ?? 'LINUX';
+  if (family !== 'LINUX') {
+    if (!FARGATE_WINDOWS.has(family)) {
+      throw new ClientException(
+        `Invalid 'runtimePlatform.operatingSystemFamily' setting for task. Fargate does not support ${family}.`,
+      );
+    }
+    if (request.runtimePlatform?.cpuArchitecture === 'ARM64') {
+      throw new ClientException(
+        "Invalid 'runtimePlatform.cpuArchitecture' setting for task. Fargate supports ARM64 only with operatingSystemFamily LINUX.",
+      );
+    }
+    if (cpu !== undefined && cpu < 1024) {
+      throw new ClientException(
+        `Invalid 'cpu' setting for task. Windows containers on Fargate require at least 1024 CPU units, received ${cpu}.`,
+      );
+    }
+  }
   if (cpu === undefined) {
     throw new ClientException("Fargate requires that 'cpu' be defined at the task level.");
   }
@@ -386,12 +499,16 @@ function normaliseContainer(
     }
   }
   const { essential, portMappings, healthCheck, ...rest } = container;
+  // The members ECS always echoes, with its defaults, as DescribeTaskDefinition shows them.
   return {
     ...rest,
+    cpu: container.cpu ?? 0,
+    portMappings: normalisePortMappings(portMappings ?? [], `${path}.portMappings`, networkMode),
     essential: essential ?? true,
-    ...(portMappings !== undefined && {
-      portMappings: normalisePortMappings(portMappings, `${path}.portMappings`, networkMode),
-    }),
+    environment: container.environment ?? [],
+    mountPoints: container.mountPoints ?? [],
+    volumesFrom: container.volumesFrom ?? [],
+    systemControls: container.systemControls ?? [],
     ...(healthCheck !== undefined && {
       healthCheck: normaliseHealthCheck(healthCheck, `${path}.healthCheck`),
     }),

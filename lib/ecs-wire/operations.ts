@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Cluster } from '../domain/model';
 import { validateTaskDefinition } from '../domain/task-definition';
-import { parseInput } from '../domain/validation';
+import { parseInput, type Refusal } from '../domain/validation';
 import type { Deps } from '../deps';
+import { InvalidParameterException } from '../errors';
 import {
   createCluster,
   createClusterInput,
@@ -45,10 +46,17 @@ export interface EcsOperation<Input = unknown> {
   run(deps: Deps, input: Input): Promise<object>;
 }
 
+/**
+ * `refusal` is the error ECS answers bad input with: ClientException for clusters and task
+ * definitions, InvalidParameterException for services, tasks and tags.
+ */
 const operation = <S extends z.ZodType>(
   input: S,
   run: (deps: Deps, input: z.output<S>) => Promise<object>,
-): EcsOperation<z.output<S>> => ({ parse: (body) => parseInput(input, body), run });
+  refusal?: Refusal,
+): EcsOperation<z.output<S>> => ({ parse: (body) => parseInput(input, body, refusal), run });
+
+const invalidParameter = InvalidParameterException;
 
 /** Members every ECS operation shares: the optional cluster (name or ARN), a resource name or ARN, paging. */
 const cluster = z.string().min(1).max(2048).optional();
@@ -89,29 +97,33 @@ export const operations: Record<string, EcsOperation<any>> = {
   ),
   DeleteTaskDefinitions: operation(deleteTaskDefinitionsInput, deleteTaskDefinitions),
 
-  CreateService: operation(createServiceInput, createService),
+  CreateService: operation(createServiceInput, createService, invalidParameter),
   UpdateService: operation(updateServiceInput.extend({ cluster, service: name }).strict(), (deps, { cluster, service, ...input }) =>
-    updateService(deps, cluster, service, input),
+    updateService(deps, cluster, service, input), invalidParameter,
   ),
   DescribeServices: operation(
     z.object({ cluster, services: z.array(name).min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
     (deps, input) => describeServices(deps, input.cluster, input.services, input.include?.includes('TAGS')),
+    invalidParameter,
   ),
   ListServices: operation(
     pageInput.extend({ cluster, launchType: z.literal('FARGATE').optional(), schedulingStrategy: z.literal('REPLICA').optional() }).strict(),
     (deps, input) => listServices(deps, input.cluster, input),
+    invalidParameter,
   ),
   DeleteService: operation(z.object({ cluster, service: name, force: z.boolean().optional() }).strict(), (deps, input) =>
-    deleteService(deps, input.cluster, input.service, input.force ?? false),
+    deleteService(deps, input.cluster, input.service, input.force ?? false), invalidParameter,
   ),
 
-  RunTask: operation(runTaskInput, runTask),
+  RunTask: operation(runTaskInput, runTask, invalidParameter),
   StopTask: operation(z.object({ cluster, task: name, reason: z.string().max(255).optional() }).strict(), (deps, input) =>
-    stopTask(deps, input.cluster, input.task, input.reason),
+    stopTask(deps, input.cluster, input.task, input.reason), invalidParameter,
   ),
+  // An empty list is refused after the cluster check, as ECS does (describeTasks).
   DescribeTasks: operation(
-    z.object({ cluster, tasks: z.array(name).min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
+    z.object({ cluster, tasks: z.array(name), include: z.array(z.literal('TAGS')).optional() }).strict(),
     (deps, input) => describeTasks(deps, input.cluster, input.tasks, input.include?.includes('TAGS')),
+    invalidParameter,
   ),
   ListTasks: operation(
     pageInput
@@ -127,9 +139,10 @@ export const operations: Record<string, EcsOperation<any>> = {
       .strict(),
     (deps, input) =>
       listTasks(deps, input.cluster, { ...input, desiredStatus: input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING' }),
+    invalidParameter,
   ),
 
-  TagResource: operation(tagResourceInput, tagResource),
-  UntagResource: operation(untagResourceInput, untagResource),
-  ListTagsForResource: operation(listTagsForResourceInput, listTagsForResource),
+  TagResource: operation(tagResourceInput, tagResource, invalidParameter),
+  UntagResource: operation(untagResourceInput, untagResource, invalidParameter),
+  ListTagsForResource: operation(listTagsForResourceInput, listTagsForResource, invalidParameter),
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseInput } from '../domain/validation';
+import { parseInput, type Refusal } from '../domain/validation';
 
 /**
  * A REST route: its place in the API, and the schemas that both validate its requests and
@@ -18,6 +18,8 @@ export interface RestRoute<Query = undefined, Body = undefined> {
   body?: z.ZodType<Body>;
   /** When set, replaces plain schema validation (task definitions check their size first). */
   parseBody?: (raw: unknown) => Body;
+  /** The error bad input gets, as ECS names it for the operation (default ClientException). */
+  refusal?: Refusal;
   /** Name of the top-level response member(s), for the document. */
   responds: string;
 }
@@ -26,8 +28,8 @@ export const defineRoute = <Query = undefined, Body = undefined>(route: RestRout
 
 export const parseRouteBody = <Query, Body>(route: RestRoute<Query, Body>, raw: unknown): Body => {
   if (route.parseBody) return route.parseBody(raw);
-  return route.body ? parseInput(route.body, raw) : (undefined as Body);
+  return route.body ? parseInput(route.body, raw, route.refusal) : (undefined as Body);
 };
 
 export const parseRouteQuery = <Query, Body>(route: RestRoute<Query, Body>, raw: Record<string, string | undefined>): Query =>
-  route.query ? parseInput(route.query, raw) : (undefined as Query);
+  route.query ? parseInput(route.query, raw, route.refusal) : (undefined as Query);

@@ -9,6 +9,7 @@ import {
 import { createServiceInput, updateServiceInput } from '../domain/service';
 import { deleteServiceQuery, listServicesQuery } from '../usecases/services';
 import { listTasksQuery, runTaskInput, stopTaskInput } from '../usecases/tasks';
+import { InvalidParameterException } from '../errors';
 import { defineRoute } from './route';
 
 /** Every REST route. serverless.yml declares the same routes; a test keeps the two in step. */
@@ -112,6 +113,7 @@ export const routes = {
     tag: 'Services',
     successStatus: 201,
     body: createServiceInput.omit({ cluster: true }),
+    refusal: InvalidParameterException,
     responds: 'service',
   }),
   listServices: defineRoute({
@@ -122,6 +124,7 @@ export const routes = {
     tag: 'Services',
     successStatus: 200,
     query: listServicesQuery,
+    refusal: InvalidParameterException,
     responds: 'serviceArns, nextToken',
   }),
   describeService: defineRoute({
@@ -131,6 +134,7 @@ export const routes = {
     summary: 'Describe a service: counts, deployments and the last 100 events (newest first).',
     tag: 'Services',
     successStatus: 200,
+    refusal: InvalidParameterException,
     responds: 'service',
   }),
   updateService: defineRoute({
@@ -141,6 +145,7 @@ export const routes = {
     tag: 'Services',
     successStatus: 200,
     body: updateServiceInput,
+    refusal: InvalidParameterException,
     responds: 'service',
   }),
   deleteService: defineRoute({
@@ -151,6 +156,7 @@ export const routes = {
     tag: 'Services',
     successStatus: 200,
     query: deleteServiceQuery,
+    refusal: InvalidParameterException,
     responds: 'service',
   }),
   runTask: defineRoute({
@@ -161,6 +167,7 @@ export const routes = {
     tag: 'Tasks',
     successStatus: 201,
     body: runTaskInput.omit({ cluster: true }),
+    refusal: InvalidParameterException,
     responds: 'tasks, failures',
   }),
   listTasks: defineRoute({
@@ -171,6 +178,7 @@ export const routes = {
     tag: 'Tasks',
     successStatus: 200,
     query: listTasksQuery,
+    refusal: InvalidParameterException,
     responds: 'taskArns, nextToken',
   }),
   describeTask: defineRoute({
@@ -180,6 +188,7 @@ export const routes = {
     summary: 'Describe a task; stopped tasks stay visible for the retention period (default 24 h).',
     tag: 'Tasks',
     successStatus: 200,
+    refusal: InvalidParameterException,
     responds: 'task',
   }),
   stopTask: defineRoute({
@@ -190,6 +199,7 @@ export const routes = {
     tag: 'Tasks',
     successStatus: 200,
     body: stopTaskInput,
+    refusal: InvalidParameterException,
     responds: 'task',
   }),
 };

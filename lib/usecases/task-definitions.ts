@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { arns } from '../domain/arn';
 import type { NetworkConfiguration, TaskDefinition, TaskDefinitionStatus } from '../domain/model';
 import { parseTaskDefinitionRef, type ValidatedTaskDefinition } from '../domain/task-definition';
 import { pageQuerySchema } from '../domain/validation';
@@ -119,27 +118,39 @@ export const deregisterTaskDefinition = async (deps: Deps, reference: string) =>
   return { taskDefinition: await deps.taskDefinitions.deregister(family, revision, deps.clock.now()) };
 };
 
+/** ECS's reasons in DeleteTaskDefinitions failures. */
+export const DELETE_FAILURE = {
+  invalid: 'The specified task definition identifier is invalid. Specify a valid name or ARN and try again.',
+  missing: 'The specified task definition does not exist. Specify a valid account, family, revision and try again.',
+  active: 'The specified task definition is still in ACTIVE status. Please deregister the target and try again.',
+} as const;
+
+type DeletionOutcome = { definition: TaskDefinition } | { failure: { arn: string; reason: string } };
+
 /**
  * ECS's DeleteTaskDefinitions: INACTIVE revisions become DELETE_IN_PROGRESS (asking again is a
- * no-op); ACTIVE and unknown ones come back in `failures`. Every reference is checked before any
- * revision changes, so a malformed one leaves them all as they were.
+ * no-op). Each reference stands alone: a malformed, unknown or ACTIVE one becomes an entry in
+ * `failures` (its identifier echoed as given, ECS's sentence as the reason) and the rest proceed.
  */
 export const deleteTaskDefinitions = async (deps: Deps, input: z.output<typeof deleteTaskDefinitionsInput>) => {
-  const references = input.taskDefinitions.map(requireRevision);
   const now = deps.clock.now();
-  const results = await Promise.all(
-    references.map(({ family, revision }) => deps.taskDefinitions.requestDeletion(family, revision, now)),
-  );
+  const deleteOne = async (reference: string): Promise<DeletionOutcome> => {
+    const failure = (reason: string) => ({ failure: { arn: reference, reason } });
+    let revision: { family: string; revision: number };
+    try {
+      revision = requireRevision(reference);
+    } catch (error) {
+      if (error instanceof ClientException) return failure(DELETE_FAILURE.invalid);
+      throw error;
+    }
+    const definition = await deps.taskDefinitions.requestDeletion(revision.family, revision.revision, now);
+    if (definition === undefined) return failure(DELETE_FAILURE.missing);
+    if (definition.status === 'ACTIVE') return failure(DELETE_FAILURE.active);
+    return { definition };
+  };
+  const outcomes = await Promise.all(input.taskDefinitions.map(deleteOne));
   return {
-    taskDefinitions: results.filter((definition) => definition !== undefined && definition.status !== 'ACTIVE'),
-    failures: references.flatMap(({ family, revision }, index) => {
-      const definition = results[index];
-      const arn = arns.taskDefinition(deps.scope, family, revision);
-      if (definition === undefined) return [{ arn, reason: 'MISSING' }];
-      if (definition.status === 'ACTIVE') {
-        return [{ arn, reason: 'ACTIVE', detail: 'Deregister the task definition before deleting it.' }];
-      }
-      return [];
-    }),
+    taskDefinitions: outcomes.flatMap((outcome) => ('definition' in outcome ? [outcome.definition] : [])),
+    failures: outcomes.flatMap((outcome) => ('failure' in outcome ? [outcome.failure] : [])),
   };
 };

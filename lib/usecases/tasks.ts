@@ -155,6 +155,8 @@ export const describeTasks = async (
 ) => {
   if (tasks.length > 100) throw new InvalidParameterException("Invalid 'tasks': at most 100 tasks can be described at once.");
   const cluster = await requireActiveCluster(deps, clusterReference);
+  // ECS checks the cluster first: an empty list names a cluster that must exist.
+  if (tasks.length === 0) throw new InvalidParameterException('Tasks cannot be empty.');
   const found = await Promise.all(tasks.map((task) => deps.tasks.get(cluster.clusterName, taskIdOf(task))));
   const { items, failures } = describedOrMissing(
     tasks,

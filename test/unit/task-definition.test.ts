@@ -11,6 +11,16 @@ import { ClientException } from '../../lib/errors';
 
 const DIGEST = `sha256:${'a1'.repeat(32)}`;
 
+/** The members ECS echoes in every container definition, with its defaults (describe-task-definition). */
+const ECHOED_CONTAINER_DEFAULTS = {
+  cpu: 0,
+  portMappings: [],
+  environment: [],
+  mountPoints: [],
+  volumesFrom: [],
+  systemControls: [],
+};
+
 /** An EC2-style definition: bridge network, no task size, one container with a hard limit. */
 const ec2 = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
   family: 'web',
@@ -133,6 +143,7 @@ describe('validateTaskDefinition: a complete Fargate definition', () => {
       taskRoleArn: 'arn:aws:iam::123456789012:role/app',
       executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
       runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+      pidMode: 'task',
       volumes: [],
       placementConstraints: [],
       tags: [{ key: 'team', value: 'shop' }],
@@ -160,12 +171,16 @@ describe('validateTaskDefinition: a complete Fargate definition', () => {
           stopTimeout: 30,
           startTimeout: 60,
           logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/shop' } },
+          mountPoints: [],
+          volumesFrom: [],
+          systemControls: [],
         },
         {
           name: 'migrate',
           image: 'public.ecr.aws/shop/migrate:latest',
           essential: false,
           memoryReservation: 128,
+          ...ECHOED_CONTAINER_DEFAULTS,
         },
       ],
     });
@@ -186,7 +201,8 @@ describe('validateTaskDefinition: a complete Fargate definition', () => {
         'placementConstraints',
       ].sort(),
     );
-    expect(Object.keys(minimal.containerDefinitions[0]).sort()).toEqual(['essential', 'image', 'name']);
+    expect(minimal.containerDefinitions[0]).toEqual({ name: 'web', image: 'nginx:1.27', essential: true, ...ECHOED_CONTAINER_DEFAULTS });
+    expect(validateTaskDefinition(ec2())).not.toHaveProperty('requiresCompatibilities');
     expect(emptyValuePaths(minimal)).toEqual([]);
     expect(emptyValuePaths(validateTaskDefinition(ec2()))).toEqual([]);
   });
@@ -198,7 +214,7 @@ describe('validateTaskDefinition: defaults', () => {
     expect(result.networkMode).toBe('bridge');
     expect(result.volumes).toEqual([]);
     expect(result.placementConstraints).toEqual([]);
-    expect(result.requiresCompatibilities).toEqual([]);
+    expect(result).not.toHaveProperty('requiresCompatibilities');
   });
 
   it('defaults essential to true and keeps an explicit false', () => {
@@ -214,24 +230,31 @@ describe('validateTaskDefinition: defaults', () => {
     expect(result.containerDefinitions.map((c) => c.essential)).toEqual([true, false, true]);
   });
 
-  it('drops pidMode and ipcMode and keeps volumes, placement constraints and tags as given', () => {
+  it('keeps pidMode, ipcMode, volumes, placement constraints and tags as given', () => {
     const volumes = [{ name: 'data', host: { sourcePath: '/data' } }, { name: 'efs', efsVolumeConfiguration: { fileSystemId: 'fs-1' } }];
     const placementConstraints = [{ type: 'memberOf', expression: 'attribute:ecs.os-type == linux' }];
     const result = validateTaskDefinition(
       ec2({ pidMode: 'host', ipcMode: 'none', volumes, placementConstraints, tags: [] }),
     );
-    expect(result).not.toHaveProperty('pidMode');
-    expect(result).not.toHaveProperty('ipcMode');
+    expect(result.pidMode).toBe('host');
+    expect(result.ipcMode).toBe('none');
     expect(result.volumes).toEqual(volumes);
     expect(result.placementConstraints).toEqual(placementConstraints);
     expect(result.tags).toEqual([]);
   });
 
-  it('drops container fields ecsbox does not model (as DescribeTaskDefinition output carries them)', () => {
+  it('drops container fields ecsbox does not model, and keeps those DescribeTaskDefinition output carries', () => {
     const result = validateTaskDefinition(
-      withContainer({ mountPoints: [], volumesFrom: [], systemControls: [], secrets: [{ name: 'A', valueFrom: 'x' }] }),
+      withContainer({ mountPoints: [], volumesFrom: [], systemControls: [], secrets: [{ name: 'A', valueFrom: 'x' }], ulimits: [], privileged: false }),
     );
-    expect(Object.keys(result.containerDefinitions[0]).sort()).toEqual(['essential', 'image', 'memory', 'name']);
+    expect(result.containerDefinitions[0]).toEqual({
+      name: 'web',
+      image: 'nginx:1.27',
+      memory: 256,
+      essential: true,
+      secrets: [{ name: 'A', valueFrom: 'x' }],
+      ...ECHOED_CONTAINER_DEFAULTS,
+    });
   });
 
   it('does not modify its input', () => {
@@ -257,7 +280,7 @@ describe('validateTaskDefinition: compatibilities', () => {
       : ec2(requiresCompatibilities === undefined ? {} : { requiresCompatibilities });
     const result = validateTaskDefinition(input);
     expect(result.compatibilities).toEqual(expected);
-    expect(result.requiresCompatibilities).toEqual(requiresCompatibilities ?? []);
+    expect(result.requiresCompatibilities).toEqual(requiresCompatibilities);
   });
 
   it('never infers FARGATE for a definition that would fit it but did not require it', () => {
@@ -296,41 +319,41 @@ describe('validateTaskDefinition: document size', () => {
 
 describe('validateTaskDefinition: request shape', () => {
   it.each([
-    ['a missing image', withContainer({ image: undefined }), 'containerDefinitions[0].image: expected string, but it is missing'],
-    ['a numeric image', withContainer({ image: 42 }), 'containerDefinitions[0].image: expected string, received number'],
-    ['a numeric task cpu', ec2({ cpu: 256 }), 'cpu: expected string, received number'],
-    ['a numeric task memory', ec2({ memory: 512 }), 'memory: expected string, received number'],
-    ['a missing family', ec2({ family: undefined }), 'family: expected string, but it is missing'],
-    ['containerDefinitions as an object', ec2({ containerDefinitions: {} }), 'containerDefinitions: expected array, received object'],
-    ['a fractional memory', withContainer({ memory: 1.5 }), 'containerDefinitions[0].memory: expected integer, received 1.5'],
-    ['a string cpu in a container', withContainer({ cpu: '256' }), 'containerDefinitions[0].cpu: expected number, received string'],
-    ['essential as a string', withContainer({ essential: 'yes' }), 'containerDefinitions[0].essential: expected boolean, received string'],
-    ['a null field', withContainer({ command: null }), 'containerDefinitions[0].command: expected array, received null'],
-    ['a non-string command element', withContainer({ command: ['a', 1] }), 'containerDefinitions[0].command[1]: expected string, received number'],
-    ['an environment entry without a value', withContainer({ environment: [{ name: 'A' }] }), 'containerDefinitions[0].environment[0].value: expected string, but it is missing'],
-    ['an unknown protocol', withContainer({ portMappings: [{ containerPort: 80, protocol: 'sctp' }] }), 'containerDefinitions[0].portMappings[0].protocol: expected one of "tcp", "udp", received "sctp"'],
-    ['an unknown networkMode', ec2({ networkMode: 'nat' }), 'networkMode: expected one of "awsvpc", "bridge", "host", "none", received "nat"'],
-    ['an unknown compatibility', ec2({ requiresCompatibilities: ['LAMBDA'] }), 'requiresCompatibilities[0]: expected one of "EC2", "FARGATE", "EXTERNAL", received "LAMBDA"'],
-    ['an unknown dependency condition', withContainer({ dependsOn: [{ containerName: 'web', condition: 'READY' }] }), 'containerDefinitions[0].dependsOn[0].condition: expected one of'],
-    ['an unknown log driver', withContainer({ logConfiguration: { logDriver: 'loki' } }), 'containerDefinitions[0].logConfiguration.logDriver: expected one of'],
-    ['a non-string log option', withContainer({ logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 1 } } }), 'containerDefinitions[0].logConfiguration.options.awslogs-group: expected string, received number'],
-    ['an unknown cpu architecture', ec2({ runtimePlatform: { cpuArchitecture: 'RISCV' } }), 'runtimePlatform.cpuArchitecture: expected one of "X86_64", "ARM64", received "RISCV"'],
-    ['an unknown placement constraint type', ec2({ placementConstraints: [{ type: 'distinctInstance' }] }), 'placementConstraints[0].type: expected one of "memberOf", received "distinctInstance"'],
-    ['an unknown pidMode', ec2({ pidMode: 'container' }), 'pidMode: expected one of'],
-    ['a null body', null, 'request: expected object, received null'],
-    ['an array body', [], 'request: expected object, received array'],
-    ['a string body', 'web', 'request: expected object, received string'],
+    ['a missing image', withContainer({ image: undefined }), 'containerDefinitions[0].image is required.'],
+    ['a numeric image', withContainer({ image: 42 }), 'containerDefinitions[0].image must be a string.'],
+    ['a numeric task cpu', ec2({ cpu: 256 }), 'cpu must be a string.'],
+    ['a numeric task memory', ec2({ memory: 512 }), 'memory must be a string.'],
+    ['a missing family', ec2({ family: undefined }), 'family is required.'],
+    ['containerDefinitions as an object', ec2({ containerDefinitions: {} }), 'containerDefinitions must be a list.'],
+    ['a fractional memory', withContainer({ memory: 1.5 }), 'containerDefinitions[0].memory must be an integer.'],
+    ['a string cpu in a container', withContainer({ cpu: '256' }), 'containerDefinitions[0].cpu must be a number.'],
+    ['essential as a string', withContainer({ essential: 'yes' }), 'containerDefinitions[0].essential must be a boolean.'],
+    ['a null field', withContainer({ command: null }), 'containerDefinitions[0].command must be a list.'],
+    ['a non-string command element', withContainer({ command: ['a', 1] }), 'containerDefinitions[0].command[1] must be a string.'],
+    ['an environment entry without a value', withContainer({ environment: [{ name: 'A' }] }), 'containerDefinitions[0].environment[0].value is required.'],
+    ['an unknown protocol', withContainer({ portMappings: [{ containerPort: 80, protocol: 'sctp' }] }), 'containerDefinitions[0].portMappings[0].protocol must be one of: tcp, udp.'],
+    ['an unknown networkMode', ec2({ networkMode: 'nat' }), 'networkMode must be one of: awsvpc, bridge, host, none.'],
+    ['an unknown compatibility', ec2({ requiresCompatibilities: ['LAMBDA'] }), 'requiresCompatibilities[0] must be one of: EC2, FARGATE, EXTERNAL.'],
+    ['an unknown dependency condition', withContainer({ dependsOn: [{ containerName: 'web', condition: 'READY' }] }), 'containerDefinitions[0].dependsOn[0].condition must be one of: START, COMPLETE, SUCCESS, HEALTHY.'],
+    ['an unknown log driver', withContainer({ logConfiguration: { logDriver: 'loki' } }), 'containerDefinitions[0].logConfiguration.logDriver must be one of: '],
+    ['a non-string log option', withContainer({ logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 1 } } }), 'containerDefinitions[0].logConfiguration.options must map each key to a string (key "awslogs-group").'],
+    ['an unknown cpu architecture', ec2({ runtimePlatform: { cpuArchitecture: 'RISCV' } }), 'runtimePlatform.cpuArchitecture must be one of: X86_64, ARM64.'],
+    ['an unknown placement constraint type', ec2({ placementConstraints: [{ type: 'distinctInstance' }] }), 'placementConstraints[0].type must be "memberOf".'],
+    ['an unknown pidMode', ec2({ pidMode: 'container' }), 'pidMode must be one of: host, task.'],
+    ['a null body', null, 'The request must be an object.'],
+    ['an array body', [], 'The request must be an object.'],
+    ['a string body', 'web', 'The request must be an object.'],
   ])('rejects %s', (_, input, message) => {
     expect(rejection(input).message.startsWith(message)).toBe(true);
   });
 
   it.each([
-    ['a misspelt top-level field', { family: 'web', containerDefinition: [{ name: 'web', image: 'nginx', memory: 64 }] }, "Unexpected key 'containerDefinition' in the request."],
-    ['several unknown top-level fields', ec2({ revision: 3, status: 'ACTIVE' }), "Unexpected keys 'revision', 'status' in the request."],
-    ['an unknown health check field', withContainer({ healthCheck: { command: ['CMD', 'true'], intervall: 10 } }), "containerDefinitions[0].healthCheck: unexpected key 'intervall'."],
-    ['a misspelt dependency field', withContainer({ dependsOn: [{ container: 'web', condition: 'START' }] }), "containerDefinitions[0].dependsOn[0]: unexpected key 'container'."],
-    ['an unknown port mapping field', withContainer({ portMappings: [{ containerPort: 80, containerPortRange: '80-90' }] }), "containerDefinitions[0].portMappings[0]: unexpected key 'containerPortRange'."],
-    ['an unknown tag field', ec2({ tags: [{ key: 'a', value: 'b', extra: 1 }] }), "tags[0]: unexpected key 'extra'."],
+    ['a misspelt top-level field', { family: 'web', containerDefinition: [{ name: 'web', image: 'nginx', memory: 64 }] }, "Unknown parameter 'containerDefinition'."],
+    ['several unknown top-level fields', ec2({ revision: 3, status: 'ACTIVE' }), "Unknown parameters 'revision', 'status'."],
+    ['an unknown health check field', withContainer({ healthCheck: { command: ['CMD', 'true'], intervall: 10 } }), "Unknown parameter 'containerDefinitions[0].healthCheck.intervall'."],
+    ['a misspelt dependency field', withContainer({ dependsOn: [{ container: 'web', condition: 'START' }] }), "Unknown parameter 'containerDefinitions[0].dependsOn[0].container'."],
+    ['an unknown port mapping field', withContainer({ portMappings: [{ containerPort: 80, containerPortRange: '80-90' }] }), "Unknown parameter 'containerDefinitions[0].portMappings[0].containerPortRange'."],
+    ['an unknown tag field', ec2({ tags: [{ key: 'a', value: 'b', extra: 1 }] }), "Unknown parameter 'tags[0].extra'."],
   ])('rejects %s, naming the key', (_, input, message) => {
     expect(rejection(input).message).toBe(message);
   });
@@ -532,8 +555,8 @@ describe('validateTaskDefinition: port mappings', () => {
     [{ containerPort: -80 }, 'containerDefinitions[1].portMappings[0].containerPort must be between 1 and 65535.'],
     [{ containerPort: 80, hostPort: 65536 }, 'containerDefinitions[1].portMappings[0].hostPort must be between 0 and 65535.'],
     [{ containerPort: 80, hostPort: -1 }, 'containerDefinitions[1].portMappings[0].hostPort must be between 0 and 65535.'],
-    [{ containerPort: 80.5 }, 'containerDefinitions[1].portMappings[0].containerPort: expected integer, received 80.5'],
-    [{ hostPort: 80 }, 'containerDefinitions[1].portMappings[0].containerPort: expected number, but it is missing'],
+    [{ containerPort: 80.5 }, 'containerDefinitions[1].portMappings[0].containerPort must be an integer.'],
+    [{ hostPort: 80 }, 'containerDefinitions[1].portMappings[0].containerPort is required.'],
   ])('rejects %j', (mapping, message) => {
     expect(rejection(inNetwork('bridge', [mapping])).message).toBe(message);
   });
@@ -616,7 +639,7 @@ describe('validateTaskDefinition: health checks', () => {
 
   it('rejects a health check without a command', () => {
     expect(rejection(withHealthCheck({ interval: 10 })).message).toBe(
-      'containerDefinitions[0].healthCheck.command: expected array, but it is missing',
+      'containerDefinitions[0].healthCheck.command is required.',
     );
   });
 });
@@ -843,7 +866,7 @@ describe('validateTaskDefinition: Fargate', () => {
 
 describe('registerTaskDefinitionSchema', () => {
   it('turns into JSON Schema for the OpenAPI document', () => {
-    const schema = z.toJSONSchema(registerTaskDefinitionSchema, { io: 'input' }) as {
+    const schema = z.toJSONSchema(registerTaskDefinitionSchema, { io: 'input', unrepresentable: 'any' }) as {
       type: string;
       required: string[];
       additionalProperties: boolean;

@@ -16,6 +16,7 @@ import {
   toTask,
 } from './fleet-items';
 import { forEachPage, isConditionFailure, keys, putAtVersion, translateThrottling, type TableContext } from './table';
+import { fromDocument, type StoredDocument } from './task-definition-repository';
 
 /**
  * The reconciler's view of the table. One Query of the reconcile index per shard reads every live
@@ -85,7 +86,7 @@ export class DynamoReconcileStore implements ReconcileStore {
         }),
       )
       .catch(translateThrottling);
-    return Item?.taskDefinition as TaskDefinition | undefined;
+    return Item ? fromDocument(Item.taskDefinition as StoredDocument) : undefined;
   }
 
   async loadShard(shard: number): Promise<ShardSnapshot> {

@@ -22,12 +22,37 @@ interface FamilyItem {
   activeRevisions: number;
 }
 
+/**
+ * A task definition as its item holds it. The members that carry users' maps (docker labels, log
+ * and volume driver options) are JSON text: their keys are the user's ("constructor",
+ * "__proto__", "toString"), which the DynamoDB marshaller would misread as an object's own
+ * machinery. JSON keeps every key exactly, and those members are never queried.
+ */
+export type StoredDocument = Omit<TaskDefinition, 'containerDefinitions' | 'volumes'> & {
+  containerDefinitions: string | TaskDefinition['containerDefinitions'];
+  volumes: string | TaskDefinition['volumes'];
+};
+
 interface TaskDefinitionItem {
   PK: string;
   SK: string;
-  taskDefinition: TaskDefinition;
+  taskDefinition: StoredDocument;
   tags?: Tag[];
 }
+
+const toDocument = (definition: TaskDefinition): StoredDocument => ({
+  ...definition,
+  containerDefinitions: JSON.stringify(definition.containerDefinitions),
+  volumes: JSON.stringify(definition.volumes),
+});
+
+/** Reads a stored task definition; items written before the members became text hold them as maps. */
+export const fromDocument = (document: StoredDocument): TaskDefinition => ({
+  ...document,
+  containerDefinitions:
+    typeof document.containerDefinitions === 'string' ? JSON.parse(document.containerDefinitions) : document.containerDefinitions,
+  volumes: typeof document.volumes === 'string' ? JSON.parse(document.volumes) : document.volumes,
+});
 
 /**
  * Registrations of one family race for the next revision number. Each attempt reads the family's
@@ -107,7 +132,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
                   Item: {
                     PK: this.partition,
                     SK: keys.taskDefinitionItem(fields.family, revision),
-                    taskDefinition,
+                    taskDefinition: toDocument(taskDefinition),
                     ...(tags?.length ? { tags } : {}),
                   } satisfies TaskDefinitionItem,
                   ConditionExpression: 'attribute_not_exists(PK)',
@@ -174,7 +199,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
       this.partition,
       request,
     );
-    return { items: items.map((item) => item.taskDefinition), nextToken };
+    return { items: items.map((item) => fromDocument(item.taskDefinition)), nextToken };
   }
 
   async listFamilies(request: FamilyListRequest): Promise<Page<string>> {
@@ -253,7 +278,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return (Attributes as TaskDefinitionItem).taskDefinition;
+      return fromDocument((Attributes as TaskDefinitionItem).taskDefinition);
     } catch (error) {
       if (!isConditionFailure(error)) return translateThrottling(error);
       // Missing, still ACTIVE or already DELETE_IN_PROGRESS: the use case tells them apart.
@@ -267,6 +292,6 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
 }
 
 const toStored = (item: TaskDefinitionItem): StoredTaskDefinition => ({
-  taskDefinition: item.taskDefinition,
+  taskDefinition: fromDocument(item.taskDefinition),
   tags: item.tags ?? [],
 });
