@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Cluster } from '../domain/model';
-import { validateTaskDefinition } from '../domain/task-definition';
+import { registerTaskDefinitionSchema, validateTaskDefinition } from '../domain/task-definition';
 import { parseInput, type Refusal } from '../domain/validation';
 import type { Deps } from '../deps';
 import { InvalidParameterException } from '../errors';
@@ -42,6 +42,8 @@ import { describeTasks, listTasks, runTask, runTaskInput, stopTask } from '../us
  * epoch milliseconds here; lib/ecs-wire/serve.ts renders them.
  */
 export interface EcsOperation<Input = unknown> {
+  /** The schema of the input, as parse applies it (for the input-message tests and documents). */
+  input: z.ZodType;
   parse(body: unknown): Input;
   run(deps: Deps, input: Input): Promise<object>;
 }
@@ -54,7 +56,7 @@ const operation = <S extends z.ZodType>(
   input: S,
   run: (deps: Deps, input: z.output<S>) => Promise<object>,
   refusal?: Refusal,
-): EcsOperation<z.output<S>> => ({ parse: (body) => parseInput(input, body, refusal), run });
+): EcsOperation<z.output<S>> => ({ input, parse: (body) => parseInput(input, body, refusal), run });
 
 const invalidParameter = InvalidParameterException;
 
@@ -85,7 +87,7 @@ export const operations: Record<string, EcsOperation<any>> = {
   ),
 
   // Parsed as the REST API parses it: the 64 KiB limit first, then the schema and ECS's rules.
-  RegisterTaskDefinition: { parse: validateTaskDefinition, run: registerTaskDefinition },
+  RegisterTaskDefinition: { input: registerTaskDefinitionSchema, parse: validateTaskDefinition, run: registerTaskDefinition },
   DescribeTaskDefinition: operation(
     z.object({ taskDefinition: z.string().min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
     (deps, input) => describeTaskDefinition(deps, input.taskDefinition, input.include?.includes('TAGS') ?? false),

@@ -1,4 +1,5 @@
-import type { ValidatedTaskDefinition } from '../../lib/domain/task-definition';
+import fc from 'fast-check';
+import { validateTaskDefinition, type ValidatedTaskDefinition } from '../../lib/domain/task-definition';
 import type { Deps } from '../../lib/deps';
 import { freshDeps } from '../support/dynamo';
 
@@ -116,5 +117,76 @@ describe('task definition repository on DynamoDB Local', () => {
     expect((await deps.taskDefinitions.get('tagged', 1))?.tags).toEqual(tags);
     expect(await deps.taskDefinitions.updateTags('tagged', 2, () => [{ key: 'k', value: 'v' }])).toBeUndefined();
     expect(await deps.taskDefinitions.get('tagged', 2)).toBeUndefined();
+  });
+});
+
+describe('task definitions round-trip through DynamoDB Local', () => {
+  let deps: Deps;
+  beforeAll(async () => {
+    deps = await freshDeps();
+  });
+
+  const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
+  /** A user map as a request body holds it: JSON.parse keeps "__proto__" as an own key. */
+  const userMap = fc
+    .array(fc.tuple(fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES), fc.string({ minLength: 1, maxLength: 12 })), fc.string({ maxLength: 20 })), {
+      maxLength: 6,
+    })
+    .map((entries) => JSON.parse(`{${entries.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(',')}}`));
+  const container = (name: string) =>
+    fc.record(
+      {
+        name: fc.constant(name),
+        image: fc.constantFrom('nginx:1.27', 'public.ecr.aws/docker/library/busybox:latest'),
+        memory: fc.integer({ min: 6, max: 64 }),
+        cpu: fc.integer({ min: 0, max: 32 }),
+        essential: fc.boolean(),
+        environment: fc.array(fc.record({ name: fc.string({ maxLength: 10 }), value: fc.string({ maxLength: 10 }) }), { maxLength: 3 }),
+        portMappings: fc.array(fc.record({ containerPort: fc.integer({ min: 1, max: 65535 }) }), { maxLength: 2 }),
+        dockerLabels: userMap,
+        logConfiguration: fc.record({ logDriver: fc.constant('json-file'), options: userMap }),
+        mountPoints: fc.constant([{ sourceVolume: 'shared', containerPath: '/data' }]),
+      },
+      { requiredKeys: ['name', 'image', 'memory'] },
+    );
+  const definitionInput = fc.record(
+    {
+      family: fc.constant('round-trip'),
+      containerDefinitions: fc.tuple(container('a'), container('b')).map(([a, b]) => [{ ...a, essential: true }, b]),
+      requiresCompatibilities: fc.constant(['EC2']),
+      pidMode: fc.constantFrom('host', 'task'),
+      ipcMode: fc.constantFrom('host', 'task', 'none'),
+      ephemeralStorage: fc.record({ sizeInGiB: fc.integer({ min: 21, max: 200 }) }),
+      volumes: userMap.map((driverOpts) => [{ name: 'shared', dockerVolumeConfiguration: { scope: 'task', driverOpts, labels: driverOpts } }]),
+    },
+    { requiredKeys: ['family', 'containerDefinitions', 'volumes'] },
+  );
+
+  const SERVER_MEMBERS = ['taskDefinitionArn', 'revision', 'status', 'registeredAt', 'registeredBy', 'compatibilities', 'deregisteredAt'];
+
+  it('stores every accepted definition exactly (prototype-named keys included), and its echo re-registers unchanged (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(definitionInput, async (input) => {
+        const validated = validateTaskDefinition(input);
+        const { taskDefinition } = await deps.taskDefinitions.register(validated, 1);
+        const stored = await deps.taskDefinitions.get('round-trip', taskDefinition.revision);
+        // Users' maps are compared as JSON text: every key, "__proto__" included, in order.
+        const userMembers = (definition: Pick<ValidatedTaskDefinition, 'containerDefinitions' | 'volumes'> | undefined) =>
+          JSON.stringify([
+            ...(definition?.containerDefinitions ?? []).flatMap((container) => [container.dockerLabels, container.logConfiguration?.options]),
+            ...(definition?.volumes ?? []).flatMap((volume) => [volume.dockerVolumeConfiguration?.driverOpts, volume.dockerVolumeConfiguration?.labels]),
+          ]);
+        expect(stored?.taskDefinition).toEqual(taskDefinition);
+        expect(userMembers(stored?.taskDefinition)).toBe(userMembers(validated));
+        const listed = await deps.taskDefinitions.list({ familyPrefix: 'round-trip', status: 'ACTIVE', sort: 'DESC', maxResults: 1 });
+        expect(userMembers(listed.items[0])).toBe(userMembers(validated));
+        const echo = JSON.parse(JSON.stringify(stored?.taskDefinition));
+        for (const member of SERVER_MEMBERS) delete echo[member];
+        const again = validateTaskDefinition(echo);
+        expect(again).toEqual(validated);
+        expect(userMembers(again)).toBe(userMembers(validated));
+      }),
+      { seed: 20261130, numRuns: 20 },
+    );
   });
 });

@@ -944,3 +944,143 @@ describe('parseTaskDefinitionRef', () => {
     );
   });
 });
+
+describe('validateTaskDefinition: Fargate namespaces, storage, proxy and platform', () => {
+  it.each([
+    [{ pidMode: 'host' }, "Tasks using the Fargate launch type do not support pidMode 'host'. The supported value for pidMode is 'task'."],
+    [{ ipcMode: 'host' }, 'Tasks using the Fargate launch type do not support ipcMode.'],
+    [{ ipcMode: 'task' }, 'Tasks using the Fargate launch type do not support ipcMode.'],
+  ])('refuses %j on Fargate with ECS sentence', (fields, message) => {
+    expect(rejection(fargate(fields)).message).toBe(message);
+  });
+
+  it('accepts pidMode task on Fargate and echoes it', () => {
+    expect(validateTaskDefinition(fargate({ pidMode: 'task' })).pidMode).toBe('task');
+  });
+
+  it.each([21, 100, 200])('accepts and echoes %d GiB of ephemeral storage', (sizeInGiB) => {
+    expect(validateTaskDefinition(fargate({ ephemeralStorage: { sizeInGiB } })).ephemeralStorage).toEqual({ sizeInGiB });
+  });
+
+  it.each([20, 201, 21.5])('refuses %d GiB of ephemeral storage, naming the field', (sizeInGiB) => {
+    expect(rejection(fargate({ ephemeralStorage: { sizeInGiB } })).message).toMatch(/^ephemeralStorage\.sizeInGiB must be/);
+  });
+
+  it('echoes a proxy configuration with ECS defaults and refuses one naming an unknown container', () => {
+    const proxy = { containerName: 'web', properties: [{ name: 'ProxyIngressPort', value: '15000' }] };
+    expect(validateTaskDefinition(fargate({ proxyConfiguration: proxy })).proxyConfiguration).toEqual({ type: 'APPMESH', ...proxy });
+    expect(rejection(fargate({ proxyConfiguration: { containerName: 'envoy' } })).message).toMatch(/proxyConfiguration\.containerName.*envoy/);
+  });
+
+  it.each([
+    [{ cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' }, undefined],
+    [{ cpuArchitecture: 'X86_64', operatingSystemFamily: 'WINDOWS_SERVER_2022_CORE' }, /1024 CPU units/],
+    [{ cpuArchitecture: 'ARM64', operatingSystemFamily: 'WINDOWS_SERVER_2019_FULL' }, /cpuArchitecture/],
+    [{ operatingSystemFamily: 'WINDOWS_SERVER_2016_FULL' }, /operatingSystemFamily/],
+  ])('applies Fargate runtime platform rules to %j', (runtimePlatform, refusal) => {
+    const input = fargate({ runtimePlatform });
+    if (refusal === undefined) expect(validateTaskDefinition(input).runtimePlatform).toEqual(runtimePlatform);
+    else expect(rejection(input).message).toMatch(refusal);
+  });
+
+  it('accepts Windows on Fargate from 1 vCPU', () => {
+    const input = fargate({ cpu: '1024', memory: '2048', runtimePlatform: { operatingSystemFamily: 'WINDOWS_SERVER_2022_CORE' } });
+    expect(validateTaskDefinition(input).runtimePlatform).toEqual({ operatingSystemFamily: 'WINDOWS_SERVER_2022_CORE' });
+  });
+});
+
+describe('validateTaskDefinition: volumes as ECS models them', () => {
+  it('echoes each kind of volume and the mounts that use them', () => {
+    const volumes = [
+      { name: 'scratch', host: {} },
+      { name: 'efs', efsVolumeConfiguration: { fileSystemId: 'fs-1', transitEncryption: 'ENABLED', authorizationConfig: { iam: 'ENABLED' } } },
+      { name: 'later', configuredAtLaunch: true },
+    ];
+    const mountPoints = [{ sourceVolume: 'efs', containerPath: '/data', readOnly: true }];
+    const result = validateTaskDefinition(fargate({ volumes, containerDefinitions: [{ name: 'web', image: 'nginx', mountPoints }] }));
+    expect(result.volumes).toEqual(volumes);
+    expect(result.containerDefinitions[0].mountPoints).toEqual(mountPoints);
+  });
+
+  it.each([
+    ['an unknown member', ec2({ volumes: [{ name: 'v', nested: { deep: [1] } }] }), "Unknown parameter 'volumes[0].nested'."],
+    ['two kinds at once', ec2({ volumes: [{ name: 'v', host: {}, efsVolumeConfiguration: { fileSystemId: 'fs-1' } }] }), /volumes\[0\]: a volume can have only one/],
+    ['no name', ec2({ volumes: [{ host: {} }] }), 'volumes[0].name is required.'],
+    ['a mount of an unknown volume', withContainer({ mountPoints: [{ sourceVolume: 'nope', containerPath: '/x' }] }), /Unknown volume 'nope'/],
+    ['volumesFrom an unknown container', withContainer({ volumesFrom: [{ sourceContainer: 'nope' }] }), /Unknown container 'nope'/],
+    ['a Docker volume on Fargate', fargate({ volumes: [{ name: 'v', dockerVolumeConfiguration: { scope: 'task' } }] }), /volumes\[0\]\.dockerVolumeConfiguration/],
+    ['a host path on Fargate', fargate({ volumes: [{ name: 'v', host: { sourcePath: '/var' } }] }), /volumes\[0\]\.host\.sourcePath/],
+  ])('refuses %s', (_, input, message) => {
+    const refused = rejection(input).message;
+    if (typeof message === 'string') expect(refused).toBe(message);
+    else expect(refused).toMatch(message);
+  });
+});
+
+describe('validateTaskDefinition: user maps', () => {
+  const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
+
+  it('keeps every Object.prototype name as a key, in every map, on prototype-free objects', () => {
+    // Made as JSON.parse makes a request body: "__proto__" is an own key there.
+    const map = JSON.parse(`{${PROTOTYPE_NAMES.map((name) => `${JSON.stringify(name)}:${JSON.stringify(`v-${name}`)}`).join(',')}}`);
+    expect(Object.keys(map)).toEqual(PROTOTYPE_NAMES);
+    const result = validateTaskDefinition(
+      withContainer(
+        { dockerLabels: map, logConfiguration: { logDriver: 'json-file', options: map }, firelensConfiguration: { type: 'fluentbit', options: map } },
+        { volumes: [{ name: 'v', dockerVolumeConfiguration: { driverOpts: map, labels: map } }] },
+      ),
+    );
+    const [container] = result.containerDefinitions;
+    const maps = [
+      container.dockerLabels,
+      container.logConfiguration?.options,
+      container.firelensConfiguration?.options,
+      result.volumes[0].dockerVolumeConfiguration?.driverOpts,
+      result.volumes[0].dockerVolumeConfiguration?.labels,
+    ];
+    for (const echoed of maps) {
+      expect(Object.getPrototypeOf(echoed)).toBeNull();
+      expect(Object.entries(echoed!)).toEqual(Object.entries(map));
+    }
+    expect(JSON.parse(JSON.stringify(result)).containerDefinitions[0].dockerLabels).toEqual(map);
+  });
+
+  it.each([
+    ['an array', []],
+    ['a number value', { a: 1 }],
+    ['a null value', { a: null }],
+    ['an object value', { a: { b: 'c' } }],
+    ['an empty key', { '': 'x' }],
+    ['a 256-character key', { ['k'.repeat(256)]: 'x' }],
+    ['101 entries', Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, 'v']))],
+  ])('refuses %s in dockerLabels, naming the field', (_, dockerLabels) => {
+    expect(rejection(withContainer({ dockerLabels })).message).toMatch(/^containerDefinitions\[0\]\.dockerLabels /);
+  });
+});
+
+describe('validateTaskDefinition: numbers', () => {
+  const numericPaths: Array<[string, (value: number) => Record<string, unknown>]> = [
+    ['containerDefinitions[0].cpu', (cpu) => withContainer({ cpu })],
+    ['containerDefinitions[0].memory', (memory) => withContainer({ memory })],
+    ['containerDefinitions[0].memoryReservation', (memoryReservation) => withContainer({ memoryReservation })],
+    ['containerDefinitions[0].stopTimeout', (stopTimeout) => withContainer({ stopTimeout })],
+    ['containerDefinitions[0].startTimeout', (startTimeout) => withContainer({ startTimeout })],
+    ['containerDefinitions[0].portMappings[0].containerPort', (containerPort) => withContainer({ portMappings: [{ containerPort }] })],
+    ['containerDefinitions[0].healthCheck.retries', (retries) => withContainer({ healthCheck: { command: ['CMD', 'true'], retries } })],
+    ['ephemeralStorage.sizeInGiB', (sizeInGiB) => ec2({ ephemeralStorage: { sizeInGiB } })],
+    ['volumes[0].efsVolumeConfiguration.transitEncryptionPort', (port) => ec2({ volumes: [{ name: 'v', efsVolumeConfiguration: { fileSystemId: 'f', transitEncryptionPort: port } }] })],
+  ];
+
+  it.each(numericPaths.flatMap(([path, build]) => [1e20, 9e15, 2 ** 31, -1e20, Infinity, 0.5].map((value) => [path, value, build] as const)))(
+    '%s = %d is refused, naming the field',
+    (path, value, build) => {
+      expect(rejection(build(value)).message.startsWith(`${path} must be`)).toBe(true);
+    },
+  );
+
+  it('refuses 1e309 (Infinity once parsed) wherever it appears', () => {
+    const input = JSON.parse(JSON.stringify(withContainer({ memory: 0 })).replace('"memory":0', '"memory":1e309'));
+    expect(input.containerDefinitions[0].memory).toBe(Infinity);
+    expect(rejection(input).message).toBe('containerDefinitions[0].memory must be a number.');
+  });
+});
