@@ -48,7 +48,7 @@ const desiredCountSchema = z.number().int().min(0).max(MAX_DESIRED_COUNT);
 export const createServiceInput = z
   .object({
     cluster: z.string().min(1).optional(),
-    serviceName: resourceName('Service name'),
+    serviceName: resourceName(),
     taskDefinition: z.string().min(1).max(2048),
     desiredCount: desiredCountSchema.optional(),
     launchType: z.literal('FARGATE').optional(),

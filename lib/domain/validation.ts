@@ -102,14 +102,14 @@ export const parseInput = <S extends z.ZodType>(schema: S, input: unknown, refus
   throw new refusal(sentenceFor(issue));
 };
 
-/** ECS names: up to 255 letters (upper and lower case), numbers, underscores and hyphens. */
-export const resourceName = (what: string) =>
+/**
+ * ECS names: up to 255 letters (upper and lower case), numbers, underscores and hyphens. The
+ * message is a predicate, so that it follows the member's name ("clusterName can have ...").
+ */
+export const resourceName = () =>
   z
     .string()
-    .regex(
-      /^[A-Za-z0-9_-]{1,255}$/,
-      `${what} can have up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens`,
-    );
+    .regex(/^[A-Za-z0-9_-]{1,255}$/, 'can have up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens');
 
 export const tagsSchema = z
   .array(z.object({ key: z.string().min(1).max(128), value: z.string().max(256) }).strict())

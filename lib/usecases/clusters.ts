@@ -28,7 +28,7 @@ export const clusterFleetSchema = z
 
 export const createClusterInput = z
   .object({
-    clusterName: resourceName('Cluster name').default('default'),
+    clusterName: resourceName().default('default'),
     tags: tagsSchema.optional(),
   })
   .strict();

@@ -149,21 +149,98 @@ describe('task definitions over the ECS wire protocol', () => {
     expect(deregistered.taskDefinition?.deregisteredAt).toBeInstanceOf(Date);
 
     const deleted = await client.send(
-      new DeleteTaskDefinitionsCommand({ taskDefinitions: ['wire-web:1', 'wire-web:2', `${ARN}:task-definition/wire-web:9`] }),
+      new DeleteTaskDefinitionsCommand({
+        taskDefinitions: ['wire-web:1', 'wire-web:2', `${ARN}:task-definition/wire-web:9`, 'wire-web', 'bad family!:1'],
+      }),
     );
     expect(deleted.taskDefinitions?.map((definition) => [definition.revision, definition.status])).toEqual([
       [1, 'DELETE_IN_PROGRESS'],
     ]);
     expect(deleted.taskDefinitions?.[0].deleteRequestedAt).toBeInstanceOf(Date);
+    // Each bad identifier is a failure of its own, echoed as given, with ECS's sentence; the rest proceed.
     expect(deleted.failures).toEqual([
-      { arn: `${ARN}:task-definition/wire-web:2`, reason: 'ACTIVE', detail: expect.stringMatching(/[Dd]eregister/) },
-      { arn: `${ARN}:task-definition/wire-web:9`, reason: 'MISSING' },
+      { arn: 'wire-web:2', reason: 'The specified task definition is still in ACTIVE status. Please deregister the target and try again.' },
+      {
+        arn: `${ARN}:task-definition/wire-web:9`,
+        reason: 'The specified task definition does not exist. Specify a valid account, family, revision and try again.',
+      },
+      { arn: 'wire-web', reason: 'The specified task definition identifier is invalid. Specify a valid name or ARN and try again.' },
+      { arn: 'bad family!:1', reason: 'The specified task definition identifier is invalid. Specify a valid name or ARN and try again.' },
     ]);
     // Asking again changes nothing.
     const again = await client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: ['wire-web:1'] }));
     expect(again.taskDefinitions?.[0].deleteRequestedAt).toEqual(deleted.taskDefinitions?.[0].deleteRequestedAt);
     const deleting = await client.send(new ListTaskDefinitionsCommand({ familyPrefix: 'wire-web', status: 'DELETE_IN_PROGRESS' }));
     expect(deleting.taskDefinitionArns).toEqual([`${ARN}:task-definition/wire-web:1`]);
+  });
+});
+
+describe('task definitions as ECS echoes them, over the ECS wire protocol', () => {
+  it('echoes container defaults, and leaves out requiresCompatibilities the request did not give', async () => {
+    const { taskDefinition } = await client.send(
+      new RegisterTaskDefinitionCommand({ family: 'wire-ec2', containerDefinitions: [{ name: 'app', image: 'nginx', memory: 128 }] }),
+    );
+    expect(taskDefinition).not.toHaveProperty('requiresCompatibilities');
+    expect(taskDefinition?.compatibilities).toEqual(['EC2']);
+    expect(taskDefinition?.registeredBy).toBe('arn:aws:iam::000000000000:root');
+    expect(taskDefinition?.containerDefinitions).toEqual([
+      {
+        name: 'app',
+        image: 'nginx',
+        memory: 128,
+        cpu: 0,
+        portMappings: [],
+        essential: true,
+        environment: [],
+        mountPoints: [],
+        volumesFrom: [],
+        systemControls: [],
+      },
+    ]);
+  });
+
+  it('accepts and echoes ephemeralStorage, proxyConfiguration, runtimePlatform, pidMode and volumes', async () => {
+    const fields = {
+      ephemeralStorage: { sizeInGiB: 200 },
+      proxyConfiguration: { type: 'APPMESH', containerName: 'web', properties: [{ name: 'AppPorts', value: '80' }] },
+      runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+      pidMode: 'task',
+      volumes: [{ name: 'efs', efsVolumeConfiguration: { fileSystemId: 'fs-12345678', transitEncryption: 'ENABLED' } }],
+    } as const;
+    const registered = await client.send(new RegisterTaskDefinitionCommand(registration('wire-extras', fields)));
+    const described = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'wire-extras' }));
+    for (const answer of [registered, described]) expect(answer.taskDefinition).toMatchObject(fields);
+  });
+
+  it('stores and echoes user maps keyed by every Object.prototype name, exactly', async () => {
+    const names = Object.getOwnPropertyNames(Object.prototype);
+    // Raw JSON: the SDK builds maps by assignment, which cannot send "__proto__".
+    const map = `{${names.map((name) => `${JSON.stringify(name)}:${JSON.stringify(`v-${name}`)}`).join(',')}}`;
+    const body = JSON.stringify(
+      registration('wire-proto', { containerDefinitions: [{ name: 'web', image: 'nginx', dockerLabels: 'MAP', logConfiguration: { logDriver: 'json-file', options: 'MAP' } }] }),
+    ).replaceAll('"MAP"', map);
+    const registered = await wireRequest(`${TARGET_PREFIX}RegisterTaskDefinition`, body);
+    expect(registered.status).toBe(200);
+    const described = await wireRequest(`${TARGET_PREFIX}DescribeTaskDefinition`, { taskDefinition: 'wire-proto' });
+    expect(described.status).toBe(200);
+    for (const answer of [registered, described]) {
+      const [container] = (answer.body as any).taskDefinition.containerDefinitions;
+      for (const echoed of [container.dockerLabels, container.logConfiguration.options]) {
+        expect(Object.entries(echoed)).toEqual(names.map((name) => [name, `v-${name}`]));
+      }
+    }
+  });
+
+  it('refuses numbers past ECS ranges before storing anything, and the family stays describable', async () => {
+    await client.send(new RegisterTaskDefinitionCommand(registration('wire-numbers')));
+    for (const number of ['1e20', '9e15', '1e309', '-1e309']) {
+      const body = JSON.stringify(registration('wire-numbers', { containerDefinitions: [{ name: 'web', image: 'nginx', memory: 'N' }] })).replace('"N"', number);
+      const answer = await wireRequest(`${TARGET_PREFIX}RegisterTaskDefinition`, body);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ __type: 'ClientException', message: expect.stringMatching(/^containerDefinitions\[0\]\.memory must be/) });
+    }
+    const described = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'wire-numbers' }));
+    expect(described.taskDefinition?.revision).toBe(1);
   });
 });
 
@@ -220,12 +297,20 @@ describe('bad input over the ECS wire protocol', () => {
     ['a bad status', () => client.send(new ListTaskDefinitionsCommand({ status: 'GONE' as never })), 'ClientException', /status/],
     ['an unknown task definition', () => client.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'wire-never:3' })), 'ClientException', /Unable to describe task definition/],
     ['deregister without revision', () => client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'wire-web' })), 'ClientException', /revision/],
-    ['delete without revision', () => client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: ['wire-bad:1', 'wire-bad'] })), 'ClientException', /revision/],
+    ['an empty delete list', () => client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: [] })), 'ClientException', /^taskDefinitions must contain at least 1 item\.$/],
+    ['pidMode host on Fargate', () => client.send(new RegisterTaskDefinitionCommand(registration('wire-bad', { pidMode: 'host' }))), 'ClientException', /^Tasks using the Fargate launch type do not support pidMode 'host'\. The supported value for pidMode is 'task'\.$/],
+    ['ipcMode host on Fargate', () => client.send(new RegisterTaskDefinitionCommand(registration('wire-bad', { ipcMode: 'host' }))), 'ClientException', /^Tasks using the Fargate launch type do not support ipcMode\.$/],
+    ['ephemeral storage below 21 GiB', () => client.send(new RegisterTaskDefinitionCommand(registration('wire-bad', { ephemeralStorage: { sizeInGiB: 20 } }))), 'ClientException', /^ephemeralStorage\.sizeInGiB must be between 21 and 200\.$/],
+    ['a number past ECS range', () => client.send(new RegisterTaskDefinitionCommand(registration('wire-bad', { containerDefinitions: [{ name: 'web', image: 'nginx', memory: 9e15 }] }))), 'ClientException', /^containerDefinitions\[0\]\.memory must be at most 2147483647\.$/],
+    ['a missing member', () => client.send(new RegisterTaskDefinitionCommand({ family: 'wire-bad' } as RegisterTaskDefinitionCommandInput)), 'ClientException', /^containerDefinitions is required\.$/],
+    ['RunTask with a bad launchType', () => client.send(new RunTaskCommand({ taskDefinition: 'wire-web', launchType: 'MARS' as never })), 'InvalidParameterException', /^launchType must be/],
+    ['DescribeTasks with an empty list in an unknown cluster', () => client.send(new DescribeTasksCommand({ cluster: 'wire-never', tasks: [] })), 'ClusterNotFoundException', /not found/],
+    ['DescribeTasks with an empty list', () => client.send(new DescribeTasksCommand({ cluster: 'wire-a', tasks: [] })), 'InvalidParameterException', /^Tasks cannot be empty\.$/],
     ['delete an unknown cluster', () => client.send(new DeleteClusterCommand({ cluster: 'wire-never' })), 'ClusterNotFoundException', /not found/],
     ['tag something that is not an ARN', () => client.send(new TagResourceCommand({ resourceArn: 'wire-x', tags: [] })), 'InvalidParameterException', /ARN/],
     ['tag an unknown cluster', () => client.send(new TagResourceCommand({ resourceArn: `${ARN}:cluster/wire-never`, tags: [{ key: 'wire-k', value: 'v' }] })), 'ClusterNotFoundException', /not found/],
-    ['tag with an empty key', () => client.send(new TagResourceCommand({ resourceArn: `${ARN}:cluster/wire-a`, tags: [{ key: '', value: 'wire-v' }] })), 'ClientException', /tags\[0\]\.key/],
-    ['tag beyond 50 tags', () => client.send(new TagResourceCommand({ resourceArn: `${ARN}:cluster/wire-a`, tags: Array.from({ length: 51 }, (_, index) => ({ key: `wire-${index}`, value: 'v' })) })), 'ClientException', /tags/],
+    ['tag with an empty key', () => client.send(new TagResourceCommand({ resourceArn: `${ARN}:cluster/wire-a`, tags: [{ key: '', value: 'wire-v' }] })), 'InvalidParameterException', /tags\[0\]\.key/],
+    ['tag beyond 50 tags', () => client.send(new TagResourceCommand({ resourceArn: `${ARN}:cluster/wire-a`, tags: Array.from({ length: 51 }, (_, index) => ({ key: `wire-${index}`, value: 'v' })) })), 'InvalidParameterException', /tags/],
     ['list the tags of an unknown revision', () => client.send(new ListTagsForResourceCommand({ resourceArn: `${ARN}:task-definition/wire-never:1` })), 'ResourceNotFoundException', /task definition/],
   ];
 
@@ -236,6 +321,7 @@ describe('bad input over the ECS wire protocol', () => {
       (error: unknown) => error,
     );
     expect(failure).toMatchObject({ name, message: expect.stringMatching(message), $metadata: { httpStatusCode: 400 } });
+    expect((failure as Error).message).not.toMatch(/Invalid input|Too small|Too big|received undefined|expected .*, received/);
     expect(await ownItems()).toEqual(before);
   });
 
@@ -369,7 +455,7 @@ describe('services and tasks over the ECS wire protocol', () => {
     ).rejects.toMatchObject({ name: 'InvalidParameterException', message: expect.stringMatching(/services/) });
     await expect(
       client.send(new RunTaskCommand({ cluster: 'wire-svc', taskDefinition: 'wire-svc-web', count: 11, networkConfiguration })),
-    ).rejects.toMatchObject({ name: 'ClientException', message: expect.stringMatching(/count/) });
+    ).rejects.toMatchObject({ name: 'InvalidParameterException', message: 'count must be at most 10.' });
     await expect(client.send(new StopTaskCommand({ cluster: 'wire-svc', task: 'ffffffffffffffffffffffffffffffff' }))).rejects.toMatchObject({
       name: 'InvalidParameterException',
     });

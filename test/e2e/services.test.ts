@@ -283,19 +283,19 @@ describe('bad input to services and tasks', () => {
   const cases: RefusalCase[] = [
     ['unknown cluster', 'POST', '/v1/clusters/nope/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: 1, networkConfiguration: network }, 404, 'ClusterNotFoundException', /Cluster/],
     ['unknown task definition', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'nope', desiredCount: 1, networkConfiguration: network }, 404, 'ClientException', /Unable to describe task definition/],
-    ['negative desiredCount', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: -1, networkConfiguration: network }, 400, 'ClientException', /desiredCount/],
+    ['negative desiredCount', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: -1, networkConfiguration: network }, 400, 'InvalidParameterException', /desiredCount/],
     ['missing desiredCount', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', networkConfiguration: network }, 400, 'InvalidParameterException', /desiredCount/],
-    ['maximumPercent out of range', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: 1, networkConfiguration: network, deploymentConfiguration: { maximumPercent: 500 } }, 400, 'ClientException', /maximumPercent/],
+    ['maximumPercent out of range', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: 1, networkConfiguration: network, deploymentConfiguration: { maximumPercent: 500 } }, 400, 'InvalidParameterException', /maximumPercent/],
     ['no network for awsvpc', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: 1 }, 400, 'InvalidParameterException', /networkConfiguration/],
     ['a duplicate service', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 'exists', taskDefinition: 'e2e-bad-web', desiredCount: 1, networkConfiguration: network }, 400, 'InvalidParameterException', /idempotent/],
     ['unknown service', 'PATCH', '/v1/clusters/e2e-bad/services/nope', { desiredCount: 1 }, 404, 'ServiceNotFoundException', /Service/],
-    ['an unknown update field', 'PATCH', '/v1/clusters/e2e-bad/services/exists', { desired: 1 }, 400, 'ClientException', /desired/],
-    ['RunTask count 11', 'POST', '/v1/clusters/e2e-bad/tasks', { taskDefinition: 'e2e-bad-web', count: 11, networkConfiguration: network }, 400, 'ClientException', /count/],
-    ['a long startedBy', 'POST', '/v1/clusters/e2e-bad/tasks', { taskDefinition: 'e2e-bad-web', startedBy: 'x'.repeat(37), networkConfiguration: network }, 400, 'ClientException', /startedBy/],
+    ['an unknown update field', 'PATCH', '/v1/clusters/e2e-bad/services/exists', { desired: 1 }, 400, 'InvalidParameterException', /desired/],
+    ['RunTask count 11', 'POST', '/v1/clusters/e2e-bad/tasks', { taskDefinition: 'e2e-bad-web', count: 11, networkConfiguration: network }, 400, 'InvalidParameterException', /count/],
+    ['a long startedBy', 'POST', '/v1/clusters/e2e-bad/tasks', { taskDefinition: 'e2e-bad-web', startedBy: 'x'.repeat(37), networkConfiguration: network }, 400, 'InvalidParameterException', /startedBy/],
     ['an override of a missing container', 'POST', '/v1/clusters/e2e-bad/tasks', { taskDefinition: 'e2e-bad-web', networkConfiguration: network, overrides: { containerOverrides: [{ name: 'ghost' }] } }, 400, 'InvalidParameterException', /containerOverrides/],
     ['stopping an unknown task', 'POST', '/v1/clusters/e2e-bad/tasks/0123456789abcdef0123456789abcdef/stop', {}, 404, 'InvalidParameterException', /task was not found/],
-    ['a bad desiredStatus', 'GET', '/v1/clusters/e2e-bad/tasks?desiredStatus=DONE', undefined, 400, 'ClientException', /desiredStatus/],
-    ['a bad force flag', 'DELETE', '/v1/clusters/e2e-bad/services/exists?force=yes', undefined, 400, 'ClientException', /force/],
+    ['a bad desiredStatus', 'GET', '/v1/clusters/e2e-bad/tasks?desiredStatus=DONE', undefined, 400, 'InvalidParameterException', /desiredStatus/],
+    ['a bad force flag', 'DELETE', '/v1/clusters/e2e-bad/services/exists?force=yes', undefined, 400, 'InvalidParameterException', /force/],
   ];
 
   describeRefusals(cases, ['e2e-bad']);

@@ -104,6 +104,8 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
         revision,
         status: 'ACTIVE',
         registeredAt: now,
+        // ECS names the IAM principal that registered it; ecsbox takes every caller as the account's root.
+        registeredBy: `arn:aws:iam::${this.scope.accountId}:root`,
       };
       try {
         await this.table.client.send(
