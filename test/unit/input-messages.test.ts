@@ -12,7 +12,7 @@ import { routes } from '../../lib/http/routes';
 
 /** What zod says when a schema does not word an issue itself. */
 const ZOD_WORDING =
-  /Invalid input|Too (small|big)|[Ee]xpected .*, received|Invalid (option|string|element|key|union|type)|Unrecognized key|received undefined|>=|<=|Invalid email|Invalid literal/;
+  /Invalid input|Too (small|big)|expected \w+, received|Invalid (option|string|element|key|union|type)|Unrecognized key|received undefined|>=|<=|Invalid email|Invalid literal/;
 
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
 

@@ -426,6 +426,9 @@ describe('validateTaskDefinition: request shape', () => {
           validateTaskDefinition(input);
         } catch (error) {
           expect(error).toBeInstanceOf(ClientException);
+          // An ECS-style sentence naming the member, never zod's wording.
+          expect((error as Error).message).not.toMatch(/Invalid input|Too (small|big)|expected \w+, received|received undefined/);
+          expect((error as Error).message).toMatch(new RegExp(`${String(path[0])}|[Cc]ontainer|Fargate|[Ff]amily`));
         }
       }),
     );
