@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { operations } from '../../lib/ecs-wire/operations';
 import { checkedEcsClient, TARGET_PREFIX, wireRequest } from '../support/ecs-wire';
-import { fargateTaskDefinition } from '../support/http';
+import { fargateTaskDefinition, request } from '../support/http';
 import { eventually } from '../support/poll';
 import { tableSnapshot } from '../support/table-snapshot';
 
@@ -223,7 +223,9 @@ describe('task definitions as ECS echoes them, over the ECS wire protocol', () =
     expect(registered.status).toBe(200);
     const described = await wireRequest(`${TARGET_PREFIX}DescribeTaskDefinition`, { taskDefinition: 'wire-proto' });
     expect(described.status).toBe(200);
-    for (const answer of [registered, described]) {
+    const overRest = await request('GET', '/v1/task-definitions/wire-proto');
+    expect(overRest.status).toBe(200);
+    for (const answer of [registered, described, overRest]) {
       const [container] = (answer.body as any).taskDefinition.containerDefinitions;
       for (const echoed of [container.dockerLabels, container.logConfiguration.options]) {
         expect(Object.entries(echoed)).toEqual(names.map((name) => [name, `v-${name}`]));
