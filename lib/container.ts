@@ -42,9 +42,9 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
   return {
     clock,
     scope,
-    clusters: new DynamoClusterRepository(table, scope),
-    taskDefinitions: new DynamoTaskDefinitionRepository(table, scope),
-    services: new DynamoServiceRepository(table, scope, settings.reconcileShards),
+    clusters: new DynamoClusterRepository(table, scope, settings.reconcileShards, settings.limits.clustersPerAccount),
+    taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, settings.limits.revisionsPerFamily),
+    services: new DynamoServiceRepository(table, scope, settings.reconcileShards, settings.limits.servicesPerCluster),
     tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
     fleets: fleetsFor(settings, overrides),
     trigger: overrides.trigger ?? triggerFor(settings),

@@ -87,21 +87,46 @@ export const decodeToken = (token: string | undefined, partitionKey: string): Re
 
 
 /**
- * One page of a base-table Query with a FilterExpression: keeps reading until `maxResults` items
- * matched or the partition is exhausted, so callers never get an empty page with a token. The
- * token is the key of the last item returned, so nothing is skipped or repeated.
+ * A Query of a secondary index whose hash key is the item's own PK. A page token carries only the
+ * base-table key of the last item returned; the index's sort key at that position is rebuilt from
+ * it (`sortKeyOf`), so tokens keep one format for every list.
+ */
+export interface IndexQuery {
+  indexName: string;
+  sortKeyName: string;
+  sortKeyOf: (key: Key) => string;
+}
+
+/**
+ * One page of a Query (of the table, or of an index keyed by PK) with an optional
+ * FilterExpression: keeps reading until `maxResults` items matched or the range is exhausted, so
+ * callers never get an empty page with a token. The token is the key of the last item returned, so
+ * nothing is skipped or repeated.
  */
 export const queryPage = async <T extends Key>(
   table: TableContext,
-  input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>,
+  input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey' | 'IndexName'>,
   partitionKey: string,
   page: PageRequest,
+  index?: IndexQuery,
 ): Promise<{ items: T[]; nextToken?: string }> => {
   const items: T[] = [];
-  let startKey = decodeToken(page.nextToken, partitionKey);
+  const tokenKey = decodeToken(page.nextToken, partitionKey);
+  let startKey: Record<string, unknown> | undefined =
+    tokenKey && index
+      ? { PK: tokenKey.PK, SK: tokenKey.SK, [index.sortKeyName]: index.sortKeyOf({ PK: String(tokenKey.PK), SK: String(tokenKey.SK) }) }
+      : tokenKey;
   for (;;) {
     const result = await table.client
-      .send(new QueryCommand({ ...input, TableName: table.tableName, Limit: page.maxResults, ExclusiveStartKey: startKey }))
+      .send(
+        new QueryCommand({
+          ...input,
+          TableName: table.tableName,
+          ...(index ? { IndexName: index.indexName } : {}),
+          Limit: page.maxResults,
+          ExclusiveStartKey: startKey,
+        }),
+      )
       .catch(translateThrottling);
     for (const item of (result.Items ?? []) as T[]) {
       items.push(item);
