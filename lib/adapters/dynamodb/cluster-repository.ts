@@ -6,7 +6,8 @@ import { ClientException, ClusterContainsServicesException, ClusterNotFoundExcep
 import type { ClusterActivity, ClusterRepository, Page, PageRequest, TagChange } from '../../ports';
 import { RECONCILE_INDEX, shardKey } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
-import { forEachPage, isConditionFailure, keys, queryPage, rewriteTags, translateThrottling, type TableContext } from './table';
+import { backoffDelay, sleep } from '../../retry';
+import { cancellationCodes, forEachPage, isConditionFailure, keys, queryPage, rewriteTags, translateThrottling, type TableContext } from './table';
 
 interface ClusterItem extends Partial<ClusterConfiguration> {
   PK: string;
@@ -19,6 +20,8 @@ interface ClusterItem extends Partial<ClusterConfiguration> {
   createdAt: EpochMs;
   fleet?: ClusterFleet;
 }
+
+const MAX_CREATE_ATTEMPTS = 20;
 
 /** The account's own item: its kept count of ACTIVE clusters, for ECS's clusters-per-account quota. */
 const ACCOUNT_ITEM = 'ACCOUNT';
@@ -109,39 +112,43 @@ export class DynamoClusterRepository implements ClusterRepository {
       createdAt: now,
       ...(fleet ? { fleet } : {}),
     };
-    try {
-      await this.table.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table.tableName,
-                Item: item,
-                // A deleted (INACTIVE) cluster's name may be used again, as in ECS.
-                ConditionExpression: 'attribute_not_exists(PK) OR #status = :inactive',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':inactive': 'INACTIVE' },
+    // Creations of different clusters meet on the account's count: a transaction that collided
+    // with another one (not with a condition) tries again.
+    for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
+      try {
+        await this.table.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.table.tableName,
+                  Item: item,
+                  // A deleted (INACTIVE) cluster's name may be used again, as in ECS.
+                  ConditionExpression: 'attribute_not_exists(PK) OR #status = :inactive',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':inactive': 'INACTIVE' },
+                },
               },
-            },
-            this.accountCount(1),
-          ],
-        }),
-      );
-      return this.toCluster(item);
-    } catch (error) {
-      if (!isConditionFailure(error)) return translateThrottling(error);
-      const existing = await this.getItem(clusterName);
-      if (existing?.status === 'ACTIVE') return this.toCluster(existing);
-      const [, countCode] = ((error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map(
-        (reason) => reason.Code,
-      );
-      if (countCode === 'ConditionalCheckFailed') {
-        throw new ClientException(
-          `The maximum number of clusters (${this.clustersPerAccount}) for this account has been reached. Delete unused clusters and try again.`,
+              this.accountCount(1),
+            ],
+          }),
         );
+        return this.toCluster(item);
+      } catch (error) {
+        if (!isConditionFailure(error)) return translateThrottling(error);
+        const [clusterCode, countCode] = cancellationCodes(error);
+        if (clusterCode === 'ConditionalCheckFailed') {
+          const existing = await this.getItem(clusterName);
+          if (existing?.status === 'ACTIVE') return this.toCluster(existing);
+        } else if (countCode === 'ConditionalCheckFailed') {
+          throw new ClientException(
+            `The maximum number of clusters (${this.clustersPerAccount}) for this account has been reached. Delete unused clusters and try again.`,
+          );
+        }
+        await sleep(backoffDelay(attempt));
       }
-      throw error;
     }
+    throw new ConflictException('Too many concurrent changes to the clusters of this account; try again.');
   }
 
   async get(clusterName: string): Promise<Cluster | undefined> {

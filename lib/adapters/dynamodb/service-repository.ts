@@ -6,12 +6,7 @@ import { ClientException, ClusterNotFoundException, ConflictException, InvalidPa
 import type { Page, PageRequest, ServiceRepository, StoredService } from '../../ports';
 import { accountOf, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
-import { isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
-
-type CancellationReasons = Array<{ Code?: string }>;
-
-const cancellationCodes = (error: unknown): string[] =>
-  ((error as { CancellationReasons?: CancellationReasons }).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+import { cancellationCodes, isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
 
 export class DynamoServiceRepository implements ServiceRepository {
   constructor(

@@ -58,6 +58,10 @@ export const isConditionFailure = (error: unknown): boolean => {
   return name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException' || name === 'TransactionConflictException';
 };
 
+/** Why each item of a cancelled transaction failed, in the order of its items ('None' for those that did not). */
+export const cancellationCodes = (error: unknown): string[] =>
+  ((error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+
 /** Turns DynamoDB's throttling into the domain's ThrottlingException; other errors pass through. */
 export const translateThrottling = (error: unknown): never => {
   const name = errorName(error);
