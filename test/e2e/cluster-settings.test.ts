@@ -2,7 +2,10 @@ import {
   CreateClusterCommand,
   CreateServiceCommand,
   DeleteServiceCommand,
+  DeleteTaskDefinitionsCommand,
   DescribeClustersCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   type RegisterTaskDefinitionCommandInput,
@@ -126,5 +129,36 @@ describe('cluster settings and capacity providers over the ECS wire protocol', (
     expect(refusal).toMatchObject({ name: expect.stringMatching(/^(ClientException|InvalidParameterException)$/) });
     expect((refusal as Error).message).toMatch(message);
     expect(await tableSnapshot()).toEqual(before);
+  });
+});
+
+describe("ECS's per-call quotas over the ECS wire protocol", () => {
+  beforeAll(async () => {
+    await client.send(new CreateClusterCommand({ clusterName: 'quota' }));
+    await client.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition('quota') as RegisterTaskDefinitionCommandInput));
+  });
+
+  it.each([
+    [
+      'desiredCount over 5,000 tasks per service',
+      () =>
+        client.send(
+          new CreateServiceCommand({ cluster: 'quota', serviceName: 'big', taskDefinition: 'quota', desiredCount: 5001, networkConfiguration: network }),
+        ),
+      /desiredCount/,
+    ],
+    ['11 services in one DescribeServices', () => client.send(new DescribeServicesCommand({ cluster: 'quota', services: Array(11).fill('web') })), /services/],
+    ['101 tasks in one DescribeTasks', () => client.send(new DescribeTasksCommand({ cluster: 'quota', tasks: Array(101).fill('0123') })), /tasks/],
+    [
+      '11 revisions in one DeleteTaskDefinitions',
+      () => client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: Array(11).fill('quota:1') })),
+      /taskDefinitions/,
+    ],
+  ])('refuses %s, naming the member, and stores nothing', async (_, send, message) => {
+    const before = await tableSnapshot(['quota']);
+    const refusal = await send().catch((error: Error) => error);
+    expect(refusal).toMatchObject({ name: expect.stringMatching(/^(ClientException|InvalidParameterException)$/) });
+    expect((refusal as Error).message).toMatch(message);
+    expect(await tableSnapshot(['quota'])).toEqual(before);
   });
 });

@@ -1,13 +1,19 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { arns, type ArnScope } from '../../domain/arn';
-import { isPendingStatus } from '../../domain/task';
 import type { Cluster, ClusterConfiguration, ClusterFleet, EpochMs, Tag } from '../../domain/model';
+import { isPendingStatus } from '../../domain/task';
 import { ClientException, ClusterContainsServicesException, ClusterNotFoundException, ConflictException } from '../../errors';
 import type { ClusterActivity, ClusterRepository, Page, PageRequest, TagChange } from '../../ports';
+import { backoffDelay, sleep } from '../../retry';
 import { RECONCILE_INDEX, shardKey } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
-import { backoffDelay, sleep } from '../../retry';
-import { cancellationCodes, forEachPage, isConditionFailure, keys, queryPage, rewriteTags, translateThrottling, type TableContext } from './table';
+import {
+  cancellationCodes,
+  forEachPage,
+  isConditionFailure,
+  keys,
+  putNewOrInactive,
+  queryPage, rewriteTags, translateThrottling, type TableContext } from './table';
 
 interface ClusterItem extends Partial<ClusterConfiguration> {
   PK: string;
@@ -118,19 +124,7 @@ export class DynamoClusterRepository implements ClusterRepository {
       try {
         await this.table.client.send(
           new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.table.tableName,
-                  Item: item,
-                  // A deleted (INACTIVE) cluster's name may be used again, as in ECS.
-                  ConditionExpression: 'attribute_not_exists(PK) OR #status = :inactive',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: { ':inactive': 'INACTIVE' },
-                },
-              },
-              this.accountCount(1),
-            ],
+            TransactItems: [putNewOrInactive(this.table.tableName, item), this.accountCount(1)],
           }),
         );
         return this.toCluster(item);

@@ -6,7 +6,7 @@ import { ClientException, ClusterNotFoundException, ConflictException, InvalidPa
 import type { Page, PageRequest, ServiceRepository, StoredService } from '../../ports';
 import { accountOf, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
-import { cancellationCodes, isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
+import { cancellationCodes, isConditionFailure, keys, putAtVersion, putNewOrInactive, queryPage, translateThrottling, type TableContext } from './table';
 
 export class DynamoServiceRepository implements ServiceRepository {
   constructor(
@@ -48,16 +48,7 @@ export class DynamoServiceRepository implements ServiceRepository {
       await this.table.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Put: {
-                TableName: this.table.tableName,
-                Item: serviceItem(service, this.shards),
-                // An INACTIVE (deleted) service's name may be used again, as in ECS.
-                ConditionExpression: 'attribute_not_exists(PK) OR #status = :inactive',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':inactive': 'INACTIVE' },
-              },
-            },
+            putNewOrInactive(this.table.tableName, serviceItem(service, this.shards)),
             this.eventsPut(service, events),
             this.clusterCount(service, 1),
           ],

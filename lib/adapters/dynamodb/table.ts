@@ -232,3 +232,17 @@ export const putAtVersion = (tableName: string, item: Record<string, unknown> & 
   ConditionExpression: 'version = :previous',
   ExpressionAttributeValues: { ':previous': item.version - 1 },
 });
+
+/**
+ * A transaction's Put of a new cluster or service: its name may be used again once the old one is
+ * INACTIVE (deleted), as in ECS.
+ */
+export const putNewOrInactive = (tableName: string, item: object) => ({
+  Put: {
+    TableName: tableName,
+    Item: item,
+    ConditionExpression: 'attribute_not_exists(PK) OR #status = :inactive',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':inactive': 'INACTIVE' },
+  },
+});
