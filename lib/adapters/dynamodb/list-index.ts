@@ -20,7 +20,9 @@ export const listKeys = {
   /** Revisions grouped by status, then sorted by family and revision as ListTaskDefinitions sorts them. */
   taskDefinitionPrefix: (status: string, family?: string) => `TD#${status}#${family === undefined ? '' : `${family}#`}`,
   taskDefinition: (status: string, family: string, revision: number) =>
-    `TD#${status}#${keys.taskDefinitionItem(family, revision).slice('TD#'.length)}`,
+    listKeys.taskDefinitionAt(status, keys.taskDefinitionItem(family, revision)),
+  /** The same, from the revision item's sort key (`TD#<family>#<revision>`). */
+  taskDefinitionAt: (status: string, itemSortKey: string) => `TD#${status}#${itemSortKey.slice('TD#'.length)}`,
 };
 
 /** Reads a List* range of the list index; page tokens rebuild the index key with `sortKeyOf`. */

@@ -192,7 +192,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
       },
       this.partition,
       page,
-      listIndexQuery((key) => `TD#${status}#${key.SK.slice('TD#'.length)}`),
+      listIndexQuery((key) => listKeys.taskDefinitionAt(status, key.SK)),
     );
   }
 
