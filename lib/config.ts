@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ECS_LIMITS, type ResourceLimits } from './domain/limits';
 import type { ClusterFleet } from './domain/model';
 
 /**
@@ -37,6 +38,10 @@ const configSchema = z.object({
   FARGATE_TASK_ROLE_ARN: optional,
   FARGATE_ENDPOINT: optional,
   FARGATE_REGION: optional,
+  /** ECS's quotas (docs/limits.md); tests lower them to reach them cheaply. */
+  ECSBOX_MAX_CLUSTERS: z.coerce.number().int().min(1).default(ECS_LIMITS.clustersPerAccount),
+  ECSBOX_MAX_SERVICES_PER_CLUSTER: z.coerce.number().int().min(1).default(ECS_LIMITS.servicesPerCluster),
+  ECSBOX_MAX_REVISIONS_PER_FAMILY: z.coerce.number().int().min(1).default(ECS_LIMITS.revisionsPerFamily),
 });
 
 const list = (value: string | undefined) =>
@@ -58,6 +63,7 @@ export interface Config {
   lambdaEndpoint?: string;
   reconcileShards: number;
   fleetDefaults: ClusterFleet;
+  limits: ResourceLimits;
 }
 
 export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
@@ -78,6 +84,11 @@ export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
     reconcilerFunctionName: env.RECONCILER_FUNCTION_NAME,
     lambdaEndpoint: env.LAMBDA_ENDPOINT,
     reconcileShards: env.RECONCILE_SHARDS,
+    limits: {
+      clustersPerAccount: env.ECSBOX_MAX_CLUSTERS,
+      servicesPerCluster: env.ECSBOX_MAX_SERVICES_PER_CLUSTER,
+      revisionsPerFamily: env.ECSBOX_MAX_REVISIONS_PER_FAMILY,
+    },
     fleetDefaults: {
       backend: env.FLEET_BACKEND,
       fargate: defined({

@@ -22,6 +22,8 @@ export interface Overrides {
   trigger?: ReconcileTrigger;
   /** The simulated fleet to use (tests give one with their own clock). */
   fleet?: FleetBackend;
+  /** The table's client (tests give one that meters what each read costs). */
+  table?: TableContext;
 }
 
 const tableFor = (settings: Config): TableContext =>
@@ -36,15 +38,15 @@ const triggerFor = (settings: Config): ReconcileTrigger =>
     : { wake: async () => undefined };
 
 export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => {
-  const table = tableFor(settings);
+  const table = overrides.table ?? tableFor(settings);
   const clock = overrides.clock ?? systemClock;
   const scope = { region: settings.region, accountId: settings.accountId };
   return {
     clock,
     scope,
-    clusters: new DynamoClusterRepository(table, scope),
-    taskDefinitions: new DynamoTaskDefinitionRepository(table, scope),
-    services: new DynamoServiceRepository(table, scope, settings.reconcileShards),
+    clusters: new DynamoClusterRepository(table, scope, settings.reconcileShards, settings.limits.clustersPerAccount),
+    taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, settings.limits.revisionsPerFamily),
+    services: new DynamoServiceRepository(table, scope, settings.reconcileShards, settings.limits.servicesPerCluster),
     tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
     fleets: fleetsFor(settings, overrides),
     trigger: overrides.trigger ?? triggerFor(settings),

@@ -73,6 +73,11 @@ export class ClusterContainsTasksException extends DomainError {
   }
 }
 
+/** A quota of ECS's was reached (ECS names it so on RegisterTaskDefinition and TagResource). */
+export class LimitExceededException extends DomainError {
+  readonly kind = 'client' as const;
+}
+
 /** Idempotency token reuse with other parameters, or a write that lost a race it cannot retry. */
 export class ConflictException extends DomainError {
   readonly kind = 'conflict' as const;

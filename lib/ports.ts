@@ -1,4 +1,4 @@
-import type { Cluster, ClusterFleet, EpochMs, ServiceEvent, Tag, TaskDefinition, TaskDefinitionStatus } from './domain/model';
+import type { Cluster, ClusterConfiguration, ClusterFleet, EpochMs, ServiceEvent, Tag, TaskDefinition, TaskDefinitionStatus } from './domain/model';
 import type { ServiceState } from './domain/service';
 import type { TaskRecord } from './domain/task';
 import type { ValidatedTaskDefinition } from './domain/task-definition';
@@ -23,14 +23,31 @@ export interface PageRequest {
 }
 
 export interface ClusterRepository {
-  /** Creates the cluster, or returns the existing ACTIVE one unchanged (CreateCluster is idempotent). */
-  create(clusterName: string, tags: Tag[] | undefined, now: EpochMs, fleet?: ClusterFleet): Promise<Cluster>;
+  /**
+   * Creates the cluster, or returns the existing ACTIVE one unchanged (CreateCluster is
+   * idempotent); LimitExceeded as ECS answers it past the account's cluster quota.
+   */
+  create(
+    clusterName: string,
+    tags: Tag[] | undefined,
+    now: EpochMs,
+    fleet?: ClusterFleet,
+    configuration?: Partial<ClusterConfiguration>,
+  ): Promise<Cluster>;
   get(clusterName: string): Promise<Cluster | undefined>;
+  /** What lives in the cluster now: its live tasks by state and its DRAINING services. */
+  activity(clusterName: string): Promise<ClusterActivity>;
   list(page: PageRequest): Promise<Page<string>>;
   /** Marks the cluster INACTIVE; refuses with ClusterContainsServicesException while it has services. */
   delete(clusterName: string): Promise<Cluster>;
   /** The cluster's new tags, or undefined when there is no ACTIVE cluster of that name. */
   updateTags(clusterName: string, change: TagChange): Promise<Tag[] | undefined>;
+}
+
+export interface ClusterActivity {
+  runningTasks: number;
+  pendingTasks: number;
+  drainingServices: number;
 }
 
 export interface TaskDefinitionListRequest extends PageRequest {
@@ -109,8 +126,6 @@ export interface TaskRepository {
   createStandalone(tasks: TaskRecord[], idempotency?: IdempotentLaunch): Promise<TaskRecord[]>;
   /** Writes the task if it is still at `task.version - 1`; ConflictException otherwise. */
   save(task: TaskRecord): Promise<void>;
-  /** RUNNING and PENDING counts of a cluster. */
-  countActive(clusterName: string, now: EpochMs): Promise<{ running: number; pending: number }>;
 }
 
 /** A lease on one reconcile shard. The token fences out a holder whose lease has expired. */

@@ -151,7 +151,26 @@ export interface ClusterFleet {
   fargate?: FargateSettings;
 }
 
-export interface Cluster {
+/** ECS's cluster settings: only containerInsights exists. */
+export interface ClusterSetting {
+  name: 'containerInsights';
+  value: 'enabled' | 'disabled' | 'enhanced';
+}
+
+export interface CapacityProviderStrategyItem {
+  capacityProvider: string;
+  weight: number;
+  base: number;
+}
+
+/** What CreateCluster accepts besides name and tags, stored and echoed as ECS echoes it. */
+export interface ClusterConfiguration {
+  settings: ClusterSetting[];
+  capacityProviders: string[];
+  defaultCapacityProviderStrategy: CapacityProviderStrategyItem[];
+}
+
+export interface Cluster extends ClusterConfiguration {
   clusterArn: string;
   clusterName: string;
   status: ClusterStatus;
@@ -159,6 +178,8 @@ export interface Cluster {
   runningTasksCount: number;
   pendingTasksCount: number;
   registeredContainerInstancesCount: number;
+  /** DescribeClusters' include STATISTICS: counts by launch type, as name/value strings. */
+  statistics: KeyValuePair[];
   tags?: Tag[];
   createdAt: EpochMs;
   /** Absent: the stage's default backend. */

@@ -66,7 +66,7 @@ const name = z.string().min(1).max(2048);
 const pageInput = z.object({ maxResults: z.number().int().min(1).max(100).optional(), nextToken: z.string().min(1).optional() });
 
 /** ECS's Cluster structure has no creation time nor fleet choice; ecsbox keeps them for the REST API. */
-const ecsCluster = ({ createdAt: _createdAt, fleet: _fleet, ...cluster }: Cluster) => cluster;
+const ecsCluster = ({ createdAt: _createdAt, fleet: _fleet, ...cluster }: Omit<Cluster, 'settings'> & Partial<Cluster>) => cluster;
 
 const singleCluster = async (result: Promise<{ cluster: Cluster }>) => ({ cluster: ecsCluster((await result).cluster) });
 

@@ -3,7 +3,13 @@ import { arns, clusterNameOf } from '../domain/arn';
 import type { Cluster } from '../domain/model';
 import { pageQuerySchema, resourceName, tagsSchema } from '../domain/validation';
 import type { Deps } from '../deps';
-import { ClusterContainsServicesException, ClusterContainsTasksException, ClusterNotFoundException } from '../errors';
+import {
+  ClusterContainsServicesException,
+  ClusterContainsTasksException,
+  ClusterNotFoundException,
+  InvalidParameterException,
+} from '../errors';
+import type { ClusterActivity } from '../ports';
 import { describedOrMissing } from './describe';
 
 /** ecsbox's per-cluster choice of fleet (REST only: ECS's CreateCluster has no such member). */
@@ -26,10 +32,33 @@ export const clusterFleetSchema = z
   })
   .strict();
 
+/** The capacity providers a cluster can use: Fargate's own (ecsbox has no CreateCapacityProvider). */
+export const FARGATE_CAPACITY_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'] as const;
+
+const capacityProviderName = z.string().min(1).max(255);
+
+export const capacityProviderStrategySchema = z
+  .array(
+    z
+      .object({
+        capacityProvider: capacityProviderName,
+        weight: z.number().int().min(0).max(1000).default(0),
+        base: z.number().int().min(0).max(100000).default(0),
+      })
+      .strict(),
+  )
+  .max(20);
+
 export const createClusterInput = z
   .object({
     clusterName: resourceName().default('default'),
     tags: tagsSchema.optional(),
+    settings: z
+      .array(z.object({ name: z.literal('containerInsights'), value: z.enum(['enabled', 'disabled', 'enhanced']) }).strict())
+      .max(1)
+      .optional(),
+    capacityProviders: z.array(capacityProviderName).max(20).optional(),
+    defaultCapacityProviderStrategy: capacityProviderStrategySchema.optional(),
   })
   .strict();
 
@@ -44,10 +73,53 @@ export const describeClustersInput = z
   })
   .strict();
 
+/**
+ * ECS's rules for a cluster's capacity providers and default strategy: only providers ECS knows
+ * (here FARGATE and FARGATE_SPOT), each once; a strategy uses only the cluster's providers, each
+ * once, and at most one of them has a base.
+ */
+const checkCapacityProviders = (input: z.output<typeof createClusterInput>) => {
+  const providers = input.capacityProviders ?? [];
+  for (const provider of providers) {
+    if (!(FARGATE_CAPACITY_PROVIDERS as readonly string[]).includes(provider)) {
+      throw new InvalidParameterException(
+        `The specified capacity provider '${provider}' does not exist. Specify a valid capacity provider and try again.`,
+      );
+    }
+  }
+  if (new Set(providers).size !== providers.length) {
+    throw new InvalidParameterException('capacityProviders: the list of capacity providers cannot contain duplicates.');
+  }
+  const strategy = input.defaultCapacityProviderStrategy ?? [];
+  for (const item of strategy) {
+    if (!providers.includes(item.capacityProvider)) {
+      throw new InvalidParameterException(
+        'The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.',
+      );
+    }
+  }
+  if (new Set(strategy.map((item) => item.capacityProvider)).size !== strategy.length) {
+    throw new InvalidParameterException('defaultCapacityProviderStrategy: a capacity provider strategy cannot contain duplicate capacity providers.');
+  }
+  if (strategy.filter((item) => item.base > 0).length > 1) {
+    throw new InvalidParameterException(
+      'defaultCapacityProviderStrategy: a base value can be set for only one capacity provider in a capacity provider strategy.',
+    );
+  }
+};
+
 export const createCluster = async (deps: Deps, input: z.output<typeof createClusterRestInput>) => {
   // A Fargate cluster without a target would fail every launch later: refuse it now.
   if (input.fleet) deps.fleets.settingsFor(input.fleet);
-  return { cluster: await deps.clusters.create(input.clusterName, input.tags, deps.clock.now(), input.fleet) };
+  checkCapacityProviders(input);
+  const { settings, capacityProviders, defaultCapacityProviderStrategy } = input;
+  return {
+    cluster: await deps.clusters.create(input.clusterName, input.tags, deps.clock.now(), input.fleet, {
+      settings,
+      capacityProviders,
+      defaultCapacityProviderStrategy,
+    }),
+  };
 };
 
 /** The ACTIVE cluster named by `cluster` (a name or ARN), or ClusterNotFoundException. */
@@ -57,31 +129,50 @@ export const requireActiveCluster = async (deps: Deps, cluster: string | undefin
   return found;
 };
 
-/** The cluster with its RUNNING and PENDING task counts, which live with the tasks. */
-const withTaskCounts = async (deps: Deps, cluster: Cluster): Promise<Cluster> => {
-  const { running, pending } = await deps.tasks.countActive(cluster.clusterName, deps.clock.now());
-  return { ...cluster, runningTasksCount: running, pendingTasksCount: pending };
+/** ECS's statistics, by launch type: every ecsbox task and service runs on Fargate. */
+const statisticsOf = (cluster: Cluster, activity: ClusterActivity) =>
+  Object.entries({
+    runningEC2TasksCount: 0,
+    runningFargateTasksCount: activity.runningTasks,
+    pendingEC2TasksCount: 0,
+    pendingFargateTasksCount: activity.pendingTasks,
+    activeEC2ServiceCount: 0,
+    activeFargateServiceCount: cluster.activeServicesCount,
+    drainingEC2ServiceCount: 0,
+    drainingFargateServiceCount: activity.drainingServices,
+  }).map(([name, value]) => ({ name, value: String(value) }));
+
+/** The cluster with its RUNNING and PENDING task counts (and statistics when asked), which live with the tasks. */
+const withActivity = async (deps: Deps, cluster: Cluster, withStatistics = false): Promise<Cluster> => {
+  const activity = await deps.clusters.activity(cluster.clusterName);
+  return {
+    ...cluster,
+    runningTasksCount: activity.runningTasks,
+    pendingTasksCount: activity.pendingTasks,
+    ...(withStatistics ? { statistics: statisticsOf(cluster, activity) } : {}),
+  };
 };
 
 export const describeCluster = async (deps: Deps, cluster: string) => ({
-  cluster: await withTaskCounts(deps, await requireActiveCluster(deps, cluster)),
+  cluster: await withActivity(deps, await requireActiveCluster(deps, cluster), true),
 });
 
 /**
  * ECS's DescribeClusters: each named cluster (by default "default"), deleted ones included as
  * INACTIVE; names that never existed come back in `failures` as MISSING, with the ARN they would
- * have. Tags only with include TAGS; ecsbox keeps none of the other optional details.
+ * have. Settings, statistics and tags only when `include` asks for them, as ECS answers.
  */
 export const describeClusters = async (deps: Deps, input: z.output<typeof describeClustersInput>) => {
+  const include = new Set(input.include ?? []);
   const names = (input.clusters ?? ['default']).map(clusterNameOf);
   const found = await Promise.all(names.map((name) => deps.clusters.get(name)));
-  const counted = await Promise.all(found.map((cluster) => cluster && withTaskCounts(deps, cluster)));
+  const counted = await Promise.all(found.map((cluster) => cluster && withActivity(deps, cluster, include.has('STATISTICS'))));
   const { items, failures } = describedOrMissing(
     names,
     counted,
-    (cluster) => cluster,
+    ({ settings, ...cluster }) => (include.has('SETTINGS') ? { ...cluster, settings } : cluster),
     (name) => arns.cluster(deps.scope, name),
-    input.include?.includes('TAGS') ?? false,
+    include.has('TAGS'),
   );
   return { clusters: items, failures };
 };
@@ -96,7 +187,7 @@ export const deleteCluster = async (deps: Deps, cluster: string) => {
   const found = await requireActiveCluster(deps, cluster);
   // Services first, as ECS reports them; the delete below checks them again, atomically.
   if (found.activeServicesCount > 0) throw new ClusterContainsServicesException();
-  const { running, pending } = await deps.tasks.countActive(found.clusterName, deps.clock.now());
-  if (running + pending > 0) throw new ClusterContainsTasksException();
+  const { runningTasks, pendingTasks } = await deps.clusters.activity(found.clusterName);
+  if (runningTasks + pendingTasks > 0) throw new ClusterContainsTasksException();
   return { cluster: await deps.clusters.delete(found.clusterName) };
 };

@@ -63,7 +63,11 @@ describe('clusters over the ECS wire protocol', () => {
       runningTasksCount: 0,
       pendingTasksCount: 0,
       registeredContainerInstancesCount: 0,
+      statistics: [],
       tags: [{ key: 'team', value: 'a' }],
+      settings: [{ name: 'containerInsights', value: 'disabled' }],
+      capacityProviders: [],
+      defaultCapacityProviderStrategy: [],
     });
     expect((await client.send(new CreateClusterCommand({ clusterName: 'wire-a' }))).cluster).toEqual(cluster);
 

@@ -45,7 +45,7 @@ describe('the packaged CloudFormation template', () => {
         { AttributeName: 'PK', KeyType: 'HASH' },
         { AttributeName: 'SK', KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: [expect.objectContaining({ IndexName: 'GSI1' })],
+      GlobalSecondaryIndexes: [expect.objectContaining({ IndexName: 'GSI1' }), expect.objectContaining({ IndexName: 'GSI2' })],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
   });

@@ -3,6 +3,7 @@ import { scopeOf } from '../../domain/arn';
 import type { EpochMs } from '../../domain/model';
 import type { ServiceState } from '../../domain/service';
 import type { TaskRecord } from '../../domain/task';
+import { listKeys } from './list-index';
 import { keys } from './table';
 
 /**
@@ -50,6 +51,8 @@ export const serviceItem = (service: ServiceState, shards: number) => {
       : {
           GSI1PK: shardKey(shardOf(accountId, service.clusterName, service.serviceName, shards)),
           GSI1SK: ownerSortKey(accountId, service.clusterName, service.serviceName),
+          // The list index (ListServices), see list-index.ts.
+          GSI2SK: listKeys.service(service.serviceName),
         }),
     ...service,
   };
@@ -62,6 +65,8 @@ export const taskItem = (task: TaskRecord, shards: number, retentionMs: number) 
   return {
     ...taskKey(accountId, task.clusterName, task.taskId),
     kind: 'task' as const,
+    // The list index (ListTasks by desiredStatus), see list-index.ts.
+    GSI2SK: listKeys.task(task.desiredStatus, task.taskId),
     ...(stopped
       ? { expiresAt: Math.ceil(((task.stoppedAt ?? task.createdAt) + retentionMs) / 1000) }
       : {
@@ -72,7 +77,7 @@ export const taskItem = (task: TaskRecord, shards: number, retentionMs: number) 
   };
 };
 
-const ITEM_ONLY = ['PK', 'SK', 'kind', 'GSI1PK', 'GSI1SK', 'expiresAt'] as const;
+const ITEM_ONLY = ['PK', 'SK', 'kind', 'GSI1PK', 'GSI1SK', 'GSI2SK', 'expiresAt'] as const;
 
 const stripItem = <T>(item: Record<string, unknown>): T => {
   const record = { ...item };

@@ -2,21 +2,18 @@ import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import type { ArnScope } from '../../domain/arn';
 import type { ServiceEvent } from '../../domain/model';
 import type { ServiceState } from '../../domain/service';
-import { ClusterNotFoundException, ConflictException, InvalidParameterException } from '../../errors';
+import { ClientException, ClusterNotFoundException, ConflictException, InvalidParameterException } from '../../errors';
 import type { Page, PageRequest, ServiceRepository, StoredService } from '../../ports';
 import { accountOf, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
-import { isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
-
-type CancellationReasons = Array<{ Code?: string }>;
-
-const cancellationCodes = (error: unknown): string[] =>
-  ((error as { CancellationReasons?: CancellationReasons }).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+import { listIndexQuery, listKeys } from './list-index';
+import { cancellationCodes, isConditionFailure, keys, putAtVersion, putNewOrInactive, queryPage, translateThrottling, type TableContext } from './table';
 
 export class DynamoServiceRepository implements ServiceRepository {
   constructor(
     private readonly table: TableContext,
     private readonly scope: ArnScope,
     private readonly shards: number,
+    private readonly servicesPerCluster: number,
   ) {}
 
   private eventsPut(service: ServiceState, events: ServiceEvent[]) {
@@ -38,9 +35,10 @@ export class DynamoServiceRepository implements ServiceRepository {
         TableName: this.table.tableName,
         Key: { PK: keys.account(accountOf(service.serviceArn)), SK: keys.clusterItem(service.clusterName) },
         UpdateExpression: 'ADD activeServicesCount :delta',
-        ConditionExpression: '#status = :active',
+        // ECS's services-per-cluster quota, checked against the kept count.
+        ConditionExpression: delta > 0 ? '#status = :active AND activeServicesCount < :limit' : '#status = :active',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':delta': delta, ':active': 'ACTIVE' },
+        ExpressionAttributeValues: { ':delta': delta, ':active': 'ACTIVE', ...(delta > 0 ? { ':limit': this.servicesPerCluster } : {}) },
       },
     };
   }
@@ -50,16 +48,7 @@ export class DynamoServiceRepository implements ServiceRepository {
       await this.table.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Put: {
-                TableName: this.table.tableName,
-                Item: serviceItem(service, this.shards),
-                // An INACTIVE (deleted) service's name may be used again, as in ECS.
-                ConditionExpression: 'attribute_not_exists(PK) OR #status = :inactive',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':inactive': 'INACTIVE' },
-              },
-            },
+            putNewOrInactive(this.table.tableName, serviceItem(service, this.shards)),
             this.eventsPut(service, events),
             this.clusterCount(service, 1),
           ],
@@ -68,10 +57,27 @@ export class DynamoServiceRepository implements ServiceRepository {
     } catch (error) {
       if (!isConditionFailure(error)) return translateThrottling(error);
       const [serviceCode, , clusterCode] = cancellationCodes(error);
-      if (clusterCode === 'ConditionalCheckFailed') throw new ClusterNotFoundException();
+      if (clusterCode === 'ConditionalCheckFailed') throw await this.clusterRefusal(service);
       if (serviceCode === 'ConditionalCheckFailed') throw new InvalidParameterException('Creation of service was not idempotent.');
       throw new ConflictException('The service changed while it was being created; try again.');
     }
+  }
+
+  /** Why the cluster refused a new service: it is not ACTIVE, or it holds the most services ECS allows. */
+  private async clusterRefusal(service: ServiceState): Promise<Error> {
+    const { Item } = await this.table.client
+      .send(
+        new GetCommand({
+          TableName: this.table.tableName,
+          Key: { PK: keys.account(accountOf(service.serviceArn)), SK: keys.clusterItem(service.clusterName) },
+          ConsistentRead: true,
+        }),
+      )
+      .catch(translateThrottling);
+    if (Item?.status !== 'ACTIVE') return new ClusterNotFoundException();
+    return new ClientException(
+      `The maximum number of services (${this.servicesPerCluster}) for cluster ${service.clusterName} has been reached. Delete unused services and try again.`,
+    );
   }
 
   async get(clusterName: string, serviceName: string): Promise<StoredService | undefined> {
@@ -93,13 +99,13 @@ export class DynamoServiceRepository implements ServiceRepository {
     const { items, nextToken } = await queryPage<{ PK: string; SK: string; serviceArn: string }>(
       this.table,
       {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        FilterExpression: 'kind = :service AND #status <> :inactive',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': partition, ':prefix': 'SERVICE#', ':service': 'service', ':inactive': 'INACTIVE' },
+        // The list index holds ACTIVE and DRAINING services only, not their events items.
+        KeyConditionExpression: 'PK = :pk AND begins_with(GSI2SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': listKeys.service('') },
       },
       partition,
       page,
+      listIndexQuery((key) => key.SK),
     );
     return { items: items.map((item) => item.serviceArn), nextToken };
   }

@@ -58,6 +58,10 @@ export const isConditionFailure = (error: unknown): boolean => {
   return name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException' || name === 'TransactionConflictException';
 };
 
+/** Why each item of a cancelled transaction failed, in the order of its items ('None' for those that did not). */
+export const cancellationCodes = (error: unknown): string[] =>
+  ((error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+
 /** Turns DynamoDB's throttling into the domain's ThrottlingException; other errors pass through. */
 export const translateThrottling = (error: unknown): never => {
   const name = errorName(error);
@@ -87,21 +91,46 @@ export const decodeToken = (token: string | undefined, partitionKey: string): Re
 
 
 /**
- * One page of a base-table Query with a FilterExpression: keeps reading until `maxResults` items
- * matched or the partition is exhausted, so callers never get an empty page with a token. The
- * token is the key of the last item returned, so nothing is skipped or repeated.
+ * A Query of a secondary index whose hash key is the item's own PK. A page token carries only the
+ * base-table key of the last item returned; the index's sort key at that position is rebuilt from
+ * it (`sortKeyOf`), so tokens keep one format for every list.
+ */
+export interface IndexQuery {
+  indexName: string;
+  sortKeyName: string;
+  sortKeyOf: (key: Key) => string;
+}
+
+/**
+ * One page of a Query (of the table, or of an index keyed by PK) with an optional
+ * FilterExpression: keeps reading until `maxResults` items matched or the range is exhausted, so
+ * callers never get an empty page with a token. The token is the key of the last item returned, so
+ * nothing is skipped or repeated.
  */
 export const queryPage = async <T extends Key>(
   table: TableContext,
-  input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>,
+  input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey' | 'IndexName'>,
   partitionKey: string,
   page: PageRequest,
+  index?: IndexQuery,
 ): Promise<{ items: T[]; nextToken?: string }> => {
   const items: T[] = [];
-  let startKey = decodeToken(page.nextToken, partitionKey);
+  const tokenKey = decodeToken(page.nextToken, partitionKey);
+  let startKey: Record<string, unknown> | undefined =
+    tokenKey && index
+      ? { PK: tokenKey.PK, SK: tokenKey.SK, [index.sortKeyName]: index.sortKeyOf({ PK: String(tokenKey.PK), SK: String(tokenKey.SK) }) }
+      : tokenKey;
   for (;;) {
     const result = await table.client
-      .send(new QueryCommand({ ...input, TableName: table.tableName, Limit: page.maxResults, ExclusiveStartKey: startKey }))
+      .send(
+        new QueryCommand({
+          ...input,
+          TableName: table.tableName,
+          ...(index ? { IndexName: index.indexName } : {}),
+          Limit: page.maxResults,
+          ExclusiveStartKey: startKey,
+        }),
+      )
       .catch(translateThrottling);
     for (const item of (result.Items ?? []) as T[]) {
       items.push(item);
@@ -202,4 +231,18 @@ export const putAtVersion = (tableName: string, item: Record<string, unknown> & 
   Item: item,
   ConditionExpression: 'version = :previous',
   ExpressionAttributeValues: { ':previous': item.version - 1 },
+});
+
+/**
+ * A transaction's Put of a new cluster or service: its name may be used again once the old one is
+ * INACTIVE (deleted), as in ECS.
+ */
+export const putNewOrInactive = (tableName: string, item: object) => ({
+  Put: {
+    TableName: tableName,
+    Item: item,
+    ConditionExpression: 'attribute_not_exists(PK) OR #status = :inactive',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':inactive': 'INACTIVE' },
+  },
 });

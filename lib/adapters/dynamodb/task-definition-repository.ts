@@ -1,17 +1,19 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { arns, type ArnScope } from '../../domain/arn';
-import type { EpochMs, Tag, TaskDefinition } from '../../domain/model';
+import type { EpochMs, Tag, TaskDefinition, TaskDefinitionStatus } from '../../domain/model';
 import type { ValidatedTaskDefinition } from '../../domain/task-definition';
-import { ConflictException, TaskDefinitionNotFoundException } from '../../errors';
+import { ConflictException, LimitExceededException, TaskDefinitionNotFoundException } from '../../errors';
 import type {
   FamilyListRequest,
   Page,
+  PageRequest,
   StoredTaskDefinition,
   TagChange,
   TaskDefinitionListRequest,
   TaskDefinitionRepository,
 } from '../../ports';
 import { backoffDelay, sleep } from '../../retry';
+import { listIndexQuery, listKeys } from './list-index';
 import { isConditionFailure, keys, queryPage, rewriteTags, translateThrottling, type TableContext } from './table';
 
 interface FamilyItem {
@@ -36,6 +38,8 @@ export type StoredDocument = Omit<TaskDefinition, 'containerDefinitions' | 'volu
 interface TaskDefinitionItem {
   PK: string;
   SK: string;
+  /** The list index's key: revisions grouped by status (ListTaskDefinitions, latestActive). */
+  GSI2SK: string;
   taskDefinition: StoredDocument;
   tags?: Tag[];
 }
@@ -68,6 +72,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
   constructor(
     private readonly table: TableContext,
     private readonly scope: ArnScope,
+    private readonly revisionsPerFamily: number,
   ) {
     this.partition = keys.account(scope.accountId);
   }
@@ -98,6 +103,12 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
       const guess = attempt === 0 ? this.knownLatest.get(fields.family) : undefined;
       const previous = guess ?? (await this.latestRevision(fields.family));
       const revision = previous + 1;
+      // ECS counts every revision ever registered, deregistered ones included.
+      if (revision > this.revisionsPerFamily) {
+        throw new LimitExceededException(
+          `The maximum number of revisions (${this.revisionsPerFamily}) for task definition family ${fields.family} has been reached.`,
+        );
+      }
       const taskDefinition: TaskDefinition = {
         ...fields,
         taskDefinitionArn: arns.taskDefinition(this.scope, fields.family, revision),
@@ -134,6 +145,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
                   Item: {
                     PK: this.partition,
                     SK: keys.taskDefinitionItem(fields.family, revision),
+                    GSI2SK: listKeys.taskDefinition('ACTIVE', fields.family, revision),
                     taskDefinition: toDocument(taskDefinition),
                     ...(tags?.length ? { tags } : {}),
                   } satisfies TaskDefinitionItem,
@@ -167,40 +179,53 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
     return Item ? toStored(Item as TaskDefinitionItem) : undefined;
   }
 
+  /**
+   * The newest revision, read consistently: almost always the answer. Only when it is not ACTIVE
+   * does the list index give the newest ACTIVE one; the index is eventually consistent, so each
+   * candidate is confirmed by a consistent read (one that was just deregistered is passed over).
+   */
   async latestActive(family: string): Promise<StoredTaskDefinition | undefined> {
     const { items } = await queryPage<TaskDefinitionItem>(
       this.table,
       {
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        FilterExpression: 'taskDefinition.#status = :active',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': this.partition, ':prefix': `TD#${family}#`, ':active': 'ACTIVE' },
+        ExpressionAttributeValues: { ':pk': this.partition, ':prefix': `TD#${family}#` },
         ScanIndexForward: false,
+        ConsistentRead: true,
       },
       this.partition,
       { maxResults: 1 },
     );
-    return items[0] ? toStored(items[0]) : undefined;
+    const newest = items[0];
+    if (!newest || newest.taskDefinition.status === 'ACTIVE') return newest && toStored(newest);
+    let nextToken: string | undefined;
+    do {
+      const page = await this.revisionsByStatus(family, { maxResults: 1, nextToken }, 'DESC', 'ACTIVE');
+      const candidate = page.items[0] && (await this.get(family, page.items[0].taskDefinition.revision));
+      if (candidate?.taskDefinition.status === 'ACTIVE') return candidate;
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return undefined;
+  }
+
+  /** A page of the family's (or every family's) revisions in one status, from the list index. */
+  private revisionsByStatus(family: string | undefined, page: PageRequest, sort: 'ASC' | 'DESC', status: TaskDefinitionStatus) {
+    return queryPage<TaskDefinitionItem>(
+      this.table,
+      {
+        KeyConditionExpression: 'PK = :pk AND begins_with(GSI2SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': this.partition, ':prefix': listKeys.taskDefinitionPrefix(status, family) },
+        ScanIndexForward: sort === 'ASC',
+      },
+      this.partition,
+      page,
+      listIndexQuery((key) => listKeys.taskDefinitionAt(status, key.SK)),
+    );
   }
 
   async list(request: TaskDefinitionListRequest): Promise<Page<TaskDefinition>> {
-    const { items, nextToken } = await queryPage<TaskDefinitionItem>(
-      this.table,
-      {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        FilterExpression: 'taskDefinition.#status = :status',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':pk': this.partition,
-          // ECS's familyPrefix on ListTaskDefinitions is, despite its name, a whole family name.
-          ':prefix': request.familyPrefix ? `TD#${request.familyPrefix}#` : 'TD#',
-          ':status': request.status,
-        },
-        ScanIndexForward: request.sort === 'ASC',
-      },
-      this.partition,
-      request,
-    );
+    // ECS's familyPrefix on ListTaskDefinitions is, despite its name, a whole family name.
+    const { items, nextToken } = await this.revisionsByStatus(request.familyPrefix, request, request.sort, request.status);
     return { items: items.map((item) => fromDocument(item.taskDefinition)), nextToken };
   }
 
@@ -239,10 +264,15 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
                 Update: {
                   TableName: this.table.tableName,
                   Key: { PK: this.partition, SK: keys.taskDefinitionItem(family, revision) },
-                  UpdateExpression: 'SET taskDefinition.#status = :inactive, taskDefinition.deregisteredAt = :now',
+                  UpdateExpression: 'SET taskDefinition.#status = :inactive, taskDefinition.deregisteredAt = :now, GSI2SK = :listed',
                   ConditionExpression: 'taskDefinition.#status = :active',
                   ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: { ':inactive': 'INACTIVE', ':active': 'ACTIVE', ':now': now },
+                  ExpressionAttributeValues: {
+                    ':inactive': 'INACTIVE',
+                    ':active': 'ACTIVE',
+                    ':now': now,
+                    ':listed': listKeys.taskDefinition('INACTIVE', family, revision),
+                  },
                 },
               },
               {
@@ -273,10 +303,15 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: { PK: this.partition, SK: keys.taskDefinitionItem(family, revision) },
-          UpdateExpression: 'SET taskDefinition.#status = :deleting, taskDefinition.deleteRequestedAt = :now',
+          UpdateExpression: 'SET taskDefinition.#status = :deleting, taskDefinition.deleteRequestedAt = :now, GSI2SK = :listed',
           ConditionExpression: 'taskDefinition.#status = :inactive',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':deleting': 'DELETE_IN_PROGRESS', ':inactive': 'INACTIVE', ':now': now },
+          ExpressionAttributeValues: {
+            ':deleting': 'DELETE_IN_PROGRESS',
+            ':inactive': 'INACTIVE',
+            ':now': now,
+            ':listed': listKeys.taskDefinition('DELETE_IN_PROGRESS', family, revision),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -1,11 +1,12 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { arns, type ArnScope } from '../../domain/arn';
 import type { EpochMs } from '../../domain/model';
-import { isPendingStatus, type TaskRecord } from '../../domain/task';
+import type { TaskRecord } from '../../domain/task';
 import { ConflictException } from '../../errors';
 import type { IdempotentLaunch, Page, PageRequest, TaskFilter, TaskRepository } from '../../ports';
 import { isExpired, taskItem, taskKey, toTask } from './fleet-items';
-import { forEachPage, isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
+import { listIndexQuery, listKeys } from './list-index';
+import { isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
 
 interface TokenItem {
   requestDigest: string;
@@ -39,11 +40,10 @@ export class DynamoTaskRepository implements TaskRepository {
   }
 
   async list(clusterName: string, filter: TaskFilter, page: PageRequest, now: EpochMs): Promise<Page<string>> {
-    const conditions = ['desiredStatus = :desired', '(attribute_not_exists(expiresAt) OR expiresAt > :now)'];
+    const conditions = ['(attribute_not_exists(expiresAt) OR expiresAt > :now)'];
     const values: Record<string, unknown> = {
       ':pk': this.partition(clusterName),
-      ':prefix': 'TASK#',
-      ':desired': filter.desiredStatus,
+      ':prefix': listKeys.taskPrefix(filter.desiredStatus),
       ':now': Math.floor(now / 1000),
     };
     if (filter.serviceName) {
@@ -61,12 +61,14 @@ export class DynamoTaskRepository implements TaskRepository {
     const { items, nextToken } = await queryPage<{ PK: string; SK: string; taskArn: string }>(
       this.table,
       {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        // The list index groups tasks by desiredStatus: listing RUNNING ones never reads stopped ones.
+        KeyConditionExpression: 'PK = :pk AND begins_with(GSI2SK, :prefix)',
         FilterExpression: conditions.join(' AND '),
         ExpressionAttributeValues: values,
       },
       this.partition(clusterName),
       page,
+      listIndexQuery((key) => listKeys.task(filter.desiredStatus, key.SK.slice(keys.taskItem('').length))),
     );
     return { items: items.map((item) => item.taskArn), nextToken };
   }
@@ -130,26 +132,5 @@ export class DynamoTaskRepository implements TaskRepository {
       if (isConditionFailure(error)) throw new ConflictException('The task was changed concurrently; try again.');
       return translateThrottling(error);
     }
-  }
-
-  async countActive(clusterName: string, now: EpochMs): Promise<{ running: number; pending: number }> {
-    const counts = { running: 0, pending: 0 };
-    await forEachPage(
-      this.table,
-      {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        FilterExpression: 'lastStatus <> :stopped',
-        ProjectionExpression: 'lastStatus, expiresAt',
-        ExpressionAttributeValues: { ':pk': this.partition(clusterName), ':prefix': 'TASK#', ':stopped': 'STOPPED' },
-      },
-      (page) => {
-        for (const item of page.Items ?? []) {
-          if (isExpired(item, now)) continue;
-          if (item.lastStatus === 'RUNNING') counts.running += 1;
-          else if (isPendingStatus(item.lastStatus)) counts.pending += 1;
-        }
-      },
-    );
-    return counts;
   }
 }
