@@ -74,6 +74,8 @@ export interface TaskDefinition {
   taskRoleArn?: string;
   executionRoleArn?: string;
   runtimePlatform?: { cpuArchitecture?: 'X86_64' | 'ARM64'; operatingSystemFamily?: string };
+  /** Fargate's ephemeral storage, 21–200 GiB; 20 GiB when absent. */
+  ephemeralStorage?: { sizeInGiB: number };
   volumes: unknown[];
   placementConstraints: unknown[];
   registeredAt: EpochMs;
@@ -188,6 +190,10 @@ export interface Container {
   containerArn: string;
   name: string;
   image: string;
+  /** "sha256:…", once the image is pulled. */
+  imageDigest?: string;
+  /** The container runtime's id, once the container is created. */
+  runtimeId?: string;
   lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED';
   exitCode?: number;
   reason?: string;
@@ -195,4 +201,26 @@ export interface Container {
   essential: boolean;
   cpu?: string;
   memory?: string;
+  /** The task's ENI as the container sees it (awsvpc), once it is attached. */
+  networkInterfaces?: Array<{ attachmentId: string; privateIpv4Address?: string; ipv6Address?: string }>;
+}
+
+/**
+ * A task's attachment as ECS shows it; a Fargate task in awsvpc mode has one ElasticNetworkInterface
+ * whose details are subnetId, networkInterfaceId, macAddress, privateDnsName and privateIPv4Address,
+ * and whose status follows the task: PRECREATED, ATTACHED, DETACHING, DELETED.
+ */
+export interface Attachment {
+  id: string;
+  type: string;
+  status: string;
+  details: KeyValuePair[];
+}
+
+/** Where a task's network stands, as a backend observes it. */
+export interface TaskNetwork {
+  attachments: Attachment[];
+  availabilityZone?: string;
+  connectivity?: 'CONNECTED' | 'DISCONNECTED';
+  connectivityAt?: EpochMs;
 }

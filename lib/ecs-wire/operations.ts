@@ -32,8 +32,8 @@ import {
   registerTaskDefinition,
 } from '../usecases/task-definitions';
 import { createServiceInput, updateServiceInput } from '../domain/service';
-import { createService, deleteService, describeServices, listServices, updateService } from '../usecases/services';
-import { describeTasks, listTasks, runTask, runTaskInput, stopTask } from '../usecases/tasks';
+import { createService, deleteService, describeServices, listServices, listServicesQuery, updateService } from '../usecases/services';
+import { describeTasks, listTasks, listTasksQuery, runTask, runTaskInput, stopTask } from '../usecases/tasks';
 
 /**
  * One ECS API operation on the wire: the schema of its JSON input (ECS's member names) and the
@@ -97,9 +97,8 @@ export const operations: Record<string, EcsOperation<any>> = {
     z.object({ cluster, services: z.array(name).min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
     (deps, input) => describeServices(deps, input.cluster, input.services, input.include?.includes('TAGS')),
   ),
-  ListServices: operation(
-    pageInput.extend({ cluster, launchType: z.literal('FARGATE').optional(), schedulingStrategy: z.literal('REPLICA').optional() }).strict(),
-    (deps, input) => listServices(deps, input.cluster, input),
+  ListServices: operation(listServicesQuery.extend({ cluster, maxResults: pageInput.shape.maxResults }).strict(), (deps, { cluster, ...input }) =>
+    listServices(deps, cluster, input),
   ),
   DeleteService: operation(z.object({ cluster, service: name, force: z.boolean().optional() }).strict(), (deps, input) =>
     deleteService(deps, input.cluster, input.service, input.force ?? false),
@@ -113,20 +112,8 @@ export const operations: Record<string, EcsOperation<any>> = {
     z.object({ cluster, tasks: z.array(name).min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
     (deps, input) => describeTasks(deps, input.cluster, input.tasks, input.include?.includes('TAGS')),
   ),
-  ListTasks: operation(
-    pageInput
-      .extend({
-        cluster,
-        serviceName: z.string().min(1).max(255).optional(),
-        family: z.string().min(1).max(255).optional(),
-        startedBy: z.string().min(1).max(36).optional(),
-        desiredStatus: z.enum(['RUNNING', 'PENDING', 'STOPPED']).optional(),
-        launchType: z.literal('FARGATE').optional(),
-        containerInstance: z.string().optional(),
-      })
-      .strict(),
-    (deps, input) =>
-      listTasks(deps, input.cluster, { ...input, desiredStatus: input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING' }),
+  ListTasks: operation(listTasksQuery.extend({ cluster, maxResults: pageInput.shape.maxResults }).strict(), (deps, { cluster, ...input }) =>
+    listTasks(deps, cluster, input),
   ),
 
   TagResource: operation(tagResourceInput, tagResource),

@@ -6,6 +6,7 @@ import type {
   NetworkConfiguration,
   StopCode,
   TaskDefinition,
+  TaskNetwork,
 } from '../domain/model';
 
 /**
@@ -71,6 +72,8 @@ export interface ObservedTask {
   stoppedAt?: EpochMs;
   stopCode?: StopCode;
   stoppedReason?: string;
+  /** The task's ENI and zone; absent when the backend cannot say (a task ECS has forgotten). */
+  network?: TaskNetwork;
   /** When the backend expects this task's state to change next, if it knows (simulated fleet). */
   nextChangeAt?: EpochMs;
   /** The backend may replace the ref (e.g. the simulated timeline after a stop). */

@@ -22,8 +22,24 @@ import { retryOnConflict } from '../retry';
 import { requireActiveCluster } from './clusters';
 import { describedOrMissing } from './describe';
 import { resolveLaunchableTaskDefinition } from './task-definitions';
+import { LAUNCH_TYPES } from './tasks';
 
-export const listServicesQuery = pageQuerySchema.strict();
+export const listServicesQuery = pageQuerySchema
+  .extend({
+    launchType: z.enum(LAUNCH_TYPES).optional(),
+    schedulingStrategy: z.enum(['REPLICA', 'DAEMON']).optional(),
+    resourceManagementType: z.enum(['CUSTOMER', 'ECS']).optional(),
+  })
+  .strict();
+
+/**
+ * Filters no ecsbox service can match: every service is a customer-managed REPLICA service whose
+ * tasks run on Fargate (with or without a capacity provider strategy). ECS answers an empty list.
+ */
+const matchesNoService = (input: z.output<typeof listServicesQuery>) =>
+  (input.launchType !== undefined && input.launchType !== 'FARGATE') ||
+  input.schedulingStrategy === 'DAEMON' ||
+  input.resourceManagementType === 'ECS';
 
 export const deleteServiceQuery = z
   .object({ force: z.enum(['true', 'false']).optional() })
@@ -117,8 +133,9 @@ export const describeServices = async (
   return { services: items, failures };
 };
 
-export const listServices = async (deps: Deps, clusterReference: string | undefined, input: z.output<typeof pageQuerySchema>) => {
+export const listServices = async (deps: Deps, clusterReference: string | undefined, input: z.output<typeof listServicesQuery>) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
+  if (matchesNoService(input)) return { serviceArns: [] };
   const page = await deps.services.list(cluster.clusterName, { maxResults: input.maxResults ?? 10, nextToken: input.nextToken });
   return { serviceArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };

@@ -48,13 +48,17 @@ export const runTaskInput = z
   .strict();
 export type RunTaskInput = z.output<typeof runTaskInput>;
 
+/** ECS's LaunchType enum: every value is a valid filter, though ecsbox runs tasks on Fargate only. */
+export const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
+
 export const listTasksQuery = pageQuerySchema
   .extend({
     serviceName: z.string().min(1).max(255).optional(),
     family: z.string().min(1).max(255).optional(),
     startedBy: z.string().min(1).max(36).optional(),
-    desiredStatus: z.enum(['RUNNING', 'STOPPED']).optional(),
-    launchType: z.literal('FARGATE').optional(),
+    desiredStatus: z.enum(['RUNNING', 'PENDING', 'STOPPED']).optional(),
+    launchType: z.enum(LAUNCH_TYPES).optional(),
+    containerInstance: z.string().min(1).max(2048).optional(),
   })
   .strict();
 
@@ -68,7 +72,16 @@ const taskIdsFor = (clusterArn: string, count: number, clientToken?: string) =>
       : randomUUID().replaceAll('-', ''),
   );
 
+/**
+ * ECS allows 8192 characters of overrides in all, counting the JSON that spells them: it also keeps
+ * every task item far below DynamoDB's 400 KB, whatever the overrides hold.
+ */
+export const MAX_OVERRIDES_LENGTH = 8192;
+
 export const runTask = async (deps: Deps, input: RunTaskInput) => {
+  if (input.overrides && JSON.stringify(input.overrides).length > MAX_OVERRIDES_LENGTH) {
+    throw new InvalidParameterException(`Container Overrides length must be at most ${MAX_OVERRIDES_LENGTH}`);
+  }
   const cluster = await requireActiveCluster(deps, input.cluster);
   const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration);
   const names = new Set(taskDefinition.containerDefinitions.map((container) => container.name));
@@ -166,15 +179,26 @@ export const describeTasks = async (
   return { tasks: items, failures };
 };
 
+/**
+ * Filters that no ecsbox task can match: ECS never sets a task's desiredStatus to PENDING (its API
+ * Reference says the filter returns nothing), and Fargate tasks have no container instance and are
+ * never of another launch type. ECS answers these with an empty list, not an error.
+ */
+const matchesNoTask = (input: z.output<typeof listTasksQuery>) =>
+  input.desiredStatus === 'PENDING' ||
+  (input.launchType !== undefined && input.launchType !== 'FARGATE') ||
+  input.containerInstance !== undefined;
+
 export const listTasks = async (deps: Deps, clusterReference: string | undefined, input: z.output<typeof listTasksQuery>) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
+  if (matchesNoTask(input)) return { taskArns: [] };
   const page = await deps.tasks.list(
     cluster.clusterName,
     {
       serviceName: input.serviceName,
       family: input.family,
       startedBy: input.startedBy,
-      desiredStatus: input.desiredStatus ?? 'RUNNING',
+      desiredStatus: input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',
     },
     { maxResults: input.maxResults ?? 100, nextToken: input.nextToken },
     deps.clock.now(),
