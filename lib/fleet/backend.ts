@@ -33,6 +33,8 @@ export interface LaunchSpec {
   startedBy?: string;
   /** "service:NAME" or "family:FAMILY" unless the caller set one. */
   group: string;
+  /** FARGATE or FARGATE_SPOT when a capacity provider strategy placed the task; else launch type FARGATE. */
+  capacityProviderName?: string;
   overrides?: TaskOverrides;
   networkConfiguration?: NetworkConfiguration;
 }

@@ -347,7 +347,9 @@ export class FargateFleet implements FleetBackend {
         new RunTaskCommand({
           cluster: this.target.cluster,
           taskDefinition: family,
-          launchType: 'FARGATE',
+          ...(spec.capacityProviderName
+            ? { capacityProviderStrategy: [{ capacityProvider: spec.capacityProviderName, weight: 1 }] }
+            : { launchType: 'FARGATE' as const }),
           count: 1,
           clientToken: clientTokenFor(this.target.familyPrefix, spec.taskId),
           startedBy: startedByFor(this.target.familyPrefix, spec.taskId),

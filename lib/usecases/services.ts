@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { arns, clusterNameOf, serviceNameOf } from '../domain/arn';
+import { checkCapacityProviderStrategy } from '../domain/capacity-provider';
 import type { Cluster, ServiceEvent } from '../domain/model';
 import {
   DEFAULT_DEPLOYMENT_CONFIGURATION,
+  UNSUPPORTED_SERVICE_LISTS,
   deploymentIdFor,
   newDeployment,
   presentService,
@@ -48,6 +50,12 @@ export const deleteServiceQuery = z
 const present = (stored: StoredService) => presentService(stored.service, stored.events);
 
 export const createService = async (deps: Deps, input: CreateServiceInput) => {
+  const capacityProviderStrategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
+  for (const member of UNSUPPORTED_SERVICE_LISTS) {
+    if (input[member]?.length) {
+      throw new InvalidParameterException(`Invalid '${member}': ecsbox runs services on Fargate without ${member}; leave it empty.`);
+    }
+  }
   const cluster = await requireActiveCluster(deps, input.cluster);
   const existing = await deps.services.get(cluster.clusterName, input.serviceName);
   if (existing && existing.service.status !== 'INACTIVE') {
@@ -74,6 +82,7 @@ export const createService = async (deps: Deps, input: CreateServiceInput) => {
     taskDefinition: taskDefinition.taskDefinitionArn,
     desiredCount: input.desiredCount,
     launchType: 'FARGATE',
+    ...(capacityProviderStrategy ? { capacityProviderStrategy } : {}),
     platformVersion: input.platformVersion ?? 'LATEST',
     schedulingStrategy: 'REPLICA',
     ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { arns, taskIdOf } from '../domain/arn';
+import { assignCapacityProviders, capacityProviderStrategySchema, checkCapacityProviderStrategy } from '../domain/capacity-provider';
 import { networkConfigurationSchema } from '../domain/service';
 import { applyObservation, newTaskRecord, presentTask, type TaskRecord } from '../domain/task';
 import { pageQuerySchema, tagsSchema } from '../domain/validation';
@@ -30,6 +31,7 @@ export const runTaskInput = z
     startedBy: z.string().min(1).max(36).optional(),
     group: z.string().min(1).max(255).optional(),
     launchType: z.literal('FARGATE').optional(),
+    capacityProviderStrategy: capacityProviderStrategySchema.optional(),
     platformVersion: z.string().min(1).max(32).optional(),
     networkConfiguration: networkConfigurationSchema.optional(),
     overrides: z
@@ -82,6 +84,7 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
   if (input.overrides && JSON.stringify(input.overrides).length > MAX_OVERRIDES_LENGTH) {
     throw new InvalidParameterException(`Container Overrides length must be at most ${MAX_OVERRIDES_LENGTH}`);
   }
+  const strategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
   const cluster = await requireActiveCluster(deps, input.cluster);
   const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration);
   const names = new Set(taskDefinition.containerDefinitions.map((container) => container.name));
@@ -95,14 +98,16 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
   const now = deps.clock.now();
   const group = input.group ?? `family:${taskDefinition.family}`;
   const taskIds = taskIdsFor(cluster.clusterArn, input.count ?? 1, input.clientToken);
+  const providers = strategy ? assignCapacityProviders(strategy, new Map(), taskIds.length) : [];
   const fleet = deps.fleets.forCluster(cluster);
   const outcomes = await fleet.launch(
-    taskIds.map((taskId) => ({
+    taskIds.map((taskId, index) => ({
       taskId,
       clusterName: cluster.clusterName,
       taskDefinition,
       startedBy: input.startedBy,
       group,
+      ...(providers[index] ? { capacityProviderName: providers[index] } : {}),
       overrides: input.overrides,
       networkConfiguration: input.networkConfiguration,
     })),
@@ -117,6 +122,7 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
     }));
   const accepted = outcomes.flatMap((outcome) => (outcome.accepted ? [{ taskId: outcome.taskId, ref: outcome.ref }] : []));
   const observations = accepted.length ? await fleet.observe(accepted, now) : [];
+  const providerOf = new Map(taskIds.map((taskId, index) => [taskId, providers[index]]));
   const records = observations.map((observation) =>
     newTaskRecord(
       {
@@ -127,6 +133,7 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
         taskDefinition,
         ...(input.startedBy ? { startedBy: input.startedBy } : {}),
         group,
+        ...(providerOf.get(observation.taskId) ? { capacityProviderName: providerOf.get(observation.taskId) } : {}),
         ...(input.overrides ? { overrides: input.overrides } : {}),
         ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
         ...(input.tags?.length ? { tags: input.tags } : {}),
