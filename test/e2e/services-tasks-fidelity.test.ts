@@ -14,7 +14,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { checkedEcsClient } from '../support/ecs-wire';
-import { apiUrl, fargateTaskDefinition } from '../support/http';
+import { apiUrl, fargateTaskDefinition, request } from '../support/http';
 import { eventually } from '../support/poll';
 import { tableSnapshot } from '../support/table-snapshot';
 
@@ -89,9 +89,12 @@ describe('ListTasks and ListServices filters', () => {
     const filtered = `${ARN}:service/${CLUSTER}/filtered`;
     expect(await services({ launchType: 'FARGATE' })).toContain(filtered);
     expect(await services({ schedulingStrategy: 'REPLICA' })).toContain(filtered);
-    for (const input of [{ launchType: 'EC2' }, { launchType: 'EXTERNAL' }, { schedulingStrategy: 'DAEMON' }]) {
+    for (const input of [{ launchType: 'EC2' }, { launchType: 'EXTERNAL' }, { schedulingStrategy: 'DAEMON' }] as Array<Record<string, string>>) {
       expect(await services(input)).toEqual([]);
     }
+    // The REST face takes the same filters.
+    const rest = await request('GET', `/v1/clusters/${CLUSTER}/tasks?desiredStatus=PENDING`);
+    expect(rest).toMatchObject({ status: 200, body: { taskArns: [] } });
     // The AWS CLI sends the same filters.
     expect(await cli('list-tasks', '--cluster', CLUSTER, '--desired-status', 'PENDING', '--query', 'length(taskArns)')).toBe('0');
     expect(await cli('list-services', '--cluster', CLUSTER, '--scheduling-strategy', 'DAEMON', '--query', 'length(serviceArns)')).toBe('0');
@@ -225,6 +228,36 @@ describe('RunTask overrides', () => {
         /^Container Overrides length must be at most 8192$/,
       );
     }
+  });
+});
+
+describe('the largest task a request can build', () => {
+  it('is stored and stopped like any other: every member that grows the item is bounded (here at its limit, in 3-byte characters)', async () => {
+    const wide = (length: number) => '€'.repeat(length);
+    const shellLength = JSON.stringify({ containerOverrides: [{ name: 'web', command: [''] }] }).length;
+    const { tasks } = await client.send(
+      new RunTaskCommand({
+        cluster: CLUSTER,
+        taskDefinition: 'fid-web',
+        count: 10,
+        networkConfiguration: {
+          awsvpcConfiguration: {
+            subnets: Array.from({ length: 16 }, (_, index) => `${String(index).padStart(2, '0')}${wide(253)}`),
+            securityGroups: Array.from({ length: 5 }, (_, index) => `${String(index).padStart(2, '0')}${wide(253)}`),
+          },
+        },
+        startedBy: wide(36),
+        group: wide(255),
+        overrides: { containerOverrides: [{ name: 'web', command: [wide(8192 - shellLength)] }] },
+        tags: Array.from({ length: 50 }, (_, index) => ({ key: `${String(index).padStart(2, '0')}${wide(126)}`, value: wide(256) })),
+        capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }, { capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+      }),
+    );
+    expect(tasks).toHaveLength(10);
+    const taskArn = tasks![0].taskArn!;
+    await client.send(new StopTaskCommand({ cluster: CLUSTER, task: taskArn, reason: wide(255) }));
+    const stopped = await taskWhere(taskArn, (task) => task.lastStatus === 'STOPPED', 'the large task to stop');
+    expect(stopped.stoppedReason).toBe(wide(255));
   });
 });
 
