@@ -504,6 +504,14 @@ describe('FargateFleet observe', () => {
     });
   });
 
+  it('launches a task placed on a capacity provider through that provider, without a launch type', async () => {
+    const { fleet } = setup();
+    await fleet.launch([spec('slot-spot', { capacityProviderName: 'FARGATE_SPOT' })]);
+    const [call] = inputs<RunTaskCommandInput>(RunTaskCommand);
+    expect(call.capacityProviderStrategy).toEqual([{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]);
+    expect(call.launchType).toBeUndefined();
+  });
+
   it('maps the ENI attachment, zone, connectivity and container network fields of DescribeTasks', async () => {
     const { fake, fleet } = setup();
     const [launched] = await fleet.launch([spec('slot-1')]);
