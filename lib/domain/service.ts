@@ -89,6 +89,11 @@ export const updateServiceInput = z
     healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
     forceNewDeployment: z.boolean().optional(),
     platformVersion: z.string().min(1).max(32).optional(),
+    capacityProviderStrategy: capacityProviderStrategySchema.optional(),
+    loadBalancers: unsupportedList.optional(),
+    serviceRegistries: unsupportedList.optional(),
+    placementConstraints: unsupportedList.optional(),
+    placementStrategy: unsupportedList.optional(),
   })
   .strict();
 export type UpdateServiceInput = z.output<typeof updateServiceInput>;

@@ -49,13 +49,18 @@ export const deleteServiceQuery = z
 
 const present = (stored: StoredService) => presentService(stored.service, stored.events);
 
-export const createService = async (deps: Deps, input: CreateServiceInput) => {
-  const capacityProviderStrategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
+/** Load balancers, registries and placement: taken empty (as tools send them back), refused otherwise. */
+const refuseUnsupportedLists = (input: Partial<Record<(typeof UNSUPPORTED_SERVICE_LISTS)[number], unknown[]>>) => {
   for (const member of UNSUPPORTED_SERVICE_LISTS) {
     if (input[member]?.length) {
       throw new InvalidParameterException(`Invalid '${member}': ecsbox runs services on Fargate without ${member}; leave it empty.`);
     }
   }
+};
+
+export const createService = async (deps: Deps, input: CreateServiceInput) => {
+  const capacityProviderStrategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
+  refuseUnsupportedLists(input);
   const cluster = await requireActiveCluster(deps, input.cluster);
   const existing = await deps.services.get(cluster.clusterName, input.serviceName);
   if (existing && existing.service.status !== 'INACTIVE') {
@@ -180,14 +185,20 @@ export const updateService = async (
   clusterReference: string | undefined,
   serviceReference: string,
   input: UpdateServiceInput,
-) =>
-  changeService(
+) => {
+  // As in ECS: a strategy replaces the launch type (or the strategy), an empty one goes back to the
+  // launch type; either way without a new deployment, for the tasks launched from then on.
+  const capacityProviderStrategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, undefined);
+  refuseUnsupportedLists(input);
+  return changeService(
     deps,
     clusterReference,
     serviceReference,
     async (service) => {
       const next: ServiceState = structuredClone(service);
       if (input.desiredCount !== undefined) next.desiredCount = input.desiredCount;
+      if (capacityProviderStrategy) next.capacityProviderStrategy = capacityProviderStrategy;
+      else if (input.capacityProviderStrategy) delete next.capacityProviderStrategy;
       if (input.deploymentConfiguration) {
         next.deploymentConfiguration = { ...next.deploymentConfiguration, ...input.deploymentConfiguration };
       }
@@ -215,6 +226,7 @@ export const updateService = async (
     },
     (next) => deps.services.save(next),
   );
+};
 
 export const deleteService = async (
   deps: Deps,

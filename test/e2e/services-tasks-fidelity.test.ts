@@ -10,6 +10,7 @@ import {
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
+  UpdateServiceCommand,
   type RegisterTaskDefinitionCommandInput,
   type Task,
 } from '@aws-sdk/client-ecs';
@@ -189,6 +190,15 @@ describe('capacity provider strategies and service fields', () => {
     expect(tasks?.map((task) => task.capacityProviderName)).toEqual(['FARGATE_SPOT', 'FARGATE_SPOT']);
     const { services } = await client.send(new DescribeServicesCommand({ cluster: CLUSTER, services: ['spot'] }));
     expect(services?.[0].loadBalancers).toEqual([]);
+
+    // UpdateService changes the strategy, or with an empty one goes back to the launch type.
+    const moved = await client.send(
+      new UpdateServiceCommand({ cluster: CLUSTER, service: 'spot', capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 2 }] }),
+    );
+    expect(moved.service?.capacityProviderStrategy).toEqual([{ capacityProvider: 'FARGATE', weight: 2, base: 0 }]);
+    const back = await client.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'spot', capacityProviderStrategy: [], desiredCount: 0 }));
+    expect(back.service).toMatchObject({ launchType: 'FARGATE', desiredCount: 0 });
+    expect(back.service?.capacityProviderStrategy).toBeUndefined();
   });
 
   it.each([
