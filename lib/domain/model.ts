@@ -162,6 +162,9 @@ export interface ServiceEvent {
 
 export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
 
+/** ECS's LaunchType enum: every value is a valid list filter, though ecsbox runs tasks on Fargate only. */
+export const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
+
 /** A task's lastStatus values, in the order a task walks through them. */
 export const LIFECYCLE = [
   'PROVISIONING',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { arns, clusterNameOf, serviceNameOf } from '../domain/arn';
 import { checkCapacityProviderStrategy } from '../domain/capacity-provider';
-import type { Cluster, ServiceEvent } from '../domain/model';
+import { LAUNCH_TYPES, type Cluster, type ServiceEvent } from '../domain/model';
 import {
   DEFAULT_DEPLOYMENT_CONFIGURATION,
   UNSUPPORTED_SERVICE_LISTS,
@@ -24,7 +24,6 @@ import { retryOnConflict } from '../retry';
 import { requireActiveCluster } from './clusters';
 import { describedOrMissing } from './describe';
 import { resolveLaunchableTaskDefinition } from './task-definitions';
-import { LAUNCH_TYPES } from './tasks';
 
 export const listServicesQuery = pageQuerySchema
   .extend({

@@ -4,6 +4,7 @@ import { arns, taskIdOf } from '../domain/arn';
 import { assignCapacityProviders, capacityProviderStrategySchema, checkCapacityProviderStrategy } from '../domain/capacity-provider';
 import { networkConfigurationSchema } from '../domain/service';
 import { applyObservation, newTaskRecord, presentTask, type TaskRecord } from '../domain/task';
+import { LAUNCH_TYPES } from '../domain/model';
 import { pageQuerySchema, tagsSchema } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ConflictException, InvalidParameterException, TaskNotFoundException } from '../errors';
@@ -49,9 +50,6 @@ export const runTaskInput = z
   })
   .strict();
 export type RunTaskInput = z.output<typeof runTaskInput>;
-
-/** ECS's LaunchType enum: every value is a valid filter, though ecsbox runs tasks on Fargate only. */
-export const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
 
 export const listTasksQuery = pageQuerySchema
   .extend({
