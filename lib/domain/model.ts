@@ -116,6 +116,7 @@ export interface TaskDefinition {
   taskRoleArn?: string;
   executionRoleArn?: string;
   runtimePlatform?: { cpuArchitecture?: 'X86_64' | 'ARM64'; operatingSystemFamily?: string };
+  /** Fargate's ephemeral storage, 21–200 GiB; 20 GiB when absent. */
   ephemeralStorage?: { sizeInGiB: number };
   proxyConfiguration?: { type: 'APPMESH'; containerName: string; properties: KeyValuePair[] };
   pidMode?: 'host' | 'task';
@@ -227,6 +228,9 @@ export interface ServiceEvent {
 
 export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
 
+/** ECS's LaunchType enum: every value is a valid list filter, though ecsbox runs tasks on Fargate only. */
+export const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
+
 /** A task's lastStatus values, in the order a task walks through them. */
 export const LIFECYCLE = [
   'PROVISIONING',
@@ -255,6 +259,10 @@ export interface Container {
   containerArn: string;
   name: string;
   image: string;
+  /** "sha256:…", once the image is pulled. */
+  imageDigest?: string;
+  /** The container runtime's id, once the container is created. */
+  runtimeId?: string;
   lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED';
   exitCode?: number;
   reason?: string;
@@ -262,4 +270,26 @@ export interface Container {
   essential: boolean;
   cpu?: string;
   memory?: string;
+  /** The task's ENI as the container sees it (awsvpc), once it is attached. */
+  networkInterfaces?: Array<{ attachmentId: string; privateIpv4Address?: string; ipv6Address?: string }>;
+}
+
+/**
+ * A task's attachment as ECS shows it; a Fargate task in awsvpc mode has one ElasticNetworkInterface
+ * whose details are subnetId, networkInterfaceId, macAddress, privateDnsName and privateIPv4Address,
+ * and whose status follows the task: PRECREATED, ATTACHED, DETACHING, DELETED.
+ */
+export interface Attachment {
+  id: string;
+  type: string;
+  status: string;
+  details: KeyValuePair[];
+}
+
+/** Where a task's network stands, as a backend observes it. */
+export interface TaskNetwork {
+  attachments: Attachment[];
+  availabilityZone?: string;
+  connectivity?: 'CONNECTED' | 'DISCONNECTED';
+  connectivityAt?: EpochMs;
 }

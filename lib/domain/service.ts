@@ -9,6 +9,8 @@ import type {
   ServiceStatus,
   Tag,
 } from './model';
+import { scopeOf } from './arn';
+import { capacityProviderStrategySchema, type CapacityProviderStrategyItem } from './capacity-provider';
 import { resourceName, tagsSchema } from './validation';
 
 /** ECS's defaults for replica services. */
@@ -45,6 +47,14 @@ export const deploymentConfigurationSchema = z
 
 const desiredCountSchema = z.number().int().min(0).max(MAX_DESIRED_COUNT);
 
+/**
+ * Members ECS shows on every service that ecsbox has no use for: load balancers, Cloud Map
+ * registries and EC2 task placement. Tools send them back as they read them (empty), so an empty
+ * list is taken; anything in it is refused by the use case, by name, rather than ignored.
+ */
+const unsupportedList = z.array(z.record(z.string(), z.unknown())).max(10);
+export const UNSUPPORTED_SERVICE_LISTS = ['loadBalancers', 'serviceRegistries', 'placementConstraints', 'placementStrategy'] as const;
+
 export const createServiceInput = z
   .object({
     cluster: z.string().min(1).optional(),
@@ -52,8 +62,13 @@ export const createServiceInput = z
     taskDefinition: z.string().min(1).max(2048),
     desiredCount: desiredCountSchema.optional(),
     launchType: z.literal('FARGATE').optional(),
+    capacityProviderStrategy: capacityProviderStrategySchema.optional(),
     platformVersion: z.string().min(1).max(32).optional(),
     schedulingStrategy: z.literal('REPLICA').optional(),
+    loadBalancers: unsupportedList.optional(),
+    serviceRegistries: unsupportedList.optional(),
+    placementConstraints: unsupportedList.optional(),
+    placementStrategy: unsupportedList.optional(),
     networkConfiguration: networkConfigurationSchema.optional(),
     deploymentConfiguration: deploymentConfigurationSchema.optional(),
     healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
@@ -74,6 +89,11 @@ export const updateServiceInput = z
     healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
     forceNewDeployment: z.boolean().optional(),
     platformVersion: z.string().min(1).max(32).optional(),
+    capacityProviderStrategy: capacityProviderStrategySchema.optional(),
+    loadBalancers: unsupportedList.optional(),
+    serviceRegistries: unsupportedList.optional(),
+    placementConstraints: unsupportedList.optional(),
+    placementStrategy: unsupportedList.optional(),
   })
   .strict();
 export type UpdateServiceInput = z.output<typeof updateServiceInput>;
@@ -105,6 +125,8 @@ export interface ServiceState {
   taskDefinition: string;
   desiredCount: number;
   launchType: 'FARGATE';
+  /** Set instead of a launch type (shown without one then), as ECS keeps one or the other. */
+  capacityProviderStrategy?: CapacityProviderStrategyItem[];
   platformVersion: string;
   schedulingStrategy: 'REPLICA';
   networkConfiguration?: NetworkConfiguration;
@@ -181,7 +203,9 @@ export const presentService = (service: ServiceState, events: ServiceEvent[]) =>
   desiredCount: service.desiredCount,
   runningCount: service.runningCount,
   pendingCount: service.pendingCount,
-  launchType: service.launchType,
+  ...(service.capacityProviderStrategy
+    ? { capacityProviderStrategy: service.capacityProviderStrategy }
+    : { launchType: service.launchType }),
   platformVersion: service.platformVersion,
   platformFamily: 'Linux',
   taskDefinition: service.taskDefinition,
@@ -193,8 +217,14 @@ export const presentService = (service: ServiceState, events: ServiceEvent[]) =>
   ...(service.healthCheckGracePeriodSeconds !== undefined
     ? { healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds }
     : {}),
+  loadBalancers: [],
+  serviceRegistries: [],
+  placementConstraints: [],
+  placementStrategy: [],
   schedulingStrategy: service.schedulingStrategy,
   deploymentController: { type: 'ECS' as const },
+  // ecsbox does not authenticate callers: the account's root principal stands for all of them.
+  createdBy: `arn:aws:iam::${scopeOf(service.serviceArn).accountId}:root`,
   ...(service.tags?.length ? { tags: service.tags } : {}),
   enableECSManagedTags: false,
   propagateTags: 'NONE' as const,

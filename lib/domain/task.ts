@@ -9,6 +9,7 @@ import type {
   StopCode,
   Tag,
   TaskDefinition,
+  TaskNetwork,
 } from './model';
 
 /**
@@ -27,6 +28,8 @@ export interface TaskRecord {
   startedBy?: string;
   group: string;
   launchType: 'FARGATE';
+  /** FARGATE or FARGATE_SPOT when the task was placed by a capacity provider strategy. */
+  capacityProviderName?: string;
   platformVersion: string;
   cpu?: string;
   memory?: string;
@@ -36,6 +39,10 @@ export interface TaskRecord {
   desiredStatus: 'RUNNING' | 'STOPPED';
   healthStatus: HealthStatus;
   containers: Container[];
+  /** The task definition's, else Fargate's 20 GiB. */
+  ephemeralStorageGiB?: number;
+  /** The ENI, zone and connectivity the backend last reported. */
+  network?: TaskNetwork;
   createdAt: EpochMs;
   pullStartedAt?: EpochMs;
   pullStoppedAt?: EpochMs;
@@ -84,12 +91,15 @@ export const applyObservation = (record: TaskRecord, observed: ObservedTask): Ta
     ...container,
     containerArn: record.containers[index]?.containerArn ?? containerArnFor(record.taskArn, container.name),
   }));
+  // A backend that can no longer say (ECS forgot the task) leaves the last known network in place.
+  const network = merged.network ?? record.network;
   const changed =
     OBSERVED_FIELDS.some((field) => record[field] !== merged[field]) ||
     !sameData(record.containers, containers) ||
+    !sameData(record.network, network) ||
     !sameData(record.ref, merged.ref);
   if (!changed) return record;
-  const next: TaskRecord = { ...record, containers, ref: merged.ref };
+  const next: TaskRecord = { ...record, containers, ...(network ? { network } : {}), ref: merged.ref };
   for (const field of OBSERVED_FIELDS) {
     if (merged[field] === undefined) delete next[field];
     else (next as unknown as Record<string, unknown>)[field] = merged[field];
@@ -107,15 +117,23 @@ export const containerArnFor = (taskArn: string, containerName: string) =>
 const IN_FLIGHT: ReadonlySet<LifecycleStatus> = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
 export const isPendingStatus = (status: LifecycleStatus) => IN_FLIGHT.has(status);
 
+/** Fargate's ephemeral storage when the task definition asks for no more (platform 1.4.0). */
+const DEFAULT_EPHEMERAL_STORAGE_GIB = 20;
+
 /** The task as ECS's DescribeTasks shows it. */
 export const presentTask = (task: TaskRecord) => ({
   taskArn: task.taskArn,
   clusterArn: task.clusterArn,
   taskDefinitionArn: task.taskDefinitionArn,
+  attachments: task.network?.attachments ?? [],
+  ...(task.network?.availabilityZone ? { availabilityZone: task.network.availabilityZone } : {}),
+  ...(task.network?.connectivity ? { connectivity: task.network.connectivity } : {}),
+  ...(task.network?.connectivityAt !== undefined ? { connectivityAt: task.network.connectivityAt } : {}),
   lastStatus: task.lastStatus,
   desiredStatus: task.desiredStatus,
   healthStatus: task.healthStatus,
   launchType: task.launchType,
+  ...(task.capacityProviderName ? { capacityProviderName: task.capacityProviderName } : {}),
   platformVersion: task.platformVersion,
   platformFamily: 'Linux',
   ...(task.cpu ? { cpu: task.cpu } : {}),
@@ -133,6 +151,8 @@ export const presentTask = (task: TaskRecord) => ({
   ...(task.stoppedAt !== undefined ? { stoppedAt: task.stoppedAt, executionStoppedAt: task.stoppedAt } : {}),
   ...(task.stopCode ? { stopCode: task.stopCode } : {}),
   ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
+  ephemeralStorage: { sizeInGiB: task.ephemeralStorageGiB ?? DEFAULT_EPHEMERAL_STORAGE_GIB },
+  enableExecuteCommand: false,
   ...(task.tags?.length ? { tags: task.tags } : {}),
   version: task.version,
 });
@@ -147,6 +167,7 @@ export interface NewTask {
   deploymentId?: string;
   startedBy?: string;
   group: string;
+  capacityProviderName?: string;
   overrides?: TaskOverrides;
   networkConfiguration?: NetworkConfiguration;
   tags?: Tag[];
@@ -167,6 +188,7 @@ export const newTaskRecord = (task: NewTask, observed: ObservedTask): TaskRecord
     desiredStatus: observed.desiredStatus,
     healthStatus: observed.healthStatus,
     containers: [],
+    ...(taskDefinition.ephemeralStorage ? { ephemeralStorageGiB: taskDefinition.ephemeralStorage.sizeInGiB } : {}),
     healthChecked: taskDefinition.containerDefinitions.some((container) => container.essential && container.healthCheck),
     ref: observed.ref,
     version: 1,

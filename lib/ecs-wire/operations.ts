@@ -33,8 +33,8 @@ import {
   registerTaskDefinition,
 } from '../usecases/task-definitions';
 import { createServiceInput, updateServiceInput } from '../domain/service';
-import { createService, deleteService, describeServices, listServices, updateService } from '../usecases/services';
-import { describeTasks, listTasks, runTask, runTaskInput, stopTask } from '../usecases/tasks';
+import { createService, deleteService, describeServices, listServices, listServicesQuery, updateService } from '../usecases/services';
+import { describeTasks, listTasks, listTasksQuery, runTask, runTaskInput, stopTask } from '../usecases/tasks';
 
 /**
  * One ECS API operation on the wire: the schema of its JSON input (ECS's member names) and the
@@ -108,9 +108,8 @@ export const operations: Record<string, EcsOperation<any>> = {
     (deps, input) => describeServices(deps, input.cluster, input.services, input.include?.includes('TAGS')),
     invalidParameter,
   ),
-  ListServices: operation(
-    pageInput.extend({ cluster, launchType: z.literal('FARGATE').optional(), schedulingStrategy: z.literal('REPLICA').optional() }).strict(),
-    (deps, input) => listServices(deps, input.cluster, input),
+  ListServices: operation(listServicesQuery.extend({ cluster, maxResults: pageInput.shape.maxResults }).strict(), (deps, { cluster, ...input }) =>
+    listServices(deps, cluster, input),
     invalidParameter,
   ),
   DeleteService: operation(z.object({ cluster, service: name, force: z.boolean().optional() }).strict(), (deps, input) =>
@@ -127,20 +126,8 @@ export const operations: Record<string, EcsOperation<any>> = {
     (deps, input) => describeTasks(deps, input.cluster, input.tasks, input.include?.includes('TAGS')),
     invalidParameter,
   ),
-  ListTasks: operation(
-    pageInput
-      .extend({
-        cluster,
-        serviceName: z.string().min(1).max(255).optional(),
-        family: z.string().min(1).max(255).optional(),
-        startedBy: z.string().min(1).max(36).optional(),
-        desiredStatus: z.enum(['RUNNING', 'PENDING', 'STOPPED']).optional(),
-        launchType: z.literal('FARGATE').optional(),
-        containerInstance: z.string().optional(),
-      })
-      .strict(),
-    (deps, input) =>
-      listTasks(deps, input.cluster, { ...input, desiredStatus: input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING' }),
+  ListTasks: operation(listTasksQuery.extend({ cluster, maxResults: pageInput.shape.maxResults }).strict(), (deps, { cluster, ...input }) =>
+    listTasks(deps, cluster, input),
     invalidParameter,
   ),
 

@@ -6,6 +6,7 @@ import type {
   NetworkConfiguration,
   StopCode,
   TaskDefinition,
+  TaskNetwork,
 } from '../domain/model';
 
 /**
@@ -32,6 +33,8 @@ export interface LaunchSpec {
   startedBy?: string;
   /** "service:NAME" or "family:FAMILY" unless the caller set one. */
   group: string;
+  /** FARGATE or FARGATE_SPOT when a capacity provider strategy placed the task; else launch type FARGATE. */
+  capacityProviderName?: string;
   overrides?: TaskOverrides;
   networkConfiguration?: NetworkConfiguration;
 }
@@ -71,6 +74,8 @@ export interface ObservedTask {
   stoppedAt?: EpochMs;
   stopCode?: StopCode;
   stoppedReason?: string;
+  /** The task's ENI and zone; absent when the backend cannot say (a task ECS has forgotten). */
+  network?: TaskNetwork;
   /** When the backend expects this task's state to change next, if it knows (simulated fleet). */
   nextChangeAt?: EpochMs;
   /** The backend may replace the ref (e.g. the simulated timeline after a stop). */

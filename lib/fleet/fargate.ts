@@ -347,7 +347,9 @@ export class FargateFleet implements FleetBackend {
         new RunTaskCommand({
           cluster: this.target.cluster,
           taskDefinition: family,
-          launchType: 'FARGATE',
+          ...(spec.capacityProviderName
+            ? { capacityProviderStrategy: [{ capacityProvider: spec.capacityProviderName, weight: 1 }] }
+            : { launchType: 'FARGATE' as const }),
           count: 1,
           clientToken: clientTokenFor(this.target.familyPrefix, spec.taskId),
           startedBy: startedByFor(this.target.familyPrefix, spec.taskId),
@@ -497,13 +499,35 @@ export class FargateFleet implements FleetBackend {
         lastStatus: container.lastStatus === 'RUNNING' || container.lastStatus === 'STOPPED'
           ? container.lastStatus
           : 'PENDING',
+        ...(container.imageDigest ? { imageDigest: container.imageDigest } : {}),
+        ...(container.runtimeId ? { runtimeId: container.runtimeId } : {}),
         exitCode: container.exitCode,
         reason: container.reason,
         healthStatus: health(container.healthStatus),
         essential: layout.find((entry) => entry.name === container.name)?.essential ?? true,
         cpu: container.cpu,
         memory: container.memory,
+        ...(container.networkInterfaces?.length
+          ? {
+              networkInterfaces: container.networkInterfaces.map((eni) => ({
+                attachmentId: eni.attachmentId ?? '',
+                ...(eni.privateIpv4Address ? { privateIpv4Address: eni.privateIpv4Address } : {}),
+                ...(eni.ipv6Address ? { ipv6Address: eni.ipv6Address } : {}),
+              })),
+            }
+          : {}),
       })),
+      network: {
+        attachments: (task.attachments ?? []).map((attachment) => ({
+          id: attachment.id ?? '',
+          type: attachment.type ?? '',
+          status: attachment.status ?? '',
+          details: (attachment.details ?? []).map((detail) => ({ name: detail.name ?? '', value: detail.value ?? '' })),
+        })),
+        ...(task.availabilityZone ? { availabilityZone: task.availabilityZone } : {}),
+        ...(task.connectivity ? { connectivity: task.connectivity } : {}),
+        ...(task.connectivityAt ? { connectivityAt: task.connectivityAt.getTime() } : {}),
+      },
       pullStartedAt: task.pullStartedAt?.getTime(),
       pullStoppedAt: task.pullStoppedAt?.getTime(),
       startedAt: task.startedAt?.getTime(),

@@ -1,11 +1,14 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type {
+  Attachment,
   ContainerDefinition,
   EpochMs,
   HealthCheck,
   HealthStatus,
   LifecycleStatus,
   StopCode,
+  TaskNetwork,
 } from '../domain/model';
 import type {
   BackendRef,
@@ -40,6 +43,12 @@ export type SimulatedFailure = (typeof SIMULATED_FAILURES)[number];
 export const UNPULLABLE_TAG = 'does-not-exist';
 
 const DEFAULT_EXIT_AFTER_S = 10;
+/**
+ * The longest duration a user declares that the fleet plans (a year): longer ones are taken as
+ * this. Every planned instant then stays a safe integer of milliseconds that DynamoDB can store
+ * and a Date can render, however large the declared value (ECSBOX_EXIT_AFTER=1e15).
+ */
+export const MAX_DECLARED_DURATION_S = 365 * 24 * 60 * 60;
 const DEFAULT_EXIT_CODE = 1;
 const OOM_EXIT_CODE = 137;
 /** Fargate's default when a container sets no stopTimeout. */
@@ -127,6 +136,8 @@ const timelineSchema = z
     /** Durations of DEACTIVATING, STOPPING, DEPROVISIONING. */
     down: z.tuple([z.number(), z.number(), z.number()]),
     containers: z.array(containerPlanSchema).min(1),
+    /** Where the task's ENI lives: the region, and the subnet picked from the launch's awsvpcConfiguration. */
+    net: z.object({ region: z.string(), subnet: z.string().optional() }).optional(),
     /** Index of the container whose image cannot be pulled: the task fails when the pull ends. */
     pullError: z.number().int().nonnegative().optional(),
     stop: z
@@ -164,7 +175,7 @@ export class SimulatedFleet implements FleetBackend {
   ): Promise<ObservedTask[]> {
     return tasks.map(({ taskId, ref }) => ({
       taskId,
-      ...observeTimeline(parseRef(taskId, ref), now),
+      ...observeTimeline(taskId, parseRef(taskId, ref), now),
       ref,
     }));
   }
@@ -213,7 +224,7 @@ function planTimeline(spec: LaunchSpec, now: EpochMs, profile: Profile): Simulat
     Math.round(min + unitHash(`${spec.taskId}/${phase}`) * (max - min));
   // Declared durations are in seconds; at least 1 ms keeps every planned event strictly later.
   const scaled = (seconds: number) =>
-    Math.max(1, Math.round(seconds * 1000 * profile.userTimeScale));
+    Math.max(1, Math.round(Math.min(seconds, MAX_DECLARED_DURATION_S) * 1000 * profile.userTimeScale));
 
   const effective = spec.taskDefinition.containerDefinitions.map((definition) =>
     effectiveContainer(definition, spec.overrides),
@@ -235,6 +246,11 @@ function planTimeline(spec: LaunchSpec, now: EpochMs, profile: Profile): Simulat
   const pullError = effective.findIndex(
     (c) => c.failure === 'pull-error' || imageTag(c.definition.image) === UNPULLABLE_TAG,
   );
+  // ECS spreads a task's ENI over the launch's subnets; here the task's id picks one.
+  const subnets = spec.networkConfiguration?.awsvpcConfiguration?.subnets ?? [];
+  const subnet = subnets.length
+    ? subnets[Math.floor(unitHash(`${spec.taskId}/subnet`) * subnets.length)]
+    : undefined;
 
   return compact({
     v: 1 as const,
@@ -242,6 +258,7 @@ function planTimeline(spec: LaunchSpec, now: EpochMs, profile: Profile): Simulat
     up,
     down,
     containers: effective.map((c) => planContainer(c, scaled)),
+    net: compact({ region: regionOf(spec.taskDefinition.taskDefinitionArn), subnet }),
     pullError: pullError >= 0 ? pullError : undefined,
   });
 }
@@ -296,7 +313,11 @@ function planContainer(
   });
 }
 
-/** A non-negative number from the environment, or the fallback when unset or not one. */
+/**
+ * A non-negative number from the environment, or the fallback when unset or not one. Values are
+ * never refused: these are ordinary container variables, which ECS takes with any value, and the
+ * same task definition must run unchanged on real Fargate (docs/simulated-fleet.md).
+ */
 function numberFrom(env: Map<string, string>, name: string, fallback: number): number {
   const raw = env.get(name)?.trim();
   const value = raw ? Number(raw) : Number.NaN;
@@ -479,6 +500,7 @@ function earliest(ends: Array<TaskEnd | undefined>): TaskEnd | undefined {
 }
 
 function observeTimeline(
+  taskId: string,
   timeline: SimulatedTimeline,
   now: EpochMs,
 ): Omit<ObservedTask, 'taskId' | 'ref'> {
@@ -489,7 +511,10 @@ function observeTimeline(
 
   const lastStatus = resolved.transitions.findLast((t) => t.at <= at)?.status ?? 'PROVISIONING';
   const end = happened(resolved.end?.at) ? resolved.end : undefined;
-  const containers = resolved.containers.map((c): ObservedTask['containers'][number] => {
+  const eni = simulatedEni(taskId, timeline.net);
+  // The ENI is attached when the task enters PENDING; a task stopped before that never had one.
+  const attachedAt = shown(resolved.transitions.find((t) => t.status === 'PENDING')?.at);
+  const containers = resolved.containers.map((c, index): ObservedTask['containers'][number] => {
     const stopped = happened(c.stoppedAt);
     const running = happened(c.startedAt) && !stopped;
     const healthStatus: HealthStatus = !running
@@ -499,9 +524,12 @@ function observeTimeline(
         : happened(c.healthyAt)
           ? 'HEALTHY'
           : 'UNKNOWN';
+    const pulled = happened(resolved.pullStoppedAt) && index !== timeline.pullError;
     return compact({
       name: c.plan.name,
       image: c.plan.image,
+      imageDigest: pulled ? imageDigestOf(c.plan.image) : undefined,
+      runtimeId: happened(c.startedAt) ? runtimeIdOf(taskId, c.plan.name) : undefined,
       lastStatus: stopped ? 'STOPPED' : running ? 'RUNNING' : 'PENDING',
       exitCode: stopped ? c.exitCode : undefined,
       reason: stopped ? c.reason : undefined,
@@ -509,6 +537,10 @@ function observeTimeline(
       essential: c.plan.essential,
       cpu: c.plan.cpu?.toString(),
       memory: c.plan.memory?.toString(),
+      networkInterfaces:
+        eni?.subnet && attachedAt !== undefined
+          ? [{ attachmentId: eni.attachmentId, privateIpv4Address: eni.privateIPv4Address }]
+          : undefined,
     });
   });
 
@@ -536,9 +568,97 @@ function observeTimeline(
     stoppedAt: lastStatus === 'STOPPED' ? resolved.transitions.at(-1)?.at : undefined,
     stopCode: end?.stopCode,
     stoppedReason: end?.stoppedReason,
+    network: eni && observeNetwork(eni, lastStatus, attachedAt),
     nextChangeAt: instants.length > 0 ? Math.min(...instants) : undefined,
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// The task's network: an ENI in the launch's subnet, all of it derived from the task and subnet ids
+
+interface SimulatedEni {
+  availabilityZone: string;
+  attachmentId: string;
+  subnet?: string;
+  networkInterfaceId: string;
+  macAddress: string;
+  privateDnsName: string;
+  privateIPv4Address: string;
+}
+
+const digestOf = (key: string) => createHash('sha256').update(key).digest();
+
+/** The ARN's region; the tests' and ecsbox's own ARNs always name one. */
+const regionOf = (arn: string) => /^arn:[^:]+:ecs:([^:]+):/.exec(arn)?.[1] ?? 'us-east-1';
+
+/**
+ * The ENI a task gets: each subnet is a /16 of 10.0.0.0/8 in one zone (both from the subnet id),
+ * and the task's address is a host of it (from the task id; the first four are AWS's, as in a VPC).
+ * A task launched without an awsvpcConfiguration gets a zone only.
+ */
+function simulatedEni(taskId: string, net: SimulatedTimeline['net']): SimulatedEni | undefined {
+  if (!net) return undefined;
+  const zone = digestOf(`zone/${net.subnet ?? taskId}`)[0] % 3;
+  const task = digestOf(`eni/${net.subnet ?? ''}/${taskId}`);
+  const host = 4 + (task.readUInt32BE(0) % (65_536 - 5));
+  const address = `10.${digestOf(`subnet/${net.subnet ?? ''}`)[0]}.${host >> 8}.${host & 255}`;
+  const hex = task.toString('hex');
+  return {
+    availabilityZone: `${net.region}${'abc'[zone]}`,
+    attachmentId: uuidOf(hex.slice(8, 40)),
+    subnet: net.subnet,
+    networkInterfaceId: `eni-${hex.slice(40, 57)}`,
+    // A locally administered unicast address, as AWS gives ENIs.
+    macAddress: ['0e', ...(hex.slice(0, 10).match(/../g) ?? [])].join(':'),
+    privateDnsName: `ip-${address.replaceAll('.', '-')}.${net.region === 'us-east-1' ? 'ec2.internal' : `${net.region}.compute.internal`}`,
+    privateIPv4Address: address,
+  };
+}
+
+/** ECS's attachment status for a task's lastStatus; the details once the ENI was attached. */
+function observeNetwork(eni: SimulatedEni, lastStatus: LifecycleStatus, attachedAt: EpochMs | undefined): TaskNetwork {
+  if (!eni.subnet) return { attachments: [], availabilityZone: eni.availabilityZone };
+  const status =
+    lastStatus === 'PROVISIONING'
+      ? 'PRECREATED'
+      : lastStatus === 'DEPROVISIONING'
+        ? 'DETACHING'
+        : lastStatus === 'STOPPED'
+          ? 'DELETED'
+          : 'ATTACHED';
+  const attachment: Attachment = {
+    id: eni.attachmentId,
+    type: 'ElasticNetworkInterface',
+    status,
+    details: [
+      { name: 'subnetId', value: eni.subnet },
+      ...(attachedAt === undefined
+        ? []
+        : [
+            { name: 'networkInterfaceId', value: eni.networkInterfaceId },
+            { name: 'macAddress', value: eni.macAddress },
+            { name: 'privateDnsName', value: eni.privateDnsName },
+            { name: 'privateIPv4Address', value: eni.privateIPv4Address },
+          ]),
+    ],
+  };
+  return compact({
+    attachments: [attachment],
+    availabilityZone: eni.availabilityZone,
+    connectivity: attachedAt === undefined ? undefined : ('CONNECTED' as const),
+    connectivityAt: attachedAt,
+  });
+}
+
+const uuidOf = (hex: string) =>
+  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+
+/** The same image always has the same digest, as a registry's tag does until it is pushed again. */
+const imageDigestOf = (image: string) => `sha256:${digestOf(`image/${image}`).toString('hex')}`;
+
+/** Fargate's runtime ids: the task id, a dash and ten digits. */
+const runtimeIdOf = (taskId: string, container: string) =>
+  `${taskId}-${digestOf(`runtime/${taskId}/${container}`).readUInt32BE(0).toString().padStart(10, '0')}`;
 
 const hasHealthCheck = (plan: ContainerPlan) =>
   plan.healthyAfter !== undefined || plan.unhealthyAfter !== undefined;

@@ -1,6 +1,7 @@
 import { arns, scopeOf } from '../domain/arn';
 import { sameData } from '../domain/equality';
 import { eventIdFor, MAX_SERVICE_EVENTS } from '../domain/service';
+import { assignCapacityProviders, capacityProviderCounts } from '../domain/capacity-provider';
 import { applyObservation, isPendingStatus, newTaskRecord, stopNotDelivered, type TaskRecord } from '../domain/task';
 import type { EpochMs, ServiceEvent, TaskDefinition } from '../domain/model';
 import { THROTTLED_REASON, type FleetBackend, type LaunchSpec, type ObservedTask, type StopRequest } from '../fleet/backend';
@@ -207,7 +208,7 @@ export class Reconciler {
         stoppedReason: stop.reason,
       });
     }
-    const { tasks: newTasks, failures } = await this.launch(service, servicePlan, now);
+    const { tasks: newTasks, failures } = await this.launch(service, servicePlan, slice.tasks, now);
     const messages = [
       ...servicePlan.events,
       ...failures.map(({ deploymentId, reason }) =>
@@ -236,6 +237,7 @@ export class Reconciler {
   private async launch(
     service: ServicePlan['service'],
     servicePlan: ServicePlan,
+    liveTasks: TaskRecord[],
     now: EpochMs,
   ): Promise<{ tasks: TaskRecord[]; failures: Array<{ deploymentId: string; reason: string }> }> {
     if (!servicePlan.launches.length) return { tasks: [], failures: [] };
@@ -247,7 +249,11 @@ export class Reconciler {
     }
     const failures: Array<{ deploymentId: string; reason: string }> = [];
     const specs: Array<LaunchSpec & { deploymentId: string }> = [];
-    for (const launch of servicePlan.launches) {
+    const strategy = service.capacityProviderStrategy;
+    const providers = strategy
+      ? assignCapacityProviders(strategy, capacityProviderCounts(liveTasks), servicePlan.launches.length)
+      : [];
+    for (const [index, launch] of servicePlan.launches.entries()) {
       const taskDefinition = definitions.get(launch.taskDefinition);
       if (!taskDefinition) {
         failures.push({ deploymentId: launch.deploymentId, reason: `task definition ${launch.taskDefinition} does not exist` });
@@ -260,6 +266,7 @@ export class Reconciler {
         taskDefinition,
         startedBy: launch.deploymentId,
         group: `service:${service.serviceName}`,
+        ...(providers[index] ? { capacityProviderName: providers[index] } : {}),
         networkConfiguration: service.networkConfiguration,
       });
     }
@@ -288,6 +295,7 @@ export class Reconciler {
           deploymentId: spec.deploymentId,
           startedBy: spec.startedBy,
           group: spec.group,
+          ...(spec.capacityProviderName ? { capacityProviderName: spec.capacityProviderName } : {}),
           networkConfiguration: spec.networkConfiguration,
           createdAt: now,
         },

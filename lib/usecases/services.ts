@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { arns, clusterNameOf, serviceNameOf } from '../domain/arn';
-import type { Cluster, ServiceEvent } from '../domain/model';
+import { checkCapacityProviderStrategy } from '../domain/capacity-provider';
+import { LAUNCH_TYPES, type Cluster, type ServiceEvent } from '../domain/model';
 import {
   DEFAULT_DEPLOYMENT_CONFIGURATION,
+  UNSUPPORTED_SERVICE_LISTS,
   deploymentIdFor,
   newDeployment,
   presentService,
@@ -23,7 +25,22 @@ import { requireActiveCluster } from './clusters';
 import { describedOrMissing } from './describe';
 import { resolveLaunchableTaskDefinition } from './task-definitions';
 
-export const listServicesQuery = pageQuerySchema.strict();
+export const listServicesQuery = pageQuerySchema
+  .extend({
+    launchType: z.enum(LAUNCH_TYPES).optional(),
+    schedulingStrategy: z.enum(['REPLICA', 'DAEMON']).optional(),
+    resourceManagementType: z.enum(['CUSTOMER', 'ECS']).optional(),
+  })
+  .strict();
+
+/**
+ * Filters no ecsbox service can match: every service is a customer-managed REPLICA service whose
+ * tasks run on Fargate (with or without a capacity provider strategy). ECS answers an empty list.
+ */
+const matchesNoService = (input: z.output<typeof listServicesQuery>) =>
+  (input.launchType !== undefined && input.launchType !== 'FARGATE') ||
+  input.schedulingStrategy === 'DAEMON' ||
+  input.resourceManagementType === 'ECS';
 
 export const deleteServiceQuery = z
   .object({ force: z.enum(['true', 'false']).optional() })
@@ -31,7 +48,18 @@ export const deleteServiceQuery = z
 
 const present = (stored: StoredService) => presentService(stored.service, stored.events);
 
+/** Load balancers, registries and placement: taken empty (as tools send them back), refused otherwise. */
+const refuseUnsupportedLists = (input: Partial<Record<(typeof UNSUPPORTED_SERVICE_LISTS)[number], unknown[]>>) => {
+  for (const member of UNSUPPORTED_SERVICE_LISTS) {
+    if (input[member]?.length) {
+      throw new InvalidParameterException(`Invalid '${member}': ecsbox runs services on Fargate without ${member}; leave it empty.`);
+    }
+  }
+};
+
 export const createService = async (deps: Deps, input: CreateServiceInput) => {
+  const capacityProviderStrategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
+  refuseUnsupportedLists(input);
   const cluster = await requireActiveCluster(deps, input.cluster);
   const existing = await deps.services.get(cluster.clusterName, input.serviceName);
   if (existing && existing.service.status !== 'INACTIVE') {
@@ -58,6 +86,7 @@ export const createService = async (deps: Deps, input: CreateServiceInput) => {
     taskDefinition: taskDefinition.taskDefinitionArn,
     desiredCount: input.desiredCount,
     launchType: 'FARGATE',
+    ...(capacityProviderStrategy ? { capacityProviderStrategy } : {}),
     platformVersion: input.platformVersion ?? 'LATEST',
     schedulingStrategy: 'REPLICA',
     ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
@@ -117,8 +146,9 @@ export const describeServices = async (
   return { services: items, failures };
 };
 
-export const listServices = async (deps: Deps, clusterReference: string | undefined, input: z.output<typeof pageQuerySchema>) => {
+export const listServices = async (deps: Deps, clusterReference: string | undefined, input: z.output<typeof listServicesQuery>) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
+  if (matchesNoService(input)) return { serviceArns: [] };
   const page = await deps.services.list(cluster.clusterName, { maxResults: input.maxResults ?? 10, nextToken: input.nextToken });
   return { serviceArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };
@@ -154,14 +184,20 @@ export const updateService = async (
   clusterReference: string | undefined,
   serviceReference: string,
   input: UpdateServiceInput,
-) =>
-  changeService(
+) => {
+  // As in ECS: a strategy replaces the launch type (or the strategy), an empty one goes back to the
+  // launch type; either way without a new deployment, for the tasks launched from then on.
+  const capacityProviderStrategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, undefined);
+  refuseUnsupportedLists(input);
+  return changeService(
     deps,
     clusterReference,
     serviceReference,
     async (service) => {
       const next: ServiceState = structuredClone(service);
       if (input.desiredCount !== undefined) next.desiredCount = input.desiredCount;
+      if (capacityProviderStrategy) next.capacityProviderStrategy = capacityProviderStrategy;
+      else if (input.capacityProviderStrategy) delete next.capacityProviderStrategy;
       if (input.deploymentConfiguration) {
         next.deploymentConfiguration = { ...next.deploymentConfiguration, ...input.deploymentConfiguration };
       }
@@ -189,6 +225,7 @@ export const updateService = async (
     },
     (next) => deps.services.save(next),
   );
+};
 
 export const deleteService = async (
   deps: Deps,

@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { arns, taskIdOf } from '../domain/arn';
+import { assignCapacityProviders, capacityProviderStrategySchema, checkCapacityProviderStrategy } from '../domain/capacity-provider';
 import { networkConfigurationSchema } from '../domain/service';
 import { applyObservation, newTaskRecord, presentTask, type TaskRecord } from '../domain/task';
+import { LAUNCH_TYPES } from '../domain/model';
 import { pageQuerySchema, tagsSchema } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ConflictException, InvalidParameterException, TaskNotFoundException } from '../errors';
@@ -30,6 +32,7 @@ export const runTaskInput = z
     startedBy: z.string().min(1).max(36).optional(),
     group: z.string().min(1).max(255).optional(),
     launchType: z.literal('FARGATE').optional(),
+    capacityProviderStrategy: capacityProviderStrategySchema.optional(),
     platformVersion: z.string().min(1).max(32).optional(),
     networkConfiguration: networkConfigurationSchema.optional(),
     overrides: z
@@ -53,8 +56,9 @@ export const listTasksQuery = pageQuerySchema
     serviceName: z.string().min(1).max(255).optional(),
     family: z.string().min(1).max(255).optional(),
     startedBy: z.string().min(1).max(36).optional(),
-    desiredStatus: z.enum(['RUNNING', 'STOPPED']).optional(),
-    launchType: z.literal('FARGATE').optional(),
+    desiredStatus: z.enum(['RUNNING', 'PENDING', 'STOPPED']).optional(),
+    launchType: z.enum(LAUNCH_TYPES).optional(),
+    containerInstance: z.string().min(1).max(2048).optional(),
   })
   .strict();
 
@@ -68,7 +72,17 @@ const taskIdsFor = (clusterArn: string, count: number, clientToken?: string) =>
       : randomUUID().replaceAll('-', ''),
   );
 
+/**
+ * ECS allows 8192 characters of overrides in all, counting the JSON that spells them: it also keeps
+ * every task item far below DynamoDB's 400 KB, whatever the overrides hold.
+ */
+export const MAX_OVERRIDES_LENGTH = 8192;
+
 export const runTask = async (deps: Deps, input: RunTaskInput) => {
+  if (input.overrides && JSON.stringify(input.overrides).length > MAX_OVERRIDES_LENGTH) {
+    throw new InvalidParameterException(`Container Overrides length must be at most ${MAX_OVERRIDES_LENGTH}`);
+  }
+  const strategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
   const cluster = await requireActiveCluster(deps, input.cluster);
   const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration);
   const names = new Set(taskDefinition.containerDefinitions.map((container) => container.name));
@@ -82,14 +96,16 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
   const now = deps.clock.now();
   const group = input.group ?? `family:${taskDefinition.family}`;
   const taskIds = taskIdsFor(cluster.clusterArn, input.count ?? 1, input.clientToken);
+  const providers = strategy ? assignCapacityProviders(strategy, new Map(), taskIds.length) : [];
   const fleet = deps.fleets.forCluster(cluster);
   const outcomes = await fleet.launch(
-    taskIds.map((taskId) => ({
+    taskIds.map((taskId, index) => ({
       taskId,
       clusterName: cluster.clusterName,
       taskDefinition,
       startedBy: input.startedBy,
       group,
+      ...(providers[index] ? { capacityProviderName: providers[index] } : {}),
       overrides: input.overrides,
       networkConfiguration: input.networkConfiguration,
     })),
@@ -104,6 +120,7 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
     }));
   const accepted = outcomes.flatMap((outcome) => (outcome.accepted ? [{ taskId: outcome.taskId, ref: outcome.ref }] : []));
   const observations = accepted.length ? await fleet.observe(accepted, now) : [];
+  const providerOf = new Map(taskIds.map((taskId, index) => [taskId, providers[index]]));
   const records = observations.map((observation) =>
     newTaskRecord(
       {
@@ -114,6 +131,7 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
         taskDefinition,
         ...(input.startedBy ? { startedBy: input.startedBy } : {}),
         group,
+        ...(providerOf.get(observation.taskId) ? { capacityProviderName: providerOf.get(observation.taskId) } : {}),
         ...(input.overrides ? { overrides: input.overrides } : {}),
         ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
         ...(input.tags?.length ? { tags: input.tags } : {}),
@@ -168,15 +186,26 @@ export const describeTasks = async (
   return { tasks: items, failures };
 };
 
+/**
+ * Filters that no ecsbox task can match: ECS never sets a task's desiredStatus to PENDING (its API
+ * Reference says the filter returns nothing), and Fargate tasks have no container instance and are
+ * never of another launch type. ECS answers these with an empty list, not an error.
+ */
+const matchesNoTask = (input: z.output<typeof listTasksQuery>) =>
+  input.desiredStatus === 'PENDING' ||
+  (input.launchType !== undefined && input.launchType !== 'FARGATE') ||
+  input.containerInstance !== undefined;
+
 export const listTasks = async (deps: Deps, clusterReference: string | undefined, input: z.output<typeof listTasksQuery>) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
+  if (matchesNoTask(input)) return { taskArns: [] };
   const page = await deps.tasks.list(
     cluster.clusterName,
     {
       serviceName: input.serviceName,
       family: input.family,
       startedBy: input.startedBy,
-      desiredStatus: input.desiredStatus ?? 'RUNNING',
+      desiredStatus: input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',
     },
     { maxResults: input.maxResults ?? 100, nextToken: input.nextToken },
     deps.clock.now(),

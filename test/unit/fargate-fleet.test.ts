@@ -504,6 +504,61 @@ describe('FargateFleet observe', () => {
     });
   });
 
+  it('launches a task placed on a capacity provider through that provider, without a launch type', async () => {
+    const { fleet } = setup();
+    await fleet.launch([spec('slot-spot', { capacityProviderName: 'FARGATE_SPOT' })]);
+    const [call] = inputs<RunTaskCommandInput>(RunTaskCommand);
+    expect(call.capacityProviderStrategy).toEqual([{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]);
+    expect(call.launchType).toBeUndefined();
+  });
+
+  it('maps the ENI attachment, zone, connectivity and container network fields of DescribeTasks', async () => {
+    const { fake, fleet } = setup();
+    const [launched] = await fleet.launch([spec('slot-1')]);
+    const launchedRef = refOf(launched);
+    const attachment = {
+      id: '0f2b6e0c-1111-2222-3333-444455556666',
+      type: 'ElasticNetworkInterface',
+      status: 'ATTACHED',
+      details: [
+        { name: 'subnetId', value: 'subnet-0abc' },
+        { name: 'networkInterfaceId', value: 'eni-0123456789abcdef0' },
+        { name: 'macAddress', value: '0e:11:22:33:44:55' },
+        { name: 'privateDnsName', value: 'ip-10-0-1-23.ec2.internal' },
+        { name: 'privateIPv4Address', value: '10.0.1.23' },
+      ],
+    };
+    const container = fake.tasks.get(launchedRef.taskArn)!.containers![0];
+    Object.assign(fake.tasks.get(launchedRef.taskArn)!, {
+      lastStatus: 'RUNNING',
+      attachments: [attachment],
+      availabilityZone: 'us-east-1b',
+      connectivity: 'CONNECTED',
+      connectivityAt: at(2),
+      containers: [
+        {
+          ...container,
+          lastStatus: 'RUNNING',
+          imageDigest: 'sha256:abc',
+          runtimeId: 'slot-1-1234567890',
+          networkInterfaces: [{ attachmentId: attachment.id, privateIpv4Address: '10.0.1.23' }],
+        },
+      ],
+    });
+    const [observed] = await fleet.observe([{ taskId: 'slot-1', ref: launchedRef }]);
+    expect(observed.network).toEqual({
+      attachments: [attachment],
+      availabilityZone: 'us-east-1b',
+      connectivity: 'CONNECTED',
+      connectivityAt: T0 + 2000,
+    });
+    expect(observed.containers[0]).toMatchObject({
+      imageDigest: 'sha256:abc',
+      runtimeId: 'slot-1-1234567890',
+      networkInterfaces: [{ attachmentId: attachment.id, privateIpv4Address: '10.0.1.23' }],
+    });
+  });
+
   it('describes at most 100 tasks per call, and reports a task ECS forgot as STOPPED', async () => {
     const { fake, fleet } = setup();
     for (let i = 0; i < 250; i += 2) {

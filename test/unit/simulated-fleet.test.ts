@@ -5,6 +5,7 @@ import { isDomainError } from '../../lib/errors';
 import {
   EXIT_AFTER_ENV,
   EXIT_CODE_ENV,
+  MAX_DECLARED_DURATION_S,
   SIMULATE_ENV,
   SimulatedFleet,
   type TimingProfile,
@@ -14,6 +15,8 @@ import { sampleTaskDefinition } from '../contract/fleet-backend';
 const T0 = Date.UTC(2026, 0, 1);
 const TASK_ID = 'task-1';
 const OOM = 'OutOfMemoryError: Container killed due to memory usage';
+const DIGEST = expect.stringMatching(/^sha256:[0-9a-f]{64}$/);
+const RUNTIME_ID = expect.stringMatching(new RegExp(`^${TASK_ID}-\\d{10}$`));
 
 const fleets: Record<TimingProfile, SimulatedFleet> = {
   fast: new SimulatedFleet({ profile: 'fast' }),
@@ -123,6 +126,8 @@ describe('SimulatedFleet lifecycle', () => {
       {
         name: 'app',
         image: 'nginx:1.27',
+        imageDigest: DIGEST,
+        runtimeId: RUNTIME_ID,
         lastStatus: 'RUNNING',
         healthStatus: 'UNKNOWN',
         essential: true,
@@ -226,6 +231,8 @@ describe('SimulatedFleet stop', () => {
       {
         name: 'app',
         image: 'nginx:1.27',
+        // Pulled while PENDING; never created, so no runtime id.
+        ...(status === 'ACTIVATING' ? { imageDigest: DIGEST } : {}),
         lastStatus: 'STOPPED',
         healthStatus: 'UNKNOWN',
         essential: true,
@@ -366,6 +373,8 @@ describe('SimulatedFleet failures', () => {
         {
           name: 'app',
           image: 'nginx:1.27',
+          imageDigest: DIGEST,
+          runtimeId: RUNTIME_ID,
           lastStatus: 'STOPPED',
           exitCode: 3,
           healthStatus: 'UNKNOWN',
@@ -379,6 +388,10 @@ describe('SimulatedFleet failures', () => {
     [{}, 1_000, 1],
     [{ [EXIT_AFTER_ENV]: 'soon', [EXIT_CODE_ENV]: '-4' }, 1_000, 1],
     [{ [EXIT_AFTER_ENV]: '2.5', [EXIT_CODE_ENV]: '0' }, 250, 0],
+    // Out of range: a duration past a year is a year (÷10 on fast), an exit code past 0–255 the default.
+    [{ [EXIT_AFTER_ENV]: '1e15', [EXIT_CODE_ENV]: '256' }, MAX_DECLARED_DURATION_S * 100, 1],
+    [{ [EXIT_AFTER_ENV]: '9e15', [EXIT_CODE_ENV]: '1e20' }, MAX_DECLARED_DURATION_S * 100, 1],
+    [{ [EXIT_AFTER_ENV]: '1e309', [EXIT_CODE_ENV]: '2.5' }, 1_000, 1],
   ])('exit parameters %j: after %d ms with code %d', async (vars, after, exitCode) => {
     const stopped = await finalState(
       await launch([container({ environment: env({ [SIMULATE_ENV]: 'exit', ...vars }) })]),
@@ -833,5 +846,78 @@ describe('SimulatedFleet properties', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('SimulatedFleet network', () => {
+  const awsvpc = (...subnets: string[]) => ({ networkConfiguration: { awsvpcConfiguration: { subnets } } });
+  const detail = (task: ObservedTask, name: string) =>
+    task.network?.attachments[0]?.details.find((entry) => entry.name === name)?.value;
+
+  it('attaches an ENI in the subnet as ECS shows it: PRECREATED, ATTACHED, DETACHING, DELETED', async () => {
+    const launched = await launch([container()], awsvpc('subnet-0abc'));
+    const states = await history(await stop(launched, (await enteredAt(launched, 'RUNNING')) + 1));
+    const byStatus = (status: LifecycleStatus) => states.find((state) => state.task.lastStatus === status)!.task;
+
+    expect(byStatus('PROVISIONING').network).toEqual({
+      attachments: [
+        { id: expect.any(String), type: 'ElasticNetworkInterface', status: 'PRECREATED', details: [{ name: 'subnetId', value: 'subnet-0abc' }] },
+      ],
+      availabilityZone: expect.stringMatching(/^us-east-1[abc]$/),
+    });
+    const running = byStatus('RUNNING');
+    const address = detail(running, 'privateIPv4Address')!;
+    expect(address).toMatch(/^10\.\d{1,3}\.\d{1,3}\.\d{1,3}$/);
+    expect(running.network).toEqual({
+      attachments: [
+        {
+          id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+          type: 'ElasticNetworkInterface',
+          status: 'ATTACHED',
+          details: [
+            { name: 'subnetId', value: 'subnet-0abc' },
+            { name: 'networkInterfaceId', value: expect.stringMatching(/^eni-[0-9a-f]{17}$/) },
+            { name: 'macAddress', value: expect.stringMatching(/^0e(:[0-9a-f]{2}){5}$/) },
+            { name: 'privateDnsName', value: `ip-${address.replaceAll('.', '-')}.ec2.internal` },
+            { name: 'privateIPv4Address', value: address },
+          ],
+        },
+      ],
+      availabilityZone: byStatus('PROVISIONING').network!.availabilityZone,
+      connectivity: 'CONNECTED',
+      connectivityAt: states.find((state) => state.task.lastStatus === 'PENDING')!.at,
+    });
+    expect(running.containers[0].networkInterfaces).toEqual([
+      { attachmentId: running.network!.attachments[0].id, privateIpv4Address: address },
+    ]);
+    expect(byStatus('DEACTIVATING').network?.attachments[0].status).toBe('ATTACHED');
+    expect(byStatus('DEPROVISIONING').network?.attachments[0].status).toBe('DETACHING');
+    expect(byStatus('STOPPED').network?.attachments[0]).toMatchObject({ status: 'DELETED', details: running.network!.attachments[0].details });
+  });
+
+  it('gives the same task the same address every time, and tasks of one subnet addresses of its /16', async () => {
+    const addressOf = async (taskId: string, subnet: string) => {
+      const [outcome] = await fast.launch([spec([container()], { taskId, ...awsvpc(subnet) })], T0);
+      if (!outcome.accepted) throw new Error('refused');
+      const [task] = await fast.observe([{ taskId, ref: outcome.ref }], T0 + 60_000);
+      return detail(task, 'privateIPv4Address')!;
+    };
+    expect(await addressOf('t-1', 'subnet-a')).toBe(await addressOf('t-1', 'subnet-a'));
+    const addresses = await Promise.all(Array.from({ length: 50 }, (_, index) => addressOf(`t-${index}`, 'subnet-a')));
+    expect(new Set(addresses).size).toBe(50);
+    expect(new Set(addresses.map((address) => address.split('.').slice(0, 2).join('.'))).size).toBe(1);
+    expect((await addressOf('t-1', 'subnet-b')).split('.')[1]).not.toBe(addresses[1].split('.')[1]);
+  });
+
+  it('names the zone after the task definition\'s region, and a task stopped while PROVISIONING never had an address', async () => {
+    const taskDefinition = { ...sampleTaskDefinition(), taskDefinitionArn: 'arn:aws:ecs:eu-west-1:000000000000:task-definition/contract:1' };
+    const launched = await launch([container()], { ...awsvpc('subnet-x'), taskDefinition });
+    const running = await finalState(launched);
+    expect(running.network?.availabilityZone).toMatch(/^eu-west-1[abc]$/);
+    expect(detail(running, 'privateDnsName')).toMatch(/^ip-10-[\d-]+\.eu-west-1\.compute\.internal$/);
+    const neverUp = await finalState(await stop(await launch([container()], awsvpc('subnet-x')), T0 + 1));
+    expect(neverUp.network).toMatchObject({ attachments: [{ status: 'DELETED', details: [{ name: 'subnetId', value: 'subnet-x' }] }] });
+    expect(neverUp.network?.connectivity).toBeUndefined();
+    expect(neverUp.containers[0].networkInterfaces).toBeUndefined();
   });
 });
