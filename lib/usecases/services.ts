@@ -29,9 +29,20 @@ export const deleteServiceQuery = z
   .object({ force: z.enum(['true', 'false']).optional() })
   .strict();
 
+/** Concurrent writers to one service retry this often before one of them is told 409. */
+const MAX_ATTEMPTS = 30;
+
 const present = (stored: StoredService) => presentService(stored.service, stored.events);
 
-export const createService = async (deps: Deps, input: CreateServiceInput) => {
+/**
+ * CreateService. Identical calls racing with one clientToken all answer the one service: a call
+ * whose write lost to a concurrent create (a ConflictException from the repository) runs again,
+ * and then finds the winner's service and its token.
+ */
+export const createService = (deps: Deps, input: CreateServiceInput) =>
+  retryOnConflict(() => createServiceOnce(deps, input), MAX_ATTEMPTS, 'The service is being created by others; try again.');
+
+const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
   const cluster = await requireActiveCluster(deps, input.cluster);
   const existing = await deps.services.get(cluster.clusterName, input.serviceName);
   if (existing && existing.service.status !== 'INACTIVE') {
@@ -122,9 +133,6 @@ export const listServices = async (deps: Deps, clusterReference: string | undefi
   const page = await deps.services.list(cluster.clusterName, { maxResults: input.maxResults ?? 10, nextToken: input.nextToken });
   return { serviceArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };
-
-/** Concurrent writers to one service retry this often before one of them is told 409. */
-const MAX_ATTEMPTS = 30;
 
 const changeService = async (
   deps: Deps,

@@ -11,8 +11,8 @@ import type {
   TaskDefinitionListRequest,
   TaskDefinitionRepository,
 } from '../../ports';
-import { backoffDelay, sleep } from '../../retry';
-import { isConditionFailure, keys, queryPage, rewriteTags, translateThrottling, type TableContext } from './table';
+import { withRetries } from '../../retry';
+import { isConditionFailure, keys, queryPage, rewriteTags, throwConditionFailure, translateThrottling, type TableContext } from './table';
 
 interface FamilyItem {
   PK: string;
@@ -69,62 +69,66 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
 
   async register(definition: ValidatedTaskDefinition, now: EpochMs): Promise<StoredTaskDefinition> {
     const { tags, ...fields } = definition;
-    for (let attempt = 0; attempt < MAX_REGISTER_ATTEMPTS; attempt++) {
-      const guess = attempt === 0 ? this.knownLatest.get(fields.family) : undefined;
-      const previous = guess ?? (await this.latestRevision(fields.family));
-      const revision = previous + 1;
-      const taskDefinition: TaskDefinition = {
-        ...fields,
-        taskDefinitionArn: arns.taskDefinition(this.scope, fields.family, revision),
-        revision,
-        status: 'ACTIVE',
-        registeredAt: now,
-      };
-      try {
-        await this.table.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.table.tableName,
-                  Key: { PK: this.partition, SK: keys.familyItem(fields.family) },
-                  UpdateExpression:
-                    'SET #family = :family, latestRevision = :revision, activeRevisions = if_not_exists(activeRevisions, :zero) + :one',
-                  ConditionExpression: previous === 0 ? 'attribute_not_exists(PK)' : 'latestRevision = :previous',
-                  ExpressionAttributeNames: { '#family': 'family' },
-                  ExpressionAttributeValues: {
-                    ':family': fields.family,
-                    ':revision': revision,
-                    ':zero': 0,
-                    ':one': 1,
-                    ...(previous === 0 ? {} : { ':previous': previous }),
+    return withRetries(
+      async (attempt) => {
+        // A wrong guess only fails the condition, at the cost of one short back-off.
+        const guess = attempt === 0 ? this.knownLatest.get(fields.family) : undefined;
+        const previous = guess ?? (await this.latestRevision(fields.family));
+        const revision = previous + 1;
+        const taskDefinition: TaskDefinition = {
+          ...fields,
+          taskDefinitionArn: arns.taskDefinition(this.scope, fields.family, revision),
+          revision,
+          status: 'ACTIVE',
+          registeredAt: now,
+        };
+        await this.table.client
+          .send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Update: {
+                    TableName: this.table.tableName,
+                    Key: { PK: this.partition, SK: keys.familyItem(fields.family) },
+                    UpdateExpression:
+                      'SET #family = :family, latestRevision = :revision, activeRevisions = if_not_exists(activeRevisions, :zero) + :one',
+                    ConditionExpression: previous === 0 ? 'attribute_not_exists(PK)' : 'latestRevision = :previous',
+                    ExpressionAttributeNames: { '#family': 'family' },
+                    ExpressionAttributeValues: {
+                      ':family': fields.family,
+                      ':revision': revision,
+                      ':zero': 0,
+                      ':one': 1,
+                      ...(previous === 0 ? {} : { ':previous': previous }),
+                    },
                   },
                 },
-              },
-              {
-                Put: {
-                  TableName: this.table.tableName,
-                  Item: {
-                    PK: this.partition,
-                    SK: keys.taskDefinitionItem(fields.family, revision),
-                    taskDefinition,
-                    ...(tags?.length ? { tags } : {}),
-                  } satisfies TaskDefinitionItem,
-                  ConditionExpression: 'attribute_not_exists(PK)',
+                {
+                  Put: {
+                    TableName: this.table.tableName,
+                    Item: {
+                      PK: this.partition,
+                      SK: keys.taskDefinitionItem(fields.family, revision),
+                      taskDefinition,
+                      ...(tags?.length ? { tags } : {}),
+                    } satisfies TaskDefinitionItem,
+                    ConditionExpression: 'attribute_not_exists(PK)',
+                  },
                 },
-              },
-            ],
-          }),
-        );
+              ],
+            }),
+          )
+          .catch(throwConditionFailure);
         this.knownLatest.set(fields.family, revision);
         return { taskDefinition, tags: tags ?? [] };
-      } catch (error) {
-        if (!isConditionFailure(error)) return translateThrottling(error);
-        // A wrong guess is not contention: read and try again at once.
-        if (guess === undefined) await sleep(backoffDelay(attempt, 5, 100));
-      }
-    }
-    throw new ConflictException(`Too many concurrent registrations of family ${fields.family}; try again.`);
+      },
+      {
+        attempts: MAX_REGISTER_ATTEMPTS,
+        retryable: isConditionFailure,
+        capMs: 100,
+        exhausted: () => new ConflictException(`Too many concurrent registrations of family ${fields.family}; try again.`),
+      },
+    );
   }
 
   async get(family: string, revision: number): Promise<StoredTaskDefinition | undefined> {
@@ -198,46 +202,50 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
   }
 
   async deregister(family: string, revision: number, now: EpochMs): Promise<TaskDefinition> {
-    for (let attempt = 0; attempt < MAX_REGISTER_ATTEMPTS; attempt++) {
-      // Read first: a revision that is missing (its family may not exist either, and the family
-      // update below cannot run on a missing item) or already INACTIVE needs no write.
-      const stored = await this.get(family, revision);
-      if (!stored) throw new TaskDefinitionNotFoundException('The specified task definition does not exist.');
-      if (stored.taskDefinition.status !== 'ACTIVE') return stored.taskDefinition;
-      try {
-        await this.table.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.table.tableName,
-                  Key: { PK: this.partition, SK: keys.taskDefinitionItem(family, revision) },
-                  UpdateExpression: 'SET taskDefinition.#status = :inactive, taskDefinition.deregisteredAt = :now',
-                  ConditionExpression: 'taskDefinition.#status = :active',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: { ':inactive': 'INACTIVE', ':active': 'ACTIVE', ':now': now },
+    return withRetries(
+      async () => {
+        // Read first: a revision that is missing (its family may not exist either, and the family
+        // update below cannot run on a missing item) or already INACTIVE needs no write. A lost
+        // condition (deregistered meanwhile, which the next read says, or a collision with a
+        // concurrent registration of the family) tries again.
+        const stored = await this.get(family, revision);
+        if (!stored) throw new TaskDefinitionNotFoundException('The specified task definition does not exist.');
+        if (stored.taskDefinition.status !== 'ACTIVE') return stored.taskDefinition;
+        await this.table.client
+          .send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Update: {
+                    TableName: this.table.tableName,
+                    Key: { PK: this.partition, SK: keys.taskDefinitionItem(family, revision) },
+                    UpdateExpression: 'SET taskDefinition.#status = :inactive, taskDefinition.deregisteredAt = :now',
+                    ConditionExpression: 'taskDefinition.#status = :active',
+                    ExpressionAttributeNames: { '#status': 'status' },
+                    ExpressionAttributeValues: { ':inactive': 'INACTIVE', ':active': 'ACTIVE', ':now': now },
+                  },
                 },
-              },
-              {
-                Update: {
-                  TableName: this.table.tableName,
-                  Key: { PK: this.partition, SK: keys.familyItem(family) },
-                  UpdateExpression: 'SET activeRevisions = activeRevisions - :one',
-                  ExpressionAttributeValues: { ':one': 1 },
+                {
+                  Update: {
+                    TableName: this.table.tableName,
+                    Key: { PK: this.partition, SK: keys.familyItem(family) },
+                    UpdateExpression: 'SET activeRevisions = activeRevisions - :one',
+                    ExpressionAttributeValues: { ':one': 1 },
+                  },
                 },
-              },
-            ],
-          }),
-        );
-        return { ...stored.taskDefinition, status: 'INACTIVE', deregisteredAt: now };
-      } catch (error) {
-        if (!isConditionFailure(error)) return translateThrottling(error);
-      }
-      // Deregistered meanwhile (the next read says so), or a collision with a concurrent
-      // registration of the family: try again.
-      await sleep(backoffDelay(attempt, 5, 100));
-    }
-    throw new ConflictException(`Too many concurrent changes to family ${family}; try again.`);
+              ],
+            }),
+          )
+          .catch(throwConditionFailure);
+        return { ...stored.taskDefinition, status: 'INACTIVE' as const, deregisteredAt: now };
+      },
+      {
+        attempts: MAX_REGISTER_ATTEMPTS,
+        retryable: isConditionFailure,
+        capMs: 100,
+        exhausted: () => new ConflictException(`Too many concurrent changes to family ${family}; try again.`),
+      },
+    );
   }
 
   async requestDeletion(family: string, revision: number, now: EpochMs): Promise<TaskDefinition | undefined> {
