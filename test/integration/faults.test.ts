@@ -43,9 +43,12 @@ describe('a frozen DynamoDB', () => {
   });
   afterEach(() => proxy.resume());
 
-  /** Runs `call` against the frozen store: it must fail with ServerException within its deadline. */
-  const duringStall = async (call: () => Promise<unknown>) => {
-    proxy.pause();
+  /**
+   * Runs `call` with DynamoDB freezing at its first request naming `operation` (the write): it must
+   * fail with ServerException within its deadline, and the held write lands after the answer.
+   */
+  const duringStall = async (operation: string, call: () => Promise<unknown>) => {
+    proxy.pauseAt(operation);
     const started = Date.now();
     const seen = await outcome(call());
     const tookMs = Date.now() - started;
@@ -57,7 +60,7 @@ describe('a frozen DynamoDB', () => {
 
   it('answers ServerException within the deadline, and a retried CreateService leaves one service', async () => {
     const input = { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network, clientToken: 'tok-1' };
-    await duringStall(() => createService(frozen, input));
+    await duringStall('TransactWriteItems', () => createService(frozen, input));
     // The held write may land after the answer: the retry must answer the same service either way.
     const retried = await createService(frozen, input);
     expect(await createService(frozen, input)).toEqual(retried);
@@ -68,7 +71,7 @@ describe('a frozen DynamoDB', () => {
 
   it('leaves one set of tasks when a RunTask with a clientToken is retried after a stall', async () => {
     const input = { cluster: 'c1', taskDefinition: 'web', count: 2, networkConfiguration: network, clientToken: randomUUID() };
-    await duringStall(() => runTask(frozen, input));
+    await duringStall('TransactWriteItems', () => runTask(frozen, input));
     const retried = await runTask(frozen, input);
     expect(retried.tasks).toHaveLength(2);
     const listed = await listTasks(direct, 'c1', {});
@@ -76,7 +79,7 @@ describe('a frozen DynamoDB', () => {
   });
 
   it('leaves one cluster when a CreateCluster is retried after a stall', async () => {
-    await duringStall(() => createCluster(frozen, { clusterName: 'c2' }));
+    await duringStall('PutItem', () => createCluster(frozen, { clusterName: 'c2' }));
     const retried = await createCluster(frozen, { clusterName: 'c2' });
     expect(retried.cluster).toMatchObject({ clusterName: 'c2', status: 'ACTIVE' });
   });

@@ -8,6 +8,8 @@ import { createConnection, createServer, type Socket } from 'node:net';
 export interface FaultProxy {
   endpoint: string;
   pause(): void;
+  /** Freezes at the first request that contains `marker` (e.g. "TransactWriteItems"), holding it. */
+  pauseAt(marker: string): void;
   resume(): void;
   close(): Promise<void>;
 }
@@ -15,11 +17,16 @@ export interface FaultProxy {
 export const startFaultProxy = async (target: string): Promise<FaultProxy> => {
   const { hostname, port } = new URL(target);
   let paused = false;
+  let pauseMarker: string | undefined;
   const held: Array<() => void> = [];
   const sockets = new Set<Socket>();
 
-  const relay = (from: Socket, to: Socket) => {
-    from.on('data', (chunk) => {
+  const relay = (from: Socket, to: Socket, inspect: boolean) => {
+    from.on('data', (chunk: Buffer) => {
+      if (inspect && pauseMarker !== undefined && chunk.includes(pauseMarker)) {
+        pauseMarker = undefined;
+        paused = true;
+      }
       if (paused) held.push(() => to.write(chunk));
       else to.write(chunk);
     });
@@ -31,8 +38,8 @@ export const startFaultProxy = async (target: string): Promise<FaultProxy> => {
 
   const server = createServer((client) => {
     const upstream = createConnection({ host: hostname, port: Number(port) });
-    relay(client, upstream);
-    relay(upstream, client);
+    relay(client, upstream, true);
+    relay(upstream, client, false);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -43,8 +50,12 @@ export const startFaultProxy = async (target: string): Promise<FaultProxy> => {
     pause: () => {
       paused = true;
     },
+    pauseAt: (marker) => {
+      pauseMarker = marker;
+    },
     resume: () => {
       paused = false;
+      pauseMarker = undefined;
       for (const deliver of held.splice(0)) deliver();
     },
     close: () =>

@@ -6,7 +6,7 @@ import { ConflictException } from '../../errors';
 import { withRetries } from '../../retry';
 import type { IdempotentLaunch, Page, PageRequest, TaskFilter, TaskRepository } from '../../ports';
 import { isExpired, taskItem, taskKey, toTask } from './fleet-items';
-import { forEachPage, isConditionFailure, keys, putAtVersion, queryPage, throwConditionFailure, translateThrottling, type TableContext } from './table';
+import { forEachPage, isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
 
 /** The token's first transaction has not committed yet (or collided with another): look again. */
 class TokenInFlight extends Error {}
@@ -122,7 +122,7 @@ export class DynamoTaskRepository implements TaskRepository {
           await write();
           return tasks;
         } catch (error) {
-          throwConditionFailure(error);
+          if (!isConditionFailure(error)) return translateThrottling(error);
         }
         const { Item } = await this.table.client
           .send(new GetCommand({ TableName: this.table.tableName, Key: tokenKey, ConsistentRead: true }))
