@@ -124,6 +124,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
   }
   // Work left by an earlier run (persisted data, a crash mid-rollout) resumes now, not at the
   // next scheduled minute.
-  await new LambdaReconcileTrigger(RECONCILER_FUNCTION_NAME, { region: 'us-east-1', endpoint: lambdaUrl }).wake();
+  const trigger = new LambdaReconcileTrigger(RECONCILER_FUNCTION_NAME, { region: 'us-east-1', endpoint: lambdaUrl });
+  await trigger.wake();
+  trigger.close();
   return { apiUrl, lambdaUrl, dynamoDbEndpoint, tableName, stop };
 };

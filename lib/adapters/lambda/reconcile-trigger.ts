@@ -29,4 +29,9 @@ export class LambdaReconcileTrigger implements ReconcileTrigger {
       log.warn('reconciler wake-up failed', { error: error as Error });
     }
   }
+
+  /** Closes the client's connections, for a caller that wakes once and goes on (the local stack). */
+  close(): void {
+    this.client.destroy();
+  }
 }
