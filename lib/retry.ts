@@ -8,11 +8,12 @@ export const backoffDelay = (attempt: number, baseMs = 5, capMs = 200): number =
   Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
 
 /**
- * How long one request's optimistic loop may keep retrying, well inside the API's 29 s handler
- * timeout (with the DynamoDB calls' own deadlines, see lib/adapters/dynamodb/table.ts): a caller
- * that keeps losing a race is told to try again rather than held until the gateway gives up.
+ * How long one request's optimistic loop may keep starting attempts, inside the API's 29 s handler
+ * timeout with room for the last attempt: a caller that keeps losing a race is told to try again
+ * rather than held until the gateway gives up. Races that always progress (50 registrations of one
+ * family commit one by one) need this much on a loaded machine.
  */
-export const RETRY_BUDGET_MS = 8_000;
+export const RETRY_BUDGET_MS = 20_000;
 
 export interface RetryPolicy {
   /** At most this many attempts. */

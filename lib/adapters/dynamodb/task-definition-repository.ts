@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { arns, type ArnScope } from '../../domain/arn';
 import type { EpochMs, Tag, TaskDefinition } from '../../domain/model';
 import type { ValidatedTaskDefinition } from '../../domain/task-definition';
@@ -67,6 +67,30 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
     return (Item as FamilyItem | undefined)?.latestRevision ?? 0;
   }
 
+  /** A revision's move from one status to the next, stamped with when, only from `from`. */
+  private statusChange(
+    family: string,
+    revision: number,
+    from: TaskDefinition['status'],
+    to: TaskDefinition['status'],
+    stamp: 'deregisteredAt' | 'deleteRequestedAt',
+    now: EpochMs,
+  ) {
+    return {
+      TableName: this.table.tableName,
+      Key: { PK: this.partition, SK: keys.taskDefinitionItem(family, revision) },
+      UpdateExpression: `SET taskDefinition.#status = :to, taskDefinition.${stamp} = :now`,
+      ConditionExpression: 'taskDefinition.#status = :from',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':to': to, ':from': from, ':now': now },
+    };
+  }
+
+  /** One transaction of a retried write: a lost condition is rethrown as is, for the retry. */
+  private async transact(items: NonNullable<TransactWriteCommandInput['TransactItems']>): Promise<void> {
+    await this.table.client.send(new TransactWriteCommand({ TransactItems: items })).catch(throwConditionFailure);
+  }
+
   async register(definition: ValidatedTaskDefinition, now: EpochMs): Promise<StoredTaskDefinition> {
     const { tags, ...fields } = definition;
     return withRetries(
@@ -82,43 +106,37 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
           status: 'ACTIVE',
           registeredAt: now,
         };
-        await this.table.client
-          .send(
-            new TransactWriteCommand({
-              TransactItems: [
-                {
-                  Update: {
-                    TableName: this.table.tableName,
-                    Key: { PK: this.partition, SK: keys.familyItem(fields.family) },
-                    UpdateExpression:
-                      'SET #family = :family, latestRevision = :revision, activeRevisions = if_not_exists(activeRevisions, :zero) + :one',
-                    ConditionExpression: previous === 0 ? 'attribute_not_exists(PK)' : 'latestRevision = :previous',
-                    ExpressionAttributeNames: { '#family': 'family' },
-                    ExpressionAttributeValues: {
-                      ':family': fields.family,
-                      ':revision': revision,
-                      ':zero': 0,
-                      ':one': 1,
-                      ...(previous === 0 ? {} : { ':previous': previous }),
-                    },
-                  },
-                },
-                {
-                  Put: {
-                    TableName: this.table.tableName,
-                    Item: {
-                      PK: this.partition,
-                      SK: keys.taskDefinitionItem(fields.family, revision),
-                      taskDefinition,
-                      ...(tags?.length ? { tags } : {}),
-                    } satisfies TaskDefinitionItem,
-                    ConditionExpression: 'attribute_not_exists(PK)',
-                  },
-                },
-              ],
-            }),
-          )
-          .catch(throwConditionFailure);
+        await this.transact([
+          {
+            Update: {
+              TableName: this.table.tableName,
+              Key: { PK: this.partition, SK: keys.familyItem(fields.family) },
+              UpdateExpression:
+                'SET #family = :family, latestRevision = :revision, activeRevisions = if_not_exists(activeRevisions, :zero) + :one',
+              ConditionExpression: previous === 0 ? 'attribute_not_exists(PK)' : 'latestRevision = :previous',
+              ExpressionAttributeNames: { '#family': 'family' },
+              ExpressionAttributeValues: {
+                ':family': fields.family,
+                ':revision': revision,
+                ':zero': 0,
+                ':one': 1,
+                ...(previous === 0 ? {} : { ':previous': previous }),
+              },
+            },
+          },
+          {
+            Put: {
+              TableName: this.table.tableName,
+              Item: {
+                PK: this.partition,
+                SK: keys.taskDefinitionItem(fields.family, revision),
+                taskDefinition,
+                ...(tags?.length ? { tags } : {}),
+              } satisfies TaskDefinitionItem,
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+        ]);
         this.knownLatest.set(fields.family, revision);
         return { taskDefinition, tags: tags ?? [] };
       },
@@ -211,32 +229,17 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
         const stored = await this.get(family, revision);
         if (!stored) throw new TaskDefinitionNotFoundException('The specified task definition does not exist.');
         if (stored.taskDefinition.status !== 'ACTIVE') return stored.taskDefinition;
-        await this.table.client
-          .send(
-            new TransactWriteCommand({
-              TransactItems: [
-                {
-                  Update: {
-                    TableName: this.table.tableName,
-                    Key: { PK: this.partition, SK: keys.taskDefinitionItem(family, revision) },
-                    UpdateExpression: 'SET taskDefinition.#status = :inactive, taskDefinition.deregisteredAt = :now',
-                    ConditionExpression: 'taskDefinition.#status = :active',
-                    ExpressionAttributeNames: { '#status': 'status' },
-                    ExpressionAttributeValues: { ':inactive': 'INACTIVE', ':active': 'ACTIVE', ':now': now },
-                  },
-                },
-                {
-                  Update: {
-                    TableName: this.table.tableName,
-                    Key: { PK: this.partition, SK: keys.familyItem(family) },
-                    UpdateExpression: 'SET activeRevisions = activeRevisions - :one',
-                    ExpressionAttributeValues: { ':one': 1 },
-                  },
-                },
-              ],
-            }),
-          )
-          .catch(throwConditionFailure);
+        await this.transact([
+          { Update: this.statusChange(family, revision, 'ACTIVE', 'INACTIVE', 'deregisteredAt', now) },
+          {
+            Update: {
+              TableName: this.table.tableName,
+              Key: { PK: this.partition, SK: keys.familyItem(family) },
+              UpdateExpression: 'SET activeRevisions = activeRevisions - :one',
+              ExpressionAttributeValues: { ':one': 1 },
+            },
+          },
+        ]);
         return { ...stored.taskDefinition, status: 'INACTIVE' as const, deregisteredAt: now };
       },
       {
@@ -252,12 +255,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
     try {
       const { Attributes } = await this.table.client.send(
         new UpdateCommand({
-          TableName: this.table.tableName,
-          Key: { PK: this.partition, SK: keys.taskDefinitionItem(family, revision) },
-          UpdateExpression: 'SET taskDefinition.#status = :deleting, taskDefinition.deleteRequestedAt = :now',
-          ConditionExpression: 'taskDefinition.#status = :inactive',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':deleting': 'DELETE_IN_PROGRESS', ':inactive': 'INACTIVE', ':now': now },
+          ...this.statusChange(family, revision, 'INACTIVE', 'DELETE_IN_PROGRESS', 'deleteRequestedAt', now),
           ReturnValues: 'ALL_NEW',
         }),
       );
