@@ -17,6 +17,8 @@ const configSchema = z.object({
   ECSBOX_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').default('000000000000'),
   /** DynamoDB Local's address; unset in AWS. */
   DYNAMODB_ENDPOINT: optional,
+  /** The deadline of one DynamoDB call, SDK retries included (lib/adapters/dynamodb/table.ts). */
+  DYNAMODB_DEADLINE_MS: z.coerce.number().int().min(200).max(20_000).optional(),
   /** Comma-separated origins allowed by CORS on the REST API. */
   CORS_ORIGINS: z.string().default('*'),
   /** How long stopped tasks stay visible (ECS keeps them about an hour). */
@@ -56,6 +58,7 @@ export interface Config {
   region: string;
   accountId: string;
   dynamoDbEndpoint?: string;
+  dynamoDbDeadlineMs?: number;
   corsOrigins: string[];
   taskRetentionMs: number;
   fleetProfile: 'fast' | 'realistic';
@@ -78,6 +81,7 @@ export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
     region: env.AWS_REGION,
     accountId: env.ECSBOX_ACCOUNT_ID,
     dynamoDbEndpoint: env.DYNAMODB_ENDPOINT,
+    dynamoDbDeadlineMs: env.DYNAMODB_DEADLINE_MS,
     corsOrigins: env.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean),
     taskRetentionMs: env.TASK_RETENTION_HOURS * 3_600_000,
     fleetProfile: env.FLEET_PROFILE,

@@ -27,7 +27,12 @@ export interface Overrides {
 }
 
 const tableFor = (settings: Config): TableContext =>
-  createTableContext({ tableName: settings.tableName, region: settings.region, endpoint: settings.dynamoDbEndpoint });
+  createTableContext({
+    tableName: settings.tableName,
+    region: settings.region,
+    endpoint: settings.dynamoDbEndpoint,
+    deadlineMs: settings.dynamoDbDeadlineMs,
+  });
 
 const fleetsFor = (settings: Config, overrides: Overrides) =>
   new ClusterFleets(overrides.fleet ?? new SimulatedFleet({ profile: settings.fleetProfile }), settings.fleetDefaults, settings.region);

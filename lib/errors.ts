@@ -4,7 +4,7 @@
  * class is the ECS error name (`__type`) clients see.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'client' | 'not-found' | 'conflict' | 'throttled';
+  abstract readonly kind: 'client' | 'not-found' | 'conflict' | 'throttled' | 'unavailable';
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -87,6 +87,18 @@ export class ConflictException extends DomainError {
 export class ThrottlingException extends DomainError {
   readonly kind = 'throttled' as const;
   constructor(message = 'Rate exceeded') {
+    super(message);
+  }
+}
+
+/**
+ * ECS's retryable server error: the store did not answer within its deadline or the connection
+ * broke, so whether a write landed is unknown. Retrying is safe, as every mutating call is
+ * idempotent under retries (clientTokens and conditional writes).
+ */
+export class ServerException extends DomainError {
+  readonly kind = 'unavailable' as const;
+  constructor(message = 'The server did not complete the request in time; the outcome is unknown. Retry the request.') {
     super(message);
   }
 }

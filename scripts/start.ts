@@ -20,7 +20,7 @@ const main = async () => {
       `  REST API          ${stack.apiUrl.replace('127.0.0.1', 'localhost')}/v1/  (OpenAPI: /v1/openapi.json)`,
       `  ECS endpoint      ${stack.apiUrl.replace('127.0.0.1', 'localhost')}/  (aws ecs --endpoint-url ...)`,
       `  DynamoDB Local    ${stack.dynamoDbEndpoint} table ${stack.tableName} (${persist ? 'persisted in .data/' : 'in memory'})`,
-      `  Lambda invoke     ${stack.lambdaUrl} (reconciler: schedule every minute, and on every change)`,
+      `  Lambda invoke     ${stack.lambdaUrl} (reconciler: at start-up, every minute, and on every change)`,
       '  Fleet             simulated, fast profile',
       'Press Ctrl+C to stop.',
       '',

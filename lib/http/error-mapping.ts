@@ -11,6 +11,8 @@ export interface ErrorAnswer {
   statusCode: number;
   type: string;
   message: string;
+  /** Seconds after which a retry is worth it (the Retry-After header), for retryable server errors. */
+  retryAfterSeconds?: number;
 }
 
 /** ECS reports these with a general error name rather than a dedicated one. */
@@ -24,7 +26,11 @@ const restStatus: Record<DomainError['kind'], number> = {
   'not-found': 404,
   conflict: 409,
   throttled: 429,
+  unavailable: 503,
 };
+
+/** ECS answers every client error with 400, and its retryable ServerException with 500. */
+const ecsStatus = (kind: DomainError['kind']) => (kind === 'unavailable' ? 500 : 400);
 
 export const SERVER_ERROR: ErrorAnswer = {
   statusCode: 500,
@@ -36,9 +42,10 @@ export const SERVER_ERROR: ErrorAnswer = {
 export const answerFor = (error: unknown, face: Face): ErrorAnswer | undefined => {
   if (!isDomainError(error)) return undefined;
   return {
-    statusCode: face === 'rest' ? restStatus[error.kind] : 400,
+    statusCode: face === 'rest' ? restStatus[error.kind] : ecsStatus(error.kind),
     type: ecsNames[error.name] ?? error.name,
     message: error.message,
+    ...(error.kind === 'unavailable' ? { retryAfterSeconds: 1 } : {}),
   };
 };
 

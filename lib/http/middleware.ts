@@ -26,7 +26,11 @@ const domainErrorMapper = (face: Face): MiddlewareObj<HttpEvent, HttpResult> => 
     request.error = Object.assign(new Error(errorBody(answer)), {
       statusCode: answer.statusCode,
       expose: true,
-      headers: { 'Content-Type': contentTypes[face], 'x-amzn-ErrorType': answer.type },
+      headers: {
+        'Content-Type': contentTypes[face],
+        'x-amzn-ErrorType': answer.type,
+        ...(answer.retryAfterSeconds ? { 'Retry-After': String(answer.retryAfterSeconds) } : {}),
+      },
     });
   },
 });

@@ -46,6 +46,9 @@ export const deleteServiceQuery = z
   .object({ force: z.enum(['true', 'false']).optional() })
   .strict();
 
+/** Concurrent writers to one service retry this often before one of them is told 409. */
+const MAX_ATTEMPTS = 30;
+
 const present = (stored: StoredService) => presentService(stored.service, stored.events);
 
 /** Load balancers, registries and placement: taken empty (as tools send them back), refused otherwise. */
@@ -57,7 +60,15 @@ const refuseUnsupportedLists = (input: Partial<Record<(typeof UNSUPPORTED_SERVIC
   }
 };
 
-export const createService = async (deps: Deps, input: CreateServiceInput) => {
+/**
+ * CreateService. Identical calls racing with one clientToken all answer the one service: a call
+ * whose write lost to a concurrent create (a ConflictException from the repository) runs again,
+ * and then finds the winner's service and its token.
+ */
+export const createService = (deps: Deps, input: CreateServiceInput) =>
+  retryOnConflict(() => createServiceOnce(deps, input), MAX_ATTEMPTS, 'The service is being created by others; try again.');
+
+const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
   const capacityProviderStrategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
   refuseUnsupportedLists(input);
   const cluster = await requireActiveCluster(deps, input.cluster);
@@ -152,9 +163,6 @@ export const listServices = async (deps: Deps, clusterReference: string | undefi
   const page = await deps.services.list(cluster.clusterName, { maxResults: input.maxResults ?? 10, nextToken: input.nextToken });
   return { serviceArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };
-
-/** Concurrent writers to one service retry this often before one of them is told 409. */
-const MAX_ATTEMPTS = 30;
 
 const changeService = async (
   deps: Deps,

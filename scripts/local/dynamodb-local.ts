@@ -37,7 +37,7 @@ const waitUntilListening = async (child: ChildProcess, endpoint: string, timeout
   let exited = false;
   child.once('exit', () => (exited = true));
   while (Date.now() < deadline) {
-    if (exited) throw new Error('DynamoDB Local exited during start-up (is Java 17 installed?)');
+    if (exited) throw new Error('DynamoDB Local exited during start-up (is a Java 17 JDK installed?)');
     try {
       // Any HTTP answer, even an error for the unsigned request, means the server is up.
       await fetch(endpoint, { method: 'GET' });
@@ -58,8 +58,10 @@ export const startDynamoDbLocal = async (options: { port?: number; dataDirectory
     'java',
     [
       `-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`,
-      '-jar',
+      '-cp',
       join(directory, 'DynamoDBLocal.jar'),
+      // DynamoDB Local's own main, bound to 127.0.0.1 rather than every interface.
+      join(__dirname, 'DynamoDbLocalOnLoopback.java'),
       ...storage,
       // One database for every access key and region, as a single deployed table would be.
       '-sharedDb',

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { join } from 'node:path';
+import { LambdaReconcileTrigger } from '../../lib/adapters/lambda/reconcile-trigger';
 import { createTable } from './table';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 
@@ -46,6 +48,9 @@ const waitForHttp = async (url: string, timeoutMs: number, isAlive: () => boolea
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 };
 
+/** serverless.yml's custom.reconcilerFunctionName at the local stage. */
+const RECONCILER_FUNCTION_NAME = 'ecsbox-local-reconciler';
+
 export const startLocalStack = async (options: LocalStackOptions): Promise<LocalStack> => {
   const tableName = options.tableName ?? 'ecsbox-local';
   let dynamo: DynamoDbLocal | undefined;
@@ -60,7 +65,16 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
   const lambdaUrl = `http://127.0.0.1:${options.lambdaPort}`;
   const serverless = spawn(
     process.execPath,
-    [require.resolve('serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local'],
+    [
+      // A failed asynchronous invocation must not take the API down with it.
+      '--require',
+      join(__dirname, 'survive-handler-failures.cjs'),
+      require.resolve('serverless/bin/serverless.js'),
+      'offline',
+      'start',
+      '--stage',
+      'local',
+    ],
     {
       cwd: process.cwd(),
       env: {
@@ -108,5 +122,10 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     await stop();
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
+  // Work left by an earlier run (persisted data, a crash mid-rollout) resumes now, not at the
+  // next scheduled minute.
+  const trigger = new LambdaReconcileTrigger(RECONCILER_FUNCTION_NAME, { region: 'us-east-1', endpoint: lambdaUrl });
+  await trigger.wake();
+  trigger.close();
   return { apiUrl, lambdaUrl, dynamoDbEndpoint, tableName, stop };
 };

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import type { ArnScope } from '../../domain/arn';
 import type { ServiceEvent } from '../../domain/model';
 import type { ServiceState } from '../../domain/service';
-import { ClientException, ClusterNotFoundException, ConflictException, InvalidParameterException } from '../../errors';
+import { ClientException, ClusterNotFoundException, ConflictException } from '../../errors';
 import type { Page, PageRequest, ServiceRepository, StoredService } from '../../ports';
 import { accountOf, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
@@ -56,9 +56,10 @@ export class DynamoServiceRepository implements ServiceRepository {
       );
     } catch (error) {
       if (!isConditionFailure(error)) return translateThrottling(error);
-      const [serviceCode, , clusterCode] = cancellationCodes(error);
+      const [, , clusterCode] = cancellationCodes(error);
       if (clusterCode === 'ConditionalCheckFailed') throw await this.clusterRefusal(service);
-      if (serviceCode === 'ConditionalCheckFailed') throw new InvalidParameterException('Creation of service was not idempotent.');
+      // A service of that name appeared (a concurrent create) or changed since the caller read it:
+      // the caller reads again and tells a retry of its own request from a different one.
       throw new ConflictException('The service changed while it was being created; try again.');
     }
   }

@@ -8,9 +8,10 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Tag } from '../../domain/model';
-import { ConflictException, InvalidParameterException, ThrottlingException } from '../../errors';
+import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
+import { ConflictException, InvalidParameterException, ServerException, ThrottlingException } from '../../errors';
 import type { PageRequest, TagChange } from '../../ports';
-import { backoffDelay, sleep } from '../../retry';
+import { withRetries } from '../../retry';
 
 /**
  * The single table's key design (see docs/data-model.md). Every base-table key starts with the
@@ -36,18 +37,81 @@ export interface TableContext {
   tableName: string;
 }
 
-export const createTableContext = (options: { tableName: string; region: string; endpoint?: string }): TableContext => {
+/** How long one DynamoDB call (its SDK retries included) may take unless configured otherwise. */
+export const DEFAULT_DYNAMODB_DEADLINE_MS = 10_000;
+
+export const createTableContext = (options: {
+  tableName: string;
+  region: string;
+  endpoint?: string;
+  /** The deadline of every call, SDK retries included; see `withDeadline`. */
+  deadlineMs?: number;
+}): TableContext => {
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DYNAMODB_DEADLINE_MS;
   const base = new DynamoDBClient({
     region: options.region,
     ...(options.endpoint
       ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
+    // A stalled attempt is abandoned (and retried by the SDK) at half the call's deadline.
+    requestHandler: {
+      connectionTimeout: Math.min(1_000, deadlineMs / 4),
+      requestTimeout: deadlineMs / 2,
+      throwOnRequestTimeout: true,
+      socketTimeout: deadlineMs / 2,
+    },
   });
+  base.middlewareStack.add(withDeadline(deadlineMs), { step: 'initialize', name: 'ecsboxDeadline', priority: 'high' });
   return {
     client: DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }),
     tableName: options.tableName,
   };
 };
+
+const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/**
+ * True when a call failed without a verdict from DynamoDB (its deadline passed, the connection broke
+ * or was refused, or DynamoDB answered 5xx): a write may or may not have landed. A refusal
+ * (a failed condition, a validation error, throttling) is a verdict and stays what it is.
+ */
+export const isUnknownOutcome = (error: unknown): boolean => {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code, $metadata } = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    name === 'TimeoutError' ||
+    name === 'AbortError' ||
+    (code !== undefined && NETWORK_ERROR_CODES.has(code)) ||
+    ($metadata?.httpStatusCode ?? 0) >= 500
+  );
+};
+
+/**
+ * Every DynamoDB call ends within `deadlineMs`, SDK retries included, well inside the API
+ * handler's timeout: a stalled DynamoDB gets the caller ECS's retryable ServerException (500,
+ * Retry-After) in seconds, never the gateway's 29 s timeout. As the outcome is unknown then, every
+ * mutating operation is idempotent under the client's retry.
+ */
+const withDeadline =
+  (deadlineMs: number): InitializeMiddleware<object, MetadataBearer> =>
+  (next) =>
+  async (args) => {
+    let timer: NodeJS.Timeout | undefined;
+    const call = next(args);
+    // The abandoned call may still fail later: nobody is waiting for it any more.
+    call.catch(() => undefined);
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ServerException()), deadlineMs);
+    });
+    try {
+      return await Promise.race([call, deadline]);
+    } catch (error) {
+      if (isUnknownOutcome(error)) throw new ServerException();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
 const errorName = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && 'name' in error ? String((error as { name: unknown }).name) : undefined;
@@ -69,6 +133,12 @@ export const translateThrottling = (error: unknown): never => {
     throw new ThrottlingException();
   }
   throw error;
+};
+
+/** For writes retried on a lost condition: the condition failure itself, or the translated error. */
+export const throwConditionFailure = (error: unknown): never => {
+  if (isConditionFailure(error)) throw error;
+  return translateThrottling(error);
 };
 
 /**
@@ -165,45 +235,50 @@ export const rewriteTags = async (
   condition?: WriteCondition,
 ): Promise<Tag[] | undefined> => {
   let refusedVersion: number | undefined;
-  for (let attempt = 0; attempt < MAX_TAG_ATTEMPTS; attempt++) {
-    const { Item } = await table.client
-      .send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }))
-      .catch(translateThrottling);
-    const item = Item as { tags?: Tag[]; tagsVersion?: number } | undefined;
-    const version = item?.tagsVersion ?? 0;
-    // Refused although nobody changed the tags since: the item failed `condition`.
-    if (!item || refusedVersion === version) return undefined;
-    const tags = change(item.tags ?? []);
-    try {
-      await table.client.send(
-        new UpdateCommand({
-          TableName: table.tableName,
-          Key: key,
-          UpdateExpression: 'SET #tags = :tags, tagsVersion = :next',
-          ConditionExpression: [
-            // An update of a vanished item would create it.
-            'attribute_exists(PK)',
-            version === 0 ? 'attribute_not_exists(tagsVersion)' : 'tagsVersion = :read',
-            ...(condition ? [condition.expression] : []),
-          ].join(' AND '),
-          ExpressionAttributeNames: { '#tags': 'tags', ...condition?.names },
-          ExpressionAttributeValues: {
-            ':tags': tags,
-            ':next': version + 1,
-            ...(version === 0 ? {} : { ':read': version }),
-            ...condition?.values,
-          },
-        }),
-      );
-      return tags;
-    } catch (error) {
-      if (!isConditionFailure(error)) return translateThrottling(error);
-      // A write that collided with a transaction on the item says nothing about the condition.
-      if (errorName(error) === 'ConditionalCheckFailedException') refusedVersion = version;
-      await sleep(backoffDelay(attempt));
-    }
-  }
-  throw new ConflictException('Too many concurrent tag changes to this resource; try again.');
+  return withRetries(
+    async () => {
+      const { Item } = await table.client
+        .send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }))
+        .catch(translateThrottling);
+      const item = Item as { tags?: Tag[]; tagsVersion?: number } | undefined;
+      const version = item?.tagsVersion ?? 0;
+      // Refused although nobody changed the tags since: the item failed `condition`.
+      if (!item || refusedVersion === version) return undefined;
+      const tags = change(item.tags ?? []);
+      try {
+        await table.client.send(
+          new UpdateCommand({
+            TableName: table.tableName,
+            Key: key,
+            UpdateExpression: 'SET #tags = :tags, tagsVersion = :next',
+            ConditionExpression: [
+              // An update of a vanished item would create it.
+              'attribute_exists(PK)',
+              version === 0 ? 'attribute_not_exists(tagsVersion)' : 'tagsVersion = :read',
+              ...(condition ? [condition.expression] : []),
+            ].join(' AND '),
+            ExpressionAttributeNames: { '#tags': 'tags', ...condition?.names },
+            ExpressionAttributeValues: {
+              ':tags': tags,
+              ':next': version + 1,
+              ...(version === 0 ? {} : { ':read': version }),
+              ...condition?.values,
+            },
+          }),
+        );
+        return tags;
+      } catch (error) {
+        // A write that collided with a transaction on the item says nothing about the condition.
+        if (errorName(error) === 'ConditionalCheckFailedException') refusedVersion = version;
+        return throwConditionFailure(error);
+      }
+    },
+    {
+      attempts: MAX_TAG_ATTEMPTS,
+      retryable: isConditionFailure,
+      exhausted: () => new ConflictException('Too many concurrent tag changes to this resource; try again.'),
+    },
+  );
 };
 
 /** Every page of a Query, each handed to `visit` as it arrives. */

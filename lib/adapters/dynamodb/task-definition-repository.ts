@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { arns, type ArnScope } from '../../domain/arn';
 import type { EpochMs, Tag, TaskDefinition, TaskDefinitionStatus } from '../../domain/model';
 import type { ValidatedTaskDefinition } from '../../domain/task-definition';
@@ -12,9 +12,9 @@ import type {
   TaskDefinitionListRequest,
   TaskDefinitionRepository,
 } from '../../ports';
-import { backoffDelay, sleep } from '../../retry';
+import { withRetries } from '../../retry';
 import { listIndexQuery, listKeys } from './list-index';
-import { isConditionFailure, keys, queryPage, rewriteTags, translateThrottling, type TableContext } from './table';
+import { isConditionFailure, keys, queryPage, rewriteTags, throwConditionFailure, translateThrottling, type TableContext } from './table';
 
 interface FamilyItem {
   PK: string;
@@ -97,73 +97,95 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
     return (Item as FamilyItem | undefined)?.latestRevision ?? 0;
   }
 
+  /** A revision's move from one status to the next, stamped with when, only from `from`. */
+  private statusChange(
+    family: string,
+    revision: number,
+    from: TaskDefinition['status'],
+    to: TaskDefinition['status'],
+    stamp: 'deregisteredAt' | 'deleteRequestedAt',
+    now: EpochMs,
+  ) {
+    return {
+      TableName: this.table.tableName,
+      Key: { PK: this.partition, SK: keys.taskDefinitionItem(family, revision) },
+      UpdateExpression: `SET taskDefinition.#status = :to, taskDefinition.${stamp} = :now, GSI2SK = :listed`,
+      ConditionExpression: 'taskDefinition.#status = :from',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':to': to, ':from': from, ':now': now, ':listed': listKeys.taskDefinition(to, family, revision) },
+    };
+  }
+
+  /** One transaction of a retried write: a lost condition is rethrown as is, for the retry. */
+  private async transact(items: NonNullable<TransactWriteCommandInput['TransactItems']>): Promise<void> {
+    await this.table.client.send(new TransactWriteCommand({ TransactItems: items })).catch(throwConditionFailure);
+  }
+
   async register(definition: ValidatedTaskDefinition, now: EpochMs): Promise<StoredTaskDefinition> {
     const { tags, ...fields } = definition;
-    for (let attempt = 0; attempt < MAX_REGISTER_ATTEMPTS; attempt++) {
-      const guess = attempt === 0 ? this.knownLatest.get(fields.family) : undefined;
-      const previous = guess ?? (await this.latestRevision(fields.family));
-      const revision = previous + 1;
-      // ECS counts every revision ever registered, deregistered ones included.
-      if (revision > this.revisionsPerFamily) {
-        throw new LimitExceededException(
-          `The maximum number of revisions (${this.revisionsPerFamily}) for task definition family ${fields.family} has been reached.`,
-        );
-      }
-      const taskDefinition: TaskDefinition = {
-        ...fields,
-        taskDefinitionArn: arns.taskDefinition(this.scope, fields.family, revision),
-        revision,
-        status: 'ACTIVE',
-        registeredAt: now,
-        // ECS names the IAM principal that registered it; ecsbox takes every caller as the account's root.
-        registeredBy: `arn:aws:iam::${this.scope.accountId}:root`,
-      };
-      try {
-        await this.table.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.table.tableName,
-                  Key: { PK: this.partition, SK: keys.familyItem(fields.family) },
-                  UpdateExpression:
-                    'SET #family = :family, latestRevision = :revision, activeRevisions = if_not_exists(activeRevisions, :zero) + :one',
-                  ConditionExpression: previous === 0 ? 'attribute_not_exists(PK)' : 'latestRevision = :previous',
-                  ExpressionAttributeNames: { '#family': 'family' },
-                  ExpressionAttributeValues: {
-                    ':family': fields.family,
-                    ':revision': revision,
-                    ':zero': 0,
-                    ':one': 1,
-                    ...(previous === 0 ? {} : { ':previous': previous }),
-                  },
-                },
+    return withRetries(
+      async (attempt) => {
+        // A wrong guess only fails the condition, at the cost of one short back-off.
+        const guess = attempt === 0 ? this.knownLatest.get(fields.family) : undefined;
+        const previous = guess ?? (await this.latestRevision(fields.family));
+        const revision = previous + 1;
+        // ECS counts every revision ever registered, deregistered ones included.
+        if (revision > this.revisionsPerFamily) {
+          throw new LimitExceededException(
+            `The maximum number of revisions (${this.revisionsPerFamily}) for task definition family ${fields.family} has been reached.`,
+          );
+        }
+        const taskDefinition: TaskDefinition = {
+          ...fields,
+          taskDefinitionArn: arns.taskDefinition(this.scope, fields.family, revision),
+          revision,
+          status: 'ACTIVE',
+          registeredAt: now,
+          // ECS names the IAM principal that registered it; ecsbox takes every caller as the account's root.
+          registeredBy: `arn:aws:iam::${this.scope.accountId}:root`,
+        };
+        await this.transact([
+          {
+            Update: {
+              TableName: this.table.tableName,
+              Key: { PK: this.partition, SK: keys.familyItem(fields.family) },
+              UpdateExpression:
+                'SET #family = :family, latestRevision = :revision, activeRevisions = if_not_exists(activeRevisions, :zero) + :one',
+              ConditionExpression: previous === 0 ? 'attribute_not_exists(PK)' : 'latestRevision = :previous',
+              ExpressionAttributeNames: { '#family': 'family' },
+              ExpressionAttributeValues: {
+                ':family': fields.family,
+                ':revision': revision,
+                ':zero': 0,
+                ':one': 1,
+                ...(previous === 0 ? {} : { ':previous': previous }),
               },
-              {
-                Put: {
-                  TableName: this.table.tableName,
-                  Item: {
-                    PK: this.partition,
-                    SK: keys.taskDefinitionItem(fields.family, revision),
-                    GSI2SK: listKeys.taskDefinition('ACTIVE', fields.family, revision),
-                    taskDefinition: toDocument(taskDefinition),
-                    ...(tags?.length ? { tags } : {}),
-                  } satisfies TaskDefinitionItem,
-                  ConditionExpression: 'attribute_not_exists(PK)',
-                },
-              },
-            ],
-          }),
-        );
+            },
+          },
+          {
+            Put: {
+              TableName: this.table.tableName,
+              Item: {
+                PK: this.partition,
+                SK: keys.taskDefinitionItem(fields.family, revision),
+                GSI2SK: listKeys.taskDefinition('ACTIVE', fields.family, revision),
+                taskDefinition: toDocument(taskDefinition),
+                ...(tags?.length ? { tags } : {}),
+              } satisfies TaskDefinitionItem,
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+        ]);
         this.knownLatest.set(fields.family, revision);
         return { taskDefinition, tags: tags ?? [] };
-      } catch (error) {
-        if (!isConditionFailure(error)) return translateThrottling(error);
-        // A wrong guess is not contention: read and try again at once.
-        if (guess === undefined) await sleep(backoffDelay(attempt, 5, 100));
-      }
-    }
-    throw new ConflictException(`Too many concurrent registrations of family ${fields.family}; try again.`);
+      },
+      {
+        attempts: MAX_REGISTER_ATTEMPTS,
+        retryable: isConditionFailure,
+        capMs: 100,
+        exhausted: () => new ConflictException(`Too many concurrent registrations of family ${fields.family}; try again.`),
+      },
+    );
   }
 
   async get(family: string, revision: number): Promise<StoredTaskDefinition | undefined> {
@@ -250,68 +272,42 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
   }
 
   async deregister(family: string, revision: number, now: EpochMs): Promise<TaskDefinition> {
-    for (let attempt = 0; attempt < MAX_REGISTER_ATTEMPTS; attempt++) {
-      // Read first: a revision that is missing (its family may not exist either, and the family
-      // update below cannot run on a missing item) or already INACTIVE needs no write.
-      const stored = await this.get(family, revision);
-      if (!stored) throw new TaskDefinitionNotFoundException('The specified task definition does not exist.');
-      if (stored.taskDefinition.status !== 'ACTIVE') return stored.taskDefinition;
-      try {
-        await this.table.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.table.tableName,
-                  Key: { PK: this.partition, SK: keys.taskDefinitionItem(family, revision) },
-                  UpdateExpression: 'SET taskDefinition.#status = :inactive, taskDefinition.deregisteredAt = :now, GSI2SK = :listed',
-                  ConditionExpression: 'taskDefinition.#status = :active',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':inactive': 'INACTIVE',
-                    ':active': 'ACTIVE',
-                    ':now': now,
-                    ':listed': listKeys.taskDefinition('INACTIVE', family, revision),
-                  },
-                },
-              },
-              {
-                Update: {
-                  TableName: this.table.tableName,
-                  Key: { PK: this.partition, SK: keys.familyItem(family) },
-                  UpdateExpression: 'SET activeRevisions = activeRevisions - :one',
-                  ExpressionAttributeValues: { ':one': 1 },
-                },
-              },
-            ],
-          }),
-        );
-        return { ...stored.taskDefinition, status: 'INACTIVE', deregisteredAt: now };
-      } catch (error) {
-        if (!isConditionFailure(error)) return translateThrottling(error);
-      }
-      // Deregistered meanwhile (the next read says so), or a collision with a concurrent
-      // registration of the family: try again.
-      await sleep(backoffDelay(attempt, 5, 100));
-    }
-    throw new ConflictException(`Too many concurrent changes to family ${family}; try again.`);
+    return withRetries(
+      async () => {
+        // Read first: a revision that is missing (its family may not exist either, and the family
+        // update below cannot run on a missing item) or already INACTIVE needs no write. A lost
+        // condition (deregistered meanwhile, which the next read says, or a collision with a
+        // concurrent registration of the family) tries again.
+        const stored = await this.get(family, revision);
+        if (!stored) throw new TaskDefinitionNotFoundException('The specified task definition does not exist.');
+        if (stored.taskDefinition.status !== 'ACTIVE') return stored.taskDefinition;
+        await this.transact([
+          { Update: this.statusChange(family, revision, 'ACTIVE', 'INACTIVE', 'deregisteredAt', now) },
+          {
+            Update: {
+              TableName: this.table.tableName,
+              Key: { PK: this.partition, SK: keys.familyItem(family) },
+              UpdateExpression: 'SET activeRevisions = activeRevisions - :one',
+              ExpressionAttributeValues: { ':one': 1 },
+            },
+          },
+        ]);
+        return { ...stored.taskDefinition, status: 'INACTIVE' as const, deregisteredAt: now };
+      },
+      {
+        attempts: MAX_REGISTER_ATTEMPTS,
+        retryable: isConditionFailure,
+        capMs: 100,
+        exhausted: () => new ConflictException(`Too many concurrent changes to family ${family}; try again.`),
+      },
+    );
   }
 
   async requestDeletion(family: string, revision: number, now: EpochMs): Promise<TaskDefinition | undefined> {
     try {
       const { Attributes } = await this.table.client.send(
         new UpdateCommand({
-          TableName: this.table.tableName,
-          Key: { PK: this.partition, SK: keys.taskDefinitionItem(family, revision) },
-          UpdateExpression: 'SET taskDefinition.#status = :deleting, taskDefinition.deleteRequestedAt = :now, GSI2SK = :listed',
-          ConditionExpression: 'taskDefinition.#status = :inactive',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':deleting': 'DELETE_IN_PROGRESS',
-            ':inactive': 'INACTIVE',
-            ':now': now,
-            ':listed': listKeys.taskDefinition('DELETE_IN_PROGRESS', family, revision),
-          },
+          ...this.statusChange(family, revision, 'INACTIVE', 'DELETE_IN_PROGRESS', 'deleteRequestedAt', now),
           ReturnValues: 'ALL_NEW',
         }),
       );

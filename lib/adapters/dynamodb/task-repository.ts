@@ -3,10 +3,14 @@ import { arns, type ArnScope } from '../../domain/arn';
 import type { EpochMs } from '../../domain/model';
 import type { TaskRecord } from '../../domain/task';
 import { ConflictException } from '../../errors';
+import { withRetries } from '../../retry';
 import type { IdempotentLaunch, Page, PageRequest, TaskFilter, TaskRepository } from '../../ports';
 import { isExpired, taskItem, taskKey, toTask } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
 import { isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
+
+/** The token's first transaction has not committed yet (or collided with another): look again. */
+class TokenInFlight extends Error {}
 
 interface TokenItem {
   requestDigest: string;
@@ -76,8 +80,8 @@ export class DynamoTaskRepository implements TaskRepository {
   async createStandalone(tasks: TaskRecord[], idempotency?: IdempotentLaunch): Promise<TaskRecord[]> {
     const clusterName = tasks[0].clusterName;
     const tokenKey = { PK: this.partition(clusterName), SK: `RUNTASK#${idempotency?.clientToken}` };
-    try {
-      await this.table.client.send(
+    const write = () =>
+      this.table.client.send(
         new TransactWriteCommand({
           TransactItems: [
             ...tasks.map((task) => ({
@@ -107,20 +111,38 @@ export class DynamoTaskRepository implements TaskRepository {
           ],
         }),
       );
+    if (!idempotency) {
+      await write().catch(translateThrottling);
       return tasks;
-    } catch (error) {
-      if (!isConditionFailure(error) || !idempotency) return translateThrottling(error);
-      const { Item } = await this.table.client
-        .send(new GetCommand({ TableName: this.table.tableName, Key: tokenKey, ConsistentRead: true }))
-        .catch(translateThrottling);
-      const token = Item as TokenItem | undefined;
-      if (!token) throw new ConflictException('A concurrent RunTask used the same tasks; try again.');
-      if (token.requestDigest !== idempotency.requestDigest) {
-        throw new ConflictException('The clientToken was already used with different parameters.');
-      }
-      const existing = await Promise.all(token.taskIds.map((taskId) => this.get(clusterName, taskId)));
-      return existing.filter((task): task is TaskRecord => task !== undefined);
     }
+    // Callers sharing a token race for the same items: the first transaction to commit wins, and
+    // every other caller (also one whose transaction collided with the winner's while it was in
+    // flight) gets the winner's tasks.
+    return withRetries(
+      async () => {
+        try {
+          await write();
+          return tasks;
+        } catch (error) {
+          if (!isConditionFailure(error)) return translateThrottling(error);
+        }
+        const { Item } = await this.table.client
+          .send(new GetCommand({ TableName: this.table.tableName, Key: tokenKey, ConsistentRead: true }))
+          .catch(translateThrottling);
+        const token = Item as TokenItem | undefined;
+        if (!token) throw new TokenInFlight();
+        if (token.requestDigest !== idempotency.requestDigest) {
+          throw new ConflictException('The clientToken was already used with different parameters.');
+        }
+        const existing = await Promise.all(token.taskIds.map((taskId) => this.get(clusterName, taskId)));
+        return existing.filter((task): task is TaskRecord => task !== undefined);
+      },
+      {
+        attempts: 20,
+        retryable: (error) => error instanceof TokenInFlight,
+        exhausted: () => new ConflictException('A concurrent RunTask used the same tasks; try again.'),
+      },
+    );
   }
 
   async save(task: TaskRecord): Promise<void> {

@@ -16,6 +16,9 @@ export class LambdaReconcileTrigger implements ReconcileTrigger {
   ) {
     this.client = new LambdaClient({
       region: options.region,
+      // An Event invoke only queues: a stalled Lambda API must not hold the request that changed desired state.
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+      maxAttempts: 2,
       ...(options.endpoint
         ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
         : {}),
@@ -28,5 +31,10 @@ export class LambdaReconcileTrigger implements ReconcileTrigger {
     } catch (error) {
       log.warn('reconciler wake-up failed', { error: error as Error });
     }
+  }
+
+  /** Closes the client's connections, for a caller that wakes once and goes on (the local stack). */
+  close(): void {
+    this.client.destroy();
   }
 }
