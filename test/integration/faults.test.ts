@@ -79,7 +79,7 @@ describe('a frozen DynamoDB', () => {
   });
 
   it('leaves one cluster when a CreateCluster is retried after a stall', async () => {
-    await duringStall('PutItem', () => createCluster(frozen, { clusterName: 'c2' }));
+    await duringStall('TransactWriteItems', () => createCluster(frozen, { clusterName: 'c2' }));
     const retried = await createCluster(frozen, { clusterName: 'c2' });
     expect(retried.cluster).toMatchObject({ clusterName: 'c2', status: 'ACTIVE' });
   });
