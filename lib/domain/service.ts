@@ -9,6 +9,7 @@ import type {
   ServiceStatus,
   Tag,
 } from './model';
+import { references } from './arn';
 import { resourceName, tagsSchema } from './validation';
 
 /** ECS's defaults for replica services. */
@@ -47,9 +48,9 @@ const desiredCountSchema = z.number().int().min(0).max(MAX_DESIRED_COUNT);
 
 export const createServiceInput = z
   .object({
-    cluster: z.string().min(1).optional(),
+    cluster: references.cluster.optional(),
     serviceName: resourceName('Service name'),
-    taskDefinition: z.string().min(1).max(2048),
+    taskDefinition: references.taskDefinition,
     desiredCount: desiredCountSchema.optional(),
     launchType: z.literal('FARGATE').optional(),
     platformVersion: z.string().min(1).max(32).optional(),
@@ -68,7 +69,7 @@ export type CreateServiceInput = z.output<typeof createServiceInput>;
 export const updateServiceInput = z
   .object({
     desiredCount: desiredCountSchema.optional(),
-    taskDefinition: z.string().min(1).max(2048).optional(),
+    taskDefinition: references.taskDefinition.optional(),
     deploymentConfiguration: deploymentConfigurationSchema.optional(),
     networkConfiguration: networkConfigurationSchema.optional(),
     healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),

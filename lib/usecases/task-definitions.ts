@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { arns } from '../domain/arn';
+import { arns, inScope, parseArn, references, type ArnScope } from '../domain/arn';
 import type { NetworkConfiguration, TaskDefinition, TaskDefinitionStatus } from '../domain/model';
 import { parseTaskDefinitionRef, type ValidatedTaskDefinition } from '../domain/task-definition';
 import { pageQuerySchema } from '../domain/validation';
@@ -26,7 +26,7 @@ export const listTaskDefinitionFamiliesInput = pageQuerySchema
   .strict();
 
 export const deleteTaskDefinitionsInput = z
-  .object({ taskDefinitions: z.array(z.string().min(1)).min(1).max(10) })
+  .object({ taskDefinitions: z.array(references.taskDefinition).min(1).max(10) })
   .strict();
 
 const presentStored = (stored: StoredTaskDefinition, includeTags: boolean) => ({
@@ -40,12 +40,19 @@ export const registerTaskDefinition = async (deps: Deps, definition: ValidatedTa
   return presentStored(stored, stored.tags.length > 0);
 };
 
+/** A reference as parseTaskDefinitionRef reads it; an ARN of another account or region names nothing here. */
+const parseInScope = (scope: ArnScope, reference: string) => {
+  const arn = parseArn(reference);
+  if (arn && !inScope(arn, scope)) throw new TaskDefinitionNotFoundException();
+  return parseTaskDefinitionRef(reference);
+};
+
 /**
  * "family" (its latest ACTIVE revision), "family:revision" or an ARN, as ECS accepts everywhere a
  * task definition is named. Unknown ones are ECS's "Unable to describe task definition."
  */
 export const resolveTaskDefinition = async (deps: Deps, reference: string): Promise<StoredTaskDefinition> => {
-  const { family, revision } = parseTaskDefinitionRef(reference);
+  const { family, revision } = parseInScope(deps.scope, reference);
   const stored =
     revision === undefined
       ? await deps.taskDefinitions.latestActive(family)
@@ -106,8 +113,8 @@ export const listTaskDefinitionFamilies = async (deps: Deps, input: z.output<typ
 };
 
 /** "family:revision" or an ARN with a revision: changes of state always name one revision. */
-const requireRevision = (reference: string): { family: string; revision: number } => {
-  const { family, revision } = parseTaskDefinitionRef(reference);
+const requireRevision = (scope: ArnScope, reference: string): { family: string; revision: number } => {
+  const { family, revision } = parseInScope(scope, reference);
   if (revision === undefined) {
     throw new ClientException('A revision must be specified: use family:revision or the full ARN.');
   }
@@ -115,7 +122,7 @@ const requireRevision = (reference: string): { family: string; revision: number 
 };
 
 export const deregisterTaskDefinition = async (deps: Deps, reference: string) => {
-  const { family, revision } = requireRevision(reference);
+  const { family, revision } = requireRevision(deps.scope, reference);
   return { taskDefinition: await deps.taskDefinitions.deregister(family, revision, deps.clock.now()) };
 };
 
@@ -125,7 +132,7 @@ export const deregisterTaskDefinition = async (deps: Deps, reference: string) =>
  * revision changes, so a malformed one leaves them all as they were.
  */
 export const deleteTaskDefinitions = async (deps: Deps, input: z.output<typeof deleteTaskDefinitionsInput>) => {
-  const references = input.taskDefinitions.map(requireRevision);
+  const references = input.taskDefinitions.map((reference) => requireRevision(deps.scope, reference));
   const now = deps.clock.now();
   const results = await Promise.all(
     references.map(({ family, revision }) => deps.taskDefinitions.requestDeletion(family, revision, now)),
