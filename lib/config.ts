@@ -10,14 +10,22 @@ const optional = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 
+/** Browser origins a local frontend is served from: any port of localhost or 127.0.0.1. */
+export const LOCAL_CORS_ORIGINS = 'http://localhost:*,http://127.0.0.1:*';
+
+/** The key that signs page tokens on the local stack and in tests, where nothing is secret. */
+const LOCAL_PAGE_TOKEN_SECRET = 'ecsbox-local-page-token-secret';
+
 const configSchema = z.object({
   TABLE_NAME: z.string().min(1),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   ECSBOX_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').default('000000000000'),
   /** DynamoDB Local's address; unset in AWS. */
   DYNAMODB_ENDPOINT: optional,
-  /** Comma-separated origins allowed by CORS on the REST API. */
-  CORS_ORIGINS: z.string().default('*'),
+  /** Comma-separated origins allowed by CORS (both faces); by default the local stack's browser origins. */
+  CORS_ORIGINS: z.string().default(LOCAL_CORS_ORIGINS),
+  /** The stage's key for signing page tokens (nextToken); a deployed stage sets its own (serverless.yml). */
+  PAGE_TOKEN_SECRET: optional.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** How long stopped tasks stay visible (ECS keeps them about an hour). */
   TASK_RETENTION_HOURS: z.coerce.number().positive().default(24),
   FLEET_PROFILE: z.enum(['fast', 'realistic']).default('realistic'),
@@ -52,6 +60,7 @@ export interface Config {
   accountId: string;
   dynamoDbEndpoint?: string;
   corsOrigins: string[];
+  pageTokenSecret: string;
   taskRetentionMs: number;
   fleetProfile: 'fast' | 'realistic';
   reconcilerFunctionName?: string;
@@ -73,6 +82,7 @@ export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
     accountId: env.ECSBOX_ACCOUNT_ID,
     dynamoDbEndpoint: env.DYNAMODB_ENDPOINT,
     corsOrigins: env.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean),
+    pageTokenSecret: env.PAGE_TOKEN_SECRET ?? LOCAL_PAGE_TOKEN_SECRET,
     taskRetentionMs: env.TASK_RETENTION_HOURS * 3_600_000,
     fleetProfile: env.FLEET_PROFILE,
     reconcilerFunctionName: env.RECONCILER_FUNCTION_NAME,

@@ -25,7 +25,12 @@ export interface Overrides {
 }
 
 const tableFor = (settings: Config): TableContext =>
-  createTableContext({ tableName: settings.tableName, region: settings.region, endpoint: settings.dynamoDbEndpoint });
+  createTableContext({
+    tableName: settings.tableName,
+    region: settings.region,
+    endpoint: settings.dynamoDbEndpoint,
+    pageTokenSecret: settings.pageTokenSecret,
+  });
 
 const fleetsFor = (settings: Config, overrides: Overrides) =>
   new ClusterFleets(overrides.fleet ?? new SimulatedFleet({ profile: settings.fleetProfile }), settings.fleetDefaults, settings.region);

@@ -100,7 +100,7 @@ export class DynamoClusterRepository implements ClusterRepository {
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':pk': this.partition, ':prefix': 'CLUSTER#', ':active': 'ACTIVE' },
       },
-      this.partition,
+      { list: 'ListClusters', partition: this.partition },
       page,
     );
     return { items: items.map((item) => arns.cluster(this.scope, item.clusterName)), nextToken };

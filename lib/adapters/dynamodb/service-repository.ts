@@ -98,7 +98,7 @@ export class DynamoServiceRepository implements ServiceRepository {
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':pk': partition, ':prefix': 'SERVICE#', ':service': 'service', ':inactive': 'INACTIVE' },
       },
-      partition,
+      { list: 'ListServices', partition },
       page,
     );
     return { items: items.map((item) => item.serviceArn), nextToken };

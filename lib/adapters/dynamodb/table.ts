@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -34,9 +35,16 @@ export interface Key {
 export interface TableContext {
   client: DynamoDBDocumentClient;
   tableName: string;
+  /** The stage's key for signing page tokens. */
+  pageTokenSecret: string;
 }
 
-export const createTableContext = (options: { tableName: string; region: string; endpoint?: string }): TableContext => {
+export const createTableContext = (options: {
+  tableName: string;
+  region: string;
+  endpoint?: string;
+  pageTokenSecret: string;
+}): TableContext => {
   const base = new DynamoDBClient({
     region: options.region,
     ...(options.endpoint
@@ -46,6 +54,7 @@ export const createTableContext = (options: { tableName: string; region: string;
   return {
     client: DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }),
     tableName: options.tableName,
+    pageTokenSecret: options.pageTokenSecret,
   };
 };
 
@@ -67,24 +76,60 @@ export const translateThrottling = (error: unknown): never => {
   throw error;
 };
 
-/**
- * Pagination tokens are the LastEvaluatedKey, base64url-encoded. A token is only honoured for the
- * partition it was issued in, so a token cannot be used to read another tenant's items.
- */
-export const encodeToken = (lastEvaluatedKey: Record<string, unknown> | undefined): string | undefined =>
-  lastEvaluatedKey ? Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url') : undefined;
+/** What a page token is bound to: a token is honoured only for the same list, query and partition. */
+export interface TokenScope {
+  /** The listing it pages through, e.g. "ListTasks". */
+  list: string;
+  /** The partition read, which names the account (and the cluster). */
+  partition: string;
+  /** The caller's filters and order; the token of one query is refused by another. */
+  query?: Record<string, unknown>;
+}
 
-export const decodeToken = (token: string | undefined, partitionKey: string): Record<string, unknown> | undefined => {
-  if (token === undefined) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (key && typeof key === 'object' && key.PK === partitionKey && typeof key.SK === 'string') return key;
-  } catch {
-    // fall through to the error below
-  }
-  throw new InvalidParameterException('Invalid nextToken.');
+/** DynamoDB's limit on a key attribute; a signed key is checked against it all the same. */
+const MAX_KEY_ATTRIBUTE_BYTES = 1024;
+
+const tokenMac = (secret: string, scope: TokenScope, payload: string): Buffer => {
+  const query = Object.entries(scope.query ?? {})
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHmac('sha256', secret).update(JSON.stringify([scope.list, scope.partition, query, payload])).digest();
 };
 
+const invalidToken = () => new InvalidParameterException("Invalid 'nextToken': it was not issued for this request.");
+
+/**
+ * Pagination tokens are opaque and self-checking: the LastEvaluatedKey, HMAC-signed together with
+ * the list, the query and the partition (hence the account) it was issued for, with the stage's
+ * secret. A token from another list or query, or forged, edited or truncated, is refused with
+ * InvalidParameterException before DynamoDB sees it.
+ */
+export const encodeToken = (
+  table: TableContext,
+  lastEvaluatedKey: Record<string, unknown> | undefined,
+  scope: TokenScope,
+): string | undefined => {
+  if (!lastEvaluatedKey) return undefined;
+  const payload = Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url');
+  return `${payload}.${tokenMac(table.pageTokenSecret, scope, payload).toString('base64url')}`;
+};
+
+export const decodeToken = (table: TableContext, token: string | undefined, scope: TokenScope): Record<string, unknown> | undefined => {
+  if (token === undefined) return undefined;
+  const [payload, mac, ...rest] = token.split('.');
+  const expected = tokenMac(table.pageTokenSecret, scope, payload ?? '');
+  const given = Buffer.from(mac ?? '', 'base64url');
+  if (rest.length > 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidToken();
+  const key: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  // Signed by us, so well-formed; checked anyway, since a leaked secret must not reach DynamoDB's limits.
+  const wellFormed =
+    typeof key === 'object' &&
+    key !== null &&
+    (key as Key).PK === scope.partition &&
+    Object.values(key).every((value) => typeof value === 'string' && value.length > 0 && Buffer.byteLength(value) <= MAX_KEY_ATTRIBUTE_BYTES);
+  if (!wellFormed) throw invalidToken();
+  return key as Record<string, unknown>;
+};
 
 /**
  * One page of a base-table Query with a FilterExpression: keeps reading until `maxResults` items
@@ -94,11 +139,11 @@ export const decodeToken = (token: string | undefined, partitionKey: string): Re
 export const queryPage = async <T extends Key>(
   table: TableContext,
   input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>,
-  partitionKey: string,
+  scope: TokenScope,
   page: PageRequest,
 ): Promise<{ items: T[]; nextToken?: string }> => {
   const items: T[] = [];
-  let startKey = decodeToken(page.nextToken, partitionKey);
+  let startKey = decodeToken(table, page.nextToken, scope);
   for (;;) {
     const result = await table.client
       .send(new QueryCommand({ ...input, TableName: table.tableName, Limit: page.maxResults, ExclusiveStartKey: startKey }))
@@ -107,7 +152,7 @@ export const queryPage = async <T extends Key>(
       items.push(item);
       if (items.length === page.maxResults) {
         const more = item !== result.Items?.at(-1) || result.LastEvaluatedKey !== undefined;
-        return { items, nextToken: more ? encodeToken({ PK: item.PK, SK: item.SK }) : undefined };
+        return { items, nextToken: more ? encodeToken(table, { PK: item.PK, SK: item.SK }, scope) : undefined };
       }
     }
     if (!result.LastEvaluatedKey) return { items };

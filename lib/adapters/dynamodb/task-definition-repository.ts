@@ -150,7 +150,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
         ExpressionAttributeValues: { ':pk': this.partition, ':prefix': `TD#${family}#`, ':active': 'ACTIVE' },
         ScanIndexForward: false,
       },
-      this.partition,
+      { list: 'LatestActiveRevision', partition: this.partition, query: { family } },
       { maxResults: 1 },
     );
     return items[0] ? toStored(items[0]) : undefined;
@@ -171,7 +171,11 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
         },
         ScanIndexForward: request.sort === 'ASC',
       },
-      this.partition,
+      {
+        list: 'ListTaskDefinitions',
+        partition: this.partition,
+        query: { familyPrefix: request.familyPrefix, status: request.status, sort: request.sort },
+      },
       request,
     );
     return { items: items.map((item) => item.taskDefinition), nextToken };
@@ -191,7 +195,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
           ...(filter ? { ':zero': 0 } : {}),
         },
       },
-      this.partition,
+      { list: 'ListTaskDefinitionFamilies', partition: this.partition, query: { familyPrefix: request.familyPrefix, status: request.status } },
       request,
     );
     return { items: items.map((item) => item.family), nextToken };

@@ -65,7 +65,7 @@ export class DynamoTaskRepository implements TaskRepository {
         FilterExpression: conditions.join(' AND '),
         ExpressionAttributeValues: values,
       },
-      this.partition(clusterName),
+      { list: 'ListTasks', partition: this.partition(clusterName), query: { ...filter } },
       page,
     );
     return { items: items.map((item) => item.taskArn), nextToken };
