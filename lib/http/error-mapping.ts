@@ -17,6 +17,7 @@ export interface ErrorAnswer {
 const ecsNames: Record<string, string> = {
   TaskDefinitionNotFoundException: 'ClientException',
   TaskNotFoundException: 'InvalidParameterException',
+  UnsupportedMediaTypeException: 'ClientException',
 };
 
 const restStatus: Record<DomainError['kind'], number> = {
@@ -24,6 +25,7 @@ const restStatus: Record<DomainError['kind'], number> = {
   'not-found': 404,
   conflict: 409,
   throttled: 429,
+  'media-type': 415,
 };
 
 export const SERVER_ERROR: ErrorAnswer = {

@@ -50,7 +50,7 @@ export const restHandler = <Query, Body>(
   const dependencies = deps();
   return httpStack('rest').handler(async (event) => {
     const query = parseRouteQuery(route, event.queryStringParameters ?? {});
-    const body = route.body || route.parseBody ? parseRouteBody(route, jsonBody(event)) : (undefined as Body);
+    const body = route.body || route.parseBody ? parseRouteBody(route, jsonBody(event, 'rest')) : (undefined as Body);
     const result = await useCase({ path: decodedPathParameters(event), query, body }, dependencies);
     return jsonResult(route.successStatus, presentRest(result));
   });
