@@ -35,7 +35,8 @@ export const scopeOf = (arn: string): ArnScope => {
   return { region: match[1], accountId: match[2] };
 };
 
-const arnPattern = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):([a-z-]+)\/(.+)$/;
+/** Resource parts are made of names, ids, revisions and separators; anything else is not an ECS ARN. */
+const arnPattern = /^arn:aws[a-z-]{0,16}:ecs:([a-z0-9-]{1,32}):(\d{12}):([a-z-]{1,32})\/([A-Za-z0-9_:/-]{1,600})$/;
 
 export interface ParsedArn extends ArnScope {
   /** "cluster", "service", "task", "task-definition"... */
@@ -99,6 +100,9 @@ export const references = {
     .string()
     .min(1, 'must be a task definition family, family:revision or ARN')
     .max(MAX_REFERENCE_LENGTH, `must be a task definition reference of at most ${MAX_REFERENCE_LENGTH} characters`),
-  /** Any taggable ECS resource's ARN (TagResource, UntagResource, ListTagsForResource). */
-  resourceArn: reference(new RegExp(`^${ARN_PREFIX}[a-z-]{1,32}/[A-Za-z0-9_:/-]{1,600}$`), 'ECS resource ARN'),
+  /** Any taggable ECS resource's ARN (TagResource, UntagResource, ListTagsForResource); parseArn reads it. */
+  resourceArn: z
+    .string()
+    .min(1, 'must be an ECS resource ARN')
+    .max(MAX_REFERENCE_LENGTH, `must be an ECS resource ARN of at most ${MAX_REFERENCE_LENGTH} characters`),
 };

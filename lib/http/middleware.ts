@@ -2,7 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { SerializationException, UnsupportedMediaTypeException } from '../errors';
+import { ClientException, SerializationException, UnsupportedMediaTypeException } from '../errors';
 import { config } from '../config';
 import { log } from '../log';
 import { answerFor, errorBody, SERVER_ERROR, type Face } from './error-mapping';
@@ -124,6 +124,10 @@ const checkMediaType = (event: HttpEvent, face: Face) => {
   }
 };
 
+/** AWS's protocol error on the ECS face; on REST, the error of any other input ECS refuses. */
+const notAnObject = (face: Face) =>
+  new (face === 'ecs' ? SerializationException : ClientException)('The request body must be a JSON object.');
+
 /** Walks the parsed body without recursion, so that no nesting can overflow the stack here either. */
 const checkDepth = (body: unknown) => {
   const pending: Array<[unknown, number]> = [[body, 1]];
@@ -142,7 +146,11 @@ const checkDepth = (body: unknown) => {
  */
 export const jsonBody = (event: HttpEvent, face: Face): Record<string, unknown> => {
   checkMediaType(event, face);
-  if (!event.body) return {};
+  if (!event.body) {
+    // serverless-offline parses JSON bodies itself and hands a `null`, `0` or `false` on as no body.
+    if (Number(event.headers['content-length'] ?? 0) > 0) throw notAnObject(face);
+    return {};
+  }
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
     throw new SerializationException(`Request body exceeds ${MAX_BODY_BYTES} bytes.`);
@@ -153,9 +161,7 @@ export const jsonBody = (event: HttpEvent, face: Face): Record<string, unknown> 
   } catch {
     throw new SerializationException('Request body is not valid JSON.');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new SerializationException('The request body must be a JSON object.');
-  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw notAnObject(face);
   checkDepth(body);
   return body as Record<string, unknown>;
 };
