@@ -118,8 +118,10 @@ export const decodeToken = (table: TableContext, token: string | undefined, scop
   if (token === undefined) return undefined;
   const [payload, mac, ...rest] = token.split('.');
   const expected = tokenMac(table.pageTokenSecret, scope, payload ?? '');
-  const given = Buffer.from(mac ?? '', 'base64url');
-  if (rest.length > 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidToken();
+  // Compared as the text it must be: base64url decoding ignores stray characters and unused bits.
+  const given = Buffer.from(mac ?? '');
+  const wanted = Buffer.from(expected.toString('base64url'));
+  if (rest.length > 0 || given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw invalidToken();
   const key: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   // Signed by us, so well-formed; checked anyway, since a leaked secret must not reach DynamoDB's limits.
   const wellFormed =
