@@ -269,7 +269,7 @@ const mapKeyCase = (random: Random): HostileCase => {
 };
 
 const overridesCase = (random: Random): HostileCase => {
-  const command = Array.from({ length: random.int(10, 200) }, () => 'x'.repeat(random.int(500, 4000)));
+  const command = Array.from({ length: random.int(20, 60) }, () => 'x'.repeat(random.int(500, 1000)));
   const overrides = { containerOverrides: [{ name: 'web', command }] };
   return random.next() < 0.5
     ? rest('POST', `/v1/clusters/${FIXTURE.cluster}/tasks`, { taskDefinition: FIXTURE.family, overrides, networkConfiguration: NETWORK }, 'overrides over 8 KiB')
