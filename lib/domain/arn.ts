@@ -28,13 +28,6 @@ export const arns: {
     `${prefix(scope)}:container/${clusterName}/${taskId}/${containerId}`,
 };
 
-/** The region and account an ECS ARN belongs to. */
-export const scopeOf = (arn: string): ArnScope => {
-  const match = /^arn:[^:]+:ecs:([^:]+):(\d{12}):/.exec(arn);
-  if (!match) throw new Error(`not an ECS ARN: ${arn}`);
-  return { region: match[1], accountId: match[2] };
-};
-
 /** Resource parts are made of names, ids, revisions and separators; anything else is not an ECS ARN. */
 const arnPattern = /^arn:aws[a-z-]{0,16}:ecs:([a-z0-9-]{1,32}):(\d{12}):([a-z-]{1,32})\/([A-Za-z0-9_:/-]{1,600})$/;
 
@@ -49,6 +42,13 @@ export interface ParsedArn extends ArnScope {
 export const parseArn = (value: string): ParsedArn | undefined => {
   const match = arnPattern.exec(value);
   return match ? { region: match[1], accountId: match[2], resourceType: match[3], resource: match[4] } : undefined;
+};
+
+/** The region and account of an ECS ARN that ecsbox itself issued. */
+export const scopeOf = (value: string): ArnScope => {
+  const arn = parseArn(value);
+  if (!arn) throw new Error(`not an ECS ARN: ${value}`);
+  return { region: arn.region, accountId: arn.accountId };
 };
 
 /** True when the ARN belongs to `scope`: an ARN of another account or region names nothing here. */

@@ -42,8 +42,12 @@ const originMatchers = (origins: string[]) =>
  * Whether a browser page of `origin` may read the answers. The opaque origin "null" (sandboxed
  * frames, file: pages) is never allowed: any site can produce it.
  */
-export const corsAllows = (origin: string | undefined, matchers = originMatchers(config().corsOrigins)): origin is string =>
-  origin !== undefined && origin !== 'null' && matchers.some((matcher) => matcher.test(origin));
+let allowedOrigins: RegExp[] | undefined;
+
+export const corsAllows = (origin: string | undefined): origin is string =>
+  origin !== undefined &&
+  origin !== 'null' &&
+  (allowedOrigins ??= originMatchers(config().corsOrigins)).some((matcher) => matcher.test(origin));
 
 /**
  * What a disallowed origin is told. Leaving the header out would be enough for API Gateway, but
