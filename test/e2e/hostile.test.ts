@@ -70,7 +70,7 @@ beforeAll(async () => {
 
 describe.each(Object.keys(CASES) as HostileClass[])('hostile input: %s', (hostileClass) => {
   const run = PENDING_OTHER_BRANCHES.includes(hostileClass) ? it.skip : it;
-  run(`${CASES[hostileClass]} generated cases on both faces: a 4xx with an ECS error name, never a 5xx, nothing stored`, async () => {
+  run(`${CASES[hostileClass]} generated cases (seed ${SEED}) on both faces: a 4xx with an ECS error name, never a 5xx, nothing stored`, async () => {
     const random = prng(SEED ^ hostileClass.length * 7919 ^ hostileClass.charCodeAt(0));
     const cases = Array.from({ length: CASES[hostileClass] }, () => generators[hostileClass](random, tokens));
     const before = await tableSnapshot([FIXTURE.cluster]);
