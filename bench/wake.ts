@@ -12,7 +12,11 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 20);
 const main = async () => {
   const stack = await startLocalStack({ httpPort: await freePort(), lambdaPort: await freePort() });
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${stack.apiUrl}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const answer = (await response.json()) as { taskArns: string[] };
     if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(answer)}`);
     return answer;

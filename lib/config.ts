@@ -11,6 +11,12 @@ const optional = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 
+/** Browser origins a local frontend is served from: any port of localhost or 127.0.0.1. */
+export const LOCAL_CORS_ORIGINS = 'http://localhost:*,http://127.0.0.1:*';
+
+/** The key that signs page tokens on the local stack and in tests, where nothing is secret. */
+const LOCAL_PAGE_TOKEN_SECRET = 'ecsbox-local-page-token-secret';
+
 const configSchema = z.object({
   TABLE_NAME: z.string().min(1),
   AWS_REGION: z.string().min(1).default('us-east-1'),
@@ -19,8 +25,10 @@ const configSchema = z.object({
   DYNAMODB_ENDPOINT: optional,
   /** The deadline of one DynamoDB call, SDK retries included (lib/adapters/dynamodb/table.ts). */
   DYNAMODB_DEADLINE_MS: z.coerce.number().int().min(200).max(20_000).optional(),
-  /** Comma-separated origins allowed by CORS on the REST API. */
-  CORS_ORIGINS: z.string().default('*'),
+  /** Comma-separated origins allowed by CORS (both faces); by default the local stack's browser origins. */
+  CORS_ORIGINS: z.string().default(LOCAL_CORS_ORIGINS),
+  /** The stage's key for signing page tokens (nextToken); a deployed stage sets its own (serverless.yml). */
+  PAGE_TOKEN_SECRET: optional.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** How long stopped tasks stay visible (ECS keeps them about an hour). */
   TASK_RETENTION_HOURS: z.coerce.number().positive().default(24),
   FLEET_PROFILE: z.enum(['fast', 'realistic']).default('realistic'),
@@ -60,6 +68,7 @@ export interface Config {
   dynamoDbEndpoint?: string;
   dynamoDbDeadlineMs?: number;
   corsOrigins: string[];
+  pageTokenSecret: string;
   taskRetentionMs: number;
   fleetProfile: 'fast' | 'realistic';
   reconcilerFunctionName?: string;
@@ -83,6 +92,7 @@ export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
     dynamoDbEndpoint: env.DYNAMODB_ENDPOINT,
     dynamoDbDeadlineMs: env.DYNAMODB_DEADLINE_MS,
     corsOrigins: env.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean),
+    pageTokenSecret: env.PAGE_TOKEN_SECRET ?? LOCAL_PAGE_TOKEN_SECRET,
     taskRetentionMs: env.TASK_RETENTION_HOURS * 3_600_000,
     fleetProfile: env.FLEET_PROFILE,
     reconcilerFunctionName: env.RECONCILER_FUNCTION_NAME,

@@ -32,6 +32,7 @@ const tableFor = (settings: Config): TableContext =>
     region: settings.region,
     endpoint: settings.dynamoDbEndpoint,
     deadlineMs: settings.dynamoDbDeadlineMs,
+    pageTokenSecret: settings.pageTokenSecret,
   });
 
 const fleetsFor = (settings: Config, overrides: Overrides) =>

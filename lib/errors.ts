@@ -4,7 +4,7 @@
  * class is the ECS error name (`__type`) clients see.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'client' | 'not-found' | 'conflict' | 'throttled' | 'unavailable';
+  abstract readonly kind: 'client' | 'not-found' | 'conflict' | 'throttled' | 'unavailable' | 'media-type';
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -111,6 +111,11 @@ export class ResourceNotFoundException extends DomainError {
 /** Malformed request body (not JSON, wrong top-level type). */
 export class SerializationException extends DomainError {
   readonly kind = 'client' as const;
+}
+
+/** A body in a media type the API face does not read (ECS answers ClientException). */
+export class UnsupportedMediaTypeException extends DomainError {
+  readonly kind = 'media-type' as const;
 }
 
 export const isDomainError = (error: unknown): error is DomainError =>

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** ECS resource names, in the configured region and account. */
 export interface ArnScope {
   region: string;
@@ -26,39 +28,81 @@ export const arns: {
     `${prefix(scope)}:container/${clusterName}/${taskId}/${containerId}`,
 };
 
-/** The region and account an ECS ARN belongs to. */
-export const scopeOf = (arn: string): ArnScope => {
-  const match = /^arn:[^:]+:ecs:([^:]+):(\d{12}):/.exec(arn);
-  if (!match) throw new Error(`not an ECS ARN: ${arn}`);
-  return { region: match[1], accountId: match[2] };
+/** Resource parts are made of names, ids, revisions and separators; anything else is not an ECS ARN. */
+const arnPattern = /^arn:aws[a-z-]{0,16}:ecs:([a-z0-9-]{1,32}):(\d{12}):([a-z-]{1,32})\/([A-Za-z0-9_:/-]{1,600})$/;
+
+export interface ParsedArn extends ArnScope {
+  /** "cluster", "service", "task", "task-definition"... */
+  resourceType: string;
+  /** What follows the resource type: "NAME", "CLUSTER/NAME", "FAMILY:REV"... */
+  resource: string;
+}
+
+/** The parts of an ECS ARN, or undefined for a plain name. */
+export const parseArn = (value: string): ParsedArn | undefined => {
+  const match = arnPattern.exec(value);
+  return match ? { region: match[1], accountId: match[2], resourceType: match[3], resource: match[4] } : undefined;
 };
 
-const resourcePattern = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:([a-z-]+)\/(.+)$/;
-
-/** The resource part of an ECS ARN ("cluster/NAME" → ["cluster", "NAME"]), or undefined for a plain name. */
-export const parseArn = (value: string): { resourceType: string; resource: string } | undefined => {
-  const match = resourcePattern.exec(value);
-  return match ? { resourceType: match[1], resource: match[2] } : undefined;
-};
-
-/** Accepts a cluster name or a cluster ARN, as every ECS operation's `cluster` parameter does. */
-export const clusterNameOf = (value: string): string => {
+/** The region and account of an ECS ARN that ecsbox itself issued. */
+export const scopeOf = (value: string): ArnScope => {
   const arn = parseArn(value);
-  return arn?.resourceType === 'cluster' ? arn.resource : value;
+  if (!arn) throw new Error(`not an ECS ARN: ${value}`);
+  return { region: arn.region, accountId: arn.accountId };
 };
 
-/** Accepts a service name or ARN (old "service/NAME" or new "service/CLUSTER/NAME" form). */
-export const serviceNameOf = (value: string): string => {
+/** True when the ARN belongs to `scope`: an ARN of another account or region names nothing here. */
+export const inScope = (arn: ArnScope, scope: ArnScope): boolean => arn.region === scope.region && arn.accountId === scope.accountId;
+
+/**
+ * The name (or id) a reference gives in `scope`: a plain name as it is, the last part of an ARN of
+ * `resourceType` in scope. An ARN of another account or region, or of another kind of resource,
+ * names nothing that exists here: undefined, which callers answer as not found.
+ */
+const lastPartIn = (resourceType: string) => (scope: ArnScope, value: string): string | undefined => {
   const arn = parseArn(value);
-  if (arn?.resourceType !== 'service') return value;
-  const parts = arn.resource.split('/');
-  return parts[parts.length - 1];
+  if (!arn) return value;
+  if (arn.resourceType !== resourceType || !inScope(arn, scope)) return undefined;
+  return arn.resource.split('/').at(-1);
 };
 
-/** Accepts a task id or a task ARN ("task/CLUSTER/ID" or old "task/ID"). */
-export const taskIdOf = (value: string): string => {
-  const arn = parseArn(value);
-  if (arn?.resourceType !== 'task') return value;
-  const parts = arn.resource.split('/');
-  return parts[parts.length - 1];
+/** A cluster name or a cluster ARN, as every ECS operation's `cluster` parameter accepts. */
+export const clusterNameOf = lastPartIn('cluster');
+/** A service name or ARN (old "service/NAME" or new "service/CLUSTER/NAME" form). */
+export const serviceNameOf = lastPartIn('service');
+/** A task id or a task ARN ("task/CLUSTER/ID" or old "task/ID"). */
+export const taskIdOf = lastPartIn('task');
+
+/**
+ * ECS's limits on the references a request carries, checked by one schema per kind of identifier
+ * on both API faces before anything is read: a name (or task id) is up to 255 letters, numbers,
+ * underscores and hyphens, and an ARN is made of such names. Nothing longer or stranger can name a
+ * stored resource, and every key built from a reference stays far inside DynamoDB's key limits.
+ */
+const NAME = '[A-Za-z0-9_-]{1,255}';
+const ARN_PREFIX = 'arn:aws[a-z-]{0,16}:ecs:[a-z0-9-]{1,32}:\\d{12}:';
+/** Longer than any valid ARN of any kind ("service/CLUSTER/NAME" with both names at 255). */
+export const MAX_REFERENCE_LENGTH = 1024;
+
+const reference = (pattern: RegExp, what: string) =>
+  z
+    .string()
+    .min(1, `must be a ${what}`)
+    .max(MAX_REFERENCE_LENGTH, `must be a ${what} of at most ${MAX_REFERENCE_LENGTH} characters`)
+    .regex(pattern, `must be a ${what}`);
+
+export const references = {
+  cluster: reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}cluster/${NAME})$`), 'cluster name or ARN'),
+  service: reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}service/(?:${NAME}/)?${NAME})$`), 'service name or ARN'),
+  task: reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}task/(?:${NAME}/)?${NAME})$`), 'task id or ARN'),
+  /** "family", "family:revision" or an ARN; parseTaskDefinitionRef reads its grammar, this bounds its size. */
+  taskDefinition: z
+    .string()
+    .min(1, 'must be a task definition family, family:revision or ARN')
+    .max(MAX_REFERENCE_LENGTH, `must be a task definition reference of at most ${MAX_REFERENCE_LENGTH} characters`),
+  /** Any taggable ECS resource's ARN (TagResource, UntagResource, ListTagsForResource); parseArn reads it. */
+  resourceArn: z
+    .string()
+    .min(1, 'must be an ECS resource ARN')
+    .max(MAX_REFERENCE_LENGTH, `must be an ECS resource ARN of at most ${MAX_REFERENCE_LENGTH} characters`),
 };

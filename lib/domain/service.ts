@@ -9,7 +9,7 @@ import type {
   ServiceStatus,
   Tag,
 } from './model';
-import { scopeOf } from './arn';
+import { references, scopeOf } from './arn';
 import { capacityProviderStrategySchema, type CapacityProviderStrategyItem } from './capacity-provider';
 import { resourceName, tagsSchema } from './validation';
 
@@ -57,9 +57,9 @@ export const UNSUPPORTED_SERVICE_LISTS = ['loadBalancers', 'serviceRegistries', 
 
 export const createServiceInput = z
   .object({
-    cluster: z.string().min(1).optional(),
+    cluster: references.cluster.optional(),
     serviceName: resourceName(),
-    taskDefinition: z.string().min(1).max(2048),
+    taskDefinition: references.taskDefinition,
     desiredCount: desiredCountSchema.optional(),
     launchType: z.literal('FARGATE').optional(),
     capacityProviderStrategy: capacityProviderStrategySchema.optional(),
@@ -83,7 +83,7 @@ export type CreateServiceInput = z.output<typeof createServiceInput>;
 export const updateServiceInput = z
   .object({
     desiredCount: desiredCountSchema.optional(),
-    taskDefinition: z.string().min(1).max(2048).optional(),
+    taskDefinition: references.taskDefinition.optional(),
     deploymentConfiguration: deploymentConfigurationSchema.optional(),
     networkConfiguration: networkConfigurationSchema.optional(),
     healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { references } from '../domain/arn';
 import type { Cluster } from '../domain/model';
 import { registerTaskDefinitionSchema, validateTaskDefinition } from '../domain/task-definition';
 import { parseInput, type Refusal } from '../domain/validation';
@@ -60,9 +61,8 @@ const operation = <S extends z.ZodType>(
 
 const invalidParameter = InvalidParameterException;
 
-/** Members every ECS operation shares: the optional cluster (name or ARN), a resource name or ARN, paging. */
-const cluster = z.string().min(1).max(2048).optional();
-const name = z.string().min(1).max(2048);
+/** Members every ECS operation shares: the optional cluster (name or ARN) and paging. */
+const cluster = references.cluster.optional();
 const pageInput = z.object({ maxResults: z.number().int().min(1).max(100).optional(), nextToken: z.string().min(1).optional() });
 
 /** ECS's Cluster structure has no creation time nor fleet choice; ecsbox keeps them for the REST API. */
@@ -82,29 +82,29 @@ export const operations: Record<string, EcsOperation<any>> = {
     return { clusters: clusters.map(ecsCluster), failures };
   }),
   ListClusters: operation(listClustersInput, listClusters),
-  DeleteCluster: operation(z.object({ cluster: z.string().min(1) }).strict(), (deps, input) =>
+  DeleteCluster: operation(z.object({ cluster: references.cluster }).strict(), (deps, input) =>
     singleCluster(deleteCluster(deps, input.cluster)),
   ),
 
   // Parsed as the REST API parses it: the 64 KiB limit first, then the schema and ECS's rules.
   RegisterTaskDefinition: { input: registerTaskDefinitionSchema, parse: validateTaskDefinition, run: registerTaskDefinition },
   DescribeTaskDefinition: operation(
-    z.object({ taskDefinition: z.string().min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
+    z.object({ taskDefinition: references.taskDefinition, include: z.array(z.literal('TAGS')).optional() }).strict(),
     (deps, input) => describeTaskDefinition(deps, input.taskDefinition, input.include?.includes('TAGS') ?? false),
   ),
   ListTaskDefinitions: operation(listTaskDefinitionsInput, listTaskDefinitions),
   ListTaskDefinitionFamilies: operation(listTaskDefinitionFamiliesInput, listTaskDefinitionFamilies),
-  DeregisterTaskDefinition: operation(z.object({ taskDefinition: z.string().min(1) }).strict(), (deps, input) =>
+  DeregisterTaskDefinition: operation(z.object({ taskDefinition: references.taskDefinition }).strict(), (deps, input) =>
     deregisterTaskDefinition(deps, input.taskDefinition),
   ),
   DeleteTaskDefinitions: operation(deleteTaskDefinitionsInput, deleteTaskDefinitions),
 
   CreateService: operation(createServiceInput, createService, invalidParameter),
-  UpdateService: operation(updateServiceInput.extend({ cluster, service: name }).strict(), (deps, { cluster, service, ...input }) =>
+  UpdateService: operation(updateServiceInput.extend({ cluster, service: references.service }).strict(), (deps, { cluster, service, ...input }) =>
     updateService(deps, cluster, service, input), invalidParameter,
   ),
   DescribeServices: operation(
-    z.object({ cluster, services: z.array(name).min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
+    z.object({ cluster, services: z.array(references.service).min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
     (deps, input) => describeServices(deps, input.cluster, input.services, input.include?.includes('TAGS')),
     invalidParameter,
   ),
@@ -112,17 +112,17 @@ export const operations: Record<string, EcsOperation<any>> = {
     listServices(deps, cluster, input),
     invalidParameter,
   ),
-  DeleteService: operation(z.object({ cluster, service: name, force: z.boolean().optional() }).strict(), (deps, input) =>
+  DeleteService: operation(z.object({ cluster, service: references.service, force: z.boolean().optional() }).strict(), (deps, input) =>
     deleteService(deps, input.cluster, input.service, input.force ?? false), invalidParameter,
   ),
 
   RunTask: operation(runTaskInput, runTask, invalidParameter),
-  StopTask: operation(z.object({ cluster, task: name, reason: z.string().max(255).optional() }).strict(), (deps, input) =>
+  StopTask: operation(z.object({ cluster, task: references.task, reason: z.string().max(255).optional() }).strict(), (deps, input) =>
     stopTask(deps, input.cluster, input.task, input.reason), invalidParameter,
   ),
   // An empty list is refused after the cluster check, as ECS does (describeTasks).
   DescribeTasks: operation(
-    z.object({ cluster, tasks: z.array(name), include: z.array(z.literal('TAGS')).optional() }).strict(),
+    z.object({ cluster, tasks: z.array(references.task), include: z.array(z.literal('TAGS')).optional() }).strict(),
     (deps, input) => describeTasks(deps, input.cluster, input.tasks, input.include?.includes('TAGS')),
     invalidParameter,
   ),

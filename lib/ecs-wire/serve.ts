@@ -1,5 +1,5 @@
 import type { Deps } from '../deps';
-import { DomainError, SerializationException } from '../errors';
+import { DomainError } from '../errors';
 import { contentTypes, jsonBody, jsonResult, type HttpEvent, type HttpResult } from '../http/middleware';
 import { presentEcs } from '../http/present';
 import { operations, type EcsOperation } from './operations';
@@ -23,16 +23,12 @@ const operationFor = (target: string | undefined): EcsOperation => {
 
 /**
  * One request of the ECS JSON 1.1 protocol: the operation named by X-Amz-Target, its input as a
- * JSON object in the body. The Content-Type is not checked (the SDKs and the CLI send
- * application/x-amz-json-1.1; curl users often send application/json), nor is the SigV4
- * Authorization header: any credentials are accepted.
+ * JSON object in the body, sent as application/x-amz-json-1.1 (or 1.0), as the SDKs and the CLI
+ * do. The SigV4 Authorization header is not checked: any credentials are accepted.
  */
 export const serveEcs = async (event: HttpEvent, deps: Deps): Promise<HttpResult> => {
   const operation = operationFor(event.headers['x-amz-target']);
-  const body = jsonBody(event);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new SerializationException('The request body must be a JSON object.');
-  }
+  const body = jsonBody(event, 'ecs');
   const output = await operation.run(deps, operation.parse(body));
   return jsonResult(200, presentEcs(output), { 'Content-Type': contentTypes.ecs });
 };

@@ -19,6 +19,7 @@ export interface ErrorAnswer {
 const ecsNames: Record<string, string> = {
   TaskDefinitionNotFoundException: 'ClientException',
   TaskNotFoundException: 'InvalidParameterException',
+  UnsupportedMediaTypeException: 'ClientException',
 };
 
 const restStatus: Record<DomainError['kind'], number> = {
@@ -27,6 +28,7 @@ const restStatus: Record<DomainError['kind'], number> = {
   conflict: 409,
   throttled: 429,
   unavailable: 503,
+  'media-type': 415,
 };
 
 /** ECS answers every client error with 400, and its retryable ServerException with 500. */

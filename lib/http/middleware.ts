@@ -2,7 +2,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { SerializationException } from '../errors';
+import { ClientException, SerializationException, UnsupportedMediaTypeException } from '../errors';
+import { config } from '../config';
 import { log } from '../log';
 import { answerFor, errorBody, SERVER_ERROR, type Face } from './error-mapping';
 
@@ -35,6 +36,56 @@ const domainErrorMapper = (face: Face): MiddlewareObj<HttpEvent, HttpResult> => 
   },
 });
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** CORS_ORIGINS as matchers; "*" in an entry stands for any run of host or port characters. */
+const originMatchers = (origins: string[]) =>
+  origins.map((origin) => new RegExp(`^${origin.split('*').map(escapeRegExp).join('[A-Za-z0-9.-]*')}$`));
+
+/**
+ * Whether a browser page of `origin` may read the answers. The opaque origin "null" (sandboxed
+ * frames, file: pages) is never allowed: any site can produce it.
+ */
+let allowedOrigins: RegExp[] | undefined;
+
+export const corsAllows = (origin: string | undefined): origin is string =>
+  origin !== undefined &&
+  origin !== 'null' &&
+  (allowedOrigins ??= originMatchers(config().corsOrigins)).some((matcher) => matcher.test(origin));
+
+/**
+ * What a disallowed origin is told. Leaving the header out would be enough for API Gateway, but
+ * serverless-offline echoes the request's Origin into every answer that does not set one.
+ */
+const NO_ORIGIN = 'https://origin-not-allowed.invalid';
+
+export const corsHeaders = (event: HttpEvent): Record<string, string> => {
+  const origin = event.headers.origin;
+  if (origin === undefined) return {};
+  return { 'access-control-allow-origin': corsAllows(origin) ? origin : NO_ORIGIN, vary: 'Origin' };
+};
+
+/** The answer to a CORS preflight (OPTIONS), which the catch-all route receives. */
+export const preflight = (event: HttpEvent): HttpResult => ({
+  statusCode: corsAllows(event.headers.origin) ? 204 : 403,
+  headers: {
+    ...corsHeaders(event),
+    'access-control-allow-methods': 'GET,POST,PATCH,DELETE,OPTIONS',
+    'access-control-allow-headers': 'Content-Type,Authorization,X-Amz-Target,X-Amz-Date,X-Amz-Security-Token,X-Amz-User-Agent',
+    'access-control-max-age': '600',
+  },
+});
+
+/** CORS headers on every answer, errors included, from the configured origins only. */
+const cors: MiddlewareObj<HttpEvent, HttpResult> = {
+  after: (request) => {
+    if (request.response) request.response.headers = { ...request.response.headers, ...corsHeaders(request.event) };
+  },
+  onError: (request) => {
+    if (request.response) request.response.headers = { ...request.response.headers, ...corsHeaders(request.event) };
+  },
+};
+
 /**
  * The shared middy stack of every HTTP handler. middy runs onError hooks last-registered first,
  * so the mapper sees the domain error before http-error-handler formats the answer, and
@@ -42,6 +93,7 @@ const domainErrorMapper = (face: Face): MiddlewareObj<HttpEvent, HttpResult> => 
  */
 const httpMiddlewares = (face: Face): Array<MiddlewareObj<HttpEvent, HttpResult>> => [
   httpHeaderNormalizer() as MiddlewareObj<HttpEvent, HttpResult>,
+  cors,
   httpErrorHandler({
     fallbackMessage: errorBody(SERVER_ERROR),
     // Answers to bad input are not faults; only what becomes a 500 is logged.
@@ -56,18 +108,70 @@ const httpMiddlewares = (face: Face): Array<MiddlewareObj<HttpEvent, HttpResult>
 export const httpStack = (face: Face) =>
   httpMiddlewares(face).reduce((stack, middleware) => stack.use(middleware), middy<HttpEvent, HttpResult>());
 
-/** The request body as JSON; a missing body is `{}` (ECS operations with no parameters send none). */
-export const jsonBody = (event: HttpEvent): unknown => {
-  if (!event.body) return {};
+/**
+ * The media types each face reads. Checking them refuses what a browser sends cross-site without
+ * a CORS preflight (text/plain, form encodings), so no other site can make a browser change state.
+ */
+const acceptedMediaTypes: Record<Face, string[]> = {
+  rest: ['application/json'],
+  ecs: ['application/x-amz-json-1.1', 'application/x-amz-json-1.0'],
+};
+
+/**
+ * Deeper bodies are refused before validation, whose recursion they would overflow. DynamoDB
+ * stores at most 32 levels, and no ECS input nests nearly as deep.
+ */
+export const MAX_BODY_DEPTH = 32;
+
+const checkMediaType = (event: HttpEvent, face: Face) => {
+  const given = event.headers['content-type']?.split(';')[0].trim().toLowerCase();
+  if (given === undefined || !acceptedMediaTypes[face].includes(given)) {
+    throw new UnsupportedMediaTypeException(
+      `Unsupported Content-Type ${JSON.stringify(event.headers['content-type'] ?? '')}: send ${acceptedMediaTypes[face].join(' or ')}.`,
+    );
+  }
+};
+
+/** AWS's protocol error on the ECS face; on REST, the error of any other input ECS refuses. */
+const notAnObject = (face: Face) =>
+  new (face === 'ecs' ? SerializationException : ClientException)('The request body must be a JSON object.');
+
+/** Walks the parsed body without recursion, so that no nesting can overflow the stack here either. */
+const checkDepth = (body: unknown) => {
+  const pending: Array<[unknown, number]> = [[body, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, depth] = next;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_BODY_DEPTH) throw new SerializationException(`Request body nests deeper than ${MAX_BODY_DEPTH} levels.`);
+    for (const member of Object.values(value)) pending.push([member, depth + 1]);
+  }
+};
+
+/**
+ * The request body: a JSON object, in the face's media type, at most MAX_BODY_BYTES and
+ * MAX_BODY_DEPTH deep. A missing body is `{}` (ECS operations with no parameters send none); a
+ * body of `null`, an array or a scalar is refused.
+ */
+export const jsonBody = (event: HttpEvent, face: Face): Record<string, unknown> => {
+  checkMediaType(event, face);
+  if (!event.body) {
+    // serverless-offline parses JSON bodies itself and hands a `null`, `0` or `false` on as no body.
+    if (Number(event.headers['content-length'] ?? 0) > 0) throw notAnObject(face);
+    return {};
+  }
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
     throw new SerializationException(`Request body exceeds ${MAX_BODY_BYTES} bytes.`);
   }
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new SerializationException('Request body is not valid JSON.');
   }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw notAnObject(face);
+  checkDepth(body);
+  return body as Record<string, unknown>;
 };
 
 export const jsonResult = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult => ({

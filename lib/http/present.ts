@@ -1,19 +1,50 @@
 /**
- * Inside ecsbox every timestamp is epoch milliseconds in a field named "...At". Each API face
- * renders them its own way: ISO 8601 on REST (what a browser wants), epoch seconds on the ECS
- * wire protocol (what the AWS SDKs parse).
+ * Inside ecsbox every timestamp is epoch milliseconds. Each API face renders them its own way:
+ * ISO 8601 on REST (what a browser wants), epoch seconds on the ECS wire protocol (what the AWS
+ * SDKs parse). Only the model's own timestamp members are rendered, found by their place in the
+ * output: a user's document (docker labels, log options, overrides...) is echoed exactly, even
+ * where its keys end in "At".
  */
-const renderTimestamps = (value: unknown, render: (epochMs: number) => unknown): unknown => {
-  if (Array.isArray(value)) return value.map((entry) => renderTimestamps(entry, render));
+type Shape = 'timestamp' | { [member: string]: Shape };
+
+const taskDefinition: Shape = { registeredAt: 'timestamp', deregisteredAt: 'timestamp' };
+const cluster: Shape = { createdAt: 'timestamp' };
+const service: Shape = {
+  createdAt: 'timestamp',
+  deployments: { createdAt: 'timestamp', updatedAt: 'timestamp' },
+  events: { createdAt: 'timestamp' },
+};
+const task: Shape = {
+  createdAt: 'timestamp',
+  pullStartedAt: 'timestamp',
+  pullStoppedAt: 'timestamp',
+  startedAt: 'timestamp',
+  stoppingAt: 'timestamp',
+  stoppedAt: 'timestamp',
+  executionStoppedAt: 'timestamp',
+};
+
+/** Where timestamps are in every operation's output; an array member takes its elements' shape. */
+const outputShape: Shape = {
+  cluster,
+  clusters: cluster,
+  taskDefinition,
+  taskDefinitions: taskDefinition,
+  service,
+  services: service,
+  task,
+  tasks: task,
+};
+
+const render = (value: unknown, shape: Shape, timestamp: (epochMs: number) => unknown): unknown => {
+  if (shape === 'timestamp') return typeof value === 'number' ? timestamp(value) : value;
+  if (Array.isArray(value)) return value.map((entry) => render(entry, shape, timestamp));
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
-    Object.entries(value).map(([key, entry]) => [
-      key,
-      key.endsWith('At') && typeof entry === 'number' ? render(entry) : renderTimestamps(entry, render),
-    ]),
+    Object.entries(value).map(([key, entry]) => [key, Object.hasOwn(shape, key) ? render(entry, shape[key], timestamp) : entry]),
   );
 };
 
-export const presentRest = (value: unknown) => renderTimestamps(value, (ms) => new Date(ms).toISOString());
+export const presentRest = (value: unknown) => render(value, outputShape, (ms) => new Date(ms).toISOString());
 
-export const presentEcs = (value: unknown) => renderTimestamps(value, (ms) => ms / 1000);
+export const presentEcs = (value: unknown) => render(value, outputShape, (ms) => ms / 1000);

@@ -1,4 +1,7 @@
 import { deps } from '../container';
+import { z } from 'zod';
+import { references } from '../domain/arn';
+import { parseInput } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ClientException } from '../errors';
 import { httpStack, jsonBody, jsonResult, type HttpEvent } from './middleware';
@@ -11,16 +14,30 @@ export interface RestRequest<Query, Body> {
   body: Body;
 }
 
+/** Every path parameter of every route is a reference, checked by its kind's one schema. */
+const pathSchema = z
+  .object({
+    cluster: references.cluster,
+    service: references.service,
+    taskId: references.task,
+    taskDefinition: references.taskDefinition,
+  })
+  .partial()
+  .strict();
+
 const decodedPathParameters = (event: HttpEvent): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(event.pathParameters ?? {}).map(([name, value]) => {
-      try {
-        return [name, decodeURIComponent(value ?? '')];
-      } catch {
-        throw new ClientException(`Invalid '${name}': malformed URL encoding.`);
-      }
-    }),
-  );
+  parseInput(
+    pathSchema,
+    Object.fromEntries(
+      Object.entries(event.pathParameters ?? {}).map(([name, value]) => {
+        try {
+          return [name, decodeURIComponent(value ?? '')];
+        } catch {
+          throw new ClientException(`Invalid '${name}': malformed URL encoding.`);
+        }
+      }),
+    ),
+  ) as Record<string, string>;
 
 /**
  * A REST Lambda handler: the shared middy stack around one use case. Built when the handler's
@@ -33,7 +50,7 @@ export const restHandler = <Query, Body>(
   const dependencies = deps();
   return httpStack('rest').handler(async (event) => {
     const query = parseRouteQuery(route, event.queryStringParameters ?? {});
-    const body = route.body || route.parseBody ? parseRouteBody(route, jsonBody(event)) : (undefined as Body);
+    const body = route.body || route.parseBody ? parseRouteBody(route, jsonBody(event, 'rest')) : (undefined as Body);
     const result = await useCase({ path: decodedPathParameters(event), query, body }, dependencies);
     return jsonResult(route.successStatus, presentRest(result));
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { arns, clusterNameOf } from '../domain/arn';
+import { arns, clusterNameOf, parseArn, references } from '../domain/arn';
 import type { Cluster } from '../domain/model';
 import { pageQuerySchema, resourceName, tagsSchema } from '../domain/validation';
 import type { Deps } from '../deps';
@@ -68,7 +68,7 @@ export const listClustersInput = pageQuerySchema;
 
 export const describeClustersInput = z
   .object({
-    clusters: z.array(z.string().min(1)).max(100).optional(),
+    clusters: z.array(references.cluster).max(100).optional(),
     include: z.array(z.enum(['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTICS', 'TAGS'])).optional(),
   })
   .strict();
@@ -124,7 +124,8 @@ export const createCluster = async (deps: Deps, input: z.output<typeof createClu
 
 /** The ACTIVE cluster named by `cluster` (a name or ARN), or ClusterNotFoundException. */
 export const requireActiveCluster = async (deps: Deps, cluster: string | undefined): Promise<Cluster> => {
-  const found = await deps.clusters.get(clusterNameOf(cluster ?? 'default'));
+  const name = clusterNameOf(deps.scope, cluster ?? 'default');
+  const found = name === undefined ? undefined : await deps.clusters.get(name);
   if (!found || found.status !== 'ACTIVE') throw new ClusterNotFoundException();
   return found;
 };
@@ -164,14 +165,20 @@ export const describeCluster = async (deps: Deps, cluster: string) => ({
  */
 export const describeClusters = async (deps: Deps, input: z.output<typeof describeClustersInput>) => {
   const include = new Set(input.include ?? []);
-  const names = (input.clusters ?? ['default']).map(clusterNameOf);
-  const found = await Promise.all(names.map((name) => deps.clusters.get(name)));
+  const named = input.clusters ?? ['default'];
+  const found = await Promise.all(
+    named.map((reference) => {
+      const name = clusterNameOf(deps.scope, reference);
+      return name === undefined ? undefined : deps.clusters.get(name);
+    }),
+  );
   const counted = await Promise.all(found.map((cluster) => cluster && withActivity(deps, cluster, include.has('STATISTICS'))));
   const { items, failures } = describedOrMissing(
-    names,
+    named,
     counted,
     ({ settings, ...cluster }) => (include.has('SETTINGS') ? { ...cluster, settings } : cluster),
-    (name) => arns.cluster(deps.scope, name),
+    // A name that never existed is reported with the ARN it would have; an ARN as it was given.
+    (reference) => (parseArn(reference) ? reference : arns.cluster(deps.scope, reference)),
     include.has('TAGS'),
   );
   return { clusters: items, failures };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { arns, clusterNameOf, serviceNameOf } from '../domain/arn';
+import { arns, clusterNameOf, parseArn, serviceNameOf } from '../domain/arn';
 import { checkCapacityProviderStrategy } from '../domain/capacity-provider';
 import { LAUNCH_TYPES, type Cluster, type ServiceEvent } from '../domain/model';
 import {
@@ -123,7 +123,8 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
 };
 
 const requireService = async (deps: Deps, cluster: Cluster, service: string): Promise<StoredService> => {
-  const stored = await deps.services.get(cluster.clusterName, serviceNameOf(service));
+  const name = serviceNameOf(deps.scope, service);
+  const stored = name === undefined ? undefined : await deps.services.get(cluster.clusterName, name);
   if (!stored) throw new ServiceNotFoundException();
   return stored;
 };
@@ -141,17 +142,23 @@ export const describeServices = async (
   includeTags = false,
 ) => {
   if (services.length > 10) throw new InvalidParameterException("Invalid 'services': at most 10 services can be described at once.");
-  const clusterName = clusterNameOf(clusterReference ?? 'default');
+  const clusterName = clusterNameOf(deps.scope, clusterReference ?? 'default');
   // The cluster check and the reads do not depend on each other: one round trip instead of two.
   const [cluster, found] = await Promise.all([
-    requireActiveCluster(deps, clusterName),
-    Promise.all(services.map((name) => deps.services.get(clusterName, serviceNameOf(name)))),
+    requireActiveCluster(deps, clusterReference),
+    Promise.all(
+      services.map((reference) => {
+        const name = serviceNameOf(deps.scope, reference);
+        return name === undefined || clusterName === undefined ? undefined : deps.services.get(clusterName, name);
+      }),
+    ),
   ]);
   const { items, failures } = describedOrMissing(
     services,
     found,
     present,
-    (name) => arns.service(deps.scope, cluster.clusterName, serviceNameOf(name)),
+    // A name that never existed is reported with the ARN it would have; an ARN as it was given.
+    (reference) => (parseArn(reference) ? reference : arns.service(deps.scope, cluster.clusterName, reference)),
     includeTags,
   );
   return { services: items, failures };

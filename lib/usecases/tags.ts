@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clusterNameOf, parseArn } from '../domain/arn';
+import { inScope, parseArn, references } from '../domain/arn';
 import type { Tag } from '../domain/model';
 import { parseTaskDefinitionRef } from '../domain/task-definition';
 import { tagsSchema } from '../domain/validation';
@@ -18,13 +18,13 @@ import type { TagChange } from '../ports';
 
 /** TagResource, UntagResource and ListTagsForResource: tags of any taggable resource, named by ARN. */
 
-export const tagResourceInput = z.object({ resourceArn: z.string().min(1), tags: tagsSchema }).strict();
+export const tagResourceInput = z.object({ resourceArn: references.resourceArn, tags: tagsSchema }).strict();
 
 export const untagResourceInput = z
-  .object({ resourceArn: z.string().min(1), tagKeys: z.array(z.string().min(1).max(128)).max(50) })
+  .object({ resourceArn: references.resourceArn, tagKeys: z.array(z.string().min(1).max(128)).max(50) })
   .strict();
 
-export const listTagsForResourceInput = z.object({ resourceArn: z.string().min(1) }).strict();
+export const listTagsForResourceInput = z.object({ resourceArn: references.resourceArn }).strict();
 
 /** ECS's limit, counted after the new tags are merged with the ones the resource has. */
 const MAX_TAGS_PER_RESOURCE = 50;
@@ -100,10 +100,10 @@ const taggable: Record<string, Taggable> = {
   },
   cluster: {
     read: async (deps, resource) => {
-      const cluster = await deps.clusters.get(clusterNameOf(resource));
+      const cluster = await deps.clusters.get(resource);
       return cluster?.status === 'ACTIVE' ? (cluster.tags ?? []) : undefined;
     },
-    update: (deps, resource, change) => deps.clusters.updateTags(clusterNameOf(resource), change),
+    update: (deps, resource, change) => deps.clusters.updateTags(resource, change),
     notFound: () => new ClusterNotFoundException(),
   },
   'task-definition': {
@@ -119,15 +119,17 @@ const taggable: Record<string, Taggable> = {
   },
 };
 
-const taggableOf = (resourceArn: string): { kind: Taggable; resource: string } => {
+const taggableOf = (deps: Deps, resourceArn: string): { kind: Taggable; resource: string } => {
   const arn = parseArn(resourceArn);
   const kind = arn && Object.hasOwn(taggable, arn.resourceType) ? taggable[arn.resourceType] : undefined;
   if (!arn || !kind) throw new InvalidParameterException(`The ARN ${resourceArn} does not name a taggable resource.`);
+  // A resource of another account or region does not exist here.
+  if (!inScope(arn, deps.scope)) throw kind.notFound();
   return { kind, resource: arn.resource };
 };
 
 const changeTags = async (deps: Deps, resourceArn: string, change: TagChange): Promise<Record<string, never>> => {
-  const { kind, resource } = taggableOf(resourceArn);
+  const { kind, resource } = taggableOf(deps, resourceArn);
   if ((await kind.update(deps, resource, change)) === undefined) throw kind.notFound();
   return {};
 };
@@ -156,7 +158,7 @@ export const untagResource = (deps: Deps, input: z.output<typeof untagResourceIn
   changeTags(deps, input.resourceArn, removingTags(input.tagKeys));
 
 export const listTagsForResource = async (deps: Deps, input: z.output<typeof listTagsForResourceInput>) => {
-  const { kind, resource } = taggableOf(input.resourceArn);
+  const { kind, resource } = taggableOf(deps, input.resourceArn);
   const tags = await kind.read(deps, resource);
   if (tags === undefined) throw kind.notFound();
   return { tags };

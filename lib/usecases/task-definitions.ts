@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { arns, inScope, parseArn, references, type ArnScope } from '../domain/arn';
 import type { NetworkConfiguration, TaskDefinition, TaskDefinitionStatus } from '../domain/model';
 import { parseTaskDefinitionRef, type ValidatedTaskDefinition } from '../domain/task-definition';
 import { pageQuerySchema } from '../domain/validation';
@@ -25,7 +26,7 @@ export const listTaskDefinitionFamiliesInput = pageQuerySchema
   .strict();
 
 export const deleteTaskDefinitionsInput = z
-  .object({ taskDefinitions: z.array(z.string().min(1)).min(1).max(10) })
+  .object({ taskDefinitions: z.array(references.taskDefinition).min(1).max(10) })
   .strict();
 
 const presentStored = (stored: StoredTaskDefinition, includeTags: boolean) => ({
@@ -39,12 +40,19 @@ export const registerTaskDefinition = async (deps: Deps, definition: ValidatedTa
   return presentStored(stored, stored.tags.length > 0);
 };
 
+/** A reference as parseTaskDefinitionRef reads it; an ARN of another account or region names nothing here. */
+const parseInScope = (scope: ArnScope, reference: string) => {
+  const arn = parseArn(reference);
+  if (arn && !inScope(arn, scope)) throw new TaskDefinitionNotFoundException();
+  return parseTaskDefinitionRef(reference);
+};
+
 /**
  * "family" (its latest ACTIVE revision), "family:revision" or an ARN, as ECS accepts everywhere a
  * task definition is named. Unknown ones are ECS's "Unable to describe task definition."
  */
 export const resolveTaskDefinition = async (deps: Deps, reference: string): Promise<StoredTaskDefinition> => {
-  const { family, revision } = parseTaskDefinitionRef(reference);
+  const { family, revision } = parseInScope(deps.scope, reference);
   const stored =
     revision === undefined
       ? await deps.taskDefinitions.latestActive(family)
@@ -105,8 +113,8 @@ export const listTaskDefinitionFamilies = async (deps: Deps, input: z.output<typ
 };
 
 /** "family:revision" or an ARN with a revision: changes of state always name one revision. */
-const requireRevision = (reference: string): { family: string; revision: number } => {
-  const { family, revision } = parseTaskDefinitionRef(reference);
+const requireRevision = (scope: ArnScope, reference: string): { family: string; revision: number } => {
+  const { family, revision } = parseInScope(scope, reference);
   if (revision === undefined) {
     throw new ClientException('A revision must be specified: use family:revision or the full ARN.');
   }
@@ -114,7 +122,7 @@ const requireRevision = (reference: string): { family: string; revision: number 
 };
 
 export const deregisterTaskDefinition = async (deps: Deps, reference: string) => {
-  const { family, revision } = requireRevision(reference);
+  const { family, revision } = requireRevision(deps.scope, reference);
   return { taskDefinition: await deps.taskDefinitions.deregister(family, revision, deps.clock.now()) };
 };
 
@@ -138,9 +146,11 @@ export const deleteTaskDefinitions = async (deps: Deps, input: z.output<typeof d
     const failure = (reason: string) => ({ failure: { arn: reference, reason } });
     let revision: { family: string; revision: number };
     try {
-      revision = requireRevision(reference);
+      revision = requireRevision(deps.scope, reference);
     } catch (error) {
       if (error instanceof ClientException) return failure(DELETE_FAILURE.invalid);
+      // An ARN of another account or region names nothing here.
+      if (error instanceof TaskDefinitionNotFoundException) return failure(DELETE_FAILURE.missing);
       throw error;
     }
     const definition = await deps.taskDefinitions.requestDeletion(revision.family, revision.revision, now);

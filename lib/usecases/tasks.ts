@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { arns, taskIdOf } from '../domain/arn';
+import { arns, parseArn, references, taskIdOf } from '../domain/arn';
 import { assignCapacityProviders, capacityProviderStrategySchema, checkCapacityProviderStrategy } from '../domain/capacity-provider';
 import { networkConfigurationSchema } from '../domain/service';
 import { applyObservation, newTaskRecord, presentTask, type TaskRecord } from '../domain/task';
@@ -26,8 +26,8 @@ const containerOverrideSchema = z
 
 export const runTaskInput = z
   .object({
-    cluster: z.string().min(1).optional(),
-    taskDefinition: z.string().min(1).max(2048),
+    cluster: references.cluster.optional(),
+    taskDefinition: references.taskDefinition,
     count: z.number().int().min(1).max(10).optional(),
     startedBy: z.string().min(1).max(36).optional(),
     group: z.string().min(1).max(255).optional(),
@@ -154,7 +154,8 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
 };
 
 const requireTask = async (deps: Deps, clusterName: string, task: string): Promise<TaskRecord> => {
-  const record = await deps.tasks.get(clusterName, taskIdOf(task));
+  const taskId = taskIdOf(deps.scope, task);
+  const record = taskId === undefined ? undefined : await deps.tasks.get(clusterName, taskId);
   if (!record) throw new TaskNotFoundException();
   return record;
 };
@@ -175,12 +176,18 @@ export const describeTasks = async (
   const cluster = await requireActiveCluster(deps, clusterReference);
   // ECS checks the cluster first: an empty list names a cluster that must exist.
   if (tasks.length === 0) throw new InvalidParameterException('Tasks cannot be empty.');
-  const found = await Promise.all(tasks.map((task) => deps.tasks.get(cluster.clusterName, taskIdOf(task))));
+  const found = await Promise.all(
+    tasks.map((task) => {
+      const taskId = taskIdOf(deps.scope, task);
+      return taskId === undefined ? undefined : deps.tasks.get(cluster.clusterName, taskId);
+    }),
+  );
   const { items, failures } = describedOrMissing(
     tasks,
     found,
     presentTask,
-    (task) => arns.task(deps.scope, cluster.clusterName, taskIdOf(task)),
+    // An id that never existed is reported with the ARN it would have; an ARN as it was given.
+    (task) => (parseArn(task) ? task : arns.task(deps.scope, cluster.clusterName, task)),
     includeTags,
   );
   return { tasks: items, failures };

@@ -15,7 +15,7 @@ export const dynamoEndpoint = (): string => {
 export const freshTable = async (): Promise<TableContext> => {
   const tableName = `test-${randomUUID()}`;
   await createTable(dynamoEndpoint(), tableName);
-  return createTableContext({ tableName, region: 'us-east-1', endpoint: dynamoEndpoint() });
+  return createTableContext({ tableName, region: 'us-east-1', endpoint: dynamoEndpoint(), pageTokenSecret: 'test-page-token-secret' });
 };
 
 /** A controllable clock for tests. */

@@ -190,7 +190,7 @@ export class DynamoClusterRepository implements ClusterRepository {
         KeyConditionExpression: 'PK = :pk AND begins_with(GSI2SK, :prefix)',
         ExpressionAttributeValues: { ':pk': this.partition, ':prefix': listKeys.cluster('') },
       },
-      this.partition,
+      { list: 'ListClusters', partition: this.partition },
       page,
       listIndexQuery((key) => key.SK),
     );

@@ -60,12 +60,12 @@ export class DynamoReconcileStore implements ReconcileStore {
   }
 
   async clusterFleet(clusterArn: string): Promise<ClusterFleet | undefined> {
-    const { accountId } = scopeOf(clusterArn);
+    const scope = scopeOf(clusterArn);
     const { Item, ConsumedCapacity } = await this.table.client
       .send(
         new GetCommand({
           TableName: this.table.tableName,
-          Key: { PK: keys.account(accountId), SK: keys.clusterItem(clusterNameOf(clusterArn)) },
+          Key: { PK: keys.account(scope.accountId), SK: keys.clusterItem(clusterNameOf(scope, clusterArn)!) },
           ProjectionExpression: 'fleet',
           ReturnConsumedCapacity: 'TOTAL',
         }),

@@ -104,7 +104,7 @@ export class DynamoServiceRepository implements ServiceRepository {
         KeyConditionExpression: 'PK = :pk AND begins_with(GSI2SK, :prefix)',
         ExpressionAttributeValues: { ':pk': partition, ':prefix': listKeys.service('') },
       },
-      partition,
+      { list: 'ListServices', partition },
       page,
       listIndexQuery((key) => key.SK),
     );

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -35,6 +36,8 @@ export interface Key {
 export interface TableContext {
   client: DynamoDBDocumentClient;
   tableName: string;
+  /** The stage's key for signing page tokens. */
+  pageTokenSecret: string;
 }
 
 /** How long one DynamoDB call (its SDK retries included) may take unless configured otherwise. */
@@ -46,6 +49,7 @@ export const createTableContext = (options: {
   endpoint?: string;
   /** The deadline of every call, SDK retries included; see `withDeadline`. */
   deadlineMs?: number;
+  pageTokenSecret: string;
 }): TableContext => {
   const deadlineMs = options.deadlineMs ?? DEFAULT_DYNAMODB_DEADLINE_MS;
   const base = new DynamoDBClient({
@@ -65,6 +69,7 @@ export const createTableContext = (options: {
   return {
     client: DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }),
     tableName: options.tableName,
+    pageTokenSecret: options.pageTokenSecret,
   };
 };
 
@@ -141,24 +146,62 @@ export const throwConditionFailure = (error: unknown): never => {
   return translateThrottling(error);
 };
 
-/**
- * Pagination tokens are the LastEvaluatedKey, base64url-encoded. A token is only honoured for the
- * partition it was issued in, so a token cannot be used to read another tenant's items.
- */
-export const encodeToken = (lastEvaluatedKey: Record<string, unknown> | undefined): string | undefined =>
-  lastEvaluatedKey ? Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url') : undefined;
+/** What a page token is bound to: a token is honoured only for the same list, query and partition. */
+export interface TokenScope {
+  /** The listing it pages through, e.g. "ListTasks". */
+  list: string;
+  /** The partition read, which names the account (and the cluster). */
+  partition: string;
+  /** The caller's filters and order; the token of one query is refused by another. */
+  query?: Record<string, unknown>;
+}
 
-export const decodeToken = (token: string | undefined, partitionKey: string): Record<string, unknown> | undefined => {
-  if (token === undefined) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (key && typeof key === 'object' && key.PK === partitionKey && typeof key.SK === 'string') return key;
-  } catch {
-    // fall through to the error below
-  }
-  throw new InvalidParameterException('Invalid nextToken.');
+/** DynamoDB's limit on a key attribute; a signed key is checked against it all the same. */
+const MAX_KEY_ATTRIBUTE_BYTES = 1024;
+
+const tokenMac = (secret: string, scope: TokenScope, payload: string): Buffer => {
+  const query = Object.entries(scope.query ?? {})
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHmac('sha256', secret).update(JSON.stringify([scope.list, scope.partition, query, payload])).digest();
 };
 
+const invalidToken = () => new InvalidParameterException("Invalid 'nextToken': it was not issued for this request.");
+
+/**
+ * Pagination tokens are opaque and self-checking: the LastEvaluatedKey, HMAC-signed together with
+ * the list, the query and the partition (hence the account) it was issued for, with the stage's
+ * secret. A token from another list or query, or forged, edited or truncated, is refused with
+ * InvalidParameterException before DynamoDB sees it.
+ */
+export const encodeToken = (
+  table: TableContext,
+  lastEvaluatedKey: Record<string, unknown> | undefined,
+  scope: TokenScope,
+): string | undefined => {
+  if (!lastEvaluatedKey) return undefined;
+  const payload = Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url');
+  return `${payload}.${tokenMac(table.pageTokenSecret, scope, payload).toString('base64url')}`;
+};
+
+export const decodeToken = (table: TableContext, token: string | undefined, scope: TokenScope): Record<string, unknown> | undefined => {
+  if (token === undefined) return undefined;
+  const [payload, mac, ...rest] = token.split('.');
+  const expected = tokenMac(table.pageTokenSecret, scope, payload ?? '');
+  // Compared as the text it must be: base64url decoding ignores stray characters and unused bits.
+  const given = Buffer.from(mac ?? '');
+  const wanted = Buffer.from(expected.toString('base64url'));
+  if (rest.length > 0 || given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw invalidToken();
+  const key: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  // Signed by us, so well-formed; checked anyway, since a leaked secret must not reach DynamoDB's limits.
+  const wellFormed =
+    typeof key === 'object' &&
+    key !== null &&
+    (key as Key).PK === scope.partition &&
+    Object.values(key).every((value) => typeof value === 'string' && value.length > 0 && Buffer.byteLength(value) <= MAX_KEY_ATTRIBUTE_BYTES);
+  if (!wellFormed) throw invalidToken();
+  return key as Record<string, unknown>;
+};
 
 /**
  * A Query of a secondary index whose hash key is the item's own PK. A page token carries only the
@@ -180,12 +223,12 @@ export interface IndexQuery {
 export const queryPage = async <T extends Key>(
   table: TableContext,
   input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey' | 'IndexName'>,
-  partitionKey: string,
+  scope: TokenScope,
   page: PageRequest,
   index?: IndexQuery,
 ): Promise<{ items: T[]; nextToken?: string }> => {
   const items: T[] = [];
-  const tokenKey = decodeToken(page.nextToken, partitionKey);
+  const tokenKey = decodeToken(table, page.nextToken, scope);
   let startKey: Record<string, unknown> | undefined =
     tokenKey && index
       ? { PK: tokenKey.PK, SK: tokenKey.SK, [index.sortKeyName]: index.sortKeyOf({ PK: String(tokenKey.PK), SK: String(tokenKey.SK) }) }
@@ -206,7 +249,7 @@ export const queryPage = async <T extends Key>(
       items.push(item);
       if (items.length === page.maxResults) {
         const more = item !== result.Items?.at(-1) || result.LastEvaluatedKey !== undefined;
-        return { items, nextToken: more ? encodeToken({ PK: item.PK, SK: item.SK }) : undefined };
+        return { items, nextToken: more ? encodeToken(table, { PK: item.PK, SK: item.SK }, scope) : undefined };
       }
     }
     if (!result.LastEvaluatedKey) return { items };

@@ -215,7 +215,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
         ScanIndexForward: false,
         ConsistentRead: true,
       },
-      this.partition,
+      { list: 'LatestActiveRevision', partition: this.partition, query: { family } },
       { maxResults: 1 },
     );
     const newest = items[0];
@@ -239,7 +239,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
         ExpressionAttributeValues: { ':pk': this.partition, ':prefix': listKeys.taskDefinitionPrefix(status, family) },
         ScanIndexForward: sort === 'ASC',
       },
-      this.partition,
+      { list: 'ListTaskDefinitions', partition: this.partition, query: { familyPrefix: family, status, sort } },
       page,
       listIndexQuery((key) => listKeys.taskDefinitionAt(status, key.SK)),
     );
@@ -265,7 +265,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
           ...(filter ? { ':zero': 0 } : {}),
         },
       },
-      this.partition,
+      { list: 'ListTaskDefinitionFamilies', partition: this.partition, query: { familyPrefix: request.familyPrefix, status: request.status } },
       request,
     );
     return { items: items.map((item) => item.family), nextToken };

@@ -70,7 +70,7 @@ export class DynamoTaskRepository implements TaskRepository {
         FilterExpression: conditions.join(' AND '),
         ExpressionAttributeValues: values,
       },
-      this.partition(clusterName),
+      { list: 'ListTasks', partition: this.partition(clusterName), query: { ...filter } },
       page,
       listIndexQuery((key) => listKeys.task(filter.desiredStatus, key.SK.slice(keys.taskItem('').length))),
     );
