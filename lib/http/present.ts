@@ -22,6 +22,7 @@ const task: Shape = {
   stoppingAt: 'timestamp',
   stoppedAt: 'timestamp',
   executionStoppedAt: 'timestamp',
+  connectivityAt: 'timestamp',
 };
 
 /** Where timestamps are in every operation's output; an array member takes its elements' shape. */
