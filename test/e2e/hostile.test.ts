@@ -62,6 +62,17 @@ beforeAll(async () => {
   expect(tokens.families).toEqual(expect.any(String));
 });
 
+/**
+ * A batch operation whose every identifier is reported in `failures` and nothing else done: ECS's
+ * answer to bad identifiers in DeleteTaskDefinitions (200, each one echoed with a reason). The
+ * table check below still proves nothing changed.
+ */
+const reportedAsFailures = (status: number, body: Record<string, unknown> | undefined): boolean =>
+  status === 200 &&
+  Array.isArray(body?.failures) &&
+  body.failures.length > 0 &&
+  Object.entries(body).every(([member, value]) => member === 'failures' || (Array.isArray(value) && value.length === 0));
+
 describe.each(Object.keys(CASES) as HostileClass[])('hostile input: %s', (hostileClass) => {
   it(`${CASES[hostileClass]} generated cases (seed ${SEED}) on both faces: a 4xx with an ECS error name, never a 5xx, nothing stored`, async () => {
     const random = prng(SEED ^ hostileClass.length * 7919 ^ hostileClass.charCodeAt(0));
@@ -72,7 +83,7 @@ describe.each(Object.keys(CASES) as HostileClass[])('hostile input: %s', (hostil
       const { status, body } = answers[index];
       const refused = status >= 400 && status < 500 && typeof body?.__type === 'string' && /^[A-Z]\w+$/.test(body.__type) && typeof body.message === 'string';
       const accepted = MAY_ACCEPT.has(hostileClass) && status >= 200 && status < 300;
-      return refused || accepted ? [] : [`${hostile.name} → ${status} ${JSON.stringify(body).slice(0, 200)}`];
+      return refused || accepted || reportedAsFailures(status, body) ? [] : [`${hostile.name} → ${status} ${JSON.stringify(body).slice(0, 200)}`];
     });
     expect(wrong).toEqual([]);
     if (!MAY_ACCEPT.has(hostileClass)) expect(await tableSnapshot([FIXTURE.cluster])).toEqual(before);
