@@ -99,7 +99,7 @@ describe('services over HTTP with the simulated fleet', () => {
         const active = tasks.filter((task) => task.desiredStatus === 'RUNNING' && task.lastStatus !== 'STOPPED');
         moments.push({ active: active.length, running: active.filter((task) => task.lastStatus === 'RUNNING').length });
         const current = await service('e2e-roll', 'web');
-        return current.deployments[0].rolloutState === 'COMPLETED' && current.deployments.length > 1 && current.deployments[1].status === 'INACTIVE'
+        return current.deployments[0].rolloutState === 'COMPLETED' && current.deployments.length === 1
           ? true
           : undefined;
       },
