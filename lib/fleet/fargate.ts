@@ -23,13 +23,15 @@ import {
   type TaskDefinition,
 } from '../domain/model';
 import {
+  LAUNCH_VISIBILITY_GRACE_MS,
   THROTTLED_REASON,
   type BackendRef,
   type FleetBackend,
-  LaunchOutcome,
-  LaunchSpec,
-  ObservedTask,
-  StopRequest,
+  type LaunchOutcome,
+  type LaunchSpec,
+  type ObservedTask,
+  type ObserveRequest,
+  type StopRequest,
 } from './backend';
 import { TokenBucket, type TokenBucketOptions } from './token-bucket';
 
@@ -114,10 +116,12 @@ const MAX_REASON_LENGTH = 255;
 const STARTED_BY_PREFIX = 'ecsbox-';
 const MAX_STARTED_BY_LENGTH = 36;
 /**
- * How long a task this process launched may be MISSING from DescribeTasks before that means it is
- * gone: ECS is eventually consistent after RunTask, and its guide suggests waiting up to 5 minutes.
+ * How old an ECS task must be before the garbage collector may stop it for want of an owner: far
+ * more than the reconcile index's replication lag and than a RunTask call takes (RunTask's own
+ * caller records its tasks after launching them).
  */
-const LAUNCH_VISIBILITY_GRACE_MS = 5 * 60_000;
+export const STRAY_GRACE_MS = 2 * 60_000;
+export const STRAY_REASON = 'ecsbox: no task record owns this task (a launch that was never recorded)';
 
 /** Errors after which ECS certainly launched nothing, caused by the task itself: a refusal, not a fault. */
 const REFUSALS = new Set([
@@ -236,16 +240,48 @@ export class FargateFleet implements FleetBackend {
     });
   }
 
-  async observe(tasks: Array<{ taskId: string; ref: BackendRef }>): Promise<ObservedTask[]> {
+  async observe(tasks: ObserveRequest[], now: EpochMs): Promise<ObservedTask[]> {
     const refs = tasks.map(({ taskId, ref }) => fargateRef(taskId, ref));
     const described = await this.describe(refs);
     const visible = refs.map((ref) => described.get(ref.taskArn) ?? this.recentLaunch(ref.taskArn));
     await this.loadLayouts(visible.filter((task): task is EcsTask => task !== undefined));
-    return tasks.map(({ taskId }, index) => {
+    return tasks.flatMap(({ taskId, createdAt }, index) => {
       const task = visible[index];
       const ref = refs[index];
-      return task ? { taskId, ref, ...this.observation(task) } : { taskId, ref, ...forgotten() };
+      if (task) return [{ taskId, ref, ...this.observation(task) }];
+      // MISSING: a task launched a moment ago may not be visible yet; past the grace it is gone.
+      return now - createdAt < LAUNCH_VISIBILITY_GRACE_MS ? [] : [{ taskId, ref, ...forgotten() }];
     });
+  }
+
+  async collectStrays(owners: () => Promise<ReadonlySet<string>>, now: EpochMs): Promise<string[]> {
+    const taskArns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.send(() =>
+        this.client.send(new ListTasksCommand({ cluster: this.target.cluster, desiredStatus: 'RUNNING', nextToken })),
+      );
+      taskArns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const described = await this.describe(taskArns.map((taskArn) => this.ref(taskArn)));
+    // Only this tenant's tasks (its family prefix) that ecsbox started, old enough to have a record.
+    const candidates = [...described.values()].filter(
+      (task) =>
+        task.desiredStatus === 'RUNNING' &&
+        task.startedBy?.startsWith(STARTED_BY_PREFIX) &&
+        familyOfArn(task.taskDefinitionArn)?.startsWith(this.target.familyPrefix) &&
+        (task.createdAt?.getTime() ?? now) <= now - STRAY_GRACE_MS,
+    );
+    if (!candidates.length) return [];
+    const owned = new Set([...(await owners())].map((taskId) => startedByFor(this.target.familyPrefix, taskId)));
+    const strays = candidates.filter((task) => !owned.has(task.startedBy!));
+    await pooled(strays, (task) =>
+      this.send(() =>
+        this.client.send(new StopTaskCommand({ cluster: this.target.cluster, task: task.taskArn, reason: STRAY_REASON })),
+      ),
+    );
+    return strays.map((task) => task.taskArn!);
   }
 
   async stop(requests: StopRequest[]): Promise<Array<{ taskId: string; ref: BackendRef }>> {

@@ -103,7 +103,7 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
       ...(!outcome.accepted && outcome.detail ? { detail: outcome.detail } : {}),
     }));
   const accepted = outcomes.flatMap((outcome) => (outcome.accepted ? [{ taskId: outcome.taskId, ref: outcome.ref }] : []));
-  const observations = accepted.length ? await fleet.observe(accepted, now) : [];
+  const observations = accepted.length ? await fleet.observe(accepted.map((task) => ({ ...task, createdAt: now })), now) : [];
   const records = observations.map((observation) =>
     newTaskRecord(
       {
@@ -205,15 +205,16 @@ export const stopTask = async (deps: Deps, clusterReference: string | undefined,
     10,
     'The task is being changed by others; try again.',
   );
-  if (alreadyStopped) return { task: presentTask(decided) };
+  // A task whose launch is not made yet: the reconciler records it STOPPED on its next pass.
+  if (alreadyStopped || !decided.ref) return { task: presentTask(decided) };
   const now = deps.clock.now();
   const fleet = deps.fleets.forCluster(cluster);
   const [stopped] = await fleet.stop(
     [{ taskId: decided.taskId, ref: decided.ref, reason: decided.stoppedReason!, stopCode: 'UserInitiated' }],
     now,
   );
-  const [observation] = await fleet.observe([stopped], now);
-  const delivered = { ...applyObservation(decided, observation), version: decided.version + 1 };
+  const [observation] = await fleet.observe([{ ...stopped, createdAt: decided.createdAt }], now);
+  const delivered = observation ? { ...applyObservation(decided, observation), version: decided.version + 1 } : decided;
   // If the reconciler got there first, it records the backend's report on its next pass.
   await deps.tasks.save(delivered).catch((error) => {
     if (!(error instanceof ConflictException)) throw error;

@@ -23,6 +23,8 @@ import {
   FargateFleet,
   FORGOTTEN_REASON,
   startedByFor,
+  STRAY_GRACE_MS,
+  STRAY_REASON,
   type FargateFleetOptions,
   type FargateTarget,
 } from '../../lib/fleet/fargate';
@@ -72,7 +74,7 @@ class FakeEcs {
     });
     ecs.on(ListTasksCommand).callsFake(({ startedBy, desiredStatus = 'RUNNING' }) => ({
       taskArns: [...this.tasks.values()]
-        .filter((task) => task.startedBy === startedBy && task.desiredStatus === desiredStatus)
+        .filter((task) => (startedBy === undefined || task.startedBy === startedBy) && task.desiredStatus === desiredStatus)
         .map((task) => task.taskArn),
     }));
     ecs.on(RunTaskCommand).callsFake(this.run);
@@ -408,7 +410,7 @@ describe('FargateFleet limits', () => {
     const { fleet } = setup({ maxAttempts: 2 });
     ecs.on(DescribeTasksCommand).rejects(throttling());
     const ref: BackendRef = { kind: 'fargate', taskArn: 'arn:aws:ecs:r:1:task/c/t', cluster: 'c' };
-    await expect(fleet.observe([{ taskId: 't', ref }])).rejects.toThrow('Rate exceeded');
+    await expect(fleet.observe([{ taskId: 't', ref, createdAt: T0 }], T0)).rejects.toThrow('Rate exceeded');
     expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(2);
   });
 
@@ -492,12 +494,12 @@ describe('FargateFleet observe', () => {
       stoppedAt: T0 + 5000,
       ...stopped,
     };
-    const [observed] = await fleet.observe([{ taskId: 'slot-1', ref: launchedRef }]);
+    const [observed] = await fleet.observe([{ taskId: 'slot-1', ref: launchedRef, createdAt: T0 }], T0);
     expect(observed).toMatchObject(expected);
     expect(observed.nextChangeAt).toBeUndefined();
 
     // A process that never launched it learns the layout from the task's definition.
-    const [cold] = await fleet2().observe([{ taskId: 'slot-1', ref: launchedRef }]);
+    const [cold] = await fleet2().observe([{ taskId: 'slot-1', ref: launchedRef, createdAt: T0 }], T0);
     expect(cold).toMatchObject(expected);
     expect(inputs(DescribeTaskDefinitionCommand).at(-1)).toEqual({
       taskDefinition: fake.tasks.get(launchedRef.taskArn)!.taskDefinitionArn,
@@ -509,8 +511,9 @@ describe('FargateFleet observe', () => {
     for (let i = 0; i < 250; i += 2) {
       fake.put({ taskArn: ref(`t${i}`).taskArn, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', containers: [] });
     }
-    const tasks = Array.from({ length: 250 }, (_, i) => ({ taskId: `t${i}`, ref: ref(`t${i}`) }));
-    const observed = await fleet.observe(tasks);
+    const tasks = Array.from({ length: 250 }, (_, i) => ({ taskId: `t${i}`, ref: ref(`t${i}`), createdAt: T0 }));
+    // Past the grace after the records were created: a task ECS does not know is gone.
+    const observed = await fleet.observe(tasks, T0 + 5 * 60_000);
 
     expect(inputs<{ tasks: string[] }>(DescribeTasksCommand).map((i) => i.tasks.length)).toEqual([100, 100, 50]);
     expect(observed.map((o) => o.taskId)).toEqual(tasks.map((t) => t.taskId));
@@ -530,23 +533,32 @@ describe('FargateFleet observe', () => {
     const { fake, fleet, advance } = setup();
     const [launched] = await fleet.launch([spec('slot-1')]);
     fake.tasks.clear();
-    const [early] = await fleet.observe([{ taskId: 'slot-1', ref: refOf(launched) }]);
+    const [early] = await fleet.observe([{ taskId: 'slot-1', ref: refOf(launched), createdAt: T0 }], T0);
     expect(early).toMatchObject({ lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING' });
 
     advance(5 * 60_000);
-    const [late] = await fleet.observe([{ taskId: 'slot-1', ref: refOf(launched) }]);
+    const [late] = await fleet.observe([{ taskId: 'slot-1', ref: refOf(launched), createdAt: T0 }], T0 + 5 * 60_000);
     expect(late).toMatchObject({ lastStatus: 'STOPPED', stoppedReason: FORGOTTEN_REASON });
+  });
+
+  it("judges a MISSING task by its record's createdAt, whichever process asks: unknown within 5 minutes, gone after", async () => {
+    const { fleet2 } = setup();
+    const missing = { taskId: 'slot-1', ref: ref('slot-1') };
+    // A process that did not launch it (a fresh invocation) must not declare it gone too early.
+    expect(await fleet2().observe([{ ...missing, createdAt: T0 - 60_000 }], T0)).toEqual([]);
+    const [gone] = await fleet2().observe([{ ...missing, createdAt: T0 - 5 * 60_000 }], T0);
+    expect(gone).toMatchObject({ taskId: 'slot-1', lastStatus: 'STOPPED', stoppedReason: FORGOTTEN_REASON });
   });
 
   it('fails on a DescribeTasks failure other than MISSING rather than guess', async () => {
     const { fleet } = setup();
     ecs.on(DescribeTasksCommand).resolves({ tasks: [], failures: [{ arn: 'arn:x', reason: 'ACCESS_DENIED' }] });
-    await expect(fleet.observe([{ taskId: 't', ref: ref('t') }])).rejects.toThrow(/ACCESS_DENIED/);
+    await expect(fleet.observe([{ taskId: 't', ref: ref('t'), createdAt: T0 }], T0)).rejects.toThrow(/ACCESS_DENIED/);
   });
 
   it('refuses a ref that is not a Fargate task', async () => {
     const { fleet } = setup();
-    await expect(fleet.observe([{ taskId: 't', ref: { kind: 'simulated', timeline: {} } }])).rejects.toThrow(/ref kind simulated/);
+    await expect(fleet.observe([{ taskId: 't', ref: { kind: 'simulated', timeline: {} }, createdAt: T0 }], T0)).rejects.toThrow(/ref kind simulated/);
   });
 });
 
@@ -574,7 +586,32 @@ describe('FargateFleet stop', () => {
       { taskId: 'gone', ref: gone, reason: 'third', stopCode: 'UserInitiated' },
     ]);
     expect(inputs<{ reason: string }>(StopTaskCommand).map((i) => i.reason)).toEqual(['first']);
-    const [observed] = await fleet.observe([{ taskId: 'slot-1', ref }]);
+    const [observed] = await fleet.observe([{ taskId: 'slot-1', ref, createdAt: T0 }], T0);
     expect(observed).toMatchObject({ desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'first' });
+  });
+});
+
+describe('FargateFleet garbage collection', () => {
+  it('stops the ecsbox tasks of its tenant that no record owns, once they are past the grace, and nothing else', async () => {
+    const { fake, fleet, advance } = setup();
+    await fleet.launch([spec('owned'), spec('stray')]);
+    fake.put({
+      taskArn: 'arn:aws:ecs:eu-west-3:111122223333:task/ecsbox-tasks/foreign',
+      taskDefinitionArn: 'arn:aws:ecs:eu-west-3:111122223333:task-definition/someone-else:1',
+      startedBy: 'ecsbox-0123456789abcdef0123456789a',
+      desiredStatus: 'RUNNING',
+      createdAt: new Date(T0),
+    });
+    advance(STRAY_GRACE_MS);
+    await fleet.launch([spec('young-stray')]);
+    let askedAfterListing = false;
+    const stopped = await fleet.collectStrays(async () => {
+      askedAfterListing = ecs.commandCalls(ListTasksCommand).some((call) => call.args[0].input.startedBy === undefined);
+      return new Set(['owned']);
+    }, T0 + STRAY_GRACE_MS);
+    expect(askedAfterListing).toBe(true);
+    const strayArn = [...fake.tasks.values()].find((task) => task.startedBy === startedByFor(TARGET.familyPrefix, 'stray'))!.taskArn;
+    expect(stopped).toEqual([strayArn]);
+    expect(inputs(StopTaskCommand)).toEqual([{ cluster: TARGET.cluster, task: strayArn, reason: STRAY_REASON }]);
   });
 });
