@@ -13,9 +13,8 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type RunTaskCommandInput,
   type Task,
-  type TaskDefinition as EcsTaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { FakeEcs, fakeEcsClient } from '../support/fake-ecs';
 import type { TaskDefinition } from '../../lib/domain/model';
 import { THROTTLED_REASON, type BackendRef, type LaunchOutcome, type LaunchSpec } from '../../lib/fleet/backend';
 import {
@@ -31,7 +30,7 @@ import {
 import { sampleTaskDefinition } from '../contract/fleet-backend';
 
 const T0 = Date.UTC(2026, 0, 1);
-const ecs = mockClient(ECSClient);
+const ecs = fakeEcsClient;
 
 const TARGET: FargateTarget = {
   cluster: 'ecsbox-tasks',
@@ -46,71 +45,6 @@ const TARGET: FargateTarget = {
 const throttling = () =>
   new ECSServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: {}, message: 'Rate exceeded' });
 
-/**
- * A small ECS behind the mock: it keeps registered families and launched tasks, dedupes RunTask by
- * clientToken, lists by startedBy and answers MISSING for tasks it does not know.
- */
-class FakeEcs {
-  readonly definitions = new Map<string, EcsTaskDefinition>();
-  readonly tasks = new Map<string, Task>();
-
-  constructor(private readonly now: () => number) {
-    ecs.on(DescribeTaskDefinitionCommand).callsFake(({ taskDefinition }: { taskDefinition: string }) => {
-      const family = taskDefinition.replace(/^.*task-definition\//, '').split(':')[0];
-      const found = this.definitions.get(family);
-      if (!found) throw new ClientException({ message: 'Unable to describe task definition.', $metadata: {} });
-      return { taskDefinition: found };
-    });
-    ecs.on(RegisterTaskDefinitionCommand).callsFake((input: RegisterTaskDefinitionCommandInput) => {
-      const revision = (this.definitions.get(input.family!)?.revision ?? 0) + 1;
-      const registered = {
-        ...input,
-        taskDefinitionArn: `arn:aws:ecs:eu-west-3:111122223333:task-definition/${input.family}:${revision}`,
-        revision,
-        status: 'ACTIVE' as const,
-      };
-      this.definitions.set(input.family!, registered);
-      return { taskDefinition: registered };
-    });
-    ecs.on(ListTasksCommand).callsFake(({ startedBy, desiredStatus = 'RUNNING' }) => ({
-      taskArns: [...this.tasks.values()]
-        .filter((task) => (startedBy === undefined || task.startedBy === startedBy) && task.desiredStatus === desiredStatus)
-        .map((task) => task.taskArn),
-    }));
-    ecs.on(RunTaskCommand).callsFake(this.run);
-    ecs.on(DescribeTasksCommand).callsFake(({ tasks }: { tasks: string[] }) => ({
-      tasks: tasks.filter((arn) => this.tasks.has(arn)).map((arn) => this.tasks.get(arn)),
-      failures: tasks.filter((arn) => !this.tasks.has(arn)).map((arn) => ({ arn, reason: 'MISSING' })),
-    }));
-    ecs.on(StopTaskCommand).callsFake(({ task, reason }: { task: string; reason: string }) => {
-      const stopped = Object.assign(this.tasks.get(task)!, { desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: reason });
-      return { task: stopped };
-    });
-  }
-
-  /** RunTask, deduped by clientToken; tests that script a few answers first fall back to it. */
-  readonly run = (input: RunTaskCommandInput) => {
-    const taskArn = `arn:aws:ecs:eu-west-3:111122223333:task/${input.cluster}/${input.clientToken!.slice(0, 32)}`;
-    if (!this.tasks.has(taskArn)) {
-      const definition = this.definitions.get(input.taskDefinition!)!;
-      this.tasks.set(taskArn, {
-        taskArn,
-        taskDefinitionArn: definition.taskDefinitionArn,
-        startedBy: input.startedBy,
-        lastStatus: 'PROVISIONING',
-        desiredStatus: 'RUNNING',
-        containers: definition.containerDefinitions!.map((c) => ({ name: c.name, image: c.image, lastStatus: 'PENDING' })),
-        createdAt: new Date(this.now()),
-      });
-    }
-    return { tasks: [this.tasks.get(taskArn)], failures: [] };
-  };
-
-  /** A task ECS already runs, as another reconciler left it. */
-  put(task: Task): void {
-    this.tasks.set(task.taskArn!, task);
-  }
-}
 
 function setup(options: FargateFleetOptions = {}) {
   let now = T0;
