@@ -57,8 +57,9 @@ import { TokenBucket, type TokenBucketOptions } from './token-bucket';
  * ecsbox's own cluster name and startedBy (a deployment id) stay in ecsbox's task record: every task
  * runs in the target cluster, and the ECS task's startedBy is the slot's.
  *
- * Limits. Every ECS call is retried on ThrottlingException and ServerException with exponential
- * back-off and full jitter, a bounded number of times. Launches also take tokens from Fargate's
+ * Limits. Every ECS call is retried by the SDK's standard retry strategy (ECS_RETRY, set on the
+ * ECSClient: exponential back-off with jitter on throttling and server errors, bounded attempts, a
+ * retry quota); the adapter has no retry loop of its own. Launches also take tokens from Fargate's
  * task-launch bucket (one RunTask per task, so it paces the RunTask call rate as well). When the
  * bucket stays empty past `maxLaunchWaitMs`, or ECS keeps answering ThrottlingException, the slots
  * left get `{accepted: false, reason: THROTTLED_REASON}` and nothing is launched for them: the
@@ -86,13 +87,16 @@ export interface FargateTarget {
   familyPrefix: string;
 }
 
+/**
+ * How the ECSClient given to the adapter retries: the SDK's standard mode (exponential back-off
+ * with jitter, a retry quota), 5 attempts per call. What still fails after it is the adapter's to
+ * judge (exhausted throttling becomes a THROTTLED_REASON refusal).
+ */
+export const ECS_RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;
+
 export interface FargateFleetOptions {
   clock?: Clock;
   sleep?: (ms: number) => Promise<void>;
-  /** In [0, 1): the back-off jitter. */
-  random?: () => number;
-  /** Attempts per ECS call on ThrottlingException or ServerException (default 5). */
-  maxAttempts?: number;
   /** Fargate's task-launch bucket (default: 100 burst, 20 per second). */
   launchRate?: TokenBucketOptions;
   /** How long one launch may wait for launch tokens before leaving the rest as throttled (default 2 s). */
@@ -104,10 +108,7 @@ export const FORGOTTEN_REASON =
   'Task is no longer known to ECS (DescribeTasks: MISSING); it stopped at an unknown time';
 
 const FARGATE_LAUNCH_RATE: TokenBucketOptions = { capacity: 100, refillPerSecond: 20 };
-const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_MAX_LAUNCH_WAIT_MS = 2_000;
-const BACKOFF_BASE_MS = 100;
-const BACKOFF_CAP_MS = 5_000;
 /** ECS calls in flight at once per launch, observe or stop. */
 const CONCURRENCY = 5;
 const DESCRIBE_BATCH = 100;
@@ -134,7 +135,6 @@ const REFUSALS = new Set([
   'UnsupportedFeatureException',
   'BlockedException',
 ]);
-const RETRYABLE = new Set(['ThrottlingException', 'ServerException']);
 
 const LIFECYCLE_STATUSES: ReadonlySet<string> = new Set<LifecycleStatus>(LIFECYCLE);
 const HEALTH: ReadonlySet<string> = new Set<HealthStatus>(['HEALTHY', 'UNHEALTHY', 'UNKNOWN']);
@@ -175,8 +175,6 @@ export class FargateFleet implements FleetBackend {
   readonly name = 'fargate' as const;
   private readonly clock: Clock;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
-  private readonly maxAttempts: number;
   private readonly maxLaunchWaitMs: number;
   private readonly launchTokens: TokenBucket;
   /** Launches wait for tokens one at a time, in order, so none starves and no wait is counted twice. */
@@ -202,8 +200,6 @@ export class FargateFleet implements FleetBackend {
     }
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.random = options.random ?? Math.random;
-    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.maxLaunchWaitMs = options.maxLaunchWaitMs ?? DEFAULT_MAX_LAUNCH_WAIT_MS;
     this.launchTokens = new TokenBucket(options.launchRate ?? FARGATE_LAUNCH_RATE, () => this.clock.now());
   }
@@ -258,9 +254,7 @@ export class FargateFleet implements FleetBackend {
     const taskArns: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.send(() =>
-        this.client.send(new ListTasksCommand({ cluster: this.target.cluster, desiredStatus: 'RUNNING', nextToken })),
-      );
+      const page = await this.client.send(new ListTasksCommand({ cluster: this.target.cluster, desiredStatus: 'RUNNING', nextToken }));
       taskArns.push(...(page.taskArns ?? []));
       nextToken = page.nextToken;
     } while (nextToken);
@@ -277,9 +271,7 @@ export class FargateFleet implements FleetBackend {
     const owned = new Set([...(await owners())].map((taskId) => startedByFor(this.target.familyPrefix, taskId)));
     const strays = candidates.filter((task) => !owned.has(task.startedBy!));
     await pooled(strays, (task) =>
-      this.send(() =>
-        this.client.send(new StopTaskCommand({ cluster: this.target.cluster, task: task.taskArn, reason: STRAY_REASON })),
-      ),
+      this.client.send(new StopTaskCommand({ cluster: this.target.cluster, task: task.taskArn, reason: STRAY_REASON })),
     );
     return strays.map((task) => task.taskArn!);
   }
@@ -294,7 +286,7 @@ export class FargateFleet implements FleetBackend {
       .filter(({ ref }) => described.get(ref.taskArn)?.desiredStatus === 'RUNNING');
     await pooled(running, ({ request, ref }) => {
       const reason = truncate(request.reason, MAX_REASON_LENGTH);
-      return this.send(() => this.client.send(new StopTaskCommand({ cluster: ref.cluster, task: ref.taskArn, reason })));
+      return this.client.send(new StopTaskCommand({ cluster: ref.cluster, task: ref.taskArn, reason }));
     });
     return requests.map(({ taskId, ref }) => ({ taskId, ref }));
   }
@@ -355,20 +347,24 @@ export class FargateFleet implements FleetBackend {
     definition: TaskDefinition,
   ): Promise<void> {
     if (this.families.has(family)) return;
-    const existing = await this.send(() =>
-      this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: family })),
-    ).catch((error: unknown) => {
-      // ECS answers ClientException for a family with no revision (or none ACTIVE).
-      if (errorName(error) === 'ClientException') return undefined;
-      throw error;
-    });
+    const existing = await this.describeFamily(family);
     if (existing?.taskDefinition?.status !== 'ACTIVE') {
-      await this.send(() => this.client.send(new RegisterTaskDefinitionCommand(input)));
+      await this.client.send(new RegisterTaskDefinitionCommand(input));
     }
     this.families.set(
       family,
       definition.containerDefinitions.map(({ name, essential }) => ({ name, essential })),
     );
+  }
+
+  /** The family's ACTIVE revision; undefined when it has none (ECS answers ClientException). */
+  private async describeFamily(family: string) {
+    try {
+      return await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }));
+    } catch (error) {
+      if (errorName(error) === 'ClientException') return undefined;
+      throw error;
+    }
   }
 
   private async launchSlot(spec: LaunchSpec, family: string, batch: LaunchBatch): Promise<SlotOutcome> {
@@ -378,20 +374,18 @@ export class FargateFleet implements FleetBackend {
       batch.throttled = true;
       return throttled('Fargate task launch rate exceeded; will try again later');
     }
-    const response = await this.send(() =>
-      this.client.send(
-        new RunTaskCommand({
-          cluster: this.target.cluster,
-          taskDefinition: family,
-          launchType: 'FARGATE',
-          count: 1,
-          clientToken: clientTokenFor(this.target.familyPrefix, spec.taskId),
-          startedBy: startedByFor(this.target.familyPrefix, spec.taskId),
-          group: spec.group,
-          networkConfiguration: this.network(spec.networkConfiguration),
-          overrides: spec.overrides,
-        }),
-      ),
+    const response = await this.client.send(
+      new RunTaskCommand({
+        cluster: this.target.cluster,
+        taskDefinition: family,
+        launchType: 'FARGATE',
+        count: 1,
+        clientToken: clientTokenFor(this.target.familyPrefix, spec.taskId),
+        startedBy: startedByFor(this.target.familyPrefix, spec.taskId),
+        group: spec.group,
+        networkConfiguration: this.network(spec.networkConfiguration),
+        overrides: spec.overrides,
+      }),
     );
     const [task] = response.tasks ?? [];
     if (task?.taskArn) {
@@ -407,9 +401,7 @@ export class FargateFleet implements FleetBackend {
   private async adopt(taskId: string): Promise<string | undefined> {
     const startedBy = startedByFor(this.target.familyPrefix, taskId);
     for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-      const { taskArns = [] } = await this.send(() =>
-        this.client.send(new ListTasksCommand({ cluster: this.target.cluster, startedBy, desiredStatus })),
-      );
+      const { taskArns = [] } = await this.client.send(new ListTasksCommand({ cluster: this.target.cluster, startedBy, desiredStatus }));
       if (!taskArns.length) continue;
       const described = await this.describe(taskArns.map((taskArn) => this.ref(taskArn)));
       const task = taskArns.map((arn) => described.get(arn)).find((found) => found !== undefined);
@@ -479,7 +471,7 @@ export class FargateFleet implements FleetBackend {
       chunks([...arns], DESCRIBE_BATCH).map((tasks) => ({ cluster, tasks })),
     );
     const responses = await pooled(batches, (input) =>
-      this.send(() => this.client.send(new DescribeTasksCommand(input))),
+      this.client.send(new DescribeTasksCommand(input)),
     );
     const found = new Map<string, EcsTask>();
     for (const { tasks = [], failures = [] } of responses) {
@@ -501,9 +493,7 @@ export class FargateFleet implements FleetBackend {
       if (family && !this.families.has(family)) unknown.set(family, task.taskDefinitionArn!);
     }
     await pooled([...unknown], async ([family, taskDefinition]) => {
-      const { taskDefinition: described } = await this.send(() =>
-        this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
-      );
+      const { taskDefinition: described } = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
       this.families.set(
         family,
         (described?.containerDefinitions ?? []).map((container) => ({
@@ -548,22 +538,6 @@ export class FargateFleet implements FleetBackend {
       stopCode: STOP_CODES.has(task.stopCode ?? '') ? (task.stopCode as StopCode) : undefined,
       stoppedReason: task.stoppedReason,
     };
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Calling ECS
-
-  /** One ECS call, retried on ThrottlingException and ServerException with full-jitter back-off. */
-  private async send<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!RETRYABLE.has(errorName(error) ?? '') || attempt >= this.maxAttempts) throw error;
-        const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-        await this.sleep(Math.floor(this.random() * ceiling));
-      }
-    }
   }
 }
 

@@ -57,7 +57,6 @@ function setup(options: FargateFleetOptions = {}) {
         sleeps.push(ms);
         now += ms;
       },
-      random: () => 0.5,
       ...options,
       ...more,
     });
@@ -271,11 +270,12 @@ describe('FargateFleet launch: one RunTask per slot', () => {
     expect(ecs.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(2);
   });
 
-  it('propagates a ServerException that outlasts the retries: the task may exist, so nothing is refused', async () => {
-    const { fleet } = setup({ maxAttempts: 3 });
+  it("propagates a ServerException that outlasts the SDK's retries: the task may exist, so nothing is refused", async () => {
+    const { fleet } = setup();
     ecs.on(RunTaskCommand).rejects(new ServerException({ message: 'Internal failure', $metadata: {} }));
     await expect(fleet.launch([spec('slot-1')])).rejects.toThrow('Internal failure');
-    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(3);
+    // The adapter itself does not retry: the client's retry strategy has (see fargate-retry.test.ts).
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
   });
 });
 
@@ -312,22 +312,8 @@ describe('FargateFleet launch: orphan adoption', () => {
 });
 
 describe('FargateFleet limits', () => {
-  it('retries ThrottlingException and ServerException with exponential back-off and full jitter', async () => {
-    const { fake, fleet, sleeps } = setup({ random: () => 0.75 });
-    ecs
-      .on(RunTaskCommand)
-      .rejectsOnce(throttling())
-      .rejectsOnce(new ServerException({ message: 'oops', $metadata: {} }))
-      .rejectsOnce(throttling())
-      .callsFake(fake.run);
-    const [outcome] = await fleet.launch([spec('slot-1')]);
-    expect(outcome.accepted).toBe(true);
-    // random × min(5 s, 100 ms × 2^(attempt - 1))
-    expect(sleeps).toEqual([75, 150, 300]);
-  });
-
-  it('refuses the slots as throttled once RunTask stays throttled, and launches nothing more', async () => {
-    const { fleet } = setup({ maxAttempts: 4 });
+  it("refuses the slots as throttled once RunTask stays throttled past the SDK's retries, and launches nothing more", async () => {
+    const { fleet } = setup();
     ecs.on(RunTaskCommand).rejects(throttling());
     const outcomes = await fleet.launch(slots(12));
     const attemptsPerSlot = new Map<string, number>();
@@ -335,17 +321,17 @@ describe('FargateFleet limits', () => {
       attemptsPerSlot.set(clientToken!, (attemptsPerSlot.get(clientToken!) ?? 0) + 1);
     }
     expect(attemptsPerSlot.size).toBeLessThan(12);
-    expect(new Set(attemptsPerSlot.values())).toEqual(new Set([4]));
+    expect(new Set(attemptsPerSlot.values())).toEqual(new Set([1]));
     expect(outcomes.every((o) => !o.accepted && o.reason === THROTTLED_REASON)).toBe(true);
     expect(outcomes[0]).toMatchObject({ detail: 'Rate exceeded' });
   });
 
   it('lets an observation fail when DescribeTasks stays throttled', async () => {
-    const { fleet } = setup({ maxAttempts: 2 });
+    const { fleet } = setup();
     ecs.on(DescribeTasksCommand).rejects(throttling());
     const ref: BackendRef = { kind: 'fargate', taskArn: 'arn:aws:ecs:r:1:task/c/t', cluster: 'c' };
     await expect(fleet.observe([{ taskId: 't', ref, createdAt: T0 }], T0)).rejects.toThrow('Rate exceeded');
-    expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(2);
+    expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(1);
   });
 
   it("keeps to Fargate's launch bucket: a burst of 100, then 20 per second while the wait allows", async () => {
