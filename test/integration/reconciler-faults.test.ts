@@ -15,7 +15,7 @@ import { reconcilerSettings } from '../../lib/reconciler/settings';
 import { createCluster } from '../../lib/usecases/clusters';
 import { createService, deleteService, describeService, updateService } from '../../lib/usecases/services';
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
-import { dynamoEndpoint, freshDeps, testConfig, TestClock } from '../support/dynamo';
+import { dynamoEndpoint, freshDeps, serviceTaskRecords, testConfig, TestClock } from '../support/dynamo';
 import { FakeEcs, fakeEcsClient } from '../support/fake-ecs';
 import { fargateTaskDefinition } from '../support/fixtures';
 
@@ -26,20 +26,6 @@ import { fargateTaskDefinition } from '../support/fixtures';
 
 const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
 const quiet = { info: () => undefined };
-
-/** Every task record of a service, straight from the table. */
-const serviceTasks = async (deps: Deps, cluster: string, serviceName: string): Promise<TaskRecord[]> => {
-  const records: TaskRecord[] = [];
-  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-    let nextToken: string | undefined;
-    do {
-      const page = await deps.tasks.list(cluster, { serviceName, desiredStatus }, { maxResults: 100, nextToken }, deps.clock.now());
-      for (const arn of page.items) records.push((await deps.tasks.get(cluster, arn.split('/').pop()!))!);
-      nextToken = page.nextToken;
-    } while (nextToken);
-  }
-  return records;
-};
 
 describe('the reconciler under faults', () => {
   let deps: Deps & { tableName: string };
@@ -117,7 +103,7 @@ describe('the reconciler under faults', () => {
       await reconciler.collectStrays();
 
       expect([...ecs.tasks.values()].filter((task) => task.desiredStatus === 'RUNNING')).toEqual([]);
-      const records = await serviceTasks(deps, 'c1', 'web');
+      const records = await serviceTaskRecords(deps, 'c1', 'web');
       expect(records).toHaveLength(1);
       expect(records[0]).toMatchObject({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED' });
     });
@@ -173,14 +159,14 @@ describe('the reconciler under faults', () => {
       await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
       await paused.pass();
       // The launch was decided and recorded under the lease, but its result came after the lease ended.
-      const records = await serviceTasks(deps, 'c1', 'web');
+      const records = await serviceTaskRecords(deps, 'c1', 'web');
       expect(records).toHaveLength(2);
       expect(records.map((record) => record.ref)).toEqual([undefined, undefined]);
 
       // A successor takes over and makes the recorded launches (again: the task ids are the same).
       const successor = reconcilerOver(store, new SimulatedFleet({ profile: 'fast' }), 'successor');
       expect((await successor.pass()).busy).toBe(false);
-      expect((await serviceTasks(deps, 'c1', 'web')).every((record) => record.ref !== undefined)).toBe(true);
+      expect((await serviceTaskRecords(deps, 'c1', 'web')).every((record) => record.ref !== undefined)).toBe(true);
       await successor.release();
     });
 
@@ -197,7 +183,7 @@ describe('the reconciler under faults', () => {
       await reconciler.release();
       expect(outcome.acted).toBe(names.length);
       for (const serviceName of names) {
-        const [task] = await serviceTasks(deps, 'c1', serviceName);
+        const [task] = await serviceTaskRecords(deps, 'c1', serviceName);
         expect(task.ref).toBeDefined();
       }
     });
@@ -225,7 +211,7 @@ describe('the reconciler under faults', () => {
     await passes(1, 0);
     const { service } = await describeService(deps, 'c1', 'big');
     expect(service).toMatchObject({ runningCount: 150, pendingCount: 0 });
-    expect((await serviceTasks(deps, 'c1', 'big')).filter((task) => task.lastStatus === 'RUNNING')).toHaveLength(150);
+    expect((await serviceTaskRecords(deps, 'c1', 'big')).filter((task) => task.lastStatus === 'RUNNING')).toHaveLength(150);
 
     await deleteService(deps, 'c1', 'big', true);
     await passes(40, 1_000);
