@@ -105,7 +105,8 @@ describe('services over HTTP with the simulated fleet', () => {
       },
       { timeoutMs: 30_000, intervalMs: 50, what: 'the rolling deployment to complete' },
     );
-    expect(moments.length).toBeGreaterThan(10);
+    // Enough looks to have seen the rollout's middle (fewer under load: each look takes longer).
+    expect(moments.length).toBeGreaterThan(5);
     // desiredCount 4: at most floor(150% × 4) = 6 tasks, at least ceil(50% × 4) = 2 healthy.
     for (const moment of moments) {
       expect(moment.active).toBeLessThanOrEqual(6);
