@@ -159,7 +159,8 @@ export class Reconciler {
       const undelivered = undeliveredStops(slice.tasks);
       const serviceChanged = !sameData(servicePlan.service, slice.service);
       const unlaunched = slice.tasks.some(isUnlaunched);
-      if (serviceChanged || changed.length || undelivered.length || unlaunched || servicePlan.launches.length || servicePlan.stops.length) {
+      const acts = servicePlan.launches.length || servicePlan.stops.length;
+      if (serviceChanged || changed.length || undelivered.length || unlaunched || acts) {
         work.push({ slice, plan: servicePlan, changed, undelivered });
       }
     }
@@ -364,7 +365,12 @@ export class Reconciler {
    * that commit loses a race, the records stay without a ref and the next pass launches them again
    * (the backend recognises the task id).
    */
-  private async launchRecorded(lease: Lease, service: ServicePlan['service'] & { version: number }, records: TaskRecord[], now: EpochMs): Promise<void> {
+  private async launchRecorded(
+    lease: Lease,
+    service: ServicePlan['service'] & { version: number },
+    records: TaskRecord[],
+    now: EpochMs,
+  ): Promise<void> {
     if (!records.length) return;
     const definitions = await this.taskDefinitions(records.map((record) => record.taskDefinitionArn));
     const refused: Array<{ record: TaskRecord; reason: string }> = [];
@@ -395,7 +401,10 @@ export class Reconciler {
         refused.push({ record, reason });
       }
     }
-    const observations = new Map((await fleet.observe(launched.map(({ taskId, ref, createdAt }) => ({ taskId, ref: ref!, createdAt })), now)).map((entry) => [entry.taskId, entry]));
+    const firstLooks = launched.length
+      ? await fleet.observe(launched.map(({ taskId, ref, createdAt }) => ({ taskId, ref: ref!, createdAt })), now)
+      : [];
+    const observations = new Map(firstLooks.map((entry) => [entry.taskId, entry]));
     const recorded = launched.map((record) => {
       const observation = observations.get(record.taskId);
       return bumped(observation ? applyObservation(record, observation) : record, byId.get(record.taskId)!);
@@ -403,7 +412,9 @@ export class Reconciler {
     let committed: boolean;
     if (refused.length) {
       const next = { ...structuredClone(service), version: service.version + 1 };
-      const messages = refused.map(({ record, reason }) => recordLaunchRefusal(next, record.deploymentId!, reason, now, this.settings.plan));
+      const messages = refused.map(({ record, reason }) =>
+        recordLaunchRefusal(next, record.deploymentId!, reason, now, this.settings.plan),
+      );
       committed = await this.store.commitService(
         lease,
         {
