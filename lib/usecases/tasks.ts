@@ -205,8 +205,12 @@ export const stopTask = async (deps: Deps, clusterReference: string | undefined,
     10,
     'The task is being changed by others; try again.',
   );
-  // A task whose launch is not made yet: the reconciler records it STOPPED on its next pass.
-  if (alreadyStopped || !decided.ref) return { task: presentTask(decided) };
+  if (alreadyStopped) return { task: presentTask(decided) };
+  if (!decided.ref) {
+    // Its launch is recorded but not made yet: the reconciler records it STOPPED, nothing to tell.
+    await deps.trigger.wake();
+    return { task: presentTask(decided) };
+  }
   const now = deps.clock.now();
   const fleet = deps.fleets.forCluster(cluster);
   const [stopped] = await fleet.stop(
@@ -214,11 +218,14 @@ export const stopTask = async (deps: Deps, clusterReference: string | undefined,
     now,
   );
   const [observation] = await fleet.observe([{ ...stopped, createdAt: decided.createdAt }], now);
-  const delivered = observation ? { ...applyObservation(decided, observation), version: decided.version + 1 } : decided;
+  // A task the backend cannot see yet (just launched) is left for the reconciler to observe.
+  const delivered = observation && { ...applyObservation(decided, observation), version: decided.version + 1 };
   // If the reconciler got there first, it records the backend's report on its next pass.
-  await deps.tasks.save(delivered).catch((error) => {
-    if (!(error instanceof ConflictException)) throw error;
-  });
+  if (delivered) {
+    await deps.tasks.save(delivered).catch((error) => {
+      if (!(error instanceof ConflictException)) throw error;
+    });
+  }
   await deps.trigger.wake();
-  return { task: presentTask(delivered) };
+  return { task: presentTask(delivered ?? decided) };
 };

@@ -15,6 +15,7 @@ import { reconcilerSettings } from '../../lib/reconciler/settings';
 import { createCluster } from '../../lib/usecases/clusters';
 import { createService, deleteService, describeService, updateService } from '../../lib/usecases/services';
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
+import { stopTask } from '../../lib/usecases/tasks';
 import { dynamoEndpoint, freshDeps, serviceTaskRecords, testConfig, TestClock } from '../support/dynamo';
 import { FakeEcs, fakeEcsClient } from '../support/fake-ecs';
 import { fargateTaskDefinition } from '../support/fixtures';
@@ -168,6 +169,26 @@ describe('the reconciler under faults', () => {
       expect((await successor.pass()).busy).toBe(false);
       expect((await serviceTaskRecords(deps, 'c1', 'web')).every((record) => record.ref !== undefined)).toBe(true);
       await successor.release();
+    });
+
+    it('stops a task whose launch is recorded but not made: STOPPED at once, never launched', async () => {
+      const { store } = buildReconciler(testConfig(deps.tableName), { clock });
+      let pauses = 1;
+      const paused = reconcilerOver(store, slowFleet(() => (pauses-- > 0 ? 20_000 : 0)), 'paused');
+      await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
+      await paused.pass();
+      const [unlaunched] = await serviceTaskRecords(deps, 'c1', 'web');
+      expect(unlaunched.ref).toBeUndefined();
+
+      const { task } = await stopTask(deps, 'c1', unlaunched.taskId, 'not wanted');
+      expect(task).toMatchObject({ desiredStatus: 'STOPPED', stoppedReason: 'not wanted' });
+      const successor = reconcilerOver(store, new SimulatedFleet({ profile: 'fast' }), 'successor');
+      await successor.pass();
+      await successor.release();
+      const records = await serviceTaskRecords(deps, 'c1', 'web');
+      const stopped = records.find((record) => record.taskId === unlaunched.taskId)!;
+      expect(stopped).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'not wanted' });
+      expect(stopped.ref).toBeUndefined();
     });
 
     it('is renewed between services, so a pass longer than the lease commits every service', async () => {
