@@ -153,12 +153,18 @@ describe('the reconciler under faults', () => {
       };
     };
 
-    it('fences out a holder paused mid-pass past its lease: the launch it made is not recorded by it', async () => {
+    /** Creates service "web" and runs one pass whose first launch pauses 20 s, past the 15 s lease. */
+    const passPausedPastLease = async (desiredCount: number) => {
       const { store } = buildReconciler(testConfig(deps.tableName), { clock });
       let pauses = 1;
       const paused = reconcilerOver(store, slowFleet(() => (pauses-- > 0 ? 20_000 : 0)), 'paused');
-      await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
+      await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount, networkConfiguration: network });
       await paused.pass();
+      return store;
+    };
+
+    it('fences out a holder paused mid-pass past its lease: the launch it made is not recorded by it', async () => {
+      const store = await passPausedPastLease(2);
       // The launch was decided and recorded under the lease, but its result came after the lease ended.
       const records = await serviceTaskRecords(deps, 'c1', 'web');
       expect(records).toHaveLength(2);
@@ -172,11 +178,7 @@ describe('the reconciler under faults', () => {
     });
 
     it('stops a task whose launch is recorded but not made: STOPPED at once, never launched', async () => {
-      const { store } = buildReconciler(testConfig(deps.tableName), { clock });
-      let pauses = 1;
-      const paused = reconcilerOver(store, slowFleet(() => (pauses-- > 0 ? 20_000 : 0)), 'paused');
-      await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
-      await paused.pass();
+      const store = await passPausedPastLease(1);
       const [unlaunched] = await serviceTaskRecords(deps, 'c1', 'web');
       expect(unlaunched.ref).toBeUndefined();
 
