@@ -154,19 +154,35 @@ export interface ServiceCommit {
   service: ServiceState;
   /** When set, the service's whole event list after this change. */
   events?: ServiceEvent[];
+  /** Written atomically with the service: new task records, decisions about tasks, removals. */
   newTasks: TaskRecord[];
   changedTasks: TaskRecord[];
+  /** Records of launches the backend refused (no task exists), removed at their version. */
+  removedTasks?: TaskRecord[];
+  /**
+   * Observations only (nothing the service's commit depends on): when everything does not fit in
+   * one transaction, these go first, in transactions of their own.
+   */
+  observedTasks?: TaskRecord[];
 }
 
 export interface ReconcileStore {
   loadShard(shard: number, now: EpochMs): Promise<ShardSnapshot>;
-  /** Takes or renews the shard's lease; undefined while someone else holds it. */
+  /** Takes the shard's lease with a new fencing token; undefined while someone else holds it. */
   acquireLease(shard: number, holder: string, now: EpochMs, ttlMs: number): Promise<Lease | undefined>;
+  /** Extends a lease still held (same holder and token, not expired at `now`); undefined if it was lost. */
+  renewLease(lease: Lease, now: EpochMs, ttlMs: number): Promise<Lease | undefined>;
   releaseLease(lease: Lease): Promise<void>;
-  /** Commits one service's changes atomically under the lease; false if the lease or a version moved on. */
+  /**
+   * Commits one service's changes under the lease, checked against `now` (the time of the commit);
+   * false if the lease or a version moved on. The service, its events, new, changed and removed
+   * tasks are one transaction; observations that do not fit with them are committed first.
+   */
   commitService(lease: Lease, commit: ServiceCommit, now: EpochMs): Promise<boolean>;
-  /** Commits observed changes of standalone tasks under the lease; false on a conflict. */
+  /** Commits task changes under the lease, in as many transactions as DynamoDB's limits need; false on a conflict. */
   commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs): Promise<boolean>;
+  /** Every live task's id in every shard, read after the caller listed what the backend runs. */
+  liveTaskIds(): Promise<ReadonlySet<string>>;
   /** The service's event list, read only when there is something to add to it. */
   loadEvents(service: ServiceState): Promise<ServiceEvent[]>;
   /** A cluster's fleet setting, by ARN, in whichever account it belongs to. */

@@ -32,6 +32,10 @@ const checks = {
     if (!/\[\s*2,\s*"\(service web\) has reached a steady state\."\s*\]/.test(output)) {
       throw new Error('describe-services did not show 2 running tasks and the steady-state event');
     }
+    // After the rollout to cli-web:2 and the forced deployment, both waited for with services-stable.
+    if (!/\[\s*3,\s*"[^"]*:task-definition\/cli-web:2",\s*\[\s*\[\s*"PRIMARY",\s*"COMPLETED"\s*\]\s*\]\s*\]/.test(output)) {
+      throw new Error('after the waits, describe-services did not show 3 running tasks of cli-web:2 and one COMPLETED deployment');
+    }
     const service = (await get('/v1/clusters/cli/services/web')).service;
     if (service.status === 'ACTIVE') throw new Error('delete-service --force did not delete the service');
   },

@@ -54,7 +54,11 @@ export interface TaskRecord {
   tags?: Tag[];
   /** Whether an essential container has a health check (then health decides "healthy"). */
   healthChecked: boolean;
-  ref: BackendRef;
+  /**
+   * The backend's handle, once it accepted the launch. A service's launch is recorded before it is
+   * made (so no task can run unrecorded): until then the record has no ref.
+   */
+  ref?: BackendRef;
   version: number;
 }
 
@@ -174,24 +178,43 @@ export interface NewTask {
   createdAt: EpochMs;
 }
 
-/** The first record of a task the backend accepted, from its first observation. */
-export const newTaskRecord = (task: NewTask, observed: ObservedTask): TaskRecord => {
+/** The record of a task whose launch is decided but not made yet: PROVISIONING, without a ref. */
+export const plannedTaskRecord = (task: NewTask): TaskRecord => {
   const { taskDefinition, ...identity } = task;
-  const record: TaskRecord = {
+  return {
     ...identity,
     taskDefinitionArn: taskDefinition.taskDefinitionArn,
     launchType: 'FARGATE',
     platformVersion: '1.4.0',
     ...(task.overrides?.cpu ?? taskDefinition.cpu ? { cpu: task.overrides?.cpu ?? taskDefinition.cpu } : {}),
     ...(task.overrides?.memory ?? taskDefinition.memory ? { memory: task.overrides?.memory ?? taskDefinition.memory } : {}),
-    lastStatus: observed.lastStatus,
-    desiredStatus: observed.desiredStatus,
-    healthStatus: observed.healthStatus,
+    lastStatus: 'PROVISIONING',
+    desiredStatus: 'RUNNING',
+    healthStatus: 'UNKNOWN',
     containers: [],
     ...(taskDefinition.ephemeralStorage ? { ephemeralStorageGiB: taskDefinition.ephemeralStorage.sizeInGiB } : {}),
     healthChecked: taskDefinition.containerDefinitions.some((container) => container.essential && container.healthCheck),
-    ref: observed.ref,
     version: 1,
   };
-  return applyObservation(record, observed);
 };
+
+/** The first record of a task the backend accepted, from its first observation. */
+export const newTaskRecord = (task: NewTask, observed: ObservedTask): TaskRecord =>
+  applyObservation(plannedTaskRecord(task), observed);
+
+/** Whether the task's launch is recorded but not (known to be) made. */
+export const isUnlaunched = (record: TaskRecord): boolean => record.ref === undefined && record.lastStatus !== 'STOPPED';
+
+/**
+ * A task stopped before it was launched: nothing runs, so it is STOPPED at once. Should a launch
+ * have happened unrecorded after all, the garbage collector stops that task (no record owns it).
+ */
+export const stopUnlaunched = (record: TaskRecord, now: EpochMs): TaskRecord => ({
+  ...record,
+  lastStatus: 'STOPPED',
+  desiredStatus: 'STOPPED',
+  stoppingAt: now,
+  stoppedAt: now,
+  stopCode: record.stopCode ?? 'ServiceSchedulerInitiated',
+  stoppedReason: record.stoppedReason ?? 'Task stopped before it was launched',
+});

@@ -89,10 +89,37 @@ export interface StopRequest {
   stopCode: Extract<StopCode, 'UserInitiated' | 'ServiceSchedulerInitiated'>;
 }
 
+/** A task to observe: its ref, and when its record was created (the launch was decided). */
+export interface ObserveRequest {
+  taskId: string;
+  ref: BackendRef;
+  createdAt: EpochMs;
+}
+
+/**
+ * How long a task may be unknown to the backend after its record was created before that means it
+ * is gone: ECS is eventually consistent after RunTask, and its guide suggests waiting up to 5
+ * minutes. Based on the stored record, so every process judges a task alike.
+ */
+export const LAUNCH_VISIBILITY_GRACE_MS = 5 * 60_000;
+
 export interface FleetBackend {
   readonly name: 'simulated' | 'fargate';
   launch(specs: LaunchSpec[], now: EpochMs): Promise<LaunchOutcome[]>;
-  observe(tasks: Array<{ taskId: string; ref: BackendRef }>, now: EpochMs): Promise<ObservedTask[]>;
+  /**
+   * Reports each task; a task the backend cannot see yet (created within LAUNCH_VISIBILITY_GRACE_MS)
+   * is left out, and the caller keeps its record as it is.
+   */
+  observe(tasks: ObserveRequest[], now: EpochMs): Promise<ObservedTask[]>;
   /** Returns the (possibly new) ref of every task asked to stop. Stopping a stopped task is a no-op. */
   stop(requests: StopRequest[], now: EpochMs): Promise<Array<{ taskId: string; ref: BackendRef }>>;
+  /**
+   * The garbage collector (owner references, as in Kubernetes): stops every task this backend runs
+   * for ecsbox that no live task record owns, e.g. one launched by a reconciler that died before
+   * recording it. `owners` is asked only after the backend listed its tasks, so a record committed
+   * before its launch (as the reconciler does) is always seen; tasks younger than a grace period
+   * are left alone. Returns the backend's ids of the tasks stopped. Absent where a task cannot
+   * outlive its record (the simulated fleet keeps a task's whole state in the record).
+   */
+  collectStrays?(owners: () => Promise<ReadonlySet<string>>, now: EpochMs): Promise<string[]>;
 }

@@ -23,13 +23,15 @@ import {
   type TaskDefinition,
 } from '../domain/model';
 import {
+  LAUNCH_VISIBILITY_GRACE_MS,
   THROTTLED_REASON,
   type BackendRef,
   type FleetBackend,
-  LaunchOutcome,
-  LaunchSpec,
-  ObservedTask,
-  StopRequest,
+  type LaunchOutcome,
+  type LaunchSpec,
+  type ObservedTask,
+  type ObserveRequest,
+  type StopRequest,
 } from './backend';
 import { TokenBucket, type TokenBucketOptions } from './token-bucket';
 
@@ -55,8 +57,9 @@ import { TokenBucket, type TokenBucketOptions } from './token-bucket';
  * ecsbox's own cluster name and startedBy (a deployment id) stay in ecsbox's task record: every task
  * runs in the target cluster, and the ECS task's startedBy is the slot's.
  *
- * Limits. Every ECS call is retried on ThrottlingException and ServerException with exponential
- * back-off and full jitter, a bounded number of times. Launches also take tokens from Fargate's
+ * Limits. Every ECS call is retried by the SDK's standard retry strategy (ECS_RETRY, set on the
+ * ECSClient: exponential back-off with jitter on throttling and server errors, bounded attempts, a
+ * retry quota); the adapter has no retry loop of its own. Launches also take tokens from Fargate's
  * task-launch bucket (one RunTask per task, so it paces the RunTask call rate as well). When the
  * bucket stays empty past `maxLaunchWaitMs`, or ECS keeps answering ThrottlingException, the slots
  * left get `{accepted: false, reason: THROTTLED_REASON}` and nothing is launched for them: the
@@ -84,13 +87,16 @@ export interface FargateTarget {
   familyPrefix: string;
 }
 
+/**
+ * How the ECSClient given to the adapter retries: the SDK's standard mode (exponential back-off
+ * with jitter, a retry quota), 5 attempts per call. What still fails after it is the adapter's to
+ * judge (exhausted throttling becomes a THROTTLED_REASON refusal).
+ */
+export const ECS_RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;
+
 export interface FargateFleetOptions {
   clock?: Clock;
   sleep?: (ms: number) => Promise<void>;
-  /** In [0, 1): the back-off jitter. */
-  random?: () => number;
-  /** Attempts per ECS call on ThrottlingException or ServerException (default 5). */
-  maxAttempts?: number;
   /** Fargate's task-launch bucket (default: 100 burst, 20 per second). */
   launchRate?: TokenBucketOptions;
   /** How long one launch may wait for launch tokens before leaving the rest as throttled (default 2 s). */
@@ -102,10 +108,7 @@ export const FORGOTTEN_REASON =
   'Task is no longer known to ECS (DescribeTasks: MISSING); it stopped at an unknown time';
 
 const FARGATE_LAUNCH_RATE: TokenBucketOptions = { capacity: 100, refillPerSecond: 20 };
-const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_MAX_LAUNCH_WAIT_MS = 2_000;
-const BACKOFF_BASE_MS = 100;
-const BACKOFF_CAP_MS = 5_000;
 /** ECS calls in flight at once per launch, observe or stop. */
 const CONCURRENCY = 5;
 const DESCRIBE_BATCH = 100;
@@ -114,10 +117,12 @@ const MAX_REASON_LENGTH = 255;
 const STARTED_BY_PREFIX = 'ecsbox-';
 const MAX_STARTED_BY_LENGTH = 36;
 /**
- * How long a task this process launched may be MISSING from DescribeTasks before that means it is
- * gone: ECS is eventually consistent after RunTask, and its guide suggests waiting up to 5 minutes.
+ * How old an ECS task must be before the garbage collector may stop it for want of an owner: far
+ * more than the reconcile index's replication lag and than a RunTask call takes (RunTask's own
+ * caller records its tasks after launching them).
  */
-const LAUNCH_VISIBILITY_GRACE_MS = 5 * 60_000;
+export const STRAY_GRACE_MS = 2 * 60_000;
+export const STRAY_REASON = 'ecsbox: no task record owns this task (a launch that was never recorded)';
 
 /** Errors after which ECS certainly launched nothing, caused by the task itself: a refusal, not a fault. */
 const REFUSALS = new Set([
@@ -130,7 +135,6 @@ const REFUSALS = new Set([
   'UnsupportedFeatureException',
   'BlockedException',
 ]);
-const RETRYABLE = new Set(['ThrottlingException', 'ServerException']);
 
 const LIFECYCLE_STATUSES: ReadonlySet<string> = new Set<LifecycleStatus>(LIFECYCLE);
 const HEALTH: ReadonlySet<string> = new Set<HealthStatus>(['HEALTHY', 'UNHEALTHY', 'UNKNOWN']);
@@ -171,8 +175,6 @@ export class FargateFleet implements FleetBackend {
   readonly name = 'fargate' as const;
   private readonly clock: Clock;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
-  private readonly maxAttempts: number;
   private readonly maxLaunchWaitMs: number;
   private readonly launchTokens: TokenBucket;
   /** Launches wait for tokens one at a time, in order, so none starves and no wait is counted twice. */
@@ -198,8 +200,6 @@ export class FargateFleet implements FleetBackend {
     }
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.random = options.random ?? Math.random;
-    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.maxLaunchWaitMs = options.maxLaunchWaitMs ?? DEFAULT_MAX_LAUNCH_WAIT_MS;
     this.launchTokens = new TokenBucket(options.launchRate ?? FARGATE_LAUNCH_RATE, () => this.clock.now());
   }
@@ -236,16 +236,44 @@ export class FargateFleet implements FleetBackend {
     });
   }
 
-  async observe(tasks: Array<{ taskId: string; ref: BackendRef }>): Promise<ObservedTask[]> {
+  async observe(tasks: ObserveRequest[], now: EpochMs): Promise<ObservedTask[]> {
     const refs = tasks.map(({ taskId, ref }) => fargateRef(taskId, ref));
     const described = await this.describe(refs);
     const visible = refs.map((ref) => described.get(ref.taskArn) ?? this.recentLaunch(ref.taskArn));
     await this.loadLayouts(visible.filter((task): task is EcsTask => task !== undefined));
-    return tasks.map(({ taskId }, index) => {
+    return tasks.flatMap(({ taskId, createdAt }, index) => {
       const task = visible[index];
       const ref = refs[index];
-      return task ? { taskId, ref, ...this.observation(task) } : { taskId, ref, ...forgotten() };
+      if (task) return [{ taskId, ref, ...this.observation(task) }];
+      // MISSING: a task launched a moment ago may not be visible yet; past the grace it is gone.
+      return now - createdAt < LAUNCH_VISIBILITY_GRACE_MS ? [] : [{ taskId, ref, ...forgotten() }];
     });
+  }
+
+  async collectStrays(owners: () => Promise<ReadonlySet<string>>, now: EpochMs): Promise<string[]> {
+    const taskArns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListTasksCommand({ cluster: this.target.cluster, desiredStatus: 'RUNNING', nextToken }));
+      taskArns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const described = await this.describe(taskArns.map((taskArn) => this.ref(taskArn)));
+    // Only this tenant's tasks (its family prefix) that ecsbox started, old enough to have a record.
+    const candidates = [...described.values()].filter(
+      (task) =>
+        task.desiredStatus === 'RUNNING' &&
+        task.startedBy?.startsWith(STARTED_BY_PREFIX) &&
+        familyOfArn(task.taskDefinitionArn)?.startsWith(this.target.familyPrefix) &&
+        (task.createdAt?.getTime() ?? now) <= now - STRAY_GRACE_MS,
+    );
+    if (!candidates.length) return [];
+    const owned = new Set([...(await owners())].map((taskId) => startedByFor(this.target.familyPrefix, taskId)));
+    const strays = candidates.filter((task) => !owned.has(task.startedBy!));
+    await pooled(strays, (task) =>
+      this.client.send(new StopTaskCommand({ cluster: this.target.cluster, task: task.taskArn, reason: STRAY_REASON })),
+    );
+    return strays.map((task) => task.taskArn!);
   }
 
   async stop(requests: StopRequest[]): Promise<Array<{ taskId: string; ref: BackendRef }>> {
@@ -258,7 +286,7 @@ export class FargateFleet implements FleetBackend {
       .filter(({ ref }) => described.get(ref.taskArn)?.desiredStatus === 'RUNNING');
     await pooled(running, ({ request, ref }) => {
       const reason = truncate(request.reason, MAX_REASON_LENGTH);
-      return this.send(() => this.client.send(new StopTaskCommand({ cluster: ref.cluster, task: ref.taskArn, reason })));
+      return this.client.send(new StopTaskCommand({ cluster: ref.cluster, task: ref.taskArn, reason }));
     });
     return requests.map(({ taskId, ref }) => ({ taskId, ref }));
   }
@@ -319,20 +347,24 @@ export class FargateFleet implements FleetBackend {
     definition: TaskDefinition,
   ): Promise<void> {
     if (this.families.has(family)) return;
-    const existing = await this.send(() =>
-      this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: family })),
-    ).catch((error: unknown) => {
-      // ECS answers ClientException for a family with no revision (or none ACTIVE).
-      if (errorName(error) === 'ClientException') return undefined;
-      throw error;
-    });
+    const existing = await this.describeFamily(family);
     if (existing?.taskDefinition?.status !== 'ACTIVE') {
-      await this.send(() => this.client.send(new RegisterTaskDefinitionCommand(input)));
+      await this.client.send(new RegisterTaskDefinitionCommand(input));
     }
     this.families.set(
       family,
       definition.containerDefinitions.map(({ name, essential }) => ({ name, essential })),
     );
+  }
+
+  /** The family's ACTIVE revision; undefined when it has none (ECS answers ClientException). */
+  private async describeFamily(family: string) {
+    try {
+      return await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }));
+    } catch (error) {
+      if (errorName(error) === 'ClientException') return undefined;
+      throw error;
+    }
   }
 
   private async launchSlot(spec: LaunchSpec, family: string, batch: LaunchBatch): Promise<SlotOutcome> {
@@ -342,22 +374,20 @@ export class FargateFleet implements FleetBackend {
       batch.throttled = true;
       return throttled('Fargate task launch rate exceeded; will try again later');
     }
-    const response = await this.send(() =>
-      this.client.send(
-        new RunTaskCommand({
-          cluster: this.target.cluster,
-          taskDefinition: family,
-          ...(spec.capacityProviderName
-            ? { capacityProviderStrategy: [{ capacityProvider: spec.capacityProviderName, weight: 1 }] }
-            : { launchType: 'FARGATE' as const }),
-          count: 1,
-          clientToken: clientTokenFor(this.target.familyPrefix, spec.taskId),
-          startedBy: startedByFor(this.target.familyPrefix, spec.taskId),
-          group: spec.group,
-          networkConfiguration: this.network(spec.networkConfiguration),
-          overrides: spec.overrides,
-        }),
-      ),
+    const response = await this.client.send(
+      new RunTaskCommand({
+        cluster: this.target.cluster,
+        taskDefinition: family,
+        ...(spec.capacityProviderName
+          ? { capacityProviderStrategy: [{ capacityProvider: spec.capacityProviderName, weight: 1 }] }
+          : { launchType: 'FARGATE' as const }),
+        count: 1,
+        clientToken: clientTokenFor(this.target.familyPrefix, spec.taskId),
+        startedBy: startedByFor(this.target.familyPrefix, spec.taskId),
+        group: spec.group,
+        networkConfiguration: this.network(spec.networkConfiguration),
+        overrides: spec.overrides,
+      }),
     );
     const [task] = response.tasks ?? [];
     if (task?.taskArn) {
@@ -373,9 +403,7 @@ export class FargateFleet implements FleetBackend {
   private async adopt(taskId: string): Promise<string | undefined> {
     const startedBy = startedByFor(this.target.familyPrefix, taskId);
     for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-      const { taskArns = [] } = await this.send(() =>
-        this.client.send(new ListTasksCommand({ cluster: this.target.cluster, startedBy, desiredStatus })),
-      );
+      const { taskArns = [] } = await this.client.send(new ListTasksCommand({ cluster: this.target.cluster, startedBy, desiredStatus }));
       if (!taskArns.length) continue;
       const described = await this.describe(taskArns.map((taskArn) => this.ref(taskArn)));
       const task = taskArns.map((arn) => described.get(arn)).find((found) => found !== undefined);
@@ -445,7 +473,7 @@ export class FargateFleet implements FleetBackend {
       chunks([...arns], DESCRIBE_BATCH).map((tasks) => ({ cluster, tasks })),
     );
     const responses = await pooled(batches, (input) =>
-      this.send(() => this.client.send(new DescribeTasksCommand(input))),
+      this.client.send(new DescribeTasksCommand(input)),
     );
     const found = new Map<string, EcsTask>();
     for (const { tasks = [], failures = [] } of responses) {
@@ -467,9 +495,7 @@ export class FargateFleet implements FleetBackend {
       if (family && !this.families.has(family)) unknown.set(family, task.taskDefinitionArn!);
     }
     await pooled([...unknown], async ([family, taskDefinition]) => {
-      const { taskDefinition: described } = await this.send(() =>
-        this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
-      );
+      const { taskDefinition: described } = await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
       this.families.set(
         family,
         (described?.containerDefinitions ?? []).map((container) => ({
@@ -536,22 +562,6 @@ export class FargateFleet implements FleetBackend {
       stopCode: STOP_CODES.has(task.stopCode ?? '') ? (task.stopCode as StopCode) : undefined,
       stoppedReason: task.stoppedReason,
     };
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Calling ECS
-
-  /** One ECS call, retried on ThrottlingException and ServerException with full-jitter back-off. */
-  private async send<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (!RETRYABLE.has(errorName(error) ?? '') || attempt >= this.maxAttempts) throw error;
-        const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-        await this.sleep(Math.floor(this.random() * ceiling));
-      }
-    }
   }
 }
 

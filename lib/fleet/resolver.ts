@@ -3,7 +3,7 @@ import { scopeOf } from '../domain/arn';
 import type { ClusterFleet, FargateSettings } from '../domain/model';
 import { InvalidParameterException } from '../errors';
 import type { FleetBackend } from './backend';
-import { FargateFleet } from './fargate';
+import { ECS_RETRY, FargateFleet } from './fargate';
 
 /** Which backend runs a cluster's tasks. */
 export interface FleetResolver {
@@ -51,8 +51,7 @@ export class ClusterFleets implements FleetResolver {
     let fleet = this.fargateFleets.get(key);
     if (!fleet) {
       const { endpoint, region, ...target } = settings.fargate!;
-      // The adapter retries with its own jittered back-off: the SDK must not retry underneath it.
-      const client = new ECSClient({ region: region ?? this.region, maxAttempts: 1, ...(endpoint ? { endpoint } : {}) });
+      const client = new ECSClient({ region: region ?? this.region, ...ECS_RETRY, ...(endpoint ? { endpoint } : {}) });
       // Families are scoped by ecsbox account, so tenants sharing a target cannot collide.
       fleet = this.fargateFleet(client, target as Required<Pick<FargateSettings, 'cluster' | 'subnets'>>, `ecsbox-${accountId}-`);
       this.fargateFleets.set(key, fleet);

@@ -291,16 +291,11 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
     service.lastCompleted = { id: primary.id, taskDefinition: primary.taskDefinition };
     say(`(deployment ${primary.id}) deployment completed.`);
   }
-  for (const deployment of service.deployments.slice(1)) {
-    if (deployment.status === 'ACTIVE' && !live.some((task) => task.deploymentId === deployment.id)) {
-      deployment.status = 'INACTIVE';
-      deployment.updatedAt = now;
-    }
-  }
-  // Keep the PRIMARY, every ACTIVE one, and a short history of INACTIVE ones.
-  const inactive = service.deployments.filter((deployment) => deployment.status === 'INACTIVE');
+  // ECS lists the PRIMARY and the ACTIVE deployments that still have tasks; a drained one is
+  // dropped (INACTIVE), so a settled service shows exactly one deployment, as AWS's ServicesStable
+  // waiter and every deployment tool expect. Rollback needs only `lastCompleted`.
   service.deployments = service.deployments.filter(
-    (deployment) => deployment.status !== 'INACTIVE' || inactive.indexOf(deployment) < 3,
+    (deployment) => deployment === primary || live.some((task) => task.deploymentId === deployment.id),
   );
 
   service.runningCount = live.filter((task) => task.lastStatus === 'RUNNING').length;

@@ -2,7 +2,15 @@ import { arns, scopeOf } from '../domain/arn';
 import { sameData } from '../domain/equality';
 import { eventIdFor, MAX_SERVICE_EVENTS } from '../domain/service';
 import { assignCapacityProviders, capacityProviderCounts } from '../domain/capacity-provider';
-import { applyObservation, isPendingStatus, newTaskRecord, stopNotDelivered, type TaskRecord } from '../domain/task';
+import {
+  applyObservation,
+  isPendingStatus,
+  isUnlaunched,
+  plannedTaskRecord,
+  stopNotDelivered,
+  stopUnlaunched,
+  type TaskRecord,
+} from '../domain/task';
 import type { EpochMs, ServiceEvent, TaskDefinition } from '../domain/model';
 import { THROTTLED_REASON, type FleetBackend, type LaunchSpec, type ObservedTask, type StopRequest } from '../fleet/backend';
 import type { FleetResolver } from '../fleet/resolver';
@@ -16,9 +24,12 @@ import { plan, recordLaunchRefusal, type PlanOptions, type ServicePlan, type Tas
  * nothing and takes no lease; a pass that has work takes the shard's lease first, and every write
  * is conditioned on that lease's fencing token and on the versions it read.
  *
- * Effects are ordered so that a crash or a lost race never doubles anything: launches use
- * deterministic task ids (a backend recognises a repeated launch), and a decision to stop is
- * committed before the backend is told, then delivered (again, if need be) on later passes.
+ * Effects are ordered so that a crash or a lost race never doubles nor loses anything: every
+ * decision is committed before the backend is told. A launch is recorded first (a PROVISIONING
+ * record without a ref), then made, then recorded with the backend's ref; a record left without one
+ * is launched again on a later pass under the same deterministic task id, which the backend
+ * recognises. A decision to stop is committed, then delivered (again, if need be). A task that runs
+ * with no record owning it anyway is stopped by the garbage collector (collectStrays).
  */
 export interface ReconcilerSettings {
   shards: number;
@@ -121,14 +132,14 @@ export class Reconciler {
     const now = this.clock.now();
     const snapshot = await this.store.loadShard(shard, now);
     const everyTask = [...snapshot.services.flatMap((slice) => slice.tasks), ...snapshot.standalone];
-    const observations = await this.perCluster(everyTask, (fleet, records) =>
-      fleet.observe(records.map(({ taskId, ref }) => ({ taskId, ref })), now),
-    );
+    const observations = await this.observe(everyTask.filter((record) => record.ref !== undefined), now);
     const observed = new Map<string, ObservedTask>(observations.map((entry) => [entry.taskId, entry]));
     const view = (record: TaskRecord): TaskView => {
       const observation = observed.get(record.taskId);
+      // A stop decided before the launch was made: nothing runs, so the task is simply STOPPED.
+      const stoppedUnlaunched = isUnlaunched(record) && record.desiredStatus === 'STOPPED';
       return {
-        record: observation ? applyObservation(record, observation) : record,
+        record: observation ? applyObservation(record, observation) : stoppedUnlaunched ? stopUnlaunched(record, now) : record,
         wasStopped: record.lastStatus === 'STOPPED',
         nextChangeAt: observation?.nextChangeAt,
       };
@@ -148,7 +159,9 @@ export class Reconciler {
       const changed = views.filter((entry, index) => entry.record !== slice.tasks[index]).map((entry) => entry.record);
       const undelivered = undeliveredStops(slice.tasks);
       const serviceChanged = !sameData(servicePlan.service, slice.service);
-      if (serviceChanged || changed.length || undelivered.length || servicePlan.launches.length || servicePlan.stops.length) {
+      const unlaunched = slice.tasks.some(isUnlaunched);
+      const acts = servicePlan.launches.length || servicePlan.stops.length;
+      if (serviceChanged || changed.length || undelivered.length || unlaunched || acts) {
         work.push({ slice, plan: servicePlan, changed, undelivered });
       }
     }
@@ -169,12 +182,14 @@ export class Reconciler {
       return { busy: false, acted: 0, readUnits: snapshot.readUnits, nextWakeAt };
     }
 
-    const lease = await this.store.acquireLease(shard, this.holder, now, this.settings.leaseTtlMs);
-    if (!lease) return { busy: true, acted: 0, readUnits: snapshot.readUnits, nextWakeAt };
-    this.leases.set(shard, lease);
+    const acquired = await this.store.acquireLease(shard, this.holder, now, this.settings.leaseTtlMs);
+    if (!acquired) return { busy: true, acted: 0, readUnits: snapshot.readUnits, nextWakeAt };
+    this.leases.set(shard, acquired);
 
     let acted = 0;
     for (const item of work) {
+      const lease = await this.keepLease(shard);
+      if (!lease) return { busy: true, acted, readUnits: snapshot.readUnits, nextWakeAt };
       try {
         if (await this.applyServicePlan(lease, item, now)) acted += 1;
       } catch (error) {
@@ -182,7 +197,9 @@ export class Reconciler {
         this.log.info('service reconcile failed', { serviceArn: item.slice.service.serviceArn, error: String(error) });
       }
     }
-    if (standaloneChanged.length && !(await this.commitInChunks(lease, standaloneChanged, now))) {
+    const lease = await this.keepLease(shard);
+    if (!lease) return { busy: true, acted, readUnits: snapshot.readUnits, nextWakeAt };
+    if (standaloneChanged.length && !(await this.store.commitTasks(lease, standaloneChanged, this.clock.now()))) {
       this.log.info('reconcile commit lost a race', { shard, scope: 'standalone tasks' });
     }
     const latest = new Map(standaloneChanged.map((record) => [record.taskId, record]));
@@ -194,61 +211,123 @@ export class Reconciler {
     return { busy: false, acted, readUnits: snapshot.readUnits, nextWakeAt: acted ? now : nextWakeAt };
   }
 
+  /**
+   * The shard's lease, renewed once a third of its time has passed, so a long pass keeps it; undefined
+   * once it is lost (expired, or a successor took it): the pass stops, and every commit it would
+   * still make is fenced out anyway, as each checks the lease against the time of the commit.
+   */
+  private async keepLease(shard: number): Promise<Lease | undefined> {
+    const lease = this.leases.get(shard);
+    if (!lease) return undefined;
+    const now = this.clock.now();
+    if (lease.expiresAt - now > (this.settings.leaseTtlMs * 2) / 3) return lease;
+    const renewed = await this.store.renewLease(lease, now, this.settings.leaseTtlMs);
+    if (renewed) this.leases.set(shard, renewed);
+    else {
+      this.leases.delete(shard);
+      this.log.info('reconcile lease lost', { shard });
+    }
+    return renewed;
+  }
+
+  /** Observes tasks the backend has (a ref), cluster by cluster. */
+  private observe(records: TaskRecord[], now: EpochMs): Promise<ObservedTask[]> {
+    return this.perCluster(records, (fleet, group) =>
+      fleet.observe(group.map(({ taskId, ref, createdAt }) => ({ taskId, ref: ref!, createdAt })), now),
+    );
+  }
+
+  /**
+   * The garbage collector, run on the scheduled pass: every backend that can hold a task without a
+   * record (Fargate) stops the ecsbox tasks that no live record owns. Backends are found through
+   * the clusters of the live services and tasks.
+   */
+  async collectStrays(): Promise<number> {
+    const clusters = new Set<string>();
+    for (let shard = 0; shard < this.settings.shards; shard++) {
+      const snapshot = await this.store.loadShard(shard, this.clock.now());
+      for (const { service } of snapshot.services) clusters.add(service.clusterArn);
+      for (const task of snapshot.standalone) clusters.add(task.clusterArn);
+    }
+    const fleets = new Set<FleetBackend>();
+    for (const clusterArn of clusters) {
+      try {
+        fleets.add(await this.fleetOf(clusterArn));
+      } catch (error) {
+        this.log.info('cluster backend failed', { clusterArn, error: String(error) });
+      }
+    }
+    let stopped = 0;
+    for (const fleet of fleets) {
+      if (!fleet.collectStrays) continue;
+      const strays = await fleet.collectStrays(() => this.store.liveTaskIds(), this.clock.now());
+      if (strays.length) this.log.info('stray tasks stopped', { backend: fleet.name, tasks: strays });
+      stopped += strays.length;
+    }
+    return stopped;
+  }
+
   private async applyServicePlan(lease: Lease, work: ServiceWork, now: EpochMs): Promise<boolean> {
     const { slice, plan: servicePlan } = work;
     const service = { ...servicePlan.service, version: slice.service.version + 1 };
     const originals = new Map(slice.tasks.map((task) => [task.taskId, task]));
     const latest = new Map(work.changed.map((record) => [record.taskId, bumped(record, originals.get(record.taskId)!)]));
+    const stopIds = new Set(servicePlan.stops.map((stop) => stop.taskId));
     for (const stop of servicePlan.stops) {
       const original = originals.get(stop.taskId)!;
-      latest.set(stop.taskId, {
+      const decided: TaskRecord = {
         ...(latest.get(stop.taskId) ?? bumped(original, original)),
         desiredStatus: 'STOPPED',
         stopCode: 'ServiceSchedulerInitiated',
         stoppedReason: stop.reason,
-      });
+      };
+      latest.set(stop.taskId, decided.ref ? decided : stopUnlaunched(decided, now));
     }
-    const { tasks: newTasks, failures } = await this.launch(service, servicePlan, slice.tasks, now);
+    const { records: planned, failures } = await this.plannedTasks(service, servicePlan, slice.tasks, now);
     const messages = [
       ...servicePlan.events,
-      ...failures.map(({ deploymentId, reason }) =>
-        recordLaunchRefusal(service, deploymentId, reason, now, this.settings.plan),
-      ),
+      ...failures.map(({ deploymentId, reason }) => recordLaunchRefusal(service, deploymentId, reason, now, this.settings.plan)),
     ];
-    const events = messages.length ? await this.withEvents(service.serviceArn, messages, slice, now) : undefined;
+    const events = messages.length ? await this.withEvents(service, messages, now) : undefined;
+    const changed = [...latest.values()];
+    // The launches are recorded before they are made: a task can never run without a record.
     const committed = await this.store.commitService(
       lease,
-      { service, events, newTasks, changedTasks: [...latest.values()] },
-      now,
+      {
+        service,
+        events,
+        newTasks: planned,
+        changedTasks: changed.filter((record) => stopIds.has(record.taskId)),
+        observedTasks: changed.filter((record) => !stopIds.has(record.taskId)),
+      },
+      this.clock.now(),
     );
     if (!committed) {
       this.log.info('reconcile commit lost a race', { serviceArn: service.serviceArn });
       return false;
     }
-    const stopIds = new Set([...servicePlan.stops.map((stop) => stop.taskId), ...work.undelivered.map((task) => task.taskId)]);
+    // This pass's launches, and any an earlier pass recorded but did not get to make.
+    const leftOver = slice.tasks.map((task) => latest.get(task.taskId) ?? task).filter(isUnlaunched);
+    await this.launchRecorded(lease, service, [...planned, ...leftOver], now);
+    const undeliveredIds = work.undelivered.map((task) => task.taskId);
     await this.deliverStops(
       lease,
-      [...stopIds].map((taskId) => latest.get(taskId) ?? originals.get(taskId)!),
+      [...new Set([...stopIds, ...undeliveredIds])].map((taskId) => latest.get(taskId) ?? originals.get(taskId)!),
       now,
     );
     return true;
   }
 
-  private async launch(
+  /** Records for the plan's launches (PROVISIONING, no ref), and the launches that cannot be made. */
+  private async plannedTasks(
     service: ServicePlan['service'],
     servicePlan: ServicePlan,
     liveTasks: TaskRecord[],
     now: EpochMs,
-  ): Promise<{ tasks: TaskRecord[]; failures: Array<{ deploymentId: string; reason: string }> }> {
-    if (!servicePlan.launches.length) return { tasks: [], failures: [] };
-    const definitions = new Map<string, TaskDefinition | undefined>();
-    for (const launch of servicePlan.launches) {
-      if (!definitions.has(launch.taskDefinition)) {
-        definitions.set(launch.taskDefinition, await this.store.taskDefinition(launch.taskDefinition));
-      }
-    }
+  ): Promise<{ records: TaskRecord[]; failures: Array<{ deploymentId: string; reason: string }> }> {
+    const definitions = await this.taskDefinitions(servicePlan.launches.map((launch) => launch.taskDefinition));
     const failures: Array<{ deploymentId: string; reason: string }> = [];
-    const specs: Array<LaunchSpec & { deploymentId: string }> = [];
+    const records: TaskRecord[] = [];
     const strategy = service.capacityProviderStrategy;
     const providers = strategy
       ? assignCapacityProviders(strategy, capacityProviderCounts(liveTasks), servicePlan.launches.length)
@@ -259,71 +338,132 @@ export class Reconciler {
         failures.push({ deploymentId: launch.deploymentId, reason: `task definition ${launch.taskDefinition} does not exist` });
         continue;
       }
-      specs.push({
-        taskId: launch.taskId,
-        deploymentId: launch.deploymentId,
-        clusterName: service.clusterName,
-        taskDefinition,
-        startedBy: launch.deploymentId,
-        group: `service:${service.serviceName}`,
-        ...(providers[index] ? { capacityProviderName: providers[index] } : {}),
-        networkConfiguration: service.networkConfiguration,
-      });
+      records.push(
+        plannedTaskRecord({
+          taskId: launch.taskId,
+          taskArn: arns.task(scopeOf(service.serviceArn), service.clusterName, launch.taskId),
+          clusterName: service.clusterName,
+          clusterArn: service.clusterArn,
+          taskDefinition,
+          serviceName: service.serviceName,
+          deploymentId: launch.deploymentId,
+          startedBy: launch.deploymentId,
+          group: `service:${service.serviceName}`,
+          ...(providers[index] ? { capacityProviderName: providers[index] } : {}),
+          networkConfiguration: service.networkConfiguration,
+          createdAt: now,
+        }),
+      );
+    }
+    return { records, failures };
+  }
+
+  private async taskDefinitions(references: string[]): Promise<Map<string, TaskDefinition | undefined>> {
+    const definitions = new Map<string, TaskDefinition | undefined>();
+    for (const reference of references) {
+      if (!definitions.has(reference)) definitions.set(reference, await this.store.taskDefinition(reference));
+    }
+    return definitions;
+  }
+
+  /**
+   * Makes the recorded launches, then records the backend's refs. A launch the backend refuses
+   * leaves no task: its record is removed and the service counts the refusal, in one commit. If
+   * that commit loses a race, the records stay without a ref and the next pass launches them again
+   * (the backend recognises the task id).
+   */
+  private async launchRecorded(
+    lease: Lease,
+    service: ServicePlan['service'] & { version: number },
+    records: TaskRecord[],
+    now: EpochMs,
+  ): Promise<void> {
+    if (!records.length) return;
+    const definitions = await this.taskDefinitions(records.map((record) => record.taskDefinitionArn));
+    const refused: Array<{ record: TaskRecord; reason: string }> = [];
+    const specs: LaunchSpec[] = [];
+    for (const record of records) {
+      const taskDefinition = definitions.get(record.taskDefinitionArn);
+      if (!taskDefinition) refused.push({ record, reason: `task definition ${record.taskDefinitionArn} does not exist` });
+      else {
+        specs.push({
+          taskId: record.taskId,
+          clusterName: record.clusterName,
+          taskDefinition,
+          startedBy: record.startedBy,
+          group: record.group,
+          ...(record.capacityProviderName ? { capacityProviderName: record.capacityProviderName } : {}),
+          networkConfiguration: record.networkConfiguration,
+        });
+      }
     }
     const fleet = await this.fleetOf(service.clusterArn);
     const outcomes = specs.length ? await fleet.launch(specs, now) : [];
-    const accepted = new Map<string, (typeof outcomes)[number] & { accepted: true }>();
+    const byId = new Map(records.map((record) => [record.taskId, record]));
+    const launched: TaskRecord[] = [];
     for (const outcome of outcomes) {
-      const spec = specs.find((candidate) => candidate.taskId === outcome.taskId)!;
-      if (outcome.accepted) accepted.set(outcome.taskId, outcome);
-      else failures.push({ deploymentId: spec.deploymentId, reason: outcome.reason === THROTTLED_REASON || !outcome.detail ? outcome.reason : `${outcome.reason} (${outcome.detail})` });
+      const record = byId.get(outcome.taskId)!;
+      if (outcome.accepted) launched.push({ ...record, ref: outcome.ref });
+      else {
+        const reason = outcome.reason === THROTTLED_REASON || !outcome.detail ? outcome.reason : `${outcome.reason} (${outcome.detail})`;
+        refused.push({ record, reason });
+      }
     }
-    const observations = accepted.size
-      ? await fleet.observe([...accepted.values()].map(({ taskId, ref }) => ({ taskId, ref })), now)
+    const firstLooks = launched.length
+      ? await fleet.observe(launched.map(({ taskId, ref, createdAt }) => ({ taskId, ref: ref!, createdAt })), now)
       : [];
-    const tasks = observations.map((observation) => {
-      const spec = specs.find((candidate) => candidate.taskId === observation.taskId)!;
-      const taskArn = arns.task(scopeOf(service.serviceArn), service.clusterName, spec.taskId);
-      return newTaskRecord(
-        {
-          taskId: spec.taskId,
-          taskArn,
-          clusterName: service.clusterName,
-          clusterArn: service.clusterArn,
-          taskDefinition: spec.taskDefinition,
-          serviceName: service.serviceName,
-          deploymentId: spec.deploymentId,
-          startedBy: spec.startedBy,
-          group: spec.group,
-          ...(spec.capacityProviderName ? { capacityProviderName: spec.capacityProviderName } : {}),
-          networkConfiguration: spec.networkConfiguration,
-          createdAt: now,
-        },
-        observation,
-      );
+    const observations = new Map(firstLooks.map((entry) => [entry.taskId, entry]));
+    const recorded = launched.map((record) => {
+      const observation = observations.get(record.taskId);
+      return bumped(observation ? applyObservation(record, observation) : record, byId.get(record.taskId)!);
     });
-    return { tasks, failures };
+    let committed: boolean;
+    if (refused.length) {
+      const next = { ...structuredClone(service), version: service.version + 1 };
+      const messages = refused.map(({ record, reason }) =>
+        recordLaunchRefusal(next, record.deploymentId!, reason, now, this.settings.plan),
+      );
+      committed = await this.store.commitService(
+        lease,
+        {
+          service: next,
+          events: await this.withEvents(next, messages, now),
+          newTasks: [],
+          changedTasks: [],
+          removedTasks: refused.map(({ record }) => record),
+          observedTasks: recorded,
+        },
+        this.clock.now(),
+      );
+    } else {
+      committed = await this.store.commitTasks(lease, recorded, this.clock.now());
+    }
+    if (!committed) this.log.info('reconcile commit lost a race', { serviceArn: service.serviceArn, scope: 'launch' });
   }
 
-  private async withEvents(serviceArn: string, messages: string[], slice: ServiceSlice, now: EpochMs): Promise<ServiceEvent[]> {
-    const existing = await this.store.loadEvents(slice.service);
+  private async withEvents(service: ServicePlan['service'], messages: string[], now: EpochMs): Promise<ServiceEvent[]> {
+    const existing = await this.store.loadEvents(service);
     const added = messages
-      .map((message, index) => ({ id: eventIdFor(serviceArn, now + index, message), createdAt: now, message }))
+      .map((message, index) => ({ id: eventIdFor(service.serviceArn, now + index, message), createdAt: now, message }))
       .reverse();
     return [...added, ...existing].slice(0, MAX_SERVICE_EVENTS);
   }
 
   /** Tells the backend about committed stop decisions, then records what it reports. */
-  private async deliverStops(lease: Lease, records: TaskRecord[], now: EpochMs): Promise<void> {
+  private async deliverStops(lease: Lease, decided: TaskRecord[], now: EpochMs): Promise<void> {
+    // A task never launched was recorded STOPPED at once: there is nothing to tell.
+    const records = decided.filter((record) => record.ref !== undefined && record.lastStatus !== 'STOPPED');
     if (!records.length) return;
     const observations = await this.perCluster(records, async (fleet, group) => {
       const requests: StopRequest[] = group.map((record) => ({
         taskId: record.taskId,
-        ref: record.ref,
+        ref: record.ref!,
         reason: record.stoppedReason ?? 'Task stopped by the service scheduler',
         stopCode: record.stopCode === 'UserInitiated' ? 'UserInitiated' : 'ServiceSchedulerInitiated',
       }));
-      return fleet.observe(await fleet.stop(requests, now), now);
+      const createdAt = new Map(group.map((record) => [record.taskId, record.createdAt]));
+      const stopped = await fleet.stop(requests, now);
+      return fleet.observe(stopped.map((entry) => ({ ...entry, createdAt: createdAt.get(entry.taskId)! })), now);
     });
     const byId = new Map(records.map((record) => [record.taskId, record]));
     const updates = observations
@@ -333,17 +473,9 @@ export class Reconciler {
         return next === record ? undefined : bumped(next, record);
       })
       .filter((record): record is TaskRecord => record !== undefined);
-    if (updates.length && !(await this.commitInChunks(lease, updates, now))) {
+    if (updates.length && !(await this.store.commitTasks(lease, updates, this.clock.now()))) {
       // The stop reached the backend; the next pass observes and records it.
       this.log.info('reconcile commit lost a race', { scope: 'stop delivery', tasks: updates.length });
     }
-  }
-
-  private async commitInChunks(lease: Lease, records: TaskRecord[], now: EpochMs): Promise<boolean> {
-    let all = true;
-    for (let index = 0; index < records.length; index += 90) {
-      all = (await this.store.commitTasks(lease, records.slice(index, index + 90), now)) && all;
-    }
-    return all;
   }
 }

@@ -119,7 +119,7 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
       ...(!outcome.accepted && outcome.detail ? { detail: outcome.detail } : {}),
     }));
   const accepted = outcomes.flatMap((outcome) => (outcome.accepted ? [{ taskId: outcome.taskId, ref: outcome.ref }] : []));
-  const observations = accepted.length ? await fleet.observe(accepted, now) : [];
+  const observations = accepted.length ? await fleet.observe(accepted.map((task) => ({ ...task, createdAt: now })), now) : [];
   const providerOf = new Map(taskIds.map((taskId, index) => [taskId, providers[index]]));
   const records = observations.map((observation) =>
     newTaskRecord(
@@ -244,18 +244,26 @@ export const stopTask = async (deps: Deps, clusterReference: string | undefined,
     'The task is being changed by others; try again.',
   );
   if (alreadyStopped) return { task: presentTask(decided) };
+  if (!decided.ref) {
+    // Its launch is recorded but not made yet: the reconciler records it STOPPED, nothing to tell.
+    await deps.trigger.wake();
+    return { task: presentTask(decided) };
+  }
   const now = deps.clock.now();
   const fleet = deps.fleets.forCluster(cluster);
   const [stopped] = await fleet.stop(
     [{ taskId: decided.taskId, ref: decided.ref, reason: decided.stoppedReason!, stopCode: 'UserInitiated' }],
     now,
   );
-  const [observation] = await fleet.observe([stopped], now);
-  const delivered = { ...applyObservation(decided, observation), version: decided.version + 1 };
+  const [observation] = await fleet.observe([{ ...stopped, createdAt: decided.createdAt }], now);
+  // A task the backend cannot see yet (just launched) is left for the reconciler to observe.
+  const delivered = observation && { ...applyObservation(decided, observation), version: decided.version + 1 };
   // If the reconciler got there first, it records the backend's report on its next pass.
-  await deps.tasks.save(delivered).catch((error) => {
-    if (!(error instanceof ConflictException)) throw error;
-  });
+  if (delivered) {
+    await deps.tasks.save(delivered).catch((error) => {
+      if (!(error instanceof ConflictException)) throw error;
+    });
+  }
   await deps.trigger.wake();
-  return { task: presentTask(delivered) };
+  return { task: presentTask(delivered ?? decided) };
 };

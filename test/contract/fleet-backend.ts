@@ -13,6 +13,11 @@ export interface FleetBackendHarness {
   clock: { now(): number; advance(ms: number): Promise<void> };
   /** A task definition the backend can run; `env` goes to its essential container. */
   taskDefinition(image?: string, env?: KeyValuePair[]): TaskDefinition;
+  /**
+   * What the backend itself runs, for a backend that keeps tasks outside their ref (Fargate: the
+   * target cluster's RUNNING task ARNs). Absent for a backend whose task lives in its ref alone.
+   */
+  runningTasks?(): Promise<string[]>;
   teardown?(): Promise<void>;
 }
 
@@ -54,6 +59,7 @@ export function sampleTaskDefinition(
 interface TrackedTask {
   taskId: string;
   ref: BackendRef;
+  createdAt: number;
 }
 
 export function describeFleetBackendContract(
@@ -83,13 +89,14 @@ export function describeFleetBackendContract(
     });
 
     async function launch(specs: LaunchSpec[]): Promise<TrackedTask[]> {
-      const outcomes = await harness.backend.launch(specs, harness.clock.now());
+      const createdAt = harness.clock.now();
+      const outcomes = await harness.backend.launch(specs, createdAt);
       return specs.map(({ taskId }) => {
         const matching = outcomes.filter((o) => o.taskId === taskId);
         expect(matching).toHaveLength(1);
         const [outcome] = matching;
         if (!outcome.accepted) throw new Error(`launch of ${taskId} refused: ${outcome.reason}`);
-        return { taskId, ref: outcome.ref };
+        return { taskId, ref: outcome.ref, createdAt };
       });
     }
 
@@ -166,10 +173,20 @@ export function describeFleetBackendContract(
       'launching the same taskId twice does not create a second task',
       async () => {
         const spec = specFor(harness.taskDefinition());
+        const before = new Set(await harness.runningTasks?.());
         const [first] = await launch([spec]);
         await harness.clock.advance(pollIntervalMs);
+        if (!harness.runningTasks) {
+          // The task lives in its ref alone: a launch is a pure function of the spec and the time,
+          // and the caller's record keeps the one it committed.
+          const [again] = await harness.backend.launch([spec], first.createdAt);
+          expect(again).toEqual({ taskId: spec.taskId, accepted: true, ref: first.ref });
+          return;
+        }
         const [second] = await launch([spec]);
-
+        expect(second.ref).toEqual(first.ref);
+        const started = (await harness.runningTasks()).filter((task) => !before.has(task));
+        expect(started).toHaveLength(1);
         const observed = await harness.backend.observe([first, second], harness.clock.now());
         expect(observed.map((o) => o.taskId)).toEqual([spec.taskId, spec.taskId]);
       },

@@ -1,4 +1,4 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { FargateFleet } from '../../lib/fleet/fargate';
 import { describeFleetBackendContract, sampleTaskDefinition } from '../contract/fleet-backend';
 import { api, apiUrl } from '../support/http';
@@ -30,6 +30,7 @@ describeFleetBackendContract(
         advance: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
       },
       taskDefinition: sampleTaskDefinition,
+      runningTasks: async () => (await client.send(new ListTasksCommand({ cluster: 'fargate-target', maxResults: 100 }))).taskArns ?? [],
       teardown: async () => client.destroy(),
     };
   },

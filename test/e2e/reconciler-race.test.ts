@@ -62,7 +62,7 @@ describe('concurrent reconcilers over the Lambda invoke API', () => {
         return service.taskDefinition === second.body.taskDefinition.taskDefinitionArn &&
           service.runningCount === 4 &&
           service.deployments[0].rolloutState === 'COMPLETED' &&
-          service.deployments[1]?.status === 'INACTIVE'
+          service.deployments.length === 1
           ? service
           : undefined;
       },

@@ -3,14 +3,13 @@ import { THROTTLED_REASON, type FleetBackend } from '../../lib/fleet/backend';
 import { SimulatedFleet } from '../../lib/fleet/simulated';
 import type { Deps } from '../../lib/deps';
 import { deploymentBounds } from '../../lib/domain/service';
-import type { TaskRecord } from '../../lib/domain/task';
 import type { Reconciler } from '../../lib/reconciler/reconciler';
 import { validateTaskDefinition } from '../../lib/domain/task-definition';
 import { createCluster } from '../../lib/usecases/clusters';
 import { createService, describeService, updateService } from '../../lib/usecases/services';
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
 import { stopTask } from '../../lib/usecases/tasks';
-import { freshDeps, testConfig, TestClock } from '../support/dynamo';
+import { freshDeps, serviceTaskRecords, testConfig, TestClock } from '../support/dynamo';
 import { fargateTaskDefinition } from '../support/fixtures';
 
 const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
@@ -18,19 +17,8 @@ const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
 const definition = (image: string) =>
   validateTaskDefinition(fargateTaskDefinition('web', { containerDefinitions: [{ name: 'web', image }] }));
 
-/** Every task record of the service, read straight from the table. */
-const allTasks = async (deps: Deps, serviceName: string): Promise<TaskRecord[]> => {
-  const records: TaskRecord[] = [];
-  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-    let nextToken: string | undefined;
-    do {
-      const page = await deps.tasks.list('c1', { serviceName, desiredStatus }, { maxResults: 100, nextToken }, deps.clock.now());
-      for (const arn of page.items) records.push((await deps.tasks.get('c1', arn.split('/').pop()!))!);
-      nextToken = page.nextToken;
-    } while (nextToken);
-  }
-  return records;
-};
+/** Every task record of the service in c1. */
+const allTasks = (deps: Deps, serviceName: string) => serviceTaskRecords(deps, 'c1', serviceName);
 
 describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
   let deps: Deps & { tableName: string };
@@ -128,13 +116,15 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
     await updateService(deps, 'c1', 'web', { taskDefinition: 'web:2' });
     await rounds(120);
     const { service } = await describeService(deps, 'c1', 'web');
-    const failed = service.deployments.find((deployment) => deployment.rolloutState === 'FAILED');
-    expect(failed).toMatchObject({ taskDefinition: expect.stringMatching(/:2$/), failedTasks: 3 });
+    // The failed deployment is gone from the list once its tasks are (ECS shows only the PRIMARY then).
+    expect(service.deployments).toHaveLength(1);
+    const failedId = /\(deployment (ecs-svc\/\d+)\) deployment failed/.exec(service.events.map((event) => event.message).join('\n'))?.[1];
+    expect(failedId).toBeDefined();
     expect(service.deployments[0]).toMatchObject({ status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: expect.stringMatching(/:1$/) });
     expect(service.taskDefinition).toMatch(/:1$/);
     expect(service.runningCount).toBe(3);
     const messages = service.events.map((event) => event.message);
-    expect(messages).toContain(`(service web) (deployment ${failed!.id}) deployment failed: tasks failed to start.`);
+    expect(messages).toContain(`(service web) (deployment ${failedId}) deployment failed: tasks failed to start.`);
     expect(messages.some((message) => message.includes('rolling back to deployment'))).toBe(true);
     const stopped = (await allTasks(deps, 'web')).filter((task) => task.stopCode === 'TaskFailedToStart');
     expect(stopped.length).toBeGreaterThanOrEqual(3);

@@ -3,6 +3,7 @@ import { createTableContext, type TableContext } from '../../lib/adapters/dynamo
 import { buildDeps, type Overrides } from '../../lib/container';
 import { parseConfig } from '../../lib/config';
 import type { Clock, Deps } from '../../lib/deps';
+import type { TaskRecord } from '../../lib/domain/task';
 import { createTable } from '../../scripts/local/table';
 
 export const dynamoEndpoint = (): string => {
@@ -38,3 +39,17 @@ export const freshDeps = async (overrides: Overrides = {}): Promise<Deps & { tab
 
 export const testConfig = (tableName: string) =>
   parseConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamoEndpoint(), FLEET_PROFILE: 'fast' });
+
+/** Every task record of a service, live and stopped, read through the task repository. */
+export const serviceTaskRecords = async (deps: Deps, cluster: string, serviceName: string): Promise<TaskRecord[]> => {
+  const records: TaskRecord[] = [];
+  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+    let nextToken: string | undefined;
+    do {
+      const page = await deps.tasks.list(cluster, { serviceName, desiredStatus }, { maxResults: 100, nextToken }, deps.clock.now());
+      for (const arn of page.items) records.push((await deps.tasks.get(cluster, arn.split('/').pop()!))!);
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+  return records;
+};

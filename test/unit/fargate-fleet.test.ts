@@ -13,9 +13,8 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type RunTaskCommandInput,
   type Task,
-  type TaskDefinition as EcsTaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { FakeEcs, fakeEcsClient } from '../support/fake-ecs';
 import type { TaskDefinition } from '../../lib/domain/model';
 import { THROTTLED_REASON, type BackendRef, type LaunchOutcome, type LaunchSpec } from '../../lib/fleet/backend';
 import {
@@ -23,13 +22,15 @@ import {
   FargateFleet,
   FORGOTTEN_REASON,
   startedByFor,
+  STRAY_GRACE_MS,
+  STRAY_REASON,
   type FargateFleetOptions,
   type FargateTarget,
 } from '../../lib/fleet/fargate';
 import { sampleTaskDefinition } from '../contract/fleet-backend';
 
 const T0 = Date.UTC(2026, 0, 1);
-const ecs = mockClient(ECSClient);
+const ecs = fakeEcsClient;
 
 const TARGET: FargateTarget = {
   cluster: 'ecsbox-tasks',
@@ -44,71 +45,6 @@ const TARGET: FargateTarget = {
 const throttling = () =>
   new ECSServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: {}, message: 'Rate exceeded' });
 
-/**
- * A small ECS behind the mock: it keeps registered families and launched tasks, dedupes RunTask by
- * clientToken, lists by startedBy and answers MISSING for tasks it does not know.
- */
-class FakeEcs {
-  readonly definitions = new Map<string, EcsTaskDefinition>();
-  readonly tasks = new Map<string, Task>();
-
-  constructor(private readonly now: () => number) {
-    ecs.on(DescribeTaskDefinitionCommand).callsFake(({ taskDefinition }: { taskDefinition: string }) => {
-      const family = taskDefinition.replace(/^.*task-definition\//, '').split(':')[0];
-      const found = this.definitions.get(family);
-      if (!found) throw new ClientException({ message: 'Unable to describe task definition.', $metadata: {} });
-      return { taskDefinition: found };
-    });
-    ecs.on(RegisterTaskDefinitionCommand).callsFake((input: RegisterTaskDefinitionCommandInput) => {
-      const revision = (this.definitions.get(input.family!)?.revision ?? 0) + 1;
-      const registered = {
-        ...input,
-        taskDefinitionArn: `arn:aws:ecs:eu-west-3:111122223333:task-definition/${input.family}:${revision}`,
-        revision,
-        status: 'ACTIVE' as const,
-      };
-      this.definitions.set(input.family!, registered);
-      return { taskDefinition: registered };
-    });
-    ecs.on(ListTasksCommand).callsFake(({ startedBy, desiredStatus = 'RUNNING' }) => ({
-      taskArns: [...this.tasks.values()]
-        .filter((task) => task.startedBy === startedBy && task.desiredStatus === desiredStatus)
-        .map((task) => task.taskArn),
-    }));
-    ecs.on(RunTaskCommand).callsFake(this.run);
-    ecs.on(DescribeTasksCommand).callsFake(({ tasks }: { tasks: string[] }) => ({
-      tasks: tasks.filter((arn) => this.tasks.has(arn)).map((arn) => this.tasks.get(arn)),
-      failures: tasks.filter((arn) => !this.tasks.has(arn)).map((arn) => ({ arn, reason: 'MISSING' })),
-    }));
-    ecs.on(StopTaskCommand).callsFake(({ task, reason }: { task: string; reason: string }) => {
-      const stopped = Object.assign(this.tasks.get(task)!, { desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: reason });
-      return { task: stopped };
-    });
-  }
-
-  /** RunTask, deduped by clientToken; tests that script a few answers first fall back to it. */
-  readonly run = (input: RunTaskCommandInput) => {
-    const taskArn = `arn:aws:ecs:eu-west-3:111122223333:task/${input.cluster}/${input.clientToken!.slice(0, 32)}`;
-    if (!this.tasks.has(taskArn)) {
-      const definition = this.definitions.get(input.taskDefinition!)!;
-      this.tasks.set(taskArn, {
-        taskArn,
-        taskDefinitionArn: definition.taskDefinitionArn,
-        startedBy: input.startedBy,
-        lastStatus: 'PROVISIONING',
-        desiredStatus: 'RUNNING',
-        containers: definition.containerDefinitions!.map((c) => ({ name: c.name, image: c.image, lastStatus: 'PENDING' })),
-        createdAt: new Date(this.now()),
-      });
-    }
-    return { tasks: [this.tasks.get(taskArn)], failures: [] };
-  };
-
-  /** A task ECS already runs, as another reconciler left it. */
-  put(task: Task): void {
-    this.tasks.set(task.taskArn!, task);
-  }
-}
 
 function setup(options: FargateFleetOptions = {}) {
   let now = T0;
@@ -121,7 +57,6 @@ function setup(options: FargateFleetOptions = {}) {
         sleeps.push(ms);
         now += ms;
       },
-      random: () => 0.5,
       ...options,
       ...more,
     });
@@ -335,11 +270,12 @@ describe('FargateFleet launch: one RunTask per slot', () => {
     expect(ecs.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(2);
   });
 
-  it('propagates a ServerException that outlasts the retries: the task may exist, so nothing is refused', async () => {
-    const { fleet } = setup({ maxAttempts: 3 });
+  it("propagates a ServerException that outlasts the SDK's retries: the task may exist, so nothing is refused", async () => {
+    const { fleet } = setup();
     ecs.on(RunTaskCommand).rejects(new ServerException({ message: 'Internal failure', $metadata: {} }));
     await expect(fleet.launch([spec('slot-1')])).rejects.toThrow('Internal failure');
-    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(3);
+    // The adapter itself does not retry: the client's retry strategy has (see fargate-retry.test.ts).
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
   });
 });
 
@@ -376,22 +312,8 @@ describe('FargateFleet launch: orphan adoption', () => {
 });
 
 describe('FargateFleet limits', () => {
-  it('retries ThrottlingException and ServerException with exponential back-off and full jitter', async () => {
-    const { fake, fleet, sleeps } = setup({ random: () => 0.75 });
-    ecs
-      .on(RunTaskCommand)
-      .rejectsOnce(throttling())
-      .rejectsOnce(new ServerException({ message: 'oops', $metadata: {} }))
-      .rejectsOnce(throttling())
-      .callsFake(fake.run);
-    const [outcome] = await fleet.launch([spec('slot-1')]);
-    expect(outcome.accepted).toBe(true);
-    // random × min(5 s, 100 ms × 2^(attempt - 1))
-    expect(sleeps).toEqual([75, 150, 300]);
-  });
-
-  it('refuses the slots as throttled once RunTask stays throttled, and launches nothing more', async () => {
-    const { fleet } = setup({ maxAttempts: 4 });
+  it("refuses the slots as throttled once RunTask stays throttled past the SDK's retries, and launches nothing more", async () => {
+    const { fleet } = setup();
     ecs.on(RunTaskCommand).rejects(throttling());
     const outcomes = await fleet.launch(slots(12));
     const attemptsPerSlot = new Map<string, number>();
@@ -399,17 +321,17 @@ describe('FargateFleet limits', () => {
       attemptsPerSlot.set(clientToken!, (attemptsPerSlot.get(clientToken!) ?? 0) + 1);
     }
     expect(attemptsPerSlot.size).toBeLessThan(12);
-    expect(new Set(attemptsPerSlot.values())).toEqual(new Set([4]));
+    expect(new Set(attemptsPerSlot.values())).toEqual(new Set([1]));
     expect(outcomes.every((o) => !o.accepted && o.reason === THROTTLED_REASON)).toBe(true);
     expect(outcomes[0]).toMatchObject({ detail: 'Rate exceeded' });
   });
 
   it('lets an observation fail when DescribeTasks stays throttled', async () => {
-    const { fleet } = setup({ maxAttempts: 2 });
+    const { fleet } = setup();
     ecs.on(DescribeTasksCommand).rejects(throttling());
     const ref: BackendRef = { kind: 'fargate', taskArn: 'arn:aws:ecs:r:1:task/c/t', cluster: 'c' };
-    await expect(fleet.observe([{ taskId: 't', ref }])).rejects.toThrow('Rate exceeded');
-    expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(2);
+    await expect(fleet.observe([{ taskId: 't', ref, createdAt: T0 }], T0)).rejects.toThrow('Rate exceeded');
+    expect(ecs.commandCalls(DescribeTasksCommand)).toHaveLength(1);
   });
 
   it("keeps to Fargate's launch bucket: a burst of 100, then 20 per second while the wait allows", async () => {
@@ -492,12 +414,12 @@ describe('FargateFleet observe', () => {
       stoppedAt: T0 + 5000,
       ...stopped,
     };
-    const [observed] = await fleet.observe([{ taskId: 'slot-1', ref: launchedRef }]);
+    const [observed] = await fleet.observe([{ taskId: 'slot-1', ref: launchedRef, createdAt: T0 }], T0);
     expect(observed).toMatchObject(expected);
     expect(observed.nextChangeAt).toBeUndefined();
 
     // A process that never launched it learns the layout from the task's definition.
-    const [cold] = await fleet2().observe([{ taskId: 'slot-1', ref: launchedRef }]);
+    const [cold] = await fleet2().observe([{ taskId: 'slot-1', ref: launchedRef, createdAt: T0 }], T0);
     expect(cold).toMatchObject(expected);
     expect(inputs(DescribeTaskDefinitionCommand).at(-1)).toEqual({
       taskDefinition: fake.tasks.get(launchedRef.taskArn)!.taskDefinitionArn,
@@ -545,7 +467,7 @@ describe('FargateFleet observe', () => {
         },
       ],
     });
-    const [observed] = await fleet.observe([{ taskId: 'slot-1', ref: launchedRef }]);
+    const [observed] = await fleet.observe([{ taskId: 'slot-1', ref: launchedRef, createdAt: T0 }], T0);
     expect(observed.network).toEqual({
       attachments: [attachment],
       availabilityZone: 'us-east-1b',
@@ -564,8 +486,9 @@ describe('FargateFleet observe', () => {
     for (let i = 0; i < 250; i += 2) {
       fake.put({ taskArn: ref(`t${i}`).taskArn, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', containers: [] });
     }
-    const tasks = Array.from({ length: 250 }, (_, i) => ({ taskId: `t${i}`, ref: ref(`t${i}`) }));
-    const observed = await fleet.observe(tasks);
+    const tasks = Array.from({ length: 250 }, (_, i) => ({ taskId: `t${i}`, ref: ref(`t${i}`), createdAt: T0 }));
+    // Past the grace after the records were created: a task ECS does not know is gone.
+    const observed = await fleet.observe(tasks, T0 + 5 * 60_000);
 
     expect(inputs<{ tasks: string[] }>(DescribeTasksCommand).map((i) => i.tasks.length)).toEqual([100, 100, 50]);
     expect(observed.map((o) => o.taskId)).toEqual(tasks.map((t) => t.taskId));
@@ -585,23 +508,32 @@ describe('FargateFleet observe', () => {
     const { fake, fleet, advance } = setup();
     const [launched] = await fleet.launch([spec('slot-1')]);
     fake.tasks.clear();
-    const [early] = await fleet.observe([{ taskId: 'slot-1', ref: refOf(launched) }]);
+    const [early] = await fleet.observe([{ taskId: 'slot-1', ref: refOf(launched), createdAt: T0 }], T0);
     expect(early).toMatchObject({ lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING' });
 
     advance(5 * 60_000);
-    const [late] = await fleet.observe([{ taskId: 'slot-1', ref: refOf(launched) }]);
+    const [late] = await fleet.observe([{ taskId: 'slot-1', ref: refOf(launched), createdAt: T0 }], T0 + 5 * 60_000);
     expect(late).toMatchObject({ lastStatus: 'STOPPED', stoppedReason: FORGOTTEN_REASON });
+  });
+
+  it("judges a MISSING task by its record's createdAt, whichever process asks: unknown within 5 minutes, gone after", async () => {
+    const { fleet2 } = setup();
+    const missing = { taskId: 'slot-1', ref: ref('slot-1') };
+    // A process that did not launch it (a fresh invocation) must not declare it gone too early.
+    expect(await fleet2().observe([{ ...missing, createdAt: T0 - 60_000 }], T0)).toEqual([]);
+    const [gone] = await fleet2().observe([{ ...missing, createdAt: T0 - 5 * 60_000 }], T0);
+    expect(gone).toMatchObject({ taskId: 'slot-1', lastStatus: 'STOPPED', stoppedReason: FORGOTTEN_REASON });
   });
 
   it('fails on a DescribeTasks failure other than MISSING rather than guess', async () => {
     const { fleet } = setup();
     ecs.on(DescribeTasksCommand).resolves({ tasks: [], failures: [{ arn: 'arn:x', reason: 'ACCESS_DENIED' }] });
-    await expect(fleet.observe([{ taskId: 't', ref: ref('t') }])).rejects.toThrow(/ACCESS_DENIED/);
+    await expect(fleet.observe([{ taskId: 't', ref: ref('t'), createdAt: T0 }], T0)).rejects.toThrow(/ACCESS_DENIED/);
   });
 
   it('refuses a ref that is not a Fargate task', async () => {
     const { fleet } = setup();
-    await expect(fleet.observe([{ taskId: 't', ref: { kind: 'simulated', timeline: {} } }])).rejects.toThrow(/ref kind simulated/);
+    await expect(fleet.observe([{ taskId: 't', ref: { kind: 'simulated', timeline: {} }, createdAt: T0 }], T0)).rejects.toThrow(/ref kind simulated/);
   });
 });
 
@@ -629,7 +561,32 @@ describe('FargateFleet stop', () => {
       { taskId: 'gone', ref: gone, reason: 'third', stopCode: 'UserInitiated' },
     ]);
     expect(inputs<{ reason: string }>(StopTaskCommand).map((i) => i.reason)).toEqual(['first']);
-    const [observed] = await fleet.observe([{ taskId: 'slot-1', ref }]);
+    const [observed] = await fleet.observe([{ taskId: 'slot-1', ref, createdAt: T0 }], T0);
     expect(observed).toMatchObject({ desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'first' });
+  });
+});
+
+describe('FargateFleet garbage collection', () => {
+  it('stops the ecsbox tasks of its tenant that no record owns, once they are past the grace, and nothing else', async () => {
+    const { fake, fleet, advance } = setup();
+    await fleet.launch([spec('owned'), spec('stray')]);
+    fake.put({
+      taskArn: 'arn:aws:ecs:eu-west-3:111122223333:task/ecsbox-tasks/foreign',
+      taskDefinitionArn: 'arn:aws:ecs:eu-west-3:111122223333:task-definition/someone-else:1',
+      startedBy: 'ecsbox-0123456789abcdef0123456789a',
+      desiredStatus: 'RUNNING',
+      createdAt: new Date(T0),
+    });
+    advance(STRAY_GRACE_MS);
+    await fleet.launch([spec('young-stray')]);
+    let askedAfterListing = false;
+    const stopped = await fleet.collectStrays(async () => {
+      askedAfterListing = ecs.commandCalls(ListTasksCommand).some((call) => call.args[0].input.startedBy === undefined);
+      return new Set(['owned']);
+    }, T0 + STRAY_GRACE_MS);
+    expect(askedAfterListing).toBe(true);
+    const strayArn = [...fake.tasks.values()].find((task) => task.startedBy === startedByFor(TARGET.familyPrefix, 'stray'))!.taskArn;
+    expect(stopped).toEqual([strayArn]);
+    expect(inputs(StopTaskCommand)).toEqual([{ cluster: TARGET.cluster, task: strayArn, reason: STRAY_REASON }]);
   });
 });

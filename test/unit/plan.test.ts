@@ -115,7 +115,8 @@ const expectEcsEvents = ({ service }: Scenario, planned: ServicePlan) => {
   for (const message of expected) invariant(planned.events.includes(message), 'launches and stops are announced in ECS words', { message, events: planned.events });
   const allowed = new Set<string>([...expected, EVENTS.steady, EVENTS.unableToStart, EVENTS.blocked]);
   for (const stop of planned.stops) if (stop.reason === HEALTH_CHECK_FAILED) allowed.add(EVENTS.healthCheckFailed(stop.taskId));
-  for (const { id } of planned.service.deployments) {
+  // A deployment that failed and rolled back may be dropped in the same pass (it has no task left).
+  for (const { id } of [...planned.service.deployments, ...service.deployments]) {
     allowed.add(EVENTS.completed(id));
     allowed.add(EVENTS.failed(id));
     if (service.lastCompleted) allowed.add(EVENTS.rollingBack(id, service.lastCompleted.id));
@@ -136,6 +137,7 @@ const expectPlanInvariants = (input: Scenario, planned: ServicePlan) => {
   const stopping = new Set(stopIds);
   const launchIds = planned.launches.map((launch) => launch.taskId);
   const primary = planned.service.deployments[0];
+  const live = records.filter(isLive);
 
   invariant(planned.launches.length <= options.maxLaunchesPerPass, 'launches ≤ maxLaunchesPerPass', planned.launches.length);
   invariant(planned.stops.length <= options.maxStopsPerPass, 'stops ≤ maxStopsPerPass', planned.stops.length);
@@ -150,6 +152,12 @@ const expectPlanInvariants = (input: Scenario, planned: ServicePlan) => {
     planned.service.deployments.slice(1).every((deployment) => deployment.status !== 'PRIMARY'),
     'there is one PRIMARY deployment',
     planned.service.deployments.map((deployment) => deployment.status),
+  );
+  const listed = planned.service.deployments.slice(1);
+  invariant(
+    listed.every((deployment) => deployment.status === 'ACTIVE' && live.some((task) => task.deploymentId === deployment.id)),
+    'besides the PRIMARY, only ACTIVE deployments that still have a live task are listed',
+    listed.map(({ id, status }) => ({ id, status })),
   );
   const strays = planned.launches.filter((launch) => launch.deploymentId !== primary.id || launch.taskDefinition !== primary.taskDefinition);
   invariant(strays.length === 0, 'launches only go to the PRIMARY, on its task definition', strays);
@@ -172,7 +180,6 @@ const expectPlanInvariants = (input: Scenario, planned: ServicePlan) => {
     invariant(primary.rolloutStateReason.startsWith('Blocked'), 'a blocked PRIMARY says why', primary.rolloutStateReason);
   }
 
-  const live = records.filter(isLive);
   if (planned.events.includes(EVENTS.completed(primary.id))) {
     const own = active.filter((task) => task.deploymentId === primary.id);
     invariant(
@@ -346,6 +353,8 @@ const convergence = (world: World, options: PlanOptions) => {
 const expectConverged = (world: World, options: PlanOptions) => {
   const desired = desiredOf(world.service);
   expect(convergence(world, options)).toEqual({ primaryTasks: desired, primaryHealthy: desired, otherLive: 0, rolloutState: 'COMPLETED' });
+  // What AWS's ServicesStable waiter asks: exactly one deployment.
+  expect(world.service.deployments).toHaveLength(1);
 };
 
 /**
@@ -598,19 +607,26 @@ describe('plan: completion and steady state', () => {
     const done = [...range(2, (sequence) => stoppedTask(from, sequence, 'ServiceSchedulerInitiated')), ...range(2, (sequence) => runningTask(to, sequence), 3)];
     const planned = planOf(scenario({ deployments: [to, from], desiredCount: 2, launchSeq: 4 }, done));
     expect(planned.events).toEqual([EVENTS.completed(to.id), EVENTS.steady]);
-    const [primary, old] = planned.service.deployments;
+    const [primary, ...others] = planned.service.deployments;
+    expect(others).toEqual([]);
     expect(primary).toMatchObject({ status: 'PRIMARY', rolloutState: 'COMPLETED', rolloutStateReason: `ECS deployment ${to.id} completed.`, runningCount: 2, desiredCount: 2 });
-    expect(old).toMatchObject({ id: from.id, status: 'INACTIVE' });
     expect(planned.service.lastCompleted).toEqual({ id: to.id, taskDefinition: to.taskDefinition });
     expect(planned.service.steady).toBe(true);
     expect(plan(planned.service, views(done), T0 + 1, FAST).events).toEqual([]);
   });
 
-  it('keeps the PRIMARY, every ACTIVE deployment and at most 3 INACTIVE ones', () => {
-    const primary = makeDeployment({ sequence: 6, revision: 6, rolloutState: 'COMPLETED' });
-    const inactive = range(5, (sequence) => makeDeployment({ sequence, revision: sequence, status: 'INACTIVE', rolloutState: 'COMPLETED' }));
-    const planned = planOf(scenario({ deployments: [primary, ...inactive.reverse()], desiredCount: 0 }, []));
-    expect(planned.service.deployments.map((deployment) => deployment.status)).toEqual(['PRIMARY', 'INACTIVE', 'INACTIVE', 'INACTIVE']);
+  it('lists the PRIMARY and only the ACTIVE deployments that still have tasks, as ECS does', () => {
+    const primary = makeDeployment({ sequence: 7, revision: 7, rolloutState: 'IN_PROGRESS' });
+    const draining = makeDeployment({ sequence: 6, revision: 6, status: 'ACTIVE', rolloutState: 'COMPLETED' });
+    const drained = makeDeployment({ sequence: 5, revision: 5, status: 'ACTIVE', rolloutState: 'COMPLETED' });
+    const inactive = range(3, (sequence) => makeDeployment({ sequence, revision: sequence, status: 'INACTIVE', rolloutState: 'COMPLETED' }));
+    const planned = planOf(
+      scenario({ deployments: [primary, draining, drained, ...inactive.reverse()], desiredCount: 1, launchSeq: 2 }, [runningTask(draining, 1)]),
+    );
+    expect(planned.service.deployments.map(({ id, status }) => ({ id, status }))).toEqual([
+      { id: primary.id, status: 'PRIMARY' },
+      { id: draining.id, status: 'ACTIVE' },
+    ]);
   });
 });
 
@@ -975,7 +991,17 @@ describe('plan: circuit breaker over a model fleet', () => {
             maxPasses: 200,
             onPass: ({ input: observed, planned }, history) => {
               expectPlanInvariants(observed, planned);
-              const state = planned.service.deployments.find((deployment) => deployment.id === bad.id)!;
+              const state = planned.service.deployments.find((deployment) => deployment.id === bad.id);
+              if (!state) {
+                // Only a deployment that failed and was rolled back from is dropped, once it has no task left.
+                invariant(rollsBack && (failedAt !== undefined || planned.events.includes(EVENTS.failed(bad.id))), 'a dropped deployment failed and was rolled back from');
+                if (failedAt === undefined) {
+                  failedAt = history.length;
+                  expect(planned.events).toContain(EVENTS.rollingBack(bad.id, old!.id));
+                  expect(planned.service.deployments[0]).toMatchObject({ status: 'PRIMARY', taskDefinition: old!.taskDefinition });
+                }
+                return;
+              }
               invariant((state.rolloutState === 'FAILED') === state.failedTasks >= threshold, 'FAILED exactly when failedTasks ≥ threshold', {
                 failedTasks: state.failedTasks,
                 threshold,

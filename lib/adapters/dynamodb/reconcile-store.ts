@@ -12,6 +12,7 @@ import {
   serviceItem,
   shardKey,
   taskItem,
+  taskKey,
   toService,
   toTask,
 } from './fleet-items';
@@ -24,9 +25,18 @@ import { fromDocument, type StoredDocument } from './task-definition-repository'
  * read can only lose a race, never corrupt). Every write is a transaction that also checks the
  * shard's lease and fencing token, so a reconciler whose lease expired cannot write.
  *
- * The lease items are the one exception to account-scoped keys: a shard spans accounts.
+ * The lease items are the one exception to account-scoped keys: a shard spans accounts. A lease's
+ * expiry is `leaseUntil`, in milliseconds: never `expiresAt`, which is the table's TTL attribute (in
+ * seconds) and would have DynamoDB delete the lease item.
  */
 const leaseKey = (shard: number) => ({ PK: 'SYSTEM', SK: `LEASE#${shard}` });
+
+/** DynamoDB's limits on one TransactWriteItems: 100 actions and 4 MB (kept well below: sizes are estimated). */
+const MAX_TRANSACTION_ACTIONS = 100;
+const MAX_TRANSACTION_BYTES = 3_500_000;
+const sizeOf = (action: object) => Buffer.byteLength(JSON.stringify(action));
+const fitsOneTransaction = (actions: object[]) =>
+  actions.length <= MAX_TRANSACTION_ACTIONS && actions.reduce((sum, action) => sum + sizeOf(action), 0) <= MAX_TRANSACTION_BYTES;
 
 export class DynamoReconcileStore implements ReconcileStore {
   private consumedWriteUnits = 0;
@@ -129,14 +139,15 @@ export class DynamoReconcileStore implements ReconcileStore {
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: leaseKey(shard),
-          // A new holder gets a new fencing token; the same holder keeps its token and extends.
-          UpdateExpression:
-            'SET holder = :holder, expiresAt = :expires, #token = if_not_exists(#token, :zero) + :step',
-          ConditionExpression: 'attribute_not_exists(PK) OR holder = :holder OR expiresAt < :now',
+          // Every acquisition, even by the same holder, gets a new fencing token: a write prepared
+          // under an earlier one is fenced out. Extending a lease held is renewLease's.
+          UpdateExpression: 'SET holder = :holder, leaseUntil = :until, #token = if_not_exists(#token, :zero) + :step REMOVE expiresAt',
+          ConditionExpression:
+            'attribute_not_exists(PK) OR attribute_not_exists(leaseUntil) OR holder = :holder OR leaseUntil < :now',
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: {
             ':holder': holder,
-            ':expires': now + ttlMs,
+            ':until': now + ttlMs,
             ':now': now,
             ':zero': 0,
             ':step': 1,
@@ -146,7 +157,28 @@ export class DynamoReconcileStore implements ReconcileStore {
         }),
       );
       this.consumedWriteUnits += ConsumedCapacity?.CapacityUnits ?? 0;
-      return { shard, holder, token: Attributes!.token as number, expiresAt: Attributes!.expiresAt as number };
+      return { shard, holder, token: Attributes!.token as number, expiresAt: Attributes!.leaseUntil as number };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      return translateThrottling(error);
+    }
+  }
+
+  async renewLease(lease: Lease, now: EpochMs, ttlMs: number): Promise<Lease | undefined> {
+    try {
+      const { ConsumedCapacity } = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: leaseKey(lease.shard),
+          UpdateExpression: 'SET leaseUntil = :until',
+          ConditionExpression: 'holder = :holder AND #token = :token AND leaseUntil > :now',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':holder': lease.holder, ':token': lease.token, ':now': now, ':until': now + ttlMs },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.consumedWriteUnits += ConsumedCapacity?.CapacityUnits ?? 0;
+      return { ...lease, expiresAt: now + ttlMs };
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       return translateThrottling(error);
@@ -159,7 +191,7 @@ export class DynamoReconcileStore implements ReconcileStore {
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: leaseKey(lease.shard),
-          UpdateExpression: 'SET expiresAt = :zero',
+          UpdateExpression: 'SET leaseUntil = :zero',
           ConditionExpression: 'holder = :holder AND #token = :token',
           ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: { ':zero': 0, ':holder': lease.holder, ':token': lease.token },
@@ -176,7 +208,7 @@ export class DynamoReconcileStore implements ReconcileStore {
       ConditionCheck: {
         TableName: this.table.tableName,
         Key: leaseKey(lease.shard),
-        ConditionExpression: 'holder = :holder AND #token = :token AND expiresAt > :now',
+        ConditionExpression: 'holder = :holder AND #token = :token AND leaseUntil > :now',
         ExpressionAttributeNames: { '#token': 'token' },
         ExpressionAttributeValues: { ':holder': lease.holder, ':token': lease.token, ':now': now },
       },
@@ -207,7 +239,7 @@ export class DynamoReconcileStore implements ReconcileStore {
 
   async commitService(lease: Lease, commit: ServiceCommit, now: EpochMs): Promise<boolean> {
     const { service } = commit;
-    return this.transact([
+    const atomic = [
       this.leaseCheck(lease, now),
       { Put: putAtVersion(this.table.tableName, serviceItem(service, this.shards)) },
       ...(commit.events
@@ -225,10 +257,60 @@ export class DynamoReconcileStore implements ReconcileStore {
         : []),
       ...commit.newTasks.map((task) => this.taskPut(task, true)),
       ...commit.changedTasks.map((task) => this.taskPut(task, false)),
-    ]);
+      ...(commit.removedTasks ?? []).map((task) => this.taskDelete(task)),
+    ];
+    const observed = (commit.observedTasks ?? []).map((task) => this.taskPut(task, false));
+    if (fitsOneTransaction([...atomic, ...observed])) return this.transact([...atomic, ...observed]);
+    // Too much for one transaction: observations first (each batch fenced too), then the service.
+    if (!fitsOneTransaction(atomic)) {
+      throw new Error(`a service commit of ${atomic.length} actions exceeds one DynamoDB transaction`);
+    }
+    return (await this.commitInBatches(lease, observed, now)) && this.transact(atomic);
   }
 
   async commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs): Promise<boolean> {
-    return this.transact([this.leaseCheck(lease, now), ...tasks.map((task) => this.taskPut(task, false))]);
+    return this.commitInBatches(
+      lease,
+      tasks.map((task) => this.taskPut(task, false)),
+      now,
+    );
+  }
+
+  /** Writes the actions in transactions within DynamoDB's limits, each with the lease check; false at the first conflict. */
+  private async commitInBatches(lease: Lease, actions: object[], now: EpochMs): Promise<boolean> {
+    const check = this.leaseCheck(lease, now);
+    let batch: object[] = [check];
+    let bytes = sizeOf(check);
+    for (const action of actions) {
+      const size = sizeOf(action);
+      if (batch.length > 1 && (batch.length >= MAX_TRANSACTION_ACTIONS || bytes + size > MAX_TRANSACTION_BYTES)) {
+        if (!(await this.transact(batch))) return false;
+        batch = [check];
+        bytes = sizeOf(check);
+      }
+      batch.push(action);
+      bytes += size;
+    }
+    return batch.length === 1 || this.transact(batch);
+  }
+
+  private taskDelete(task: TaskRecord) {
+    return {
+      Delete: {
+        TableName: this.table.tableName,
+        Key: taskKey(accountOf(task.taskArn), task.clusterName, task.taskId),
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': task.version },
+      },
+    };
+  }
+
+  async liveTaskIds(): Promise<ReadonlySet<string>> {
+    const ids = new Set<string>();
+    for (let shard = 0; shard < this.shards; shard++) {
+      const { services, standalone } = await this.loadShard(shard);
+      for (const task of [...services.flatMap((slice) => slice.tasks), ...standalone]) ids.add(task.taskId);
+    }
+    return ids;
   }
 }
