@@ -2,7 +2,7 @@ import { config } from '../lib/config';
 import { buildReconciler } from '../lib/container';
 import { systemClock } from '../lib/deps';
 import { log } from '../lib/log';
-import { reconcileUntilIdle } from '../lib/reconciler/loop';
+import { reconcileUntilIdle, type LoopEnd } from '../lib/reconciler/loop';
 import { LOOP_SETTINGS } from '../lib/reconciler/settings';
 
 const { newReconciler, trigger } = buildReconciler(config());
@@ -15,11 +15,13 @@ const isScheduled = (event: unknown) => (event as { source?: unknown } | undefin
  * run also collects stray backend tasks that no record owns; a failure there never holds up
  * reconciling.
  */
-export const handler = async (event?: unknown): Promise<void> => {
+export const handler = async (event?: unknown): Promise<{ end: LoopEnd }> => {
   const reconciler = newReconciler();
   if (isScheduled(event)) {
     await reconciler.collectStrays().catch((error: unknown) => log.warn('stray collection failed', { error: error as Error }));
   }
   const end = await reconcileUntilIdle(reconciler, systemClock, trigger, LOOP_SETTINGS, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   log.info('reconciler finished', { end });
+  // A synchronous caller (the local stack's start-up wake) learns whether the pass got its shards.
+  return { end };
 };

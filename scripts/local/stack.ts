@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { join } from 'node:path';
-import { LambdaReconcileTrigger } from '../../lib/adapters/lambda/reconcile-trigger';
+import { dirname, join } from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { createTable } from './table';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 
@@ -50,6 +49,34 @@ const waitForHttp = async (url: string, timeoutMs: number, isAlive: () => boolea
 
 /** serverless.yml's custom.reconcilerFunctionName at the local stage. */
 const RECONCILER_FUNCTION_NAME = 'ecsbox-local-reconciler';
+
+/** How long a crashed process's reconcile lease can still be held (its time to live, and some). */
+const STALE_LEASE_MS = 20_000;
+
+/**
+ * Runs the reconciler until a pass gets to work. A crashed run may have left a shard's lease
+ * behind: until it expires a pass finds the shard "busy" and leaves (the holder would normally see
+ * the change), so the wake-up is repeated until the stale lease is gone. Failures are left to the
+ * schedule, like any failed wake-up.
+ */
+const resumeLeftWork = async (lambdaUrl: string, isRunning: () => boolean): Promise<void> => {
+  const client = new LambdaClient({ region: 'us-east-1', endpoint: lambdaUrl, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const giveUpAt = Date.now() + STALE_LEASE_MS;
+  try {
+    while (isRunning() && Date.now() < giveUpAt) {
+      const { Payload } = await client.send(
+        new InvokeCommand({ FunctionName: RECONCILER_FUNCTION_NAME, InvocationType: 'RequestResponse', Payload: '{"source":"ecsbox.wake"}' }),
+      );
+      const answer = Payload ? (JSON.parse(Buffer.from(Payload).toString('utf8')) as { end?: string } | null) : null;
+      if (answer?.end !== 'busy') return;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  } catch {
+    // The stack stopped, or the reconciler failed: the schedule picks the work up.
+  } finally {
+    client.destroy();
+  }
+};
 
 export const startLocalStack = async (options: LocalStackOptions): Promise<LocalStack> => {
   const tableName = options.tableName ?? 'ecsbox-local';
@@ -123,9 +150,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
   // Work left by an earlier run (persisted data, a crash mid-rollout) resumes now, not at the
-  // next scheduled minute.
-  const trigger = new LambdaReconcileTrigger(RECONCILER_FUNCTION_NAME, { region: 'us-east-1', endpoint: lambdaUrl });
-  await trigger.wake();
-  trigger.close();
+  // next scheduled minute; in the background, so that start-up does not wait for it.
+  void resumeLeftWork(lambdaUrl, () => serverless.exitCode === null);
   return { apiUrl, lambdaUrl, dynamoDbEndpoint, tableName, stop };
 };

@@ -32,9 +32,4 @@ export class LambdaReconcileTrigger implements ReconcileTrigger {
       log.warn('reconciler wake-up failed', { error: error as Error });
     }
   }
-
-  /** Closes the client's connections, for a caller that wakes once and goes on (the local stack). */
-  close(): void {
-    this.client.destroy();
-  }
 }
