@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Cluster } from '../domain/model';
 import { validateTaskDefinition } from '../domain/task-definition';
 import { parseInput } from '../domain/validation';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { arns, clusterNameOf, serviceNameOf } from '../domain/arn';
 import type { Cluster, ServiceEvent } from '../domain/model';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { clusterNameOf, parseArn } from '../domain/arn';
 import type { Tag } from '../domain/model';
 import { parseTaskDefinitionRef } from '../domain/task-definition';

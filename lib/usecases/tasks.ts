@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { arns, taskIdOf } from '../domain/arn';
 import { networkConfigurationSchema } from '../domain/service';
 import { applyObservation, newTaskRecord, presentTask, type TaskRecord } from '../domain/task';
