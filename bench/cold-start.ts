@@ -8,9 +8,14 @@
  * (what the target is about) and the process's CPU time over the same span (which other work on
  * the machine inflates far less). Prints each function's medians, zip and unzipped sizes.
  *
+ * Then where a handler's load time goes: each big dependency bundled on its own with the same
+ * esbuild settings as the package (serverless.yml's custom.esbuild at a deployed stage) and loaded
+ * the same way.
+ *
  * Target: every handler loads in ≤ 80 ms (median of 5 fresh processes).
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { build, type BuildOptions } from 'esbuild';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -49,6 +54,29 @@ const loadOnce = async (directory: string, handlerFile: string): Promise<{ wallM
     },
   });
   return JSON.parse(stdout);
+};
+
+/** serverless.yml's custom.esbuild, as resolved at a deployed stage (nothing excluded). */
+const DEPLOYED_ESBUILD = {
+  bundle: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  target: 'node22',
+  platform: 'node',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+} satisfies BuildOptions;
+
+/** The parts of a handler's load, each an entry of its own: what it imports is what it costs. */
+const PARTS: Record<string, string> = {
+  'zod (the library)': `import * as z from 'zod'; export const probe = z.string();`,
+  'zod + the ECS schemas (built at load)': `export * from '${process.cwd()}/lib/ecs-wire/operations';`,
+  'AWS SDK: DynamoDB client + document client': `import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'; export const probe = [DynamoDBDocumentClient.from(new DynamoDBClient({})), GetCommand];`,
+  'AWS SDK: Lambda client (the wake-up)': `import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda'; export const probe = [new LambdaClient({}), InvokeCommand];`,
+  'AWS SDK: ECS client (Fargate)': `import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs'; export const probe = [new ECSClient({}), RunTaskCommand];`,
+  'Powertools logger': `import { Logger } from '@aws-lambda-powertools/logger'; export const probe = new Logger();`,
+  'middy + its two middlewares': `import middy from '@middy/core'; import errors from '@middy/http-error-handler'; import headers from '@middy/http-header-normalizer'; export const probe = middy().use(errors()).use(headers());`,
 };
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -102,6 +130,18 @@ const main = async () => {
     const slowestCpu = rows.reduce((worst, row) => (row.cpuMs > worst.cpuMs ? row : worst));
     const totalZip = rows.reduce((sum, row) => sum + row.zipBytes, 0);
     const largest = rows.reduce((worst, row) => (row.unzippedBytes > worst.unzippedBytes ? row : worst));
+    console.log('where the time goes (each part bundled and loaded on its own, medians):');
+    const partsDirectory = join(workspace, 'parts');
+    mkdirSync(partsDirectory);
+    for (const [index, [part, source]] of Object.entries(PARTS).entries()) {
+      writeFileSync(join(partsDirectory, `part-${index}.ts`), `${source}\nexport const handler = () => undefined;\n`);
+      await build({ ...DEPLOYED_ESBUILD, entryPoints: [join(partsDirectory, `part-${index}.ts`)], outfile: join(partsDirectory, `part-${index}.js`), nodePaths: [join(process.cwd(), 'node_modules')], logLevel: 'error' });
+      const samples = [];
+      for (let run = 0; run < RUNS; run++) samples.push(await loadOnce(partsDirectory, `part-${index}.js`));
+      console.log(
+        `  ${part.padEnd(44)} bundle=${kib(statSync(join(partsDirectory, `part-${index}.js`)).size).padStart(7)} load_wall_ms=${median(samples.map((sample) => sample.wallMs)).toFixed(1).padStart(6)} load_cpu_ms=${median(samples.map((sample) => sample.cpuMs)).toFixed(1).padStart(6)}`,
+      );
+    }
     console.log(`load: ${execFileSync('uptime').toString().trim()}`);
     console.log(
       `cold: functions=${rows.length} runs=${RUNS} max_load_wall_ms=${slowest.wallMs.toFixed(1)} (${slowest.name}) max_load_cpu_ms=${slowestCpu.cpuMs.toFixed(1)} (${slowestCpu.name}) largest_unzipped=${kib(largest.unzippedBytes)} total_zip=${kib(totalZip)} target_ms=${TARGET_MS}`,
