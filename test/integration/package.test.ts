@@ -177,12 +177,15 @@ describe('the packaged CloudFormation template', () => {
     }
   });
 
-  it('bundles only what a handler imports: the SDK and zod tree-shaken, under 1.5 MB per function', () => {
+  it('bundles only what a handler imports: the SDK and zod tree-shaken, under 1.25 MiB per function', () => {
     for (const [zip, entries] of Object.entries(zips)) {
       const [bundle] = entries;
-      // Loading time grows with the bytes parsed (npm run bench:cold); zod imported as `{ z }`
-      // instead of `* as z` alone adds 450 KB of locales and unused API to every bundle.
-      expect({ zip, bytes: bundle.data.length < 1.5 * 1024 * 1024 }).toEqual({ zip, bytes: true });
+      // Load time grows with the bytes compiled (npm run bench:cold). zod imported as `{ z }`
+      // rather than `* as z` cannot be tree-shaken: 440 KB more in every bundle, its 40 locales
+      // (the German one included) among them.
+      expect({ zip, underBudget: bundle.data.length < 1.25 * 1024 * 1024 }).toEqual({ zip, underBudget: true });
+      // esbuild writes non-ASCII characters escaped.
+      expect({ zip, zodLocales: bundle.data.includes('Ung\\xFCltige Eingabe') }).toEqual({ zip, zodLocales: false });
       expect({ zip, sourceMapComment: bundle.data.includes('sourceMappingURL') }).toEqual({ zip, sourceMapComment: false });
     }
     // The SDK is bundled (the ES module build, tree-shaken), not left for the runtime's copy (only
