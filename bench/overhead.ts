@@ -166,7 +166,7 @@ const inProcessHandler = async (stack: { dynamoDbEndpoint: string; tableName: st
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
   // The very bundle serverless-offline runs (it is there while the stack runs).
-  const { handler } = require(join(process.cwd(), '.esbuild', '.build', 'functions', 'ecs.js')) as typeof import('../functions/ecs');
+  const { handler } = require(join(process.cwd(), '.esbuild-local', '.build', 'functions', 'ecs.js')) as typeof import('../functions/ecs');
   const context = { functionName: 'ecs', awsRequestId: 'bench', getRemainingTimeInMillis: () => 29_000 } as any;
   const event = {
     version: '2.0',
