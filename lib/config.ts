@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ECS_LIMITS, type ResourceLimits } from './domain/limits';
 import type { ClusterFleet } from './domain/model';
 

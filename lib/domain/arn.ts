@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** ECS resource names, in the configured region and account. */
 export interface ArnScope {

@@ -6,7 +6,7 @@
  * holds nothing z.toJSONSchema cannot represent); rules that need ECS's wording or look at more
  * than one field live in validateTaskDefinition.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientException } from '../errors';
 import { arns, parseArn } from './arn';
 import type { ContainerDefinition, HealthCheck, PortMapping, Tag, TaskDefinition } from './model';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientException, InvalidParameterException } from '../errors';
 
 /** "containerDefinitions[0].image" from zod's path. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { references } from '../domain/arn';
 import type { Cluster } from '../domain/model';
 import { registerTaskDefinitionSchema, validateTaskDefinition } from '../domain/task-definition';

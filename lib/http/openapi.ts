@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { routes } from './routes';
 import type { RestRoute } from './route';
 

@@ -1,5 +1,5 @@
 import { deps } from '../container';
-import { z } from 'zod';
+import * as z from 'zod';
 import { references } from '../domain/arn';
 import { parseInput } from '../domain/validation';
 import type { Deps } from '../deps';

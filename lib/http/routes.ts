@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { registerTaskDefinitionSchema, validateTaskDefinition, type ValidatedTaskDefinition } from '../domain/task-definition';
 import { createClusterRestInput, listClustersInput } from '../usecases/clusters';
 import {

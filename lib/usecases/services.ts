@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { arns, clusterNameOf, parseArn, serviceNameOf } from '../domain/arn';
 import { checkCapacityProviderStrategy } from '../domain/capacity-provider';
 import { LAUNCH_TYPES, type Cluster, type ServiceEvent } from '../domain/model';

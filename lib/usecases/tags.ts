@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { inScope, parseArn, references } from '../domain/arn';
 import type { Tag } from '../domain/model';
 import { parseTaskDefinitionRef } from '../domain/task-definition';

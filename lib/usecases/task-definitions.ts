@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { arns, inScope, parseArn, references, type ArnScope } from '../domain/arn';
 import type { NetworkConfiguration, TaskDefinition, TaskDefinitionStatus } from '../domain/model';
 import { parseTaskDefinitionRef, type ValidatedTaskDefinition } from '../domain/task-definition';
