@@ -4,7 +4,6 @@ import { createTableContext } from '../../lib/adapters/dynamodb/table';
 import { buildReconciler } from '../../lib/container';
 import type { Deps } from '../../lib/deps';
 import type { TaskRecord } from '../../lib/domain/task';
-import { validateTaskDefinition } from '../../lib/domain/task-definition';
 import type { FleetBackend } from '../../lib/fleet/backend';
 import { FargateFleet, STRAY_GRACE_MS } from '../../lib/fleet/fargate';
 import { ClusterFleets } from '../../lib/fleet/resolver';
@@ -12,11 +11,9 @@ import { SimulatedFleet } from '../../lib/fleet/simulated';
 import type { ReconcileStore } from '../../lib/ports';
 import { Reconciler } from '../../lib/reconciler/reconciler';
 import { reconcilerSettings } from '../../lib/reconciler/settings';
-import { createCluster } from '../../lib/usecases/clusters';
 import { createService, deleteService, describeService, updateService } from '../../lib/usecases/services';
-import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
 import { stopTask } from '../../lib/usecases/tasks';
-import { dynamoEndpoint, freshDeps, serviceTaskRecords, testConfig, TestClock } from '../support/dynamo';
+import { dynamoEndpoint, depsWithWebFamily, serviceTaskRecords, testConfig, TestClock } from '../support/dynamo';
 import { FakeEcs, fakeEcsClient } from '../support/fake-ecs';
 import { fargateTaskDefinition } from '../support/fixtures';
 
@@ -34,9 +31,7 @@ describe('the reconciler under faults', () => {
 
   beforeEach(async () => {
     clock = new TestClock();
-    deps = await freshDeps({ clock });
-    await createCluster(deps, { clusterName: 'c1' });
-    await registerTaskDefinition(deps, validateTaskDefinition(fargateTaskDefinition('web', { containerDefinitions: [{ name: 'web', image: 'nginx:1.27' }] })));
+    deps = await depsWithWebFamily(clock, fargateTaskDefinition('web', { containerDefinitions: [{ name: 'web', image: 'nginx:1.27' }] }));
   });
 
   /** A reconciler over `store` and `fleet` (the default cluster backend), with the fast profile. */

@@ -1,12 +1,9 @@
 import type { Deps } from '../../lib/deps';
-import { validateTaskDefinition } from '../../lib/domain/task-definition';
 import { buildReconciler } from '../../lib/container';
-import { createCluster, deleteCluster, describeCluster } from '../../lib/usecases/clusters';
+import { deleteCluster, describeCluster } from '../../lib/usecases/clusters';
 import { createService, describeService, updateService } from '../../lib/usecases/services';
-import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
 import { describeTask, listTasks, runTask, stopTask } from '../../lib/usecases/tasks';
-import { freshDeps, testConfig, TestClock } from '../support/dynamo';
-import { fargateTaskDefinition } from '../support/fixtures';
+import { depsWithWebFamily, testConfig, TestClock } from '../support/dynamo';
 
 const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
 
@@ -16,9 +13,7 @@ describe('services and tasks on DynamoDB Local', () => {
 
   beforeEach(async () => {
     clock = new TestClock();
-    deps = await freshDeps({ clock });
-    await createCluster(deps, { clusterName: 'c1' });
-    await registerTaskDefinition(deps, validateTaskDefinition(fargateTaskDefinition('web')));
+    deps = await depsWithWebFamily(clock);
   });
 
   it('loses no update when 20 writers change one service at once', async () => {

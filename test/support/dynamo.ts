@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createTableContext, type TableContext } from '../../lib/adapters/dynamodb/table';
 import { buildDeps, type Overrides } from '../../lib/container';
 import { parseConfig } from '../../lib/config';
+import { validateTaskDefinition } from '../../lib/domain/task-definition';
+import { createCluster } from '../../lib/usecases/clusters';
+import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
 import type { Clock, Deps } from '../../lib/deps';
 import type { TaskRecord } from '../../lib/domain/task';
 import { createTable } from '../../scripts/local/table';
+import { fargateTaskDefinition } from './fixtures';
 
 export const dynamoEndpoint = (): string => {
   const endpoint = process.env.ECSBOX_TEST_DYNAMODB_ENDPOINT;
@@ -52,4 +56,18 @@ export const serviceTaskRecords = async (deps: Deps, cluster: string, serviceNam
     } while (nextToken);
   }
   return records;
+};
+
+/**
+ * Fresh deps on the test clock with cluster "c1" and the Fargate family "web" (revision 1): where
+ * the integration tests of services and the reconciler start.
+ */
+export const depsWithWebFamily = async (
+  clock: TestClock,
+  taskDefinition: Record<string, unknown> = fargateTaskDefinition('web'),
+): Promise<Deps & { tableName: string }> => {
+  const deps = await freshDeps({ clock });
+  await createCluster(deps, { clusterName: 'c1' });
+  await registerTaskDefinition(deps, validateTaskDefinition(taskDefinition));
+  return deps;
 };
