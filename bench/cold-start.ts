@@ -50,7 +50,7 @@ const loadOnce = async (directory: string, handlerFile: string): Promise<{ wallM
       FLEET_PROFILE: 'realistic',
       FLEET_BACKEND: 'simulated',
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
+      LOG_LEVEL: 'INFO',
     },
   });
   return JSON.parse(stdout);
@@ -75,7 +75,6 @@ const PARTS: Record<string, string> = {
   'AWS SDK: DynamoDB client + document client': `import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'; export const probe = [DynamoDBDocumentClient.from(new DynamoDBClient({})), GetCommand];`,
   'AWS SDK: Lambda client (the wake-up)': `import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda'; export const probe = [new LambdaClient({}), InvokeCommand];`,
   'AWS SDK: ECS client (Fargate)': `import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs'; export const probe = [new ECSClient({}), RunTaskCommand];`,
-  'Powertools logger': `import { Logger } from '@aws-lambda-powertools/logger'; export const probe = new Logger();`,
   'middy + its two middlewares': `import middy from '@middy/core'; import errors from '@middy/http-error-handler'; import headers from '@middy/http-header-normalizer'; export const probe = middy().use(errors()).use(headers());`,
 };
 
