@@ -56,7 +56,7 @@ const loadOnce = async (directory: string, handlerFile: string): Promise<{ wallM
   return JSON.parse(stdout);
 };
 
-/** serverless.yml's custom.esbuild, as resolved at a deployed stage (nothing excluded). */
+/** serverless.yml's custom.esbuild, as resolved at a deployed stage (nothing excluded, the credentials alias). */
 const DEPLOYED_ESBUILD = {
   bundle: true,
   minifyWhitespace: true,
@@ -66,6 +66,7 @@ const DEPLOYED_ESBUILD = {
   platform: 'node',
   format: 'cjs',
   mainFields: ['module', 'main'],
+  alias: { '@aws-sdk/credential-provider-node': `${process.cwd()}/lib/adapters/lambda/credentials.ts` },
 } satisfies BuildOptions;
 
 /** The parts of a handler's load, each an entry of its own: what it imports is what it costs. */
