@@ -3,10 +3,11 @@
  *
  * Runs `serverless package --stage dev` (exactly what would be deployed), unpacks every function's
  * zip into its own empty folder outside the repository (so nothing can resolve from node_modules,
- * as on Lambda), then loads each handler in BENCH_RUNS (default 5) fresh `node` processes with
- * the environment a deployed function gets, timing `require()` of the handler file: wall time
- * (what the target is about) and the process's CPU time over the same span (which other work on
- * the machine inflates far less). Prints each function's medians, zip and unzipped sizes.
+ * as on Lambda), then loads each handler in BENCH_RUNS (default 5) fresh `node` processes (in
+ * rounds over all functions) with the environment a deployed function gets, timing `require()`
+ * of the handler file: wall time (what the target is about) and the process's CPU time over the
+ * same span (which other work on the machine inflates far less). Prints each function's medians,
+ * zip and unzipped sizes.
  *
  * Then where a handler's load time goes: each big dependency bundled on its own with the same
  * esbuild settings as the package (serverless.yml's custom.esbuild at a deployed stage) and loaded
@@ -101,8 +102,7 @@ const main = async () => {
         zip: resource.Properties.Code.S3Key.split('/').pop() as string,
         handler: resource.Properties.Handler as string,
       }));
-    const rows: Array<{ name: string; zipBytes: number; unzippedBytes: number; wallMs: number; cpuMs: number }> = [];
-    for (const fn of functions) {
+    const unpacked = functions.map((fn) => {
       const zipPath = join(packageDirectory, fn.zip);
       const entries = unzip(readFileSync(zipPath));
       const directory = join(workspace, 'functions', fn.zip.replace(/\.zip$/, ''));
@@ -112,17 +112,29 @@ const main = async () => {
       }
       const maps = entries.filter((entry) => entry.name.endsWith('.map'));
       if (maps.length) throw new Error(`${fn.zip} holds source maps: ${maps.map((entry) => entry.name).join(', ')}`);
-      const handlerFile = `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.js`;
-      const samples = [];
-      for (let run = 0; run < RUNS; run++) samples.push(await loadOnce(directory, handlerFile));
-      rows.push({
+      return {
         name: fn.name.replace(/^ecsbox-dev-/, ''),
+        directory,
+        handlerFile: `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.js`,
         zipBytes: statSync(zipPath).size,
         unzippedBytes: entries.reduce((sum, entry) => sum + entry.data.length, 0),
-        wallMs: median(samples.map((sample) => sample.wallMs)),
-        cpuMs: median(samples.map((sample) => sample.cpuMs)),
-      });
-      const row = rows[rows.length - 1];
+        samples: [] as Array<{ wallMs: number; cpuMs: number }>,
+      };
+    });
+    // Round after round over all functions rather than one function's runs in a row, so that a
+    // burst of other work on the shared machine lands on one run of several functions (which
+    // the medians drop) instead of on every run of one function.
+    for (let run = 0; run < RUNS; run++) {
+      for (const fn of unpacked) fn.samples.push(await loadOnce(fn.directory, fn.handlerFile));
+    }
+    const rows = unpacked.map(({ name, zipBytes, unzippedBytes, samples }) => ({
+      name,
+      zipBytes,
+      unzippedBytes,
+      wallMs: median(samples.map((sample) => sample.wallMs)),
+      cpuMs: median(samples.map((sample) => sample.cpuMs)),
+    }));
+    for (const row of rows) {
       console.log(
         `${row.name.padEnd(28)} zip=${kib(row.zipBytes).padStart(7)} unzipped=${kib(row.unzippedBytes).padStart(8)} load_wall_ms=${row.wallMs.toFixed(1).padStart(6)} load_cpu_ms=${row.cpuMs.toFixed(1).padStart(6)}`,
       );
