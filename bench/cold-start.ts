@@ -3,10 +3,11 @@
  *
  * Runs `serverless package --stage dev` (exactly what would be deployed), unpacks every function's
  * zip into its own empty folder outside the repository (so nothing can resolve from node_modules,
- * as on Lambda), then loads each handler in BENCH_RUNS (default 5) fresh `node` processes with
- * the environment a deployed function gets, timing `require()` of the handler file: wall time
- * (what the target is about) and the process's CPU time over the same span (which other work on
- * the machine inflates far less). Prints each function's medians, zip and unzipped sizes.
+ * as on Lambda), then loads each handler in BENCH_RUNS (default 5) fresh `node` processes (in
+ * rounds over all functions) with the environment a deployed function gets, timing `require()`
+ * of the handler file: wall time (what the target is about) and the process's CPU time over the
+ * same span (which other work on the machine inflates far less). Prints each function's medians,
+ * zip and unzipped sizes.
  *
  * Then where a handler's load time goes: each big dependency bundled on its own with the same
  * esbuild settings as the package (serverless.yml's custom.esbuild at a deployed stage) and loaded
@@ -50,13 +51,13 @@ const loadOnce = async (directory: string, handlerFile: string): Promise<{ wallM
       FLEET_PROFILE: 'realistic',
       FLEET_BACKEND: 'simulated',
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
+      LOG_LEVEL: 'INFO',
     },
   });
   return JSON.parse(stdout);
 };
 
-/** serverless.yml's custom.esbuild, as resolved at a deployed stage (nothing excluded). */
+/** serverless.yml's custom.esbuild, as resolved at a deployed stage (nothing excluded, the credentials alias). */
 const DEPLOYED_ESBUILD = {
   bundle: true,
   minifyWhitespace: true,
@@ -66,16 +67,17 @@ const DEPLOYED_ESBUILD = {
   platform: 'node',
   format: 'cjs',
   mainFields: ['module', 'main'],
+  alias: { '@aws-sdk/credential-provider-node': `${process.cwd()}/lib/adapters/lambda/credentials.ts` },
 } satisfies BuildOptions;
 
 /** The parts of a handler's load, each an entry of its own: what it imports is what it costs. */
 const PARTS: Record<string, string> = {
   'zod (the library)': `import * as z from 'zod'; export const probe = z.string();`,
-  'zod + the ECS schemas (built at load)': `export * from '${process.cwd()}/lib/ecs-wire/operations';`,
+  'zod + the ECS operation table (schemas lazy)': `export * from '${process.cwd()}/lib/ecs-wire/operations';`,
+  'zod + every input schema built': `import { openApiDocument } from '${process.cwd()}/lib/http/openapi'; export const probe = openApiDocument();`,
   'AWS SDK: DynamoDB client + document client': `import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'; export const probe = [DynamoDBDocumentClient.from(new DynamoDBClient({})), GetCommand];`,
   'AWS SDK: Lambda client (the wake-up)': `import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda'; export const probe = [new LambdaClient({}), InvokeCommand];`,
   'AWS SDK: ECS client (Fargate)': `import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs'; export const probe = [new ECSClient({}), RunTaskCommand];`,
-  'Powertools logger': `import { Logger } from '@aws-lambda-powertools/logger'; export const probe = new Logger();`,
   'middy + its two middlewares': `import middy from '@middy/core'; import errors from '@middy/http-error-handler'; import headers from '@middy/http-header-normalizer'; export const probe = middy().use(errors()).use(headers());`,
 };
 
@@ -100,8 +102,7 @@ const main = async () => {
         zip: resource.Properties.Code.S3Key.split('/').pop() as string,
         handler: resource.Properties.Handler as string,
       }));
-    const rows: Array<{ name: string; zipBytes: number; unzippedBytes: number; wallMs: number; cpuMs: number }> = [];
-    for (const fn of functions) {
+    const unpacked = functions.map((fn) => {
       const zipPath = join(packageDirectory, fn.zip);
       const entries = unzip(readFileSync(zipPath));
       const directory = join(workspace, 'functions', fn.zip.replace(/\.zip$/, ''));
@@ -111,17 +112,29 @@ const main = async () => {
       }
       const maps = entries.filter((entry) => entry.name.endsWith('.map'));
       if (maps.length) throw new Error(`${fn.zip} holds source maps: ${maps.map((entry) => entry.name).join(', ')}`);
-      const handlerFile = `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.js`;
-      const samples = [];
-      for (let run = 0; run < RUNS; run++) samples.push(await loadOnce(directory, handlerFile));
-      rows.push({
+      return {
         name: fn.name.replace(/^ecsbox-dev-/, ''),
+        directory,
+        handlerFile: `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.js`,
         zipBytes: statSync(zipPath).size,
         unzippedBytes: entries.reduce((sum, entry) => sum + entry.data.length, 0),
-        wallMs: median(samples.map((sample) => sample.wallMs)),
-        cpuMs: median(samples.map((sample) => sample.cpuMs)),
-      });
-      const row = rows[rows.length - 1];
+        samples: [] as Array<{ wallMs: number; cpuMs: number }>,
+      };
+    });
+    // Round after round over all functions rather than one function's runs in a row, so that a
+    // burst of other work on the shared machine lands on one run of several functions (which
+    // the medians drop) instead of on every run of one function.
+    for (let run = 0; run < RUNS; run++) {
+      for (const fn of unpacked) fn.samples.push(await loadOnce(fn.directory, fn.handlerFile));
+    }
+    const rows = unpacked.map(({ name, zipBytes, unzippedBytes, samples }) => ({
+      name,
+      zipBytes,
+      unzippedBytes,
+      wallMs: median(samples.map((sample) => sample.wallMs)),
+      cpuMs: median(samples.map((sample) => sample.cpuMs)),
+    }));
+    for (const row of rows) {
       console.log(
         `${row.name.padEnd(28)} zip=${kib(row.zipBytes).padStart(7)} unzipped=${kib(row.unzippedBytes).padStart(8)} load_wall_ms=${row.wallMs.toFixed(1).padStart(6)} load_cpu_ms=${row.cpuMs.toFixed(1).padStart(6)}`,
       );

@@ -163,7 +163,7 @@ const inProcessHandler = async (stack: { dynamoDbEndpoint: string; tableName: st
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    LOG_LEVEL: 'ERROR',
   });
   // The very bundle serverless-offline runs (it is there while the stack runs).
   const { handler } = require(join(process.cwd(), '.esbuild-local', '.build', 'functions', 'ecs.js')) as typeof import('../functions/ecs');

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from './validation';
 
 /** ECS resource names, in the configured region and account. */
 export interface ArnScope {
@@ -91,18 +92,23 @@ const reference = (pattern: RegExp, what: string) =>
     .max(MAX_REFERENCE_LENGTH, `must be a ${what} of at most ${MAX_REFERENCE_LENGTH} characters`)
     .regex(pattern, `must be a ${what}`);
 
+/** Each built on its first use (lazySchema). */
 export const references = {
-  cluster: reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}cluster/${NAME})$`), 'cluster name or ARN'),
-  service: reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}service/(?:${NAME}/)?${NAME})$`), 'service name or ARN'),
-  task: reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}task/(?:${NAME}/)?${NAME})$`), 'task id or ARN'),
+  cluster: lazySchema(() => reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}cluster/${NAME})$`), 'cluster name or ARN')),
+  service: lazySchema(() => reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}service/(?:${NAME}/)?${NAME})$`), 'service name or ARN')),
+  task: lazySchema(() => reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}task/(?:${NAME}/)?${NAME})$`), 'task id or ARN')),
   /** "family", "family:revision" or an ARN; parseTaskDefinitionRef reads its grammar, this bounds its size. */
-  taskDefinition: z
-    .string()
-    .min(1, 'must be a task definition family, family:revision or ARN')
-    .max(MAX_REFERENCE_LENGTH, `must be a task definition reference of at most ${MAX_REFERENCE_LENGTH} characters`),
+  taskDefinition: lazySchema(() =>
+    z
+      .string()
+      .min(1, 'must be a task definition family, family:revision or ARN')
+      .max(MAX_REFERENCE_LENGTH, `must be a task definition reference of at most ${MAX_REFERENCE_LENGTH} characters`),
+  ),
   /** Any taggable ECS resource's ARN (TagResource, UntagResource, ListTagsForResource); parseArn reads it. */
-  resourceArn: z
-    .string()
-    .min(1, 'must be an ECS resource ARN')
-    .max(MAX_REFERENCE_LENGTH, `must be an ECS resource ARN of at most ${MAX_REFERENCE_LENGTH} characters`),
+  resourceArn: lazySchema(() =>
+    z
+      .string()
+      .min(1, 'must be an ECS resource ARN')
+      .max(MAX_REFERENCE_LENGTH, `must be an ECS resource ARN of at most ${MAX_REFERENCE_LENGTH} characters`),
+  ),
 };

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { InvalidParameterException } from '../errors';
+import { lazySchema } from './validation';
 
 /**
  * Capacity provider strategies (CreateService, RunTask): which of Fargate's two providers runs
@@ -16,17 +17,19 @@ export interface CapacityProviderStrategyItem {
 }
 
 /** ECS's ranges: weight 0–1,000, base 0–100,000; ECS takes at most 20 providers in a strategy. */
-export const capacityProviderStrategySchema = z
-  .array(
-    z
-      .object({
-        capacityProvider: z.string().min(1).max(255),
-        weight: z.number().int().min(0).max(1000).optional(),
-        base: z.number().int().min(0).max(100_000).optional(),
-      })
-      .strict(),
-  )
-  .max(20);
+export const capacityProviderStrategySchema = lazySchema(() =>
+  z
+    .array(
+      z
+        .object({
+          capacityProvider: z.string().min(1).max(255),
+          weight: z.number().int().min(0).max(1000).optional(),
+          base: z.number().int().min(0).max(100_000).optional(),
+        })
+        .strict(),
+    )
+    .max(20),
+);
 
 /**
  * ECS's rules for a strategy, checked before anything is read or written: known providers, each

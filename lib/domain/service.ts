@@ -11,7 +11,7 @@ import type {
 } from './model';
 import { references, scopeOf } from './arn';
 import { capacityProviderStrategySchema, type CapacityProviderStrategyItem } from './capacity-provider';
-import { resourceName, tagsSchema } from './validation';
+import { lazySchema, resourceName, tagsSchema, type SchemaOutput } from './validation';
 
 /** ECS's defaults for replica services. */
 export const DEFAULT_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
@@ -25,78 +25,86 @@ export const MAX_SERVICE_EVENTS = 100;
 /** ECS's quota of tasks per service. */
 export const MAX_DESIRED_COUNT = 5000;
 
-export const networkConfigurationSchema = z
-  .object({
-    awsvpcConfiguration: z
-      .object({
-        subnets: z.array(z.string().min(1).max(255)).min(1).max(16),
-        securityGroups: z.array(z.string().min(1).max(255)).max(5).optional(),
-        assignPublicIp: z.enum(['ENABLED', 'DISABLED']).optional(),
-      })
-      .strict(),
-  })
-  .strict();
+export const networkConfigurationSchema = lazySchema(() =>
+  z
+    .object({
+      awsvpcConfiguration: z
+        .object({
+          subnets: z.array(z.string().min(1).max(255)).min(1).max(16),
+          securityGroups: z.array(z.string().min(1).max(255)).max(5).optional(),
+          assignPublicIp: z.enum(['ENABLED', 'DISABLED']).optional(),
+        })
+        .strict(),
+    })
+    .strict(),
+);
 
-export const deploymentConfigurationSchema = z
-  .object({
-    minimumHealthyPercent: z.number().int().min(0).max(100).optional(),
-    maximumPercent: z.number().int().min(100).max(200).optional(),
-    deploymentCircuitBreaker: z.object({ enable: z.boolean(), rollback: z.boolean() }).strict().optional(),
-  })
-  .strict();
+const deploymentConfigurationSchema = lazySchema(() =>
+  z
+    .object({
+      minimumHealthyPercent: z.number().int().min(0).max(100).optional(),
+      maximumPercent: z.number().int().min(100).max(200).optional(),
+      deploymentCircuitBreaker: z.object({ enable: z.boolean(), rollback: z.boolean() }).strict().optional(),
+    })
+    .strict(),
+);
 
-const desiredCountSchema = z.number().int().min(0).max(MAX_DESIRED_COUNT);
+const desiredCountSchema = lazySchema(() => z.number().int().min(0).max(MAX_DESIRED_COUNT));
 
 /**
  * Members ECS shows on every service that ecsbox has no use for: load balancers, Cloud Map
  * registries and EC2 task placement. Tools send them back as they read them (empty), so an empty
  * list is taken; anything in it is refused by the use case, by name, rather than ignored.
  */
-const unsupportedList = z.array(z.record(z.string(), z.unknown())).max(10);
+const unsupportedList = lazySchema(() => z.array(z.record(z.string(), z.unknown())).max(10));
 export const UNSUPPORTED_SERVICE_LISTS = ['loadBalancers', 'serviceRegistries', 'placementConstraints', 'placementStrategy'] as const;
 
-export const createServiceInput = z
-  .object({
-    cluster: references.cluster.optional(),
-    serviceName: resourceName(),
-    taskDefinition: references.taskDefinition,
-    desiredCount: desiredCountSchema.optional(),
-    launchType: z.literal('FARGATE').optional(),
-    capacityProviderStrategy: capacityProviderStrategySchema.optional(),
-    platformVersion: z.string().min(1).max(32).optional(),
-    schedulingStrategy: z.literal('REPLICA').optional(),
-    loadBalancers: unsupportedList.optional(),
-    serviceRegistries: unsupportedList.optional(),
-    placementConstraints: unsupportedList.optional(),
-    placementStrategy: unsupportedList.optional(),
-    networkConfiguration: networkConfigurationSchema.optional(),
-    deploymentConfiguration: deploymentConfigurationSchema.optional(),
-    healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
-    clientToken: z.string().min(1).max(36).optional(),
-    tags: tagsSchema.optional(),
-    enableECSManagedTags: z.boolean().optional(),
-    propagateTags: z.enum(['TASK_DEFINITION', 'SERVICE', 'NONE']).optional(),
-  })
-  .strict();
-export type CreateServiceInput = z.output<typeof createServiceInput>;
+export const createServiceInput = lazySchema(() =>
+  z
+    .object({
+      cluster: references.cluster().optional(),
+      serviceName: resourceName(),
+      taskDefinition: references.taskDefinition(),
+      desiredCount: desiredCountSchema().optional(),
+      launchType: z.literal('FARGATE').optional(),
+      capacityProviderStrategy: capacityProviderStrategySchema().optional(),
+      platformVersion: z.string().min(1).max(32).optional(),
+      schedulingStrategy: z.literal('REPLICA').optional(),
+      loadBalancers: unsupportedList().optional(),
+      serviceRegistries: unsupportedList().optional(),
+      placementConstraints: unsupportedList().optional(),
+      placementStrategy: unsupportedList().optional(),
+      networkConfiguration: networkConfigurationSchema().optional(),
+      deploymentConfiguration: deploymentConfigurationSchema().optional(),
+      healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
+      clientToken: z.string().min(1).max(36).optional(),
+      tags: tagsSchema().optional(),
+      enableECSManagedTags: z.boolean().optional(),
+      propagateTags: z.enum(['TASK_DEFINITION', 'SERVICE', 'NONE']).optional(),
+    })
+    .strict(),
+);
+export type CreateServiceInput = SchemaOutput<typeof createServiceInput>;
 
-export const updateServiceInput = z
-  .object({
-    desiredCount: desiredCountSchema.optional(),
-    taskDefinition: references.taskDefinition.optional(),
-    deploymentConfiguration: deploymentConfigurationSchema.optional(),
-    networkConfiguration: networkConfigurationSchema.optional(),
-    healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
-    forceNewDeployment: z.boolean().optional(),
-    platformVersion: z.string().min(1).max(32).optional(),
-    capacityProviderStrategy: capacityProviderStrategySchema.optional(),
-    loadBalancers: unsupportedList.optional(),
-    serviceRegistries: unsupportedList.optional(),
-    placementConstraints: unsupportedList.optional(),
-    placementStrategy: unsupportedList.optional(),
-  })
-  .strict();
-export type UpdateServiceInput = z.output<typeof updateServiceInput>;
+export const updateServiceInput = lazySchema(() =>
+  z
+    .object({
+      desiredCount: desiredCountSchema().optional(),
+      taskDefinition: references.taskDefinition().optional(),
+      deploymentConfiguration: deploymentConfigurationSchema().optional(),
+      networkConfiguration: networkConfigurationSchema().optional(),
+      healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
+      forceNewDeployment: z.boolean().optional(),
+      platformVersion: z.string().min(1).max(32).optional(),
+      capacityProviderStrategy: capacityProviderStrategySchema().optional(),
+      loadBalancers: unsupportedList().optional(),
+      serviceRegistries: unsupportedList().optional(),
+      placementConstraints: unsupportedList().optional(),
+      placementStrategy: unsupportedList().optional(),
+    })
+    .strict(),
+);
+export type UpdateServiceInput = SchemaOutput<typeof updateServiceInput>;
 
 /**
  * A deployment as the reconciler keeps it: ECS's public fields plus the bookkeeping that drives

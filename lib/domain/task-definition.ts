@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { ClientException } from '../errors';
 import { arns, parseArn } from './arn';
 import type { ContainerDefinition, HealthCheck, PortMapping, Tag, TaskDefinition } from './model';
-import { MAX_ECS_INTEGER, parseInput, stringMap } from './validation';
+import { MAX_ECS_INTEGER, lazySchema, parseInput, stringMap, type SchemaOutput } from './validation';
 
 const MAX_DOCUMENT_BYTES = 64 * 1024;
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
@@ -30,189 +30,194 @@ const intAtLeast = (min: number) =>
     .int()
     .min(min, { error: `must be at least ${min}` })
     .max(MAX_ECS_INTEGER, { error: `must be at most ${MAX_ECS_INTEGER}` });
-const shortString = z.string().max(1024, { error: 'must be at most 1024 characters long' });
-const nameValuePair = z.strictObject({ name: z.string(), valueFrom: z.string() });
-// Docker labels and log options: ECS documents no limit but the 64 KiB of the whole document.
-const optionsMap = stringMap({ keyLength: 255, valueLength: 32_768 });
-
-const keyValuePair = z.strictObject({ name: z.string(), value: z.string() });
-
-const portMappingSchema = z.strictObject({
-  containerPort: intBetween(1, 65535),
-  // 0 asks for a dynamic host port in bridge mode; awsvpc and host mode reject it in validation.
-  hostPort: intBetween(0, 65535).optional(),
-  protocol: z.enum(['tcp', 'udp']).optional(),
-  name: z.string().optional(),
-  appProtocol: z.enum(['http', 'http2', 'grpc']).optional(),
-});
-
-const healthCheckSchema = z.strictObject({
-  command: z.array(z.string()),
-  interval: intBetween(5, 300).optional(),
-  timeout: intBetween(2, 60).optional(),
-  retries: intBetween(1, 10).optional(),
-  startPeriod: intBetween(0, 300).optional(),
-});
-
-const containerDependencySchema = z.strictObject({
-  containerName: z.string(),
-  condition: z.enum(['START', 'COMPLETE', 'SUCCESS', 'HEALTHY']),
-});
-
-/**
- * Unlike every other object here, a container definition drops unknown keys instead of
- * rejecting them: ECS defines some fifty container fields ecsbox does not model, and
- * DescribeTaskDefinition output (which people re-register) carries several of them even when
- * unused ("mountPoints": [], "volumesFrom": [], "systemControls": []).
- */
-const containerDefinitionSchema = z.object({
-  name: z.string(),
-  image: z.string(),
-  cpu: intAtLeast(0).optional(),
-  // Docker refuses to start a container with less than 6 MiB.
-  memory: intAtLeast(6).optional(),
-  memoryReservation: intAtLeast(6).optional(),
-  essential: z.boolean().optional(),
-  portMappings: z.array(portMappingSchema).optional(),
-  environment: z.array(keyValuePair).optional(),
-  secrets: z.array(nameValuePair).optional(),
-  mountPoints: z
-    .array(z.strictObject({ sourceVolume: z.string(), containerPath: z.string(), readOnly: z.boolean().optional() }))
-    .optional(),
-  volumesFrom: z.array(z.strictObject({ sourceContainer: z.string(), readOnly: z.boolean().optional() })).optional(),
-  systemControls: z.array(z.strictObject({ namespace: z.string(), value: z.string() })).optional(),
-  dockerLabels: optionsMap.optional(),
-  command: z.array(z.string()).optional(),
-  entryPoint: z.array(z.string()).optional(),
-  workingDirectory: z.string().optional(),
-  healthCheck: healthCheckSchema.optional(),
-  dependsOn: z.array(containerDependencySchema).optional(),
-  stopTimeout: intAtLeast(0).optional(),
-  startTimeout: intAtLeast(0).optional(),
-  logConfiguration: z
-    .strictObject({
-      logDriver: z.enum([
-        'json-file',
-        'syslog',
-        'journald',
-        'gelf',
-        'fluentd',
-        'awslogs',
-        'splunk',
-        'awsfirelens',
-      ]),
-      options: optionsMap.optional(),
-      secretOptions: z.array(nameValuePair).optional(),
-    })
-    .optional(),
-  firelensConfiguration: z
-    .strictObject({ type: z.enum(['fluentd', 'fluentbit']), options: optionsMap.optional() })
-    .optional(),
-});
-
-const authorizationEnabled = z.enum(['ENABLED', 'DISABLED']);
-
-/** ECS's Volume structure; exactly one kind of configuration at most (checked in validation). */
-const volumeSchema = z.strictObject({
-  name: z.string(),
-  host: z.strictObject({ sourcePath: shortString.optional() }).optional(),
-  configuredAtLaunch: z.boolean().optional(),
-  dockerVolumeConfiguration: z
-    .strictObject({
-      scope: z.enum(['task', 'shared']).optional(),
-      autoprovision: z.boolean().optional(),
-      driver: shortString.optional(),
-      driverOpts: optionsMap.optional(),
-      labels: optionsMap.optional(),
-    })
-    .optional(),
-  efsVolumeConfiguration: z
-    .strictObject({
-      fileSystemId: shortString,
-      rootDirectory: shortString.optional(),
-      transitEncryption: authorizationEnabled.optional(),
-      transitEncryptionPort: intBetween(1, 65535).optional(),
-      authorizationConfig: z
-        .strictObject({ accessPointId: shortString.optional(), iam: authorizationEnabled.optional() })
-        .optional(),
-    })
-    .optional(),
-  fsxWindowsFileServerVolumeConfiguration: z
-    .strictObject({
-      fileSystemId: shortString,
-      rootDirectory: shortString,
-      authorizationConfig: z.strictObject({ credentialsParameter: shortString, domain: shortString }),
-    })
-    .optional(),
-});
-
 const VOLUME_KINDS = ['host', 'dockerVolumeConfiguration', 'efsVolumeConfiguration', 'fsxWindowsFileServerVolumeConfiguration'] as const;
 
-const tagSchema = z.strictObject({
-  key: z
-    .string()
-    .min(1, { error: 'must be between 1 and 128 characters long' })
-    .max(128, { error: 'must be between 1 and 128 characters long' }),
-  value: z.string().max(256, { error: 'must be at most 256 characters long' }),
+/**
+ * The RegisterTaskDefinition request body, with ECS's field names. Built on first use
+ * (lazySchema): it is the largest schema, and only RegisterTaskDefinition needs it.
+ */
+export const registerTaskDefinitionSchema = lazySchema(() => {
+  const shortString = z.string().max(1024, { error: 'must be at most 1024 characters long' });
+  const nameValuePair = z.strictObject({ name: z.string(), valueFrom: z.string() });
+  // Docker labels and log options: ECS documents no limit but the 64 KiB of the whole document.
+  const optionsMap = stringMap({ keyLength: 255, valueLength: 32_768 });
+
+  const keyValuePair = z.strictObject({ name: z.string(), value: z.string() });
+
+  const portMappingSchema = z.strictObject({
+    containerPort: intBetween(1, 65535),
+    // 0 asks for a dynamic host port in bridge mode; awsvpc and host mode reject it in validation.
+    hostPort: intBetween(0, 65535).optional(),
+    protocol: z.enum(['tcp', 'udp']).optional(),
+    name: z.string().optional(),
+    appProtocol: z.enum(['http', 'http2', 'grpc']).optional(),
+  });
+
+  const healthCheckSchema = z.strictObject({
+    command: z.array(z.string()),
+    interval: intBetween(5, 300).optional(),
+    timeout: intBetween(2, 60).optional(),
+    retries: intBetween(1, 10).optional(),
+    startPeriod: intBetween(0, 300).optional(),
+  });
+
+  const containerDependencySchema = z.strictObject({
+    containerName: z.string(),
+    condition: z.enum(['START', 'COMPLETE', 'SUCCESS', 'HEALTHY']),
+  });
+
+  /**
+   * Unlike every other object here, a container definition drops unknown keys instead of
+   * rejecting them: ECS defines some fifty container fields ecsbox does not model, and
+   * DescribeTaskDefinition output (which people re-register) carries several of them even when
+   * unused ("mountPoints": [], "volumesFrom": [], "systemControls": []).
+   */
+  const containerDefinitionSchema = z.object({
+    name: z.string(),
+    image: z.string(),
+    cpu: intAtLeast(0).optional(),
+    // Docker refuses to start a container with less than 6 MiB.
+    memory: intAtLeast(6).optional(),
+    memoryReservation: intAtLeast(6).optional(),
+    essential: z.boolean().optional(),
+    portMappings: z.array(portMappingSchema).optional(),
+    environment: z.array(keyValuePair).optional(),
+    secrets: z.array(nameValuePair).optional(),
+    mountPoints: z
+      .array(z.strictObject({ sourceVolume: z.string(), containerPath: z.string(), readOnly: z.boolean().optional() }))
+      .optional(),
+    volumesFrom: z.array(z.strictObject({ sourceContainer: z.string(), readOnly: z.boolean().optional() })).optional(),
+    systemControls: z.array(z.strictObject({ namespace: z.string(), value: z.string() })).optional(),
+    dockerLabels: optionsMap.optional(),
+    command: z.array(z.string()).optional(),
+    entryPoint: z.array(z.string()).optional(),
+    workingDirectory: z.string().optional(),
+    healthCheck: healthCheckSchema.optional(),
+    dependsOn: z.array(containerDependencySchema).optional(),
+    stopTimeout: intAtLeast(0).optional(),
+    startTimeout: intAtLeast(0).optional(),
+    logConfiguration: z
+      .strictObject({
+        logDriver: z.enum([
+          'json-file',
+          'syslog',
+          'journald',
+          'gelf',
+          'fluentd',
+          'awslogs',
+          'splunk',
+          'awsfirelens',
+        ]),
+        options: optionsMap.optional(),
+        secretOptions: z.array(nameValuePair).optional(),
+      })
+      .optional(),
+    firelensConfiguration: z
+      .strictObject({ type: z.enum(['fluentd', 'fluentbit']), options: optionsMap.optional() })
+      .optional(),
+  });
+
+  const authorizationEnabled = z.enum(['ENABLED', 'DISABLED']);
+
+  /** ECS's Volume structure; exactly one kind of configuration at most (checked in validation). */
+  const volumeSchema = z.strictObject({
+    name: z.string(),
+    host: z.strictObject({ sourcePath: shortString.optional() }).optional(),
+    configuredAtLaunch: z.boolean().optional(),
+    dockerVolumeConfiguration: z
+      .strictObject({
+        scope: z.enum(['task', 'shared']).optional(),
+        autoprovision: z.boolean().optional(),
+        driver: shortString.optional(),
+        driverOpts: optionsMap.optional(),
+        labels: optionsMap.optional(),
+      })
+      .optional(),
+    efsVolumeConfiguration: z
+      .strictObject({
+        fileSystemId: shortString,
+        rootDirectory: shortString.optional(),
+        transitEncryption: authorizationEnabled.optional(),
+        transitEncryptionPort: intBetween(1, 65535).optional(),
+        authorizationConfig: z
+          .strictObject({ accessPointId: shortString.optional(), iam: authorizationEnabled.optional() })
+          .optional(),
+      })
+      .optional(),
+    fsxWindowsFileServerVolumeConfiguration: z
+      .strictObject({
+        fileSystemId: shortString,
+        rootDirectory: shortString,
+        authorizationConfig: z.strictObject({ credentialsParameter: shortString, domain: shortString }),
+      })
+      .optional(),
+  });
+
+  const tagSchema = z.strictObject({
+    key: z
+      .string()
+      .min(1, { error: 'must be between 1 and 128 characters long' })
+      .max(128, { error: 'must be between 1 and 128 characters long' }),
+    value: z.string().max(256, { error: 'must be at most 256 characters long' }),
+  });
+
+  return z.strictObject({
+    family: z.string(),
+    containerDefinitions: z
+      .array(containerDefinitionSchema)
+      .min(1, { error: 'must contain between 1 and 10 container definitions' })
+      .max(10, { error: 'must contain between 1 and 10 container definitions' }),
+    /** CPU units ("256") or vCPUs ("0.25 vCPU"). */
+    cpu: z.string().optional(),
+    /** MiB ("512") or GB ("0.5 GB"). */
+    memory: z.string().optional(),
+    networkMode: z.enum(['awsvpc', 'bridge', 'host', 'none']).optional(),
+    requiresCompatibilities: z.array(z.enum(['EC2', 'FARGATE', 'EXTERNAL'])).optional(),
+    taskRoleArn: z.string().optional(),
+    executionRoleArn: z.string().optional(),
+    runtimePlatform: z
+      .strictObject({
+        cpuArchitecture: z.enum(['X86_64', 'ARM64']).optional(),
+        operatingSystemFamily: z
+          .enum([
+            'LINUX',
+            'WINDOWS_SERVER_2016_FULL',
+            'WINDOWS_SERVER_2019_FULL',
+            'WINDOWS_SERVER_2019_CORE',
+            'WINDOWS_SERVER_2004_CORE',
+            'WINDOWS_SERVER_20H2_CORE',
+            'WINDOWS_SERVER_2022_FULL',
+            'WINDOWS_SERVER_2022_CORE',
+            'WINDOWS_SERVER_2025_FULL',
+            'WINDOWS_SERVER_2025_CORE',
+          ])
+          .optional(),
+      })
+      .optional(),
+    // Nothing in ecsbox mounts volumes; they are checked and echoed as ECS does.
+    volumes: z.array(volumeSchema).max(100, { error: 'must contain at most 100 volumes' }).optional(),
+    ephemeralStorage: z.strictObject({ sizeInGiB: intBetween(21, 200) }).optional(),
+    proxyConfiguration: z
+      .strictObject({
+        type: z.literal('APPMESH').optional(),
+        containerName: z.string(),
+        properties: z.array(keyValuePair).max(20, { error: 'must contain at most 20 properties' }).optional(),
+      })
+      .optional(),
+    placementConstraints: z
+      .array(z.strictObject({ type: z.literal('memberOf'), expression: z.string().optional() }))
+      .max(10, { error: 'must contain at most 10 constraints' })
+      .optional(),
+    tags: z.array(tagSchema).max(50, { error: 'must contain at most 50 tags' }).optional(),
+    pidMode: z.enum(['host', 'task']).optional(),
+    ipcMode: z.enum(['host', 'task', 'none']).optional(),
+  });
 });
 
-/** The RegisterTaskDefinition request body, with ECS's field names. */
-export const registerTaskDefinitionSchema = z.strictObject({
-  family: z.string(),
-  containerDefinitions: z
-    .array(containerDefinitionSchema)
-    .min(1, { error: 'must contain between 1 and 10 container definitions' })
-    .max(10, { error: 'must contain between 1 and 10 container definitions' }),
-  /** CPU units ("256") or vCPUs ("0.25 vCPU"). */
-  cpu: z.string().optional(),
-  /** MiB ("512") or GB ("0.5 GB"). */
-  memory: z.string().optional(),
-  networkMode: z.enum(['awsvpc', 'bridge', 'host', 'none']).optional(),
-  requiresCompatibilities: z.array(z.enum(['EC2', 'FARGATE', 'EXTERNAL'])).optional(),
-  taskRoleArn: z.string().optional(),
-  executionRoleArn: z.string().optional(),
-  runtimePlatform: z
-    .strictObject({
-      cpuArchitecture: z.enum(['X86_64', 'ARM64']).optional(),
-      operatingSystemFamily: z
-        .enum([
-          'LINUX',
-          'WINDOWS_SERVER_2016_FULL',
-          'WINDOWS_SERVER_2019_FULL',
-          'WINDOWS_SERVER_2019_CORE',
-          'WINDOWS_SERVER_2004_CORE',
-          'WINDOWS_SERVER_20H2_CORE',
-          'WINDOWS_SERVER_2022_FULL',
-          'WINDOWS_SERVER_2022_CORE',
-          'WINDOWS_SERVER_2025_FULL',
-          'WINDOWS_SERVER_2025_CORE',
-        ])
-        .optional(),
-    })
-    .optional(),
-  // Nothing in ecsbox mounts volumes; they are checked and echoed as ECS does.
-  volumes: z.array(volumeSchema).max(100, { error: 'must contain at most 100 volumes' }).optional(),
-  ephemeralStorage: z.strictObject({ sizeInGiB: intBetween(21, 200) }).optional(),
-  proxyConfiguration: z
-    .strictObject({
-      type: z.literal('APPMESH').optional(),
-      containerName: z.string(),
-      properties: z.array(keyValuePair).max(20, { error: 'must contain at most 20 properties' }).optional(),
-    })
-    .optional(),
-  placementConstraints: z
-    .array(z.strictObject({ type: z.literal('memberOf'), expression: z.string().optional() }))
-    .max(10, { error: 'must contain at most 10 constraints' })
-    .optional(),
-  tags: z.array(tagSchema).max(50, { error: 'must contain at most 50 tags' }).optional(),
-  pidMode: z.enum(['host', 'task']).optional(),
-  ipcMode: z.enum(['host', 'task', 'none']).optional(),
-});
-
-export type RegisterTaskDefinitionInput = z.input<typeof registerTaskDefinitionSchema>;
-type RegisterRequest = z.output<typeof registerTaskDefinitionSchema>;
+export type RegisterTaskDefinitionInput = z.input<ReturnType<typeof registerTaskDefinitionSchema>>;
+type RegisterRequest = SchemaOutput<typeof registerTaskDefinitionSchema>;
 type ContainerRequest = RegisterRequest['containerDefinitions'][number];
-type Volume = z.output<typeof volumeSchema>;
+type Volume = NonNullable<RegisterRequest['volumes']>[number];
 
 /** A task definition as validated and normalised, before the store gives it an ARN and revision. */
 export type ValidatedTaskDefinition = Omit<
@@ -249,7 +254,7 @@ export function validateTaskDefinition(input: unknown): ValidatedTaskDefinition 
   if (Buffer.byteLength(document, 'utf8') > MAX_DOCUMENT_BYTES) {
     throw new ClientException('Task definition size exceeds the 64 KiB limit.');
   }
-  const request = parseInput(registerTaskDefinitionSchema, input);
+  const request = parseInput(registerTaskDefinitionSchema(), input);
   if (!NAME_PATTERN.test(request.family)) throw new ClientException(FAMILY_MESSAGE);
 
   const { requiresCompatibilities } = request;
@@ -541,7 +546,7 @@ function normalisePortMappings(
 }
 
 function normaliseHealthCheck(
-  healthCheck: z.output<typeof healthCheckSchema>,
+  healthCheck: NonNullable<ContainerRequest['healthCheck']>,
   path: string,
 ): HealthCheck {
   const { command } = healthCheck;

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { references } from '../domain/arn';
 import type { Cluster } from '../domain/model';
 import { registerTaskDefinitionSchema, validateTaskDefinition } from '../domain/task-definition';
-import { parseInput, type Refusal } from '../domain/validation';
+import { lazySchema, parseInput, type Refusal } from '../domain/validation';
 import type { Deps } from '../deps';
 import { InvalidParameterException } from '../errors';
 import {
@@ -44,26 +44,31 @@ import { describeTasks, listTasks, listTasksQuery, runTask, runTaskInput, stopTa
  */
 export interface EcsOperation<Input = unknown> {
   /** The schema of the input, as parse applies it (for the input-message tests and documents). */
-  input: z.ZodType;
+  input: () => z.ZodType;
   parse(body: unknown): Input;
   run(deps: Deps, input: Input): Promise<object>;
 }
 
 /**
  * `refusal` is the error ECS answers bad input with: ClientException for clusters and task
- * definitions, InvalidParameterException for services, tasks and tags.
+ * definitions, InvalidParameterException for services, tasks and tags. The input's schema is built
+ * on the operation's first request (lazySchema), so a handler builds only what its requests use.
  */
 const operation = <S extends z.ZodType>(
-  input: S,
+  buildInput: () => S,
   run: (deps: Deps, input: z.output<S>) => Promise<object>,
   refusal?: Refusal,
-): EcsOperation<z.output<S>> => ({ input, parse: (body) => parseInput(input, body, refusal), run });
+): EcsOperation<z.output<S>> => {
+  const input = lazySchema(buildInput);
+  return { input, parse: (body) => parseInput(input(), body, refusal), run };
+};
 
 const invalidParameter = InvalidParameterException;
 
 /** Members every ECS operation shares: the optional cluster (name or ARN) and paging. */
-const cluster = references.cluster.optional();
-const pageInput = z.object({ maxResults: z.number().int().min(1).max(100).optional(), nextToken: z.string().min(1).optional() });
+const cluster = () => references.cluster().optional();
+/** ECS's maxResults is a JSON number (the REST query's is coerced from text). */
+const maxResults = () => z.number().int().min(1).max(100).optional();
 
 /** ECS's Cluster structure has no creation time nor fleet choice; ecsbox keeps them for the REST API. */
 const ecsCluster = ({ createdAt: _createdAt, fleet: _fleet, ...cluster }: Omit<Cluster, 'settings'> & Partial<Cluster>) => cluster;
@@ -82,51 +87,51 @@ export const operations: Record<string, EcsOperation<any>> = {
     return { clusters: clusters.map(ecsCluster), failures };
   }),
   ListClusters: operation(listClustersInput, listClusters),
-  DeleteCluster: operation(z.object({ cluster: references.cluster }).strict(), (deps, input) =>
+  DeleteCluster: operation(() => z.object({ cluster: references.cluster() }).strict(), (deps, input) =>
     singleCluster(deleteCluster(deps, input.cluster)),
   ),
 
   // Parsed as the REST API parses it: the 64 KiB limit first, then the schema and ECS's rules.
   RegisterTaskDefinition: { input: registerTaskDefinitionSchema, parse: validateTaskDefinition, run: registerTaskDefinition },
   DescribeTaskDefinition: operation(
-    z.object({ taskDefinition: references.taskDefinition, include: z.array(z.literal('TAGS')).optional() }).strict(),
+    () => z.object({ taskDefinition: references.taskDefinition(), include: z.array(z.literal('TAGS')).optional() }).strict(),
     (deps, input) => describeTaskDefinition(deps, input.taskDefinition, input.include?.includes('TAGS') ?? false),
   ),
   ListTaskDefinitions: operation(listTaskDefinitionsInput, listTaskDefinitions),
   ListTaskDefinitionFamilies: operation(listTaskDefinitionFamiliesInput, listTaskDefinitionFamilies),
-  DeregisterTaskDefinition: operation(z.object({ taskDefinition: references.taskDefinition }).strict(), (deps, input) =>
+  DeregisterTaskDefinition: operation(() => z.object({ taskDefinition: references.taskDefinition() }).strict(), (deps, input) =>
     deregisterTaskDefinition(deps, input.taskDefinition),
   ),
   DeleteTaskDefinitions: operation(deleteTaskDefinitionsInput, deleteTaskDefinitions),
 
   CreateService: operation(createServiceInput, createService, invalidParameter),
-  UpdateService: operation(updateServiceInput.extend({ cluster, service: references.service }).strict(), (deps, { cluster, service, ...input }) =>
+  UpdateService: operation(() => updateServiceInput().extend({ cluster: cluster(), service: references.service() }).strict(), (deps, { cluster, service, ...input }) =>
     updateService(deps, cluster, service, input), invalidParameter,
   ),
   DescribeServices: operation(
-    z.object({ cluster, services: z.array(references.service).min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
+    () => z.object({ cluster: cluster(), services: z.array(references.service()).min(1), include: z.array(z.literal('TAGS')).optional() }).strict(),
     (deps, input) => describeServices(deps, input.cluster, input.services, input.include?.includes('TAGS')),
     invalidParameter,
   ),
-  ListServices: operation(listServicesQuery.extend({ cluster, maxResults: pageInput.shape.maxResults }).strict(), (deps, { cluster, ...input }) =>
+  ListServices: operation(() => listServicesQuery().extend({ cluster: cluster(), maxResults: maxResults() }).strict(), (deps, { cluster, ...input }) =>
     listServices(deps, cluster, input),
     invalidParameter,
   ),
-  DeleteService: operation(z.object({ cluster, service: references.service, force: z.boolean().optional() }).strict(), (deps, input) =>
+  DeleteService: operation(() => z.object({ cluster: cluster(), service: references.service(), force: z.boolean().optional() }).strict(), (deps, input) =>
     deleteService(deps, input.cluster, input.service, input.force ?? false), invalidParameter,
   ),
 
   RunTask: operation(runTaskInput, runTask, invalidParameter),
-  StopTask: operation(z.object({ cluster, task: references.task, reason: z.string().max(255).optional() }).strict(), (deps, input) =>
+  StopTask: operation(() => z.object({ cluster: cluster(), task: references.task(), reason: z.string().max(255).optional() }).strict(), (deps, input) =>
     stopTask(deps, input.cluster, input.task, input.reason), invalidParameter,
   ),
   // An empty list is refused after the cluster check, as ECS does (describeTasks).
   DescribeTasks: operation(
-    z.object({ cluster, tasks: z.array(references.task), include: z.array(z.literal('TAGS')).optional() }).strict(),
+    () => z.object({ cluster: cluster(), tasks: z.array(references.task()), include: z.array(z.literal('TAGS')).optional() }).strict(),
     (deps, input) => describeTasks(deps, input.cluster, input.tasks, input.include?.includes('TAGS')),
     invalidParameter,
   ),
-  ListTasks: operation(listTasksQuery.extend({ cluster, maxResults: pageInput.shape.maxResults }).strict(), (deps, { cluster, ...input }) =>
+  ListTasks: operation(() => listTasksQuery().extend({ cluster: cluster(), maxResults: maxResults() }).strict(), (deps, { cluster, ...input }) =>
     listTasks(deps, cluster, input),
     invalidParameter,
   ),

@@ -10,6 +10,7 @@ import type {
   StopCode,
   TaskNetwork,
 } from '../domain/model';
+import { lazySchema, type SchemaOutput } from '../domain/validation';
 import type {
   BackendRef,
   FleetBackend,
@@ -106,52 +107,56 @@ const PROFILES: Record<TimingProfile, Profile> = {
   },
 };
 
-const containerPlanSchema = z.object({
-  name: z.string(),
-  image: z.string(),
-  essential: z.boolean(),
-  cpu: z.number().optional(),
-  memory: z.number().optional(),
-  /** Ms after the task's RUNNING at which the first health check passes. */
-  healthyAfter: z.number().optional(),
-  /** Ms after RUNNING at which a failing check has used up its start period and retries. */
-  unhealthyAfter: z.number().optional(),
-  /** The container dies on its own this many ms after RUNNING. */
-  exit: z
-    .object({ after: z.number(), code: z.number(), oom: z.literal(true).optional() })
-    .optional(),
-});
+const containerPlanSchema = lazySchema(() =>
+  z.object({
+    name: z.string(),
+    image: z.string(),
+    essential: z.boolean(),
+    cpu: z.number().optional(),
+    memory: z.number().optional(),
+    /** Ms after the task's RUNNING at which the first health check passes. */
+    healthyAfter: z.number().optional(),
+    /** Ms after RUNNING at which a failing check has used up its start period and retries. */
+    unhealthyAfter: z.number().optional(),
+    /** The container dies on its own this many ms after RUNNING. */
+    exit: z
+      .object({ after: z.number(), code: z.number(), oom: z.literal(true).optional() })
+      .optional(),
+  }),
+);
 
 /**
  * Stored with the task record, so it holds only what observing needs, relative to launchedAt.
  * The planned outcome is implied: `pullError`, containers' `exit` and `unhealthyAfter`; `stop`
  * is the first stop request, which wins over any failure planned for later.
  */
-const timelineSchema = z
-  .object({
-    v: z.literal(1),
-    launchedAt: z.number(),
-    /** Offsets from launchedAt: PENDING, pull start, pull stop, ACTIVATING, RUNNING. */
-    up: z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()]),
-    /** Durations of DEACTIVATING, STOPPING, DEPROVISIONING. */
-    down: z.tuple([z.number(), z.number(), z.number()]),
-    containers: z.array(containerPlanSchema).min(1),
-    /** Where the task's ENI lives: the region, and the subnet picked from the launch's awsvpcConfiguration. */
-    net: z.object({ region: z.string(), subnet: z.string().optional() }).optional(),
-    /** Index of the container whose image cannot be pulled: the task fails when the pull ends. */
-    pullError: z.number().int().nonnegative().optional(),
-    stop: z
-      .object({
-        at: z.number(),
-        code: z.enum(['UserInitiated', 'ServiceSchedulerInitiated']),
-        reason: z.string(),
-      })
-      .optional(),
-  })
-  .refine((t) => t.pullError === undefined || t.pullError < t.containers.length);
+const timelineSchema = lazySchema(() =>
+  z
+    .object({
+      v: z.literal(1),
+      launchedAt: z.number(),
+      /** Offsets from launchedAt: PENDING, pull start, pull stop, ACTIVATING, RUNNING. */
+      up: z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()]),
+      /** Durations of DEACTIVATING, STOPPING, DEPROVISIONING. */
+      down: z.tuple([z.number(), z.number(), z.number()]),
+      containers: z.array(containerPlanSchema()).min(1),
+      /** Where the task's ENI lives: the region, and the subnet picked from the launch's awsvpcConfiguration. */
+      net: z.object({ region: z.string(), subnet: z.string().optional() }).optional(),
+      /** Index of the container whose image cannot be pulled: the task fails when the pull ends. */
+      pullError: z.number().int().nonnegative().optional(),
+      stop: z
+        .object({
+          at: z.number(),
+          code: z.enum(['UserInitiated', 'ServiceSchedulerInitiated']),
+          reason: z.string(),
+        })
+        .optional(),
+    })
+    .refine((t) => t.pullError === undefined || t.pullError < t.containers.length),
+);
 
-export type SimulatedTimeline = z.infer<typeof timelineSchema>;
-type ContainerPlan = z.infer<typeof containerPlanSchema>;
+export type SimulatedTimeline = SchemaOutput<typeof timelineSchema>;
+type ContainerPlan = SchemaOutput<typeof containerPlanSchema>;
 
 export class SimulatedFleet implements FleetBackend {
   readonly name = 'simulated' as const;
@@ -197,7 +202,7 @@ export class SimulatedFleet implements FleetBackend {
 const toRef = (timeline: SimulatedTimeline): BackendRef => ({ kind: 'simulated', timeline });
 
 function parseRef(taskId: string, ref: BackendRef): SimulatedTimeline {
-  const parsed = ref.kind === 'simulated' ? timelineSchema.safeParse(ref.timeline) : undefined;
+  const parsed = ref.kind === 'simulated' ? timelineSchema().safeParse(ref.timeline) : undefined;
   if (!parsed?.success) {
     throw new Error(
       `SimulatedFleet: task ${taskId} has no simulated timeline (ref kind ${ref.kind})`,

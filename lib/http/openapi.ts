@@ -29,7 +29,7 @@ const pathParameters = (path: string) =>
 
 const queryParameters = (route: RestRoute<unknown, unknown>) => {
   if (!route.query) return [];
-  const schema = jsonSchema(route.query) as { properties?: Record<string, unknown>; required?: string[] };
+  const schema = jsonSchema(route.query()) as { properties?: Record<string, unknown>; required?: string[] };
   return Object.entries(schema.properties ?? {}).map(([name, property]) => ({
     name,
     in: 'query',
@@ -44,7 +44,7 @@ const operation = (route: RestRoute<unknown, unknown>) => ({
   tags: [route.tag],
   parameters: [...pathParameters(route.path), ...queryParameters(route)],
   ...(route.body
-    ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } }
+    ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body()) } } } }
     : {}),
   responses: {
     [String(route.successStatus)]: {

@@ -1,7 +1,7 @@
 import { deps } from '../container';
 import * as z from 'zod';
 import { references } from '../domain/arn';
-import { parseInput } from '../domain/validation';
+import { lazySchema, parseInput } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ClientException } from '../errors';
 import { httpStack, jsonBody, jsonResult, type HttpEvent } from './middleware';
@@ -15,19 +15,21 @@ export interface RestRequest<Query, Body> {
 }
 
 /** Every path parameter of every route is a reference, checked by its kind's one schema. */
-const pathSchema = z
-  .object({
-    cluster: references.cluster,
-    service: references.service,
-    taskId: references.task,
-    taskDefinition: references.taskDefinition,
-  })
-  .partial()
-  .strict();
+const pathSchema = lazySchema(() =>
+  z
+    .object({
+      cluster: references.cluster(),
+      service: references.service(),
+      taskId: references.task(),
+      taskDefinition: references.taskDefinition(),
+    })
+    .partial()
+    .strict(),
+);
 
 const decodedPathParameters = (event: HttpEvent): Record<string, string> =>
   parseInput(
-    pathSchema,
+    pathSchema(),
     Object.fromEntries(
       Object.entries(event.pathParameters ?? {}).map(([name, value]) => {
         try {

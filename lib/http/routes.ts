@@ -9,6 +9,7 @@ import {
 import { createServiceInput, updateServiceInput } from '../domain/service';
 import { deleteServiceQuery, listServicesQuery } from '../usecases/services';
 import { listTasksQuery, runTaskInput, stopTaskInput } from '../usecases/tasks';
+import { lazySchema } from '../domain/validation';
 import { InvalidParameterException } from '../errors';
 import { defineRoute } from './route';
 
@@ -62,7 +63,7 @@ export const routes = {
     tag: 'Task definitions',
     successStatus: 201,
     // The schema documents the request; validateTaskDefinition checks it (size first) and normalises it.
-    body: registerTaskDefinitionSchema as unknown as z.ZodType<ValidatedTaskDefinition>,
+    body: registerTaskDefinitionSchema as unknown as () => z.ZodType<ValidatedTaskDefinition>,
     parseBody: validateTaskDefinition,
     responds: 'taskDefinition, tags',
   }),
@@ -112,7 +113,7 @@ export const routes = {
     summary: 'Create a service that keeps desiredCount tasks of a task definition running (ECS CreateService).',
     tag: 'Services',
     successStatus: 201,
-    body: createServiceInput.omit({ cluster: true }),
+    body: lazySchema(() => createServiceInput().omit({ cluster: true })),
     refusal: InvalidParameterException,
     responds: 'service',
   }),
@@ -166,7 +167,7 @@ export const routes = {
     summary: 'Start 1-10 standalone tasks (ECS RunTask); partial failures come back in failures.',
     tag: 'Tasks',
     successStatus: 201,
-    body: runTaskInput.omit({ cluster: true }),
+    body: lazySchema(() => runTaskInput().omit({ cluster: true })),
     refusal: InvalidParameterException,
     responds: 'tasks, failures',
   }),

@@ -37,7 +37,7 @@ export interface ReconcilerSettings {
   plan: PlanOptions;
 }
 
-/** Structured logging, as Powertools' Logger offers it: a fixed message, context as keys. */
+/** Structured logging, as lib/log.ts writes it: a fixed message, context as keys. */
 export interface Logger {
   info(message: string, context: Record<string, unknown>): void;
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { arns, clusterNameOf, parseArn, references } from '../domain/arn';
 import type { Cluster } from '../domain/model';
-import { pageQuerySchema, resourceName, tagsSchema } from '../domain/validation';
+import { lazySchema, pageQuerySchema, resourceName, tagsSchema, type SchemaOutput } from '../domain/validation';
 import type { Deps } from '../deps';
 import {
   ClusterContainsServicesException,
@@ -13,72 +13,82 @@ import type { ClusterActivity } from '../ports';
 import { describedOrMissing } from './describe';
 
 /** ecsbox's per-cluster choice of fleet (REST only: ECS's CreateCluster has no such member). */
-export const clusterFleetSchema = z
-  .object({
-    backend: z.enum(['simulated', 'fargate']),
-    fargate: z
-      .object({
-        cluster: z.string().min(1).max(2048).optional(),
-        subnets: z.array(z.string().min(1).max(255)).min(1).max(16).optional(),
-        securityGroups: z.array(z.string().min(1).max(255)).max(5).optional(),
-        assignPublicIp: z.enum(['ENABLED', 'DISABLED']).optional(),
-        executionRoleArn: z.string().startsWith('arn:').max(2048).optional(),
-        taskRoleArn: z.string().startsWith('arn:').max(2048).optional(),
-        endpoint: z.url().optional(),
-        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+export const clusterFleetSchema = lazySchema(() =>
+  z
+    .object({
+      backend: z.enum(['simulated', 'fargate']),
+      fargate: z
+        .object({
+          cluster: z.string().min(1).max(2048).optional(),
+          subnets: z.array(z.string().min(1).max(255)).min(1).max(16).optional(),
+          securityGroups: z.array(z.string().min(1).max(255)).max(5).optional(),
+          assignPublicIp: z.enum(['ENABLED', 'DISABLED']).optional(),
+          executionRoleArn: z.string().startsWith('arn:').max(2048).optional(),
+          taskRoleArn: z.string().startsWith('arn:').max(2048).optional(),
+          endpoint: z.url().optional(),
+          region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+);
 
 /** The capacity providers a cluster can use: Fargate's own (ecsbox has no CreateCapacityProvider). */
 export const FARGATE_CAPACITY_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'] as const;
 
-const capacityProviderName = z.string().min(1).max(255);
+const capacityProviderName = lazySchema(() => z.string().min(1).max(255));
 
-export const capacityProviderStrategySchema = z
-  .array(
-    z
-      .object({
-        capacityProvider: capacityProviderName,
-        weight: z.number().int().min(0).max(1000).default(0),
-        base: z.number().int().min(0).max(100000).default(0),
-      })
-      .strict(),
-  )
-  .max(20);
+export const capacityProviderStrategySchema = lazySchema(() =>
+  z
+    .array(
+      z
+        .object({
+          capacityProvider: capacityProviderName(),
+          weight: z.number().int().min(0).max(1000).default(0),
+          base: z.number().int().min(0).max(100000).default(0),
+        })
+        .strict(),
+    )
+    .max(20),
+);
 
-export const createClusterInput = z
-  .object({
-    clusterName: resourceName().default('default'),
-    tags: tagsSchema.optional(),
-    settings: z
-      .array(z.object({ name: z.literal('containerInsights'), value: z.enum(['enabled', 'disabled', 'enhanced']) }).strict())
-      .max(1)
-      .optional(),
-    capacityProviders: z.array(capacityProviderName).max(20).optional(),
-    defaultCapacityProviderStrategy: capacityProviderStrategySchema.optional(),
-  })
-  .strict();
+export const createClusterInput = lazySchema(() =>
+  z
+    .object({
+      clusterName: resourceName().default('default'),
+      tags: tagsSchema().optional(),
+      settings: z
+        .array(z.object({ name: z.literal('containerInsights'), value: z.enum(['enabled', 'disabled', 'enhanced']) }).strict())
+        .max(1)
+        .optional(),
+      capacityProviders: z.array(capacityProviderName()).max(20).optional(),
+      defaultCapacityProviderStrategy: capacityProviderStrategySchema().optional(),
+    })
+    .strict(),
+);
 
-export const createClusterRestInput = createClusterInput.extend({ fleet: clusterFleetSchema.optional() }).strict();
+export const createClusterRestInput = lazySchema(() =>
+  createClusterInput().extend({ fleet: clusterFleetSchema().optional() }).strict(),
+);
 
 export const listClustersInput = pageQuerySchema;
 
-export const describeClustersInput = z
-  .object({
-    clusters: z.array(references.cluster).max(100).optional(),
-    include: z.array(z.enum(['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTICS', 'TAGS'])).optional(),
-  })
-  .strict();
+export const describeClustersInput = lazySchema(() =>
+  z
+    .object({
+      clusters: z.array(references.cluster()).max(100).optional(),
+      include: z.array(z.enum(['ATTACHMENTS', 'CONFIGURATIONS', 'SETTINGS', 'STATISTICS', 'TAGS'])).optional(),
+    })
+    .strict(),
+);
 
 /**
  * ECS's rules for a cluster's capacity providers and default strategy: only providers ECS knows
  * (here FARGATE and FARGATE_SPOT), each once; a strategy uses only the cluster's providers, each
  * once, and at most one of them has a base.
  */
-const checkCapacityProviders = (input: z.output<typeof createClusterInput>) => {
+const checkCapacityProviders = (input: SchemaOutput<typeof createClusterInput>) => {
   const providers = input.capacityProviders ?? [];
   for (const provider of providers) {
     if (!(FARGATE_CAPACITY_PROVIDERS as readonly string[]).includes(provider)) {
@@ -108,7 +118,7 @@ const checkCapacityProviders = (input: z.output<typeof createClusterInput>) => {
   }
 };
 
-export const createCluster = async (deps: Deps, input: z.output<typeof createClusterRestInput>) => {
+export const createCluster = async (deps: Deps, input: SchemaOutput<typeof createClusterRestInput>) => {
   // A Fargate cluster without a target would fail every launch later: refuse it now.
   if (input.fleet) deps.fleets.settingsFor(input.fleet);
   checkCapacityProviders(input);
@@ -163,7 +173,7 @@ export const describeCluster = async (deps: Deps, cluster: string) => ({
  * INACTIVE; names that never existed come back in `failures` as MISSING, with the ARN they would
  * have. Settings, statistics and tags only when `include` asks for them, as ECS answers.
  */
-export const describeClusters = async (deps: Deps, input: z.output<typeof describeClustersInput>) => {
+export const describeClusters = async (deps: Deps, input: SchemaOutput<typeof describeClustersInput>) => {
   const include = new Set(input.include ?? []);
   const named = input.clusters ?? ['default'];
   const found = await Promise.all(
@@ -184,7 +194,7 @@ export const describeClusters = async (deps: Deps, input: z.output<typeof descri
   return { clusters: items, failures };
 };
 
-export const listClusters = async (deps: Deps, input: z.output<typeof listClustersInput>) => {
+export const listClusters = async (deps: Deps, input: SchemaOutput<typeof listClustersInput>) => {
   const page = await deps.clusters.list({ maxResults: input.maxResults ?? 100, nextToken: input.nextToken });
   return { clusterArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };

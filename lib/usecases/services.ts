@@ -12,7 +12,7 @@ import {
   type ServiceState,
   type UpdateServiceInput,
 } from '../domain/service';
-import { pageQuerySchema } from '../domain/validation';
+import { lazySchema, pageQuerySchema, type SchemaOutput } from '../domain/validation';
 import type { Deps } from '../deps';
 import {
   InvalidParameterException,
@@ -25,26 +25,30 @@ import { requireActiveCluster } from './clusters';
 import { describedOrMissing } from './describe';
 import { resolveLaunchableTaskDefinition } from './task-definitions';
 
-export const listServicesQuery = pageQuerySchema
-  .extend({
-    launchType: z.enum(LAUNCH_TYPES).optional(),
-    schedulingStrategy: z.enum(['REPLICA', 'DAEMON']).optional(),
-    resourceManagementType: z.enum(['CUSTOMER', 'ECS']).optional(),
-  })
-  .strict();
+export const listServicesQuery = lazySchema(() =>
+  pageQuerySchema()
+    .extend({
+      launchType: z.enum(LAUNCH_TYPES).optional(),
+      schedulingStrategy: z.enum(['REPLICA', 'DAEMON']).optional(),
+      resourceManagementType: z.enum(['CUSTOMER', 'ECS']).optional(),
+    })
+    .strict(),
+);
 
 /**
  * Filters no ecsbox service can match: every service is a customer-managed REPLICA service whose
  * tasks run on Fargate (with or without a capacity provider strategy). ECS answers an empty list.
  */
-const matchesNoService = (input: z.output<typeof listServicesQuery>) =>
+const matchesNoService = (input: SchemaOutput<typeof listServicesQuery>) =>
   (input.launchType !== undefined && input.launchType !== 'FARGATE') ||
   input.schedulingStrategy === 'DAEMON' ||
   input.resourceManagementType === 'ECS';
 
-export const deleteServiceQuery = z
-  .object({ force: z.enum(['true', 'false']).optional() })
-  .strict();
+export const deleteServiceQuery = lazySchema(() =>
+  z
+    .object({ force: z.enum(['true', 'false']).optional() })
+    .strict(),
+);
 
 /** Concurrent writers to one service retry this often before one of them is told 409. */
 const MAX_ATTEMPTS = 30;
@@ -164,7 +168,7 @@ export const describeServices = async (
   return { services: items, failures };
 };
 
-export const listServices = async (deps: Deps, clusterReference: string | undefined, input: z.output<typeof listServicesQuery>) => {
+export const listServices = async (deps: Deps, clusterReference: string | undefined, input: SchemaOutput<typeof listServicesQuery>) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
   if (matchesNoService(input)) return { serviceArns: [] };
   const page = await deps.services.list(cluster.clusterName, { maxResults: input.maxResults ?? 10, nextToken: input.nextToken });

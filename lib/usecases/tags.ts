@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { inScope, parseArn, references } from '../domain/arn';
 import type { Tag } from '../domain/model';
 import { parseTaskDefinitionRef } from '../domain/task-definition';
-import { tagsSchema } from '../domain/validation';
+import { lazySchema, tagsSchema, type SchemaOutput } from '../domain/validation';
 import type { Deps } from '../deps';
 import {
   ClientException,
@@ -18,13 +18,15 @@ import type { TagChange } from '../ports';
 
 /** TagResource, UntagResource and ListTagsForResource: tags of any taggable resource, named by ARN. */
 
-export const tagResourceInput = z.object({ resourceArn: references.resourceArn, tags: tagsSchema }).strict();
+export const tagResourceInput = lazySchema(() => z.object({ resourceArn: references.resourceArn(), tags: tagsSchema() }).strict());
 
-export const untagResourceInput = z
-  .object({ resourceArn: references.resourceArn, tagKeys: z.array(z.string().min(1).max(128)).max(50) })
-  .strict();
+export const untagResourceInput = lazySchema(() =>
+  z
+    .object({ resourceArn: references.resourceArn(), tagKeys: z.array(z.string().min(1).max(128)).max(50) })
+    .strict(),
+);
 
-export const listTagsForResourceInput = z.object({ resourceArn: references.resourceArn }).strict();
+export const listTagsForResourceInput = lazySchema(() => z.object({ resourceArn: references.resourceArn() }).strict());
 
 /** ECS's limit, counted after the new tags are merged with the ones the resource has. */
 const MAX_TAGS_PER_RESOURCE = 50;
@@ -151,13 +153,13 @@ const removingTags =
   (current) =>
     current.filter((tag) => !keys.includes(tag.key));
 
-export const tagResource = (deps: Deps, input: z.output<typeof tagResourceInput>) =>
+export const tagResource = (deps: Deps, input: SchemaOutput<typeof tagResourceInput>) =>
   changeTags(deps, input.resourceArn, addingTags(input.tags));
 
-export const untagResource = (deps: Deps, input: z.output<typeof untagResourceInput>) =>
+export const untagResource = (deps: Deps, input: SchemaOutput<typeof untagResourceInput>) =>
   changeTags(deps, input.resourceArn, removingTags(input.tagKeys));
 
-export const listTagsForResource = async (deps: Deps, input: z.output<typeof listTagsForResourceInput>) => {
+export const listTagsForResource = async (deps: Deps, input: SchemaOutput<typeof listTagsForResourceInput>) => {
   const { kind, resource } = taggableOf(deps, input.resourceArn);
   const tags = await kind.read(deps, resource);
   if (tags === undefined) throw kind.notFound();

@@ -2,32 +2,38 @@ import * as z from 'zod';
 import { arns, inScope, parseArn, references, type ArnScope } from '../domain/arn';
 import type { NetworkConfiguration, TaskDefinition, TaskDefinitionStatus } from '../domain/model';
 import { parseTaskDefinitionRef, type ValidatedTaskDefinition } from '../domain/task-definition';
-import { pageQuerySchema } from '../domain/validation';
+import { lazySchema, pageQuerySchema, type SchemaOutput } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ClientException, InvalidParameterException, TaskDefinitionNotFoundException } from '../errors';
 import type { StoredTaskDefinition } from '../ports';
 
 /** REST query of DescribeTaskDefinition: `?include=TAGS`. */
-export const describeTaskDefinitionQuery = z.object({ include: z.literal('TAGS').optional() }).strict();
+export const describeTaskDefinitionQuery = lazySchema(() => z.object({ include: z.literal('TAGS').optional() }).strict());
 
-export const listTaskDefinitionsInput = pageQuerySchema
-  .extend({
-    familyPrefix: z.string().min(1).max(255).optional(),
-    status: z.enum(['ACTIVE', 'INACTIVE', 'DELETE_IN_PROGRESS']).default('ACTIVE'),
-    sort: z.enum(['ASC', 'DESC']).default('ASC'),
-  })
-  .strict();
+export const listTaskDefinitionsInput = lazySchema(() =>
+  pageQuerySchema()
+    .extend({
+      familyPrefix: z.string().min(1).max(255).optional(),
+      status: z.enum(['ACTIVE', 'INACTIVE', 'DELETE_IN_PROGRESS']).default('ACTIVE'),
+      sort: z.enum(['ASC', 'DESC']).default('ASC'),
+    })
+    .strict(),
+);
 
-export const listTaskDefinitionFamiliesInput = pageQuerySchema
-  .extend({
-    familyPrefix: z.string().min(1).max(255).optional(),
-    status: z.enum(['ACTIVE', 'INACTIVE', 'ALL']).default('ALL'),
-  })
-  .strict();
+export const listTaskDefinitionFamiliesInput = lazySchema(() =>
+  pageQuerySchema()
+    .extend({
+      familyPrefix: z.string().min(1).max(255).optional(),
+      status: z.enum(['ACTIVE', 'INACTIVE', 'ALL']).default('ALL'),
+    })
+    .strict(),
+);
 
-export const deleteTaskDefinitionsInput = z
-  .object({ taskDefinitions: z.array(references.taskDefinition).min(1).max(10) })
-  .strict();
+export const deleteTaskDefinitionsInput = lazySchema(() =>
+  z
+    .object({ taskDefinitions: z.array(references.taskDefinition()).min(1).max(10) })
+    .strict(),
+);
 
 const presentStored = (stored: StoredTaskDefinition, includeTags: boolean) => ({
   taskDefinition: stored.taskDefinition,
@@ -88,7 +94,7 @@ export const resolveLaunchableTaskDefinition = async (
 export const describeTaskDefinition = async (deps: Deps, reference: string, includeTags: boolean) =>
   presentStored(await resolveTaskDefinition(deps, reference), includeTags);
 
-export const listTaskDefinitions = async (deps: Deps, input: z.output<typeof listTaskDefinitionsInput>) => {
+export const listTaskDefinitions = async (deps: Deps, input: SchemaOutput<typeof listTaskDefinitionsInput>) => {
   const page = await deps.taskDefinitions.list({
     familyPrefix: input.familyPrefix,
     status: input.status as TaskDefinitionStatus,
@@ -102,7 +108,7 @@ export const listTaskDefinitions = async (deps: Deps, input: z.output<typeof lis
   };
 };
 
-export const listTaskDefinitionFamilies = async (deps: Deps, input: z.output<typeof listTaskDefinitionFamiliesInput>) => {
+export const listTaskDefinitionFamilies = async (deps: Deps, input: SchemaOutput<typeof listTaskDefinitionFamiliesInput>) => {
   const page = await deps.taskDefinitions.listFamilies({
     familyPrefix: input.familyPrefix,
     status: input.status,
@@ -140,7 +146,7 @@ type DeletionOutcome = { definition: TaskDefinition } | { failure: { arn: string
  * no-op). Each reference stands alone: a malformed, unknown or ACTIVE one becomes an entry in
  * `failures` (its identifier echoed as given, ECS's sentence as the reason) and the rest proceed.
  */
-export const deleteTaskDefinitions = async (deps: Deps, input: z.output<typeof deleteTaskDefinitionsInput>) => {
+export const deleteTaskDefinitions = async (deps: Deps, input: SchemaOutput<typeof deleteTaskDefinitionsInput>) => {
   const now = deps.clock.now();
   const deleteOne = async (reference: string): Promise<DeletionOutcome> => {
     const failure = (reason: string) => ({ failure: { arn: reference, reason } });

@@ -5,7 +5,7 @@ import { assignCapacityProviders, capacityProviderStrategySchema, checkCapacityP
 import { networkConfigurationSchema } from '../domain/service';
 import { applyObservation, newTaskRecord, presentTask, type TaskRecord } from '../domain/task';
 import { LAUNCH_TYPES } from '../domain/model';
-import { pageQuerySchema, tagsSchema } from '../domain/validation';
+import { lazySchema, pageQuerySchema, tagsSchema, type SchemaOutput } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ConflictException, InvalidParameterException, TaskNotFoundException } from '../errors';
 import { retryOnConflict } from '../retry';
@@ -13,56 +13,62 @@ import { requireActiveCluster } from './clusters';
 import { describedOrMissing } from './describe';
 import { resolveLaunchableTaskDefinition } from './task-definitions';
 
-const containerOverrideSchema = z
-  .object({
-    name: z.string().min(1).max(255),
-    command: z.array(z.string()).optional(),
-    environment: z.array(z.object({ name: z.string().min(1), value: z.string() }).strict()).optional(),
-    cpu: z.number().int().min(0).optional(),
-    memory: z.number().int().min(6).optional(),
-    memoryReservation: z.number().int().min(6).optional(),
-  })
-  .strict();
+const containerOverrideSchema = lazySchema(() =>
+  z
+    .object({
+      name: z.string().min(1).max(255),
+      command: z.array(z.string()).optional(),
+      environment: z.array(z.object({ name: z.string().min(1), value: z.string() }).strict()).optional(),
+      cpu: z.number().int().min(0).optional(),
+      memory: z.number().int().min(6).optional(),
+      memoryReservation: z.number().int().min(6).optional(),
+    })
+    .strict(),
+);
 
-export const runTaskInput = z
-  .object({
-    cluster: references.cluster.optional(),
-    taskDefinition: references.taskDefinition,
-    count: z.number().int().min(1).max(10).optional(),
-    startedBy: z.string().min(1).max(36).optional(),
-    group: z.string().min(1).max(255).optional(),
-    launchType: z.literal('FARGATE').optional(),
-    capacityProviderStrategy: capacityProviderStrategySchema.optional(),
-    platformVersion: z.string().min(1).max(32).optional(),
-    networkConfiguration: networkConfigurationSchema.optional(),
-    overrides: z
-      .object({
-        containerOverrides: z.array(containerOverrideSchema).max(10).optional(),
-        cpu: z.string().min(1).optional(),
-        memory: z.string().min(1).optional(),
-      })
-      .strict()
-      .optional(),
-    clientToken: z.string().min(1).max(64).optional(),
-    tags: tagsSchema.optional(),
-    enableECSManagedTags: z.boolean().optional(),
-    propagateTags: z.enum(['TASK_DEFINITION', 'SERVICE', 'NONE']).optional(),
-  })
-  .strict();
-export type RunTaskInput = z.output<typeof runTaskInput>;
+export const runTaskInput = lazySchema(() =>
+  z
+    .object({
+      cluster: references.cluster().optional(),
+      taskDefinition: references.taskDefinition(),
+      count: z.number().int().min(1).max(10).optional(),
+      startedBy: z.string().min(1).max(36).optional(),
+      group: z.string().min(1).max(255).optional(),
+      launchType: z.literal('FARGATE').optional(),
+      capacityProviderStrategy: capacityProviderStrategySchema().optional(),
+      platformVersion: z.string().min(1).max(32).optional(),
+      networkConfiguration: networkConfigurationSchema().optional(),
+      overrides: z
+        .object({
+          containerOverrides: z.array(containerOverrideSchema()).max(10).optional(),
+          cpu: z.string().min(1).optional(),
+          memory: z.string().min(1).optional(),
+        })
+        .strict()
+        .optional(),
+      clientToken: z.string().min(1).max(64).optional(),
+      tags: tagsSchema().optional(),
+      enableECSManagedTags: z.boolean().optional(),
+      propagateTags: z.enum(['TASK_DEFINITION', 'SERVICE', 'NONE']).optional(),
+    })
+    .strict(),
+);
+export type RunTaskInput = SchemaOutput<typeof runTaskInput>;
 
-export const listTasksQuery = pageQuerySchema
-  .extend({
-    serviceName: z.string().min(1).max(255).optional(),
-    family: z.string().min(1).max(255).optional(),
-    startedBy: z.string().min(1).max(36).optional(),
-    desiredStatus: z.enum(['RUNNING', 'PENDING', 'STOPPED']).optional(),
-    launchType: z.enum(LAUNCH_TYPES).optional(),
-    containerInstance: z.string().min(1).max(2048).optional(),
-  })
-  .strict();
+export const listTasksQuery = lazySchema(() =>
+  pageQuerySchema()
+    .extend({
+      serviceName: z.string().min(1).max(255).optional(),
+      family: z.string().min(1).max(255).optional(),
+      startedBy: z.string().min(1).max(36).optional(),
+      desiredStatus: z.enum(['RUNNING', 'PENDING', 'STOPPED']).optional(),
+      launchType: z.enum(LAUNCH_TYPES).optional(),
+      containerInstance: z.string().min(1).max(2048).optional(),
+    })
+    .strict(),
+);
 
-export const stopTaskInput = z.object({ reason: z.string().max(255).optional() }).strict();
+export const stopTaskInput = lazySchema(() => z.object({ reason: z.string().max(255).optional() }).strict());
 
 /** Task ids from a clientToken are deterministic, so a retried RunTask names the same tasks. */
 const taskIdsFor = (clusterArn: string, count: number, clientToken?: string) =>
@@ -198,12 +204,12 @@ export const describeTasks = async (
  * Reference says the filter returns nothing), and Fargate tasks have no container instance and are
  * never of another launch type. ECS answers these with an empty list, not an error.
  */
-const matchesNoTask = (input: z.output<typeof listTasksQuery>) =>
+const matchesNoTask = (input: SchemaOutput<typeof listTasksQuery>) =>
   input.desiredStatus === 'PENDING' ||
   (input.launchType !== undefined && input.launchType !== 'FARGATE') ||
   input.containerInstance !== undefined;
 
-export const listTasks = async (deps: Deps, clusterReference: string | undefined, input: z.output<typeof listTasksQuery>) => {
+export const listTasks = async (deps: Deps, clusterReference: string | undefined, input: SchemaOutput<typeof listTasksQuery>) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
   if (matchesNoTask(input)) return { taskArns: [] };
   const page = await deps.tasks.list(

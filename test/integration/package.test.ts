@@ -1,15 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { routes } from '../../lib/http/routes';
 import { unzip, type ZipEntry } from '../../scripts/zip';
+import { dynamoEndpoint, freshTable } from '../support/dynamo';
 
 /**
  * `serverless package` (osls) for the dev stage, and what the CloudFormation template must hold:
  * the table, every route, the reconciler's schedule, and IAM limited to the table and the wake-up;
- * and what the artifacts hold: one zip per function with its own bundle, and no source maps.
+ * and what the artifacts hold: one zip per function with its own bundle, and no source maps; and
+ * that a deployed bundle, alone in its folder as on Lambda, serves requests from DynamoDB.
  */
 type Template = { Resources: Record<string, { Type: string; Properties: any }> };
 
@@ -188,9 +190,66 @@ describe('the packaged CloudFormation template', () => {
       expect({ zip, zodLocales: bundle.data.includes('Ung\\xFCltige Eingabe') }).toEqual({ zip, zodLocales: false });
       expect({ zip, sourceMapComment: bundle.data.includes('sourceMappingURL') }).toEqual({ zip, sourceMapComment: false });
     }
-    // The SDK is bundled (the ES module build, tree-shaken), not left for the runtime's copy (only
-    // the optional CRT signer, which the SDK requires inside a try, stays outside).
+    // The SDK is bundled (the ES module build, tree-shaken), not left for the runtime's copy.
     const sdkRequires = zips['ecs.zip'][0].data.toString().match(/require\("@(aws-sdk|smithy)\/[^"]+"\)/g) ?? [];
-    expect([...new Set(sdkRequires)]).toEqual(['require("@aws-sdk/signature-v4-crt")']);
+    expect([...new Set(sdkRequires)]).toEqual([]);
+  });
+
+  it("takes the SDK's credentials from the environment, where Lambda puts the role's, and no other source", () => {
+    for (const [zip, [bundle]] of Object.entries(zips)) {
+      const text = bundle.data.toString();
+      const otherSources = ['fromSSO', 'fromIni', 'fromProcess', 'fromTokenFile', 'fromInstanceMetadata', 'fromContainerMetadata'];
+      expect({ zip, otherSources: otherSources.filter((name) => text.includes(name)) }).toEqual({ zip, otherSources: [] });
+    }
+  });
+
+  it('serves the ECS API from a deployed bundle alone in its folder, with the credentials in its environment', async () => {
+    const table = await freshTable();
+    table.client.destroy();
+    const directory = mkdtempSync(join(tmpdir(), 'ecsbox-function-'));
+    try {
+      for (const entry of zips['ecs.zip']) {
+        mkdirSync(dirname(join(directory, entry.name)), { recursive: true });
+        writeFileSync(join(directory, entry.name), entry.data);
+      }
+      const call = (operation: string, input: object) => ({
+        version: '2.0',
+        rawPath: '/',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonEC2ContainerServiceV20141113.${operation}` },
+        requestContext: { http: { method: 'POST', path: '/' } },
+        body: JSON.stringify(input),
+        isBase64Encoded: false,
+      });
+      const script = `
+        const { handler } = require('./functions/ecs.js');
+        (async () => {
+          const answers = [];
+          for (const event of ${JSON.stringify([call('CreateCluster', { clusterName: 'packaged' }), call('ListClusters', {})])}) {
+            const { statusCode, body } = await handler(event, {});
+            answers.push({ statusCode, body: JSON.parse(body) });
+          }
+          process.stdout.write(JSON.stringify(answers));
+        })();
+      `;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+        cwd: directory,
+        env: {
+          PATH: process.env.PATH,
+          TABLE_NAME: table.tableName,
+          DYNAMODB_ENDPOINT: dynamoEndpoint(),
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'packaged-test',
+          AWS_SECRET_ACCESS_KEY: 'packaged-test',
+          AWS_SESSION_TOKEN: 'packaged-test',
+          LOG_LEVEL: 'ERROR',
+        },
+        timeout: 30_000,
+      });
+      const [created, listed] = JSON.parse(stdout);
+      expect(created).toMatchObject({ statusCode: 200, body: { cluster: { clusterName: 'packaged', status: 'ACTIVE' } } });
+      expect(listed).toEqual({ statusCode: 200, body: { clusterArns: [created.body.cluster.clusterArn] } });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -72,11 +72,11 @@ describe('references', () => {
   it('accept only what ECS can name: every accepted reference fits in a DynamoDB key', () => {
     fc.assert(
       fc.property(fc.constantFrom('cluster', 'service', 'task') as fc.Arbitrary<'cluster' | 'service' | 'task'>, fc.string({ maxLength: 2000, unit: 'binary' }), (kind, value) => {
-        if (references[kind].safeParse(value).success) expect(Buffer.byteLength(value)).toBeLessThanOrEqual(1024);
+        if (references[kind]().safeParse(value).success) expect(Buffer.byteLength(value)).toBeLessThanOrEqual(1024);
       }),
       { seed: 20261130, numRuns: 300 },
     );
-    expect(references.cluster.safeParse('a'.repeat(256)).success).toBe(false);
-    expect(references.service.safeParse(`arn:aws:ecs:us-east-1:000000000000:service/c/${'é'.repeat(10)}`).success).toBe(false);
+    expect(references.cluster().safeParse('a'.repeat(256)).success).toBe(false);
+    expect(references.service().safeParse(`arn:aws:ecs:us-east-1:000000000000:service/c/${'é'.repeat(10)}`).success).toBe(false);
   });
 });

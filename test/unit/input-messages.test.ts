@@ -67,7 +67,7 @@ const wireCases = Object.entries(operations).map(([name, operation]) => [name, o
 
 describe('input messages over the ECS wire protocol', () => {
   it.each(wireCases)('%s refuses hostile input with an ECS sentence', (_name, operation) => {
-    const names = memberNames(operation.input);
+    const names = memberNames(operation.input());
     expect(names.length).toBeGreaterThan(0);
     fc.assert(
       fc.property(hostileBody(names), (body) => expectEcsRefusal(() => operation.parse(body), names)),
@@ -84,7 +84,7 @@ const restCases = Object.values(routes as Record<string, RestRoute<unknown, unkn
 describe('input messages over REST', () => {
   it.each(restCases)('%s refuses hostile input with an ECS sentence', (_name, route, part) => {
     const schema = part === 'body' ? route.body : route.query;
-    const names = memberNames(schema);
+    const names = memberNames(schema?.());
     expect(names.length).toBeGreaterThan(0);
     // A query string holds strings only.
     const query = fc.dictionary(fc.constantFrom(...names, ...PROTOTYPE_NAMES), fc.oneof(fc.string(), fc.constantFrom('1e20', '-1', 'Infinity', '0.5')), { maxKeys: 4 });

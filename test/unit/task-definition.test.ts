@@ -869,7 +869,7 @@ describe('validateTaskDefinition: Fargate', () => {
 
 describe('registerTaskDefinitionSchema', () => {
   it('turns into JSON Schema for the OpenAPI document', () => {
-    const schema = z.toJSONSchema(registerTaskDefinitionSchema, { io: 'input', unrepresentable: 'any' }) as {
+    const schema = z.toJSONSchema(registerTaskDefinitionSchema(), { io: 'input', unrepresentable: 'any' }) as {
       type: string;
       required: string[];
       additionalProperties: boolean;
