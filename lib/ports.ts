@@ -94,6 +94,8 @@ export interface ServiceRepository {
   /** Stores a new service and counts it on its cluster; ConflictException if the name is taken. */
   create(service: ServiceState, events: ServiceEvent[]): Promise<void>;
   get(clusterName: string, serviceName: string): Promise<StoredService | undefined>;
+  /** As get for each name, in order, in one read. */
+  getMany(clusterName: string, serviceNames: string[]): Promise<Array<StoredService | undefined>>;
   /** ARNs of the cluster's ACTIVE and DRAINING services. */
   list(clusterName: string, page: PageRequest): Promise<Page<string>>;
   /** Writes the service if it is still at `service.version - 1`; ConflictException otherwise. */

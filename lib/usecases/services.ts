@@ -147,16 +147,15 @@ export const describeServices = async (
 ) => {
   if (services.length > 10) throw new InvalidParameterException("Invalid 'services': at most 10 services can be described at once.");
   const clusterName = clusterNameOf(deps.scope, clusterReference ?? 'default');
-  // The cluster check and the reads do not depend on each other: one round trip instead of two.
-  const [cluster, found] = await Promise.all([
+  const names = services.map((reference) => (clusterName === undefined ? undefined : serviceNameOf(deps.scope, reference)));
+  const readable = names.filter((name): name is string => name !== undefined);
+  // The cluster check and the reads (all services in one) do not depend on each other: side by side.
+  const [cluster, read] = await Promise.all([
     requireActiveCluster(deps, clusterReference),
-    Promise.all(
-      services.map((reference) => {
-        const name = serviceNameOf(deps.scope, reference);
-        return name === undefined || clusterName === undefined ? undefined : deps.services.get(clusterName, name);
-      }),
-    ),
+    readable.length === 0 || clusterName === undefined ? [] : deps.services.getMany(clusterName, readable),
   ]);
+  const byName = new Map(readable.map((name, index) => [name, read[index]]));
+  const found = names.map((name) => (name === undefined ? undefined : byName.get(name)));
   const { items, failures } = describedOrMissing(
     services,
     found,

@@ -9,7 +9,7 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
  * DynamoDB Local with its usual command line, listening on 127.0.0.1 only. DynamoDB Local has no
  * option for the address it binds (its Jetty server listens on every interface), so this launcher
  * builds the server as DynamoDB Local's own main does and sets the connector's host before starting.
- * Run by scripts/local/dynamodb-local.ts with Java's single-file source launcher.
+ * Compiled once and run by scripts/local/dynamodb-local.ts.
  */
 public class DynamoDbLocalOnLoopback {
   public static void main(String[] args) throws Exception {

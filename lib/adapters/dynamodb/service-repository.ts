@@ -6,7 +6,7 @@ import { ClientException, ClusterNotFoundException, ConflictException } from '..
 import type { Page, PageRequest, ServiceRepository, StoredService } from '../../ports';
 import { accountOf, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
-import { cancellationCodes, isConditionFailure, keys, putAtVersion, putNewOrInactive, queryPage, translateThrottling, type TableContext } from './table';
+import { cancellationCodes, consistentGetMany, isConditionFailure, keys, putAtVersion, putNewOrInactive, queryPage, translateThrottling, type TableContext } from './table';
 
 export class DynamoServiceRepository implements ServiceRepository {
   constructor(
@@ -82,17 +82,23 @@ export class DynamoServiceRepository implements ServiceRepository {
   }
 
   async get(clusterName: string, serviceName: string): Promise<StoredService | undefined> {
-    const read = (Key: Record<string, string>) =>
-      this.table.client
-        .send(new GetCommand({ TableName: this.table.tableName, Key, ConsistentRead: true }))
-        .catch(translateThrottling);
-    // The service and its events, read side by side.
-    const [{ Item: item }, { Item: eventsItem }] = await Promise.all([
-      read(serviceKey(this.scope.accountId, clusterName, serviceName)),
-      read(serviceEventsKey(this.scope.accountId, clusterName, serviceName)),
-    ]);
-    if (!item) return undefined;
-    return { service: toService(item), events: (eventsItem?.events as ServiceEvent[] | undefined) ?? [] };
+    const [stored] = await this.getMany(clusterName, [serviceName]);
+    return stored;
+  }
+
+  async getMany(clusterName: string, serviceNames: string[]): Promise<Array<StoredService | undefined>> {
+    const keysOf = (serviceName: string) => ({
+      service: serviceKey(this.scope.accountId, clusterName, serviceName),
+      events: serviceEventsKey(this.scope.accountId, clusterName, serviceName),
+    });
+    // Every service and its events in one round trip.
+    const items = await consistentGetMany(this.table, serviceNames.flatMap((name) => Object.values(keysOf(name))));
+    return serviceNames.map((name) => {
+      const keys = keysOf(name);
+      const item = items.get(keys.service);
+      if (!item) return undefined;
+      return { service: toService(item), events: (items.get(keys.events)?.events as ServiceEvent[] | undefined) ?? [] };
+    });
   }
 
   async list(clusterName: string, page: PageRequest): Promise<Page<string>> {

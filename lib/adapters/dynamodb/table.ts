@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -322,6 +323,30 @@ export const rewriteTags = async (
       exhausted: () => new ConflictException('Too many concurrent tag changes to this resource; try again.'),
     },
   );
+};
+
+/** DynamoDB's limit on the keys of one BatchGetItem. */
+const MAX_BATCH_GET_KEYS = 100;
+
+const keyText = (key: Key) => `${key.PK}\u0000${key.SK}`;
+
+/**
+ * Strongly consistent reads of several items in one round trip (BatchGetItem) instead of one
+ * GetItem each: the items found, by key (`itemsByKey.get(key)`). Repeated keys are read once
+ * (DynamoDB refuses duplicates); keys DynamoDB leaves unprocessed are asked for again.
+ */
+export const consistentGetMany = async (table: TableContext, keys: Key[]) => {
+  const found = new Map<string, Record<string, unknown>>();
+  let pending = [...new Map(keys.map((key) => [keyText(key), { PK: key.PK, SK: key.SK }])).values()];
+  while (pending.length > 0) {
+    const batch = pending.slice(0, MAX_BATCH_GET_KEYS);
+    const result = await table.client
+      .send(new BatchGetCommand({ RequestItems: { [table.tableName]: { Keys: batch, ConsistentRead: true } } }))
+      .catch(translateThrottling);
+    for (const item of result.Responses?.[table.tableName] ?? []) found.set(keyText(item as Key), item);
+    pending = [...((result.UnprocessedKeys?.[table.tableName]?.Keys ?? []) as Key[]), ...pending.slice(MAX_BATCH_GET_KEYS)];
+  }
+  return { get: (key: Key) => found.get(keyText(key)) };
 };
 
 /** Every page of a Query, each handed to `visit` as it arrives. */
