@@ -24,6 +24,8 @@ export interface Overrides {
   fleet?: FleetBackend;
   /** The table's client (tests give one that meters what each read costs). */
   table?: TableContext;
+  /** Items per page of the reconcile index (tests and benchmarks make pages small); DynamoDB's 1 MB page otherwise. */
+  reconcilePageSize?: number;
 }
 
 const tableFor = (settings: Config): TableContext =>
@@ -65,7 +67,7 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
  * runs handlers in-process) never share a lease.
  */
 export const buildReconciler = (settings: Config, overrides: Overrides = {}) => {
-  const store = new DynamoReconcileStore(tableFor(settings), settings.reconcileShards, settings.taskRetentionMs);
+  const store = new DynamoReconcileStore(tableFor(settings), settings.reconcileShards, settings.taskRetentionMs, overrides.reconcilePageSize);
   const fleets = fleetsFor(settings, overrides);
   const newReconciler = () =>
     new Reconciler(

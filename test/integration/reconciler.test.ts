@@ -142,6 +142,26 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
     expect(store.writeUnits()).toBe(before);
   });
 
+  it('reads a shard a page at a time, never splitting a service from its tasks', async () => {
+    // Pages of 2 items: every service of 3 tasks spans two or three pages.
+    reconcilers = [buildReconciler(testConfig(deps.tableName), { clock, reconcilePageSize: 2 }).reconciler];
+    for (const serviceName of ['api', 'web', 'worker']) {
+      await createService(deps, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 3, networkConfiguration: network });
+    }
+    await rounds(20);
+    for (const serviceName of ['api', 'web', 'worker']) {
+      expect((await describeService(deps, 'c1', serviceName)).service).toMatchObject({ runningCount: 3, pendingCount: 0 });
+      expect(await allTasks(deps, serviceName)).toHaveLength(3);
+    }
+    const { store, reconciler } = buildReconciler(testConfig(deps.tableName), { clock, reconcilePageSize: 2 });
+    const slices = [];
+    for await (const page of store.shardPages(0)) slices.push(...page.services);
+    expect(slices.map(({ service, tasks }) => [service.serviceName, tasks.length])).toEqual([['api', 3], ['web', 3], ['worker', 3]]);
+    const before = store.writeUnits();
+    expect(await reconciler.pass()).toMatchObject({ busy: false, acted: 0, nextWakeAt: undefined });
+    expect(store.writeUnits()).toBe(before);
+  });
+
   describe('with a backend that refuses launches', () => {
     /** The simulated fleet, except that RunTask-style refusals come back for every launch. */
     const refusing = (reason: string): FleetBackend => {
