@@ -58,6 +58,7 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
     tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
     fleets: fleetsFor(settings, overrides),
     trigger: overrides.trigger ?? triggerFor(settings),
+    reconcileShards: settings.reconcileShards,
   };
 };
 
@@ -69,7 +70,8 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
 export const buildReconciler = (settings: Config, overrides: Overrides = {}) => {
   const store = new DynamoReconcileStore(tableFor(settings), settings.reconcileShards, settings.taskRetentionMs, overrides.reconcilePageSize);
   const fleets = fleetsFor(settings, overrides);
-  const newReconciler = () =>
+  /** A reconciler of one shard (a fanned-out or targeted invocation), or of every shard. */
+  const newReconciler = (shard?: number) =>
     new Reconciler(
       store,
       fleets,
@@ -77,6 +79,7 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
       randomUUID(),
       reconcilerSettings(settings.fleetProfile, settings.reconcileShards),
       log,
+      shard,
     );
   return { store, reconciler: newReconciler(), newReconciler, trigger: overrides.trigger ?? triggerFor(settings) };
 };

@@ -202,5 +202,6 @@ export interface ReconcileStore {
 
 /** Asks for a reconcile pass soon (after a desired-state change). */
 export interface ReconcileTrigger {
-  wake(): Promise<void>;
+  /** Wakes the reconciler for one shard (the changed service's), or for every shard when none is named. */
+  wake(shard?: number): Promise<void>;
 }

@@ -74,11 +74,17 @@ export class Reconciler {
     private readonly holder: string,
     private readonly settings: ReconcilerSettings,
     private readonly log: Logger,
+    /** The one shard this reconciler passes over (an invocation per shard); every shard when unset. */
+    readonly shard?: number,
   ) {}
+
+  private shardsToPass(): number[] {
+    return this.shard === undefined ? Array.from({ length: this.settings.shards }, (_, shard) => shard) : [this.shard];
+  }
 
   async pass(): Promise<PassOutcome> {
     const outcome: PassOutcome = { busy: false, acted: 0, readUnits: 0 };
-    for (let shard = 0; shard < this.settings.shards; shard++) {
+    for (const shard of this.shardsToPass()) {
       const result = await this.passShard(shard);
       outcome.busy ||= result.busy;
       outcome.acted += result.acted;
