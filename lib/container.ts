@@ -24,6 +24,8 @@ export interface Overrides {
   fleet?: FleetBackend;
   /** The table's client (tests give one that meters what each read costs). */
   table?: TableContext;
+  /** Items per page of the reconcile index (tests and benchmarks make pages small); DynamoDB's 1 MB page otherwise. */
+  reconcilePageSize?: number;
 }
 
 const tableFor = (settings: Config): TableContext =>
@@ -56,6 +58,7 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
     tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
     fleets: fleetsFor(settings, overrides),
     trigger: overrides.trigger ?? triggerFor(settings),
+    reconcileShards: settings.reconcileShards,
   };
 };
 
@@ -65,9 +68,10 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
  * runs handlers in-process) never share a lease.
  */
 export const buildReconciler = (settings: Config, overrides: Overrides = {}) => {
-  const store = new DynamoReconcileStore(tableFor(settings), settings.reconcileShards, settings.taskRetentionMs);
+  const store = new DynamoReconcileStore(tableFor(settings), settings.reconcileShards, settings.taskRetentionMs, overrides.reconcilePageSize);
   const fleets = fleetsFor(settings, overrides);
-  const newReconciler = () =>
+  /** A reconciler of one shard (a fanned-out or targeted invocation), or of every shard. */
+  const newReconciler = (shard?: number) =>
     new Reconciler(
       store,
       fleets,
@@ -75,6 +79,7 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
       randomUUID(),
       reconcilerSettings(settings.fleetProfile, settings.reconcileShards),
       log,
+      shard,
     );
   return { store, reconciler: newReconciler(), newReconciler, trigger: overrides.trigger ?? triggerFor(settings) };
 };

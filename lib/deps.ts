@@ -25,4 +25,6 @@ export interface Deps {
   tasks: TaskRepository;
   fleets: FleetResolver;
   trigger: ReconcileTrigger;
+  /** How many reconcile shards there are: a wake-up names the changed service's (domain/shard.ts). */
+  reconcileShards: number;
 }

@@ -144,11 +144,16 @@ export interface ServiceSlice {
   tasks: TaskRecord[];
 }
 
-export interface ShardSnapshot {
+/**
+ * One page of a shard's reconcile index. A service's slice is whole: it is held back until its last
+ * task has been read, so a pass handles it in one piece, and memory stays within a page (and one
+ * service's tasks) however large the fleet.
+ */
+export interface ShardPage {
   services: ServiceSlice[];
   /** Live tasks that no service owns (RunTask), grouped by cluster. */
   standalone: TaskRecord[];
-  /** DynamoDB read capacity the load consumed. */
+  /** DynamoDB read capacity the page consumed. */
   readUnits: number;
 }
 
@@ -169,7 +174,8 @@ export interface ServiceCommit {
 }
 
 export interface ReconcileStore {
-  loadShard(shard: number, now: EpochMs): Promise<ShardSnapshot>;
+  /** The shard's live services with their live tasks, and its standalone tasks, a page at a time. */
+  shardPages(shard: number): AsyncIterable<ShardPage>;
   /** Takes the shard's lease with a new fencing token; undefined while someone else holds it. */
   acquireLease(shard: number, holder: string, now: EpochMs, ttlMs: number): Promise<Lease | undefined>;
   /** Extends a lease still held (same holder and token, not expired at `now`); undefined if it was lost. */
@@ -198,5 +204,6 @@ export interface ReconcileStore {
 
 /** Asks for a reconcile pass soon (after a desired-state change). */
 export interface ReconcileTrigger {
-  wake(): Promise<void>;
+  /** Wakes the reconciler for one shard (the changed service's), or for every shard when none is named. */
+  wake(shard?: number): Promise<void>;
 }

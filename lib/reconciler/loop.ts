@@ -41,7 +41,7 @@ export const reconcileUntilIdle = async (
       }
       if (now - started >= settings.budgetMs) {
         await reconciler.release();
-        await trigger.wake();
+        await trigger.wake(reconciler.shard);
         return 'handed-over';
       }
       await sleep(Math.max(0, Math.min(settings.maxSleepMs, outcome.nextWakeAt - now)));

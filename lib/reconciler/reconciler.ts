@@ -15,12 +15,12 @@ import type { EpochMs, ServiceEvent, TaskDefinition } from '../domain/model';
 import { THROTTLED_REASON, type FleetBackend, type LaunchSpec, type ObservedTask, type StopRequest } from '../fleet/backend';
 import type { FleetResolver } from '../fleet/resolver';
 import type { Clock } from '../deps';
-import type { Lease, ReconcileStore, ServiceSlice } from '../ports';
+import type { Lease, ReconcileStore, ServiceSlice, ShardPage } from '../ports';
 import { plan, recordLaunchRefusal, type PlanOptions, type ServicePlan, type TaskView } from './plan';
 
 /**
- * One reconcile pass: read every live service and task of each shard, observe the fleet, plan, and
- * apply the plans. Level-triggered and idempotent: a pass that finds nothing to change writes
+ * One reconcile pass: read every live service and task of each shard, a page at a time, observe the
+ * fleet, plan, and apply the plans. Level-triggered and idempotent: a pass that finds nothing to change writes
  * nothing and takes no lease; a pass that has work takes the shard's lease first, and every write
  * is conditioned on that lease's fencing token and on the versions it read.
  *
@@ -59,6 +59,9 @@ interface ServiceWork {
   undelivered: TaskRecord[];
 }
 
+const earliest = (a: EpochMs | undefined, b: EpochMs | undefined): EpochMs | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+
 const bumped = (record: TaskRecord, original: TaskRecord): TaskRecord => ({ ...record, version: original.version + 1 });
 
 export class Reconciler {
@@ -71,16 +74,22 @@ export class Reconciler {
     private readonly holder: string,
     private readonly settings: ReconcilerSettings,
     private readonly log: Logger,
+    /** The one shard this reconciler passes over (an invocation per shard); every shard when unset. */
+    readonly shard?: number,
   ) {}
+
+  private shardsToPass(): number[] {
+    return this.shard === undefined ? Array.from({ length: this.settings.shards }, (_, shard) => shard) : [this.shard];
+  }
 
   async pass(): Promise<PassOutcome> {
     const outcome: PassOutcome = { busy: false, acted: 0, readUnits: 0 };
-    for (let shard = 0; shard < this.settings.shards; shard++) {
+    for (const shard of this.shardsToPass()) {
       const result = await this.passShard(shard);
       outcome.busy ||= result.busy;
       outcome.acted += result.acted;
       outcome.readUnits += result.readUnits;
-      if (result.nextWakeAt !== undefined) outcome.nextWakeAt = Math.min(outcome.nextWakeAt ?? Infinity, result.nextWakeAt);
+      outcome.nextWakeAt = earliest(outcome.nextWakeAt, result.nextWakeAt);
     }
     return outcome;
   }
@@ -114,7 +123,11 @@ export class Reconciler {
    */
   private async perCluster<T>(records: TaskRecord[], work: (fleet: FleetBackend, records: TaskRecord[]) => Promise<T[]>): Promise<T[]> {
     const groups = new Map<string, TaskRecord[]>();
-    for (const record of records) groups.set(record.clusterArn, [...(groups.get(record.clusterArn) ?? []), record]);
+    for (const record of records) {
+      const group = groups.get(record.clusterArn);
+      if (group) group.push(record);
+      else groups.set(record.clusterArn, [record]);
+    }
     const results = await Promise.all(
       [...groups].map(async ([clusterArn, group]) => {
         try {
@@ -128,10 +141,32 @@ export class Reconciler {
     return results.flat();
   }
 
+  /**
+   * A shard, page by page of its reconcile index: each page is observed, planned and applied before
+   * the next is read, so a pass holds one page in memory however large the shard. The lease is
+   * taken at the first page with work and kept (renewed) for the rest of the pass.
+   */
   private async passShard(shard: number): Promise<PassOutcome> {
     const now = this.clock.now();
-    const snapshot = await this.store.loadShard(shard, now);
-    const everyTask = [...snapshot.services.flatMap((slice) => slice.tasks), ...snapshot.standalone];
+    const outcome: PassOutcome = { busy: false, acted: 0, readUnits: 0 };
+    for await (const page of this.store.shardPages(shard)) {
+      outcome.readUnits += page.readUnits;
+      const result = await this.passPage(shard, page, now);
+      outcome.acted += result.acted;
+      outcome.nextWakeAt = earliest(outcome.nextWakeAt, result.nextWakeAt);
+      if (result.busy) {
+        outcome.busy = true;
+        break;
+      }
+    }
+    // What a pass changed is looked at again at once: its launches and stops are in flight.
+    if (outcome.acted) outcome.nextWakeAt = now;
+    return outcome;
+  }
+
+  private async passPage(shard: number, page: ShardPage, now: EpochMs): Promise<Omit<PassOutcome, 'readUnits'>> {
+    const everyTask: TaskRecord[] = [...page.standalone];
+    for (const slice of page.services) for (const task of slice.tasks) everyTask.push(task);
     const observations = await this.observe(everyTask.filter((record) => record.ref !== undefined), now);
     const observed = new Map<string, ObservedTask>(observations.map((entry) => [entry.taskId, entry]));
     const view = (record: TaskRecord): TaskView => {
@@ -150,12 +185,12 @@ export class Reconciler {
         return observation !== undefined && stopNotDelivered(record, observation);
       });
 
-    const wakes: EpochMs[] = [];
+    let nextWakeAt: EpochMs | undefined;
     const work: ServiceWork[] = [];
-    for (const slice of snapshot.services) {
+    for (const slice of page.services) {
       const views = slice.tasks.map(view);
       const servicePlan = plan(slice.service, views, now, this.settings.plan);
-      if (servicePlan.nextWakeAt !== undefined) wakes.push(servicePlan.nextWakeAt);
+      nextWakeAt = earliest(nextWakeAt, servicePlan.nextWakeAt);
       const changed = views.filter((entry, index) => entry.record !== slice.tasks[index]).map((entry) => entry.record);
       const undelivered = undeliveredStops(slice.tasks);
       const serviceChanged = !sameData(servicePlan.service, slice.service);
@@ -165,31 +200,32 @@ export class Reconciler {
         work.push({ slice, plan: servicePlan, changed, undelivered });
       }
     }
-    const standaloneViews = snapshot.standalone.map(view);
+    const standaloneViews = page.standalone.map(view);
     const standaloneChanged = standaloneViews
-      .map((entry, index) => (entry.record === snapshot.standalone[index] ? undefined : bumped(entry.record, snapshot.standalone[index])))
+      .map((entry, index) => (entry.record === page.standalone[index] ? undefined : bumped(entry.record, page.standalone[index])))
       .filter((record): record is TaskRecord => record !== undefined);
-    const standaloneUndelivered = undeliveredStops(snapshot.standalone);
+    const standaloneUndelivered = undeliveredStops(page.standalone);
     for (const { record, nextChangeAt } of standaloneViews) {
       if (record.lastStatus === 'STOPPED') continue;
-      if (nextChangeAt !== undefined) wakes.push(nextChangeAt);
+      if (nextChangeAt !== undefined) nextWakeAt = earliest(nextWakeAt, nextChangeAt);
       else if (isPendingStatus(record.lastStatus) || record.desiredStatus === 'STOPPED') {
-        wakes.push(now + this.settings.plan.pollIntervalMs);
+        nextWakeAt = earliest(nextWakeAt, now + this.settings.plan.pollIntervalMs);
       }
     }
-    const nextWakeAt = wakes.length ? Math.min(...wakes) : undefined;
     if (!work.length && !standaloneChanged.length && !standaloneUndelivered.length) {
-      return { busy: false, acted: 0, readUnits: snapshot.readUnits, nextWakeAt };
+      return { busy: false, acted: 0, nextWakeAt };
     }
 
-    const acquired = await this.store.acquireLease(shard, this.holder, now, this.settings.leaseTtlMs);
-    if (!acquired) return { busy: true, acted: 0, readUnits: snapshot.readUnits, nextWakeAt };
-    this.leases.set(shard, acquired);
+    if (!this.leases.has(shard)) {
+      const acquired = await this.store.acquireLease(shard, this.holder, this.clock.now(), this.settings.leaseTtlMs);
+      if (!acquired) return { busy: true, acted: 0, nextWakeAt };
+      this.leases.set(shard, acquired);
+    }
 
     let acted = 0;
     for (const item of work) {
       const lease = await this.keepLease(shard);
-      if (!lease) return { busy: true, acted, readUnits: snapshot.readUnits, nextWakeAt };
+      if (!lease) return { busy: true, acted, nextWakeAt };
       try {
         if (await this.applyServicePlan(lease, item, now)) acted += 1;
       } catch (error) {
@@ -198,7 +234,7 @@ export class Reconciler {
       }
     }
     const lease = await this.keepLease(shard);
-    if (!lease) return { busy: true, acted, readUnits: snapshot.readUnits, nextWakeAt };
+    if (!lease) return { busy: true, acted, nextWakeAt };
     if (standaloneChanged.length && !(await this.store.commitTasks(lease, standaloneChanged, this.clock.now()))) {
       this.log.info('reconcile commit lost a race', { shard, scope: 'standalone tasks' });
     }
@@ -208,7 +244,7 @@ export class Reconciler {
       standaloneUndelivered.map((record) => latest.get(record.taskId) ?? record),
       now,
     );
-    return { busy: false, acted, readUnits: snapshot.readUnits, nextWakeAt: acted ? now : nextWakeAt };
+    return { busy: false, acted, nextWakeAt };
   }
 
   /**
@@ -245,9 +281,10 @@ export class Reconciler {
   async collectStrays(): Promise<number> {
     const clusters = new Set<string>();
     for (let shard = 0; shard < this.settings.shards; shard++) {
-      const snapshot = await this.store.loadShard(shard, this.clock.now());
-      for (const { service } of snapshot.services) clusters.add(service.clusterArn);
-      for (const task of snapshot.standalone) clusters.add(task.clusterArn);
+      for await (const page of this.store.shardPages(shard)) {
+        for (const { service } of page.services) clusters.add(service.clusterArn);
+        for (const task of page.standalone) clusters.add(task.clusterArn);
+      }
     }
     const fleets = new Set<FleetBackend>();
     for (const clusterArn of clusters) {

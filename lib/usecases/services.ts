@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { arns, clusterNameOf, parseArn, serviceNameOf } from '../domain/arn';
 import { checkCapacityProviderStrategy } from '../domain/capacity-provider';
 import { LAUNCH_TYPES, type Cluster, type ServiceEvent } from '../domain/model';
+import { shardOf } from '../domain/shard';
 import {
   DEFAULT_DEPLOYMENT_CONFIGURATION,
   UNSUPPORTED_SERVICE_LISTS,
@@ -122,7 +123,7 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
     version: (existing?.service.version ?? 0) + 1,
   };
   await deps.services.create(service, []);
-  await deps.trigger.wake();
+  await deps.trigger.wake(shardOf(deps.scope.accountId, cluster.clusterName, service.serviceName, deps.reconcileShards));
   return { service: presentService(service, []) };
 };
 
@@ -193,7 +194,7 @@ const changeService = async (
     MAX_ATTEMPTS,
     'The service is being changed by others; try again.',
   );
-  await deps.trigger.wake();
+  await deps.trigger.wake(shardOf(deps.scope.accountId, cluster.clusterName, next.serviceName, deps.reconcileShards));
   return { service: presentService(next, events) };
 };
 

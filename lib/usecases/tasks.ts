@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { arns, parseArn, references, taskIdOf } from '../domain/arn';
 import { assignCapacityProviders, capacityProviderStrategySchema, checkCapacityProviderStrategy } from '../domain/capacity-provider';
+import { shardOf } from '../domain/shard';
 import { networkConfigurationSchema } from '../domain/service';
 import { applyObservation, newTaskRecord, presentTask, type TaskRecord } from '../domain/task';
 import { LAUNCH_TYPES } from '../domain/model';
@@ -155,7 +156,7 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
           : undefined,
       )
     : [];
-  if (stored.length) await deps.trigger.wake();
+  if (stored.length) await deps.trigger.wake(shardOf(deps.scope.accountId, cluster.clusterName, undefined, deps.reconcileShards));
   return { tasks: stored.map(presentTask), failures };
 };
 
@@ -230,6 +231,9 @@ export const listTasks = async (deps: Deps, clusterReference: string | undefined
  * StopTask: the decision is recorded first (so a service's reconciler sees it at once and
  * replaces the task), then delivered to the backend, whose report is recorded in turn.
  */
+const shardOfTask = (deps: Deps, task: TaskRecord) =>
+  shardOf(deps.scope.accountId, task.clusterName, task.serviceName, deps.reconcileShards);
+
 export const stopTask = async (deps: Deps, clusterReference: string | undefined, task: string, reason?: string) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
   const { record: decided, alreadyStopped } = await retryOnConflict(
@@ -252,7 +256,7 @@ export const stopTask = async (deps: Deps, clusterReference: string | undefined,
   if (alreadyStopped) return { task: presentTask(decided) };
   if (!decided.ref) {
     // Its launch is recorded but not made yet: the reconciler records it STOPPED, nothing to tell.
-    await deps.trigger.wake();
+    await deps.trigger.wake(shardOfTask(deps, decided));
     return { task: presentTask(decided) };
   }
   const now = deps.clock.now();
@@ -270,6 +274,6 @@ export const stopTask = async (deps: Deps, clusterReference: string | undefined,
       if (!(error instanceof ConflictException)) throw error;
     });
   }
-  await deps.trigger.wake();
+  await deps.trigger.wake(shardOfTask(deps, decided));
   return { task: presentTask(delivered ?? decided) };
 };

@@ -114,7 +114,7 @@ describe('the reconciler under faults', () => {
       const paused = (await store.acquireLease(shard, 'paused', clock.now(), ttlMs))!;
       clock.advance(ttlMs + 1);
       await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 0, networkConfiguration: network });
-      const [slice] = (await store.loadShard(shard)).services;
+      const [slice] = (await store.shardPages(shard)[Symbol.asyncIterator]().next()).value!.services;
       const service = { ...slice.service, version: slice.service.version + 1 };
       expect(await store.commitService(paused, { service, newTasks: [], changedTasks: [] }, clock.now())).toBe(false);
 

@@ -1,4 +1,6 @@
-import { buildReconciler } from '../../lib/container';
+import { buildDeps, buildReconciler } from '../../lib/container';
+import { parseConfig } from '../../lib/config';
+import { shardOf } from '../../lib/domain/shard';
 import { THROTTLED_REASON, type FleetBackend } from '../../lib/fleet/backend';
 import { SimulatedFleet } from '../../lib/fleet/simulated';
 import type { Deps } from '../../lib/deps';
@@ -9,7 +11,7 @@ import { createCluster } from '../../lib/usecases/clusters';
 import { createService, describeService, updateService } from '../../lib/usecases/services';
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
 import { stopTask } from '../../lib/usecases/tasks';
-import { freshDeps, serviceTaskRecords, testConfig, TestClock } from '../support/dynamo';
+import { dynamoEndpoint, freshDeps, serviceTaskRecords, testConfig, TestClock } from '../support/dynamo';
 import { fargateTaskDefinition } from '../support/fixtures';
 
 const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
@@ -142,6 +144,26 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
     expect(store.writeUnits()).toBe(before);
   });
 
+  it('reads a shard a page at a time, never splitting a service from its tasks', async () => {
+    // Pages of 2 items: every service of 3 tasks spans two or three pages.
+    reconcilers = [buildReconciler(testConfig(deps.tableName), { clock, reconcilePageSize: 2 }).reconciler];
+    for (const serviceName of ['api', 'web', 'worker']) {
+      await createService(deps, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 3, networkConfiguration: network });
+    }
+    await rounds(20);
+    for (const serviceName of ['api', 'web', 'worker']) {
+      expect((await describeService(deps, 'c1', serviceName)).service).toMatchObject({ runningCount: 3, pendingCount: 0 });
+      expect(await allTasks(deps, serviceName)).toHaveLength(3);
+    }
+    const { store, reconciler } = buildReconciler(testConfig(deps.tableName), { clock, reconcilePageSize: 2 });
+    const slices = [];
+    for await (const page of store.shardPages(0)) slices.push(...page.services);
+    expect(slices.map(({ service, tasks }) => [service.serviceName, tasks.length])).toEqual([['api', 3], ['web', 3], ['worker', 3]]);
+    const before = store.writeUnits();
+    expect(await reconciler.pass()).toMatchObject({ busy: false, acted: 0, nextWakeAt: undefined });
+    expect(store.writeUnits()).toBe(before);
+  });
+
   describe('with a backend that refuses launches', () => {
     /** The simulated fleet, except that RunTask-style refusals come back for every launch. */
     const refusing = (reason: string): FleetBackend => {
@@ -199,5 +221,40 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
     await rounds(15);
     expect((await describeService(deps, 'c1', 'web')).service).toMatchObject({ runningCount: 1 });
     expect((await describeService(deps, 'broken', 'web')).service).toMatchObject({ runningCount: 0 });
+  });
+});
+
+describe('the reconciler, one invocation per shard', () => {
+  it("wakes only the changed service's shard, and a reconciler of one shard passes over that shard alone", async () => {
+    const clock = new TestClock();
+    const { tableName } = await freshDeps({ clock });
+    const settings = parseConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamoEndpoint(), FLEET_PROFILE: 'fast', RECONCILE_SHARDS: '4' });
+    const woken: Array<number | undefined> = [];
+    const deps = buildDeps(settings, { clock, trigger: { wake: async (shard?: number) => void woken.push(shard) } });
+    await createCluster(deps, { clusterName: 'c1' });
+    await registerTaskDefinition(deps, definition('nginx:1.27'));
+    const shard = (serviceName: string) => shardOf(deps.scope.accountId, 'c1', serviceName, 4);
+    const other = ['api', 'worker', 'batch', 'cron', 'jobs'].find((name) => shard(name) !== shard('web'))!;
+    for (const serviceName of ['web', other]) {
+      await createService(deps, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
+    }
+    expect(woken).toEqual([shard('web'), shard(other)]);
+
+    const { newReconciler } = buildReconciler(settings, { clock });
+    const ofWeb = newReconciler(shard('web'));
+    for (let round = 0; round < 10; round++) {
+      await ofWeb.pass();
+      clock.advance(500);
+    }
+    await ofWeb.release();
+    expect((await describeService(deps, 'c1', 'web')).service).toMatchObject({ runningCount: 2 });
+    expect(await serviceTaskRecords(deps, 'c1', other)).toHaveLength(0);
+    // Its own shard's reconciler, holding its own lease meanwhile, brings the other service up.
+    const ofOther = newReconciler(shard(other));
+    for (let round = 0; round < 10; round++) {
+      await Promise.all([ofOther.pass(), ofWeb.pass()]);
+      clock.advance(500);
+    }
+    expect((await describeService(deps, 'c1', other)).service).toMatchObject({ runningCount: 2 });
   });
 });

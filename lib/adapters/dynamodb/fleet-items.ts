@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { scopeOf } from '../../domain/arn';
 import type { EpochMs } from '../../domain/model';
+import { shardOf, STANDALONE } from '../../domain/shard';
 import type { ServiceState } from '../../domain/service';
 import type { TaskRecord } from '../../domain/task';
 import { listKeys } from './list-index';
@@ -13,13 +13,8 @@ import { keys } from './table';
  */
 
 export const RECONCILE_INDEX = 'GSI1';
-/** Sorts after every service name ([A-Za-z0-9_-]), so standalone tasks group at a cluster's end. */
-const STANDALONE = '~';
 
 export const accountOf = (arn: string): string => scopeOf(arn).accountId;
-
-export const shardOf = (accountId: string, clusterName: string, serviceName: string | undefined, shards: number): number =>
-  createHash('sha256').update(`${accountId}#${clusterName}#${serviceName ?? STANDALONE}`).digest().readUInt32BE(0) % shards;
 
 export const shardKey = (shard: number) => `SHARD#${shard}`;
 

@@ -4,7 +4,7 @@ import { parseTaskDefinitionRef } from '../../domain/task-definition';
 import type { ServiceState } from '../../domain/service';
 import type { ClusterFleet, EpochMs, ServiceEvent, TaskDefinition } from '../../domain/model';
 import type { TaskRecord } from '../../domain/task';
-import type { Lease, ReconcileStore, ServiceCommit, ServiceSlice, ShardSnapshot } from '../../ports';
+import type { Lease, ReconcileStore, ServiceCommit, ServiceSlice, ShardPage } from '../../ports';
 import {
   accountOf,
   RECONCILE_INDEX,
@@ -16,12 +16,12 @@ import {
   toService,
   toTask,
 } from './fleet-items';
-import { forEachPage, isConditionFailure, keys, putAtVersion, translateThrottling, type TableContext } from './table';
+import { isConditionFailure, keys, putAtVersion, queryPages, translateThrottling, type TableContext } from './table';
 import { fromDocument, type StoredDocument } from './task-definition-repository';
 
 /**
- * The reconciler's view of the table. One Query of the reconcile index per shard reads every live
- * service with its live tasks (eventually consistent: the writes below are conditional, so a stale
+ * The reconciler's view of the table. One Query of the reconcile index per shard, read page by
+ * page, yields every live service with its live tasks (eventually consistent: the writes below are conditional, so a stale
  * read can only lose a race, never corrupt). Every write is a transaction that also checks the
  * shard's lease and fencing token, so a reconciler whose lease expired cannot write.
  *
@@ -46,6 +46,8 @@ export class DynamoReconcileStore implements ReconcileStore {
     private readonly table: TableContext,
     private readonly shards: number,
     private readonly retentionMs: number,
+    /** Items per page of the reconcile index; DynamoDB's own 1 MB page when unset. */
+    private readonly pageSize?: number,
   ) {}
 
   writeUnits(): number {
@@ -99,38 +101,40 @@ export class DynamoReconcileStore implements ReconcileStore {
     return Item ? fromDocument(Item.taskDefinition as StoredDocument) : undefined;
   }
 
-  async loadShard(shard: number): Promise<ShardSnapshot> {
-    const slices = new Map<string, ServiceSlice>();
-    const orphans: TaskRecord[] = [];
-    const standalone: TaskRecord[] = [];
-    let readUnits = 0;
-    await forEachPage(
-      this.table,
-      {
-        IndexName: RECONCILE_INDEX,
-        KeyConditionExpression: 'GSI1PK = :shard',
-        ExpressionAttributeValues: { ':shard': shardKey(shard) },
-        ReturnConsumedCapacity: 'TOTAL',
-      },
-      (page) => {
-        readUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
-        for (const item of page.Items ?? []) {
-          if (item.kind === 'service') {
-            const service = toService(item);
-            slices.set(service.serviceArn, { service, tasks: [] });
-          } else if (item.kind === 'task') {
-            const task = toTask(item);
-            if (task.serviceName) orphans.push(task);
-            else standalone.push(task);
+  /**
+   * The reconcile index sorts a service's tasks right after the service (see fleet-items.ts), so a
+   * slice is complete once the next service's item, or the end of the shard, has been read.
+   */
+  async *shardPages(shard: number): AsyncGenerator<ShardPage> {
+    let pending: ServiceSlice | undefined;
+    const pages = queryPages(this.table, {
+      IndexName: RECONCILE_INDEX,
+      KeyConditionExpression: 'GSI1PK = :shard',
+      ExpressionAttributeValues: { ':shard': shardKey(shard) },
+      ReturnConsumedCapacity: 'TOTAL',
+      ...(this.pageSize ? { Limit: this.pageSize } : {}),
+    });
+    for await (const page of pages) {
+      const readUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
+      this.consumedReadUnits += readUnits;
+      const services: ServiceSlice[] = [];
+      const standalone: TaskRecord[] = [];
+      for (const item of page.Items ?? []) {
+        if (item.kind === 'service') {
+          if (pending) services.push(pending);
+          pending = { service: toService(item), tasks: [] };
+        } else if (item.kind === 'task') {
+          const task = toTask(item);
+          if (!task.serviceName) standalone.push(task);
+          // A task whose service left the index (deleted) has no slice to join; it is skipped as before.
+          else if (pending?.service.serviceArn === arns.service(scopeOf(task.taskArn), task.clusterName, task.serviceName)) {
+            pending.tasks.push(task);
           }
         }
-      },
-    );
-    this.consumedReadUnits += readUnits;
-    for (const task of orphans) {
-      slices.get(arns.service(scopeOf(task.taskArn), task.clusterName, task.serviceName!))?.tasks.push(task);
+      }
+      if (!page.LastEvaluatedKey && pending) services.push(pending);
+      yield { services, standalone, readUnits };
     }
-    return { services: [...slices.values()], standalone, readUnits };
   }
 
   async acquireLease(shard: number, holder: string, now: EpochMs, ttlMs: number): Promise<Lease | undefined> {
@@ -308,8 +312,10 @@ export class DynamoReconcileStore implements ReconcileStore {
   async liveTaskIds(): Promise<ReadonlySet<string>> {
     const ids = new Set<string>();
     for (let shard = 0; shard < this.shards; shard++) {
-      const { services, standalone } = await this.loadShard(shard);
-      for (const task of [...services.flatMap((slice) => slice.tasks), ...standalone]) ids.add(task.taskId);
+      for await (const { services, standalone } of this.shardPages(shard)) {
+        for (const { tasks } of services) for (const task of tasks) ids.add(task.taskId);
+        for (const task of standalone) ids.add(task.taskId);
+      }
     }
     return ids;
   }

@@ -349,20 +349,28 @@ export const consistentGetMany = async (table: TableContext, keys: Key[]) => {
   return { get: (key: Key) => found.get(keyText(key)) };
 };
 
+/** Every page of a Query, in order, each read only when the previous one has been handled. */
+export async function* queryPages(
+  table: TableContext,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+): AsyncGenerator<QueryCommandOutput> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await table.client
+      .send(new QueryCommand({ ...input, TableName: table.tableName, ExclusiveStartKey: startKey }))
+      .catch(translateThrottling);
+    yield page;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
+
 /** Every page of a Query, each handed to `visit` as it arrives. */
 export const forEachPage = async (
   table: TableContext,
   input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
   visit: (page: QueryCommandOutput) => void,
 ): Promise<void> => {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await table.client
-      .send(new QueryCommand({ ...input, TableName: table.tableName, ExclusiveStartKey: startKey }))
-      .catch(translateThrottling);
-    visit(page);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const page of queryPages(table, input)) visit(page);
 };
 
 /**

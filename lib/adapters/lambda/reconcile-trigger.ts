@@ -2,6 +2,9 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { ReconcileTrigger } from '../../ports';
 import { log } from '../../log';
 
+/** The source of ecsbox's own wake-up events (EventBridge's scheduled events say `aws.events`). */
+export const WAKE_SOURCE = 'ecsbox.wake';
+
 /**
  * Wakes the reconciler at once after a desired-state change: an asynchronous Lambda invocation,
  * the same call deployed and locally (serverless-offline answers it on its Lambda port). A failed
@@ -25,9 +28,10 @@ export class LambdaReconcileTrigger implements ReconcileTrigger {
     });
   }
 
-  async wake(): Promise<void> {
+  async wake(shard?: number): Promise<void> {
     try {
-      await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: '{"source":"ecsbox.wake"}' }));
+      const payload = JSON.stringify({ source: WAKE_SOURCE, ...(shard === undefined ? {} : { shard }) });
+      await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: payload }));
     } catch (error) {
       log.warn('reconciler wake-up failed', { error: error as Error });
     }
