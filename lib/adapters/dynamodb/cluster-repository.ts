@@ -4,7 +4,7 @@ import type { Cluster, ClusterConfiguration, ClusterFleet, EpochMs, Tag } from '
 import { isPendingStatus } from '../../domain/task';
 import { ClientException, ClusterContainsServicesException, ClusterNotFoundException, ConflictException } from '../../errors';
 import type { ClusterActivity, ClusterRepository, Page, PageRequest, TagChange } from '../../ports';
-import { backoffDelay, sleep } from '../../retry';
+import { withRetries } from '../../retry';
 import { RECONCILE_INDEX, shardKey } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
 import {
@@ -120,29 +120,35 @@ export class DynamoClusterRepository implements ClusterRepository {
     };
     // Creations of different clusters meet on the account's count: a transaction that collided
     // with another one (not with a condition) tries again.
-    for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
-      try {
-        await this.table.client.send(
-          new TransactWriteCommand({
-            TransactItems: [putNewOrInactive(this.table.tableName, item), this.accountCount(1)],
-          }),
-        );
-        return this.toCluster(item);
-      } catch (error) {
-        if (!isConditionFailure(error)) return translateThrottling(error);
-        const [clusterCode, countCode] = cancellationCodes(error);
-        if (clusterCode === 'ConditionalCheckFailed') {
-          const existing = await this.getItem(clusterName);
-          if (existing?.status === 'ACTIVE') return this.toCluster(existing);
-        } else if (countCode === 'ConditionalCheckFailed') {
-          throw new ClientException(
-            `The maximum number of clusters (${this.clustersPerAccount}) for this account has been reached. Delete unused clusters and try again.`,
+    return withRetries(
+      async () => {
+        try {
+          await this.table.client.send(
+            new TransactWriteCommand({
+              TransactItems: [putNewOrInactive(this.table.tableName, item), this.accountCount(1)],
+            }),
           );
+          return this.toCluster(item);
+        } catch (error) {
+          if (!isConditionFailure(error)) return translateThrottling(error);
+          const [clusterCode, countCode] = cancellationCodes(error);
+          if (clusterCode === 'ConditionalCheckFailed') {
+            const existing = await this.getItem(clusterName);
+            if (existing?.status === 'ACTIVE') return this.toCluster(existing);
+          } else if (countCode === 'ConditionalCheckFailed') {
+            throw new ClientException(
+              `The maximum number of clusters (${this.clustersPerAccount}) for this account has been reached. Delete unused clusters and try again.`,
+            );
+          }
+          throw error;
         }
-        await sleep(backoffDelay(attempt));
-      }
-    }
-    throw new ConflictException('Too many concurrent changes to the clusters of this account; try again.');
+      },
+      {
+        attempts: MAX_CREATE_ATTEMPTS,
+        retryable: isConditionFailure,
+        exhausted: () => new ConflictException('Too many concurrent changes to the clusters of this account; try again.'),
+      },
+    );
   }
 
   async get(clusterName: string): Promise<Cluster | undefined> {
