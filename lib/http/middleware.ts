@@ -99,7 +99,9 @@ const httpMiddlewares = (face: Face): Array<MiddlewareObj<HttpEvent, HttpResult>
     // Answers to bad input are not faults; only what becomes a 500 is logged.
     logger: (error: unknown) => {
       const status = (error as { statusCode?: number } | undefined)?.statusCode;
-      if (status === undefined || status >= 500) log.error('unhandled error', { error: error as Error });
+      // A mapped 5xx is ServerException: DynamoDB gave no verdict in time, and the caller may retry.
+      if (status === undefined) log.error('unhandled error', { error: error as Error });
+      else if (status >= 500) log.warn('request outcome unknown', { status });
     },
   }) as MiddlewareObj<HttpEvent, HttpResult>,
   domainErrorMapper(face),
