@@ -21,15 +21,17 @@ const CONTAINER_NAME_MESSAGE =
 
 // Range messages are predicates on the field; formatIssue puts the field's path in front.
 const between = (min: number, max: number) => `must be between ${min} and ${max}`;
+// The upper bound is checked before .int(): a huge number (1e20) is told ECS's bound, not the
+// safe-integer limit of zod's integer check; a fraction is still told it must be an integer.
 const intBetween = (min: number, max: number) =>
-  z.number().int().min(min, { error: between(min, max) }).max(max, { error: between(min, max) });
+  z.number().max(max, { error: between(min, max) }).int().min(min, { error: between(min, max) });
 /** ECS's Integer members have no smaller documented bound than a 32-bit integer's. */
 const intAtLeast = (min: number) =>
   z
     .number()
+    .max(MAX_ECS_INTEGER, { error: `must be at most ${MAX_ECS_INTEGER}` })
     .int()
-    .min(min, { error: `must be at least ${min}` })
-    .max(MAX_ECS_INTEGER, { error: `must be at most ${MAX_ECS_INTEGER}` });
+    .min(min, { error: `must be at least ${min}` });
 const VOLUME_KINDS = ['host', 'dockerVolumeConfiguration', 'efsVolumeConfiguration', 'fsxWindowsFileServerVolumeConfiguration'] as const;
 
 /**
