@@ -11,7 +11,7 @@ import type {
 } from './model';
 import { references, scopeOf } from './arn';
 import { capacityProviderStrategySchema, type CapacityProviderStrategyItem } from './capacity-provider';
-import { lazySchema, resourceName, tagsSchema, type SchemaOutput } from './validation';
+import { lazySchema, resourceName, taggingMembers, type SchemaOutput } from './validation';
 
 /** ECS's defaults for replica services. */
 export const DEFAULT_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
@@ -78,9 +78,7 @@ export const createServiceInput = lazySchema(() =>
       deploymentConfiguration: deploymentConfigurationSchema().optional(),
       healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
       clientToken: z.string().min(1).max(36).optional(),
-      tags: tagsSchema().optional(),
-      enableECSManagedTags: z.boolean().optional(),
-      propagateTags: z.enum(['TASK_DEFINITION', 'SERVICE', 'NONE']).optional(),
+      ...taggingMembers(),
     })
     .strict(),
 );

@@ -128,6 +128,13 @@ export const tagsSchema = lazySchema(() =>
   z.array(z.object({ key: z.string().min(1).max(128), value: z.string().max(256) }).strict()).max(50),
 );
 
+/** The tagging members CreateService and RunTask share: the resource's tags and how they propagate. */
+export const taggingMembers = () => ({
+  tags: tagsSchema().optional(),
+  enableECSManagedTags: z.boolean().optional(),
+  propagateTags: z.enum(['TASK_DEFINITION', 'SERVICE', 'NONE']).optional(),
+});
+
 export const pageQuerySchema = lazySchema(() =>
   z.object({
     maxResults: z.coerce.number().int().min(1).max(100).optional(),

@@ -6,7 +6,7 @@ import { shardOf } from '../domain/shard';
 import { networkConfigurationSchema } from '../domain/service';
 import { applyObservation, newTaskRecord, presentTask, type TaskRecord } from '../domain/task';
 import { LAUNCH_TYPES } from '../domain/model';
-import { lazySchema, pageQuerySchema, tagsSchema, type SchemaOutput } from '../domain/validation';
+import { lazySchema, pageQuerySchema, taggingMembers, type SchemaOutput } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ConflictException, InvalidParameterException, TaskNotFoundException } from '../errors';
 import { retryOnConflict } from '../retry';
@@ -48,9 +48,7 @@ export const runTaskInput = lazySchema(() =>
         .strict()
         .optional(),
       clientToken: z.string().min(1).max(64).optional(),
-      tags: tagsSchema().optional(),
-      enableECSManagedTags: z.boolean().optional(),
-      propagateTags: z.enum(['TASK_DEFINITION', 'SERVICE', 'NONE']).optional(),
+      ...taggingMembers(),
     })
     .strict(),
 );
