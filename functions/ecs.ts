@@ -1,9 +1,7 @@
-import { deps } from '../lib/container';
+import { accountOf } from '../lib/auth/middleware';
+import { depsFor } from '../lib/container';
 import { serveEcs } from '../lib/ecs-wire/serve';
 import { httpStack } from '../lib/http/middleware';
 
-// Configuration is read and checked, and clients built, once at cold start.
-const dependencies = deps();
-
-/** The ECS API's own protocol (what the AWS SDKs and CLI speak), at POST /. */
-export const handler = httpStack('ecs').handler((event) => serveEcs(event, dependencies));
+/** The ECS API's own protocol (what the AWS SDKs and CLI speak), at POST /, as the caller's account. */
+export const handler = httpStack('ecs').handler((event, context) => serveEcs(event, depsFor(accountOf(context))));

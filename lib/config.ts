@@ -17,7 +17,29 @@ export const LOCAL_CORS_ORIGINS = 'http://localhost:*,http://127.0.0.1:*';
 /** The key that signs page tokens on the local stack and in tests, where nothing is secret. */
 const LOCAL_PAGE_TOKEN_SECRET = 'ecsbox-local-page-token-secret';
 
+/** The master key and admin token of open mode, where nothing is secret (sigv4 mode needs its own). */
+const LOCAL_MASTER_KEY = 'ecsbox-local-master-key-not-secret';
+const LOCAL_ADMIN_TOKEN = 'ecsbox-local-admin-token';
+
 const configSchema = z.object({
+  /** open: any credentials, every request is ECSBOX_ACCOUNT_ID; sigv4: the hosted sandbox (lib/auth). */
+  ECSBOX_AUTH: z.enum(['open', 'sigv4']).default('open'),
+  /** Derives every tenant's secret key (docs/sandbox.md): the value, or an SSM SecureString's name. */
+  ECSBOX_MASTER_KEY: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  ECSBOX_MASTER_KEY_PARAMETER: optional,
+  /** The admin API's bearer token: the value, or an SSM SecureString's name. */
+  ECSBOX_ADMIN_TOKEN: optional.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  ECSBOX_ADMIN_TOKEN_PARAMETER: optional,
+  /** How long a sandbox lives before the sweeper deletes it (the admin API can extend it). */
+  SANDBOX_LIFETIME_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
+  /** Live sandboxes at most (POST /v1/sandboxes is public in hosted mode). */
+  SANDBOX_MAX_TENANTS: z.coerce.number().int().min(0).default(500),
+  /** Sandboxes one source IP may create per hour. */
+  SANDBOX_PER_IP_PER_HOUR: z.coerce.number().int().min(0).default(5),
+  /** When set, POST /v1/sandboxes requires this invite code. */
+  SANDBOX_INVITE_CODE: optional,
+  /** The endpoint a new sandbox is told to use; by default the address the request came to. */
+  PUBLIC_ENDPOINT: optional.pipe(z.url().optional()),
   TABLE_NAME: z.string().min(1),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   ECSBOX_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').default('000000000000'),
@@ -61,8 +83,26 @@ const list = (value: string | undefined) =>
 const defined = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined && entry !== '')) as T;
 
+export interface AuthSettings {
+  mode: 'open' | 'sigv4';
+  masterKey?: string;
+  masterKeyParameter?: string;
+  adminToken?: string;
+  adminTokenParameter?: string;
+}
+
+export interface SandboxSettings {
+  lifetimeMs: number;
+  maxTenants: number;
+  perIpPerHour: number;
+  inviteCode?: string;
+  publicEndpoint?: string;
+}
+
 export interface Config {
   tableName: string;
+  auth: AuthSettings;
+  sandbox: SandboxSettings;
   region: string;
   accountId: string;
   dynamoDbEndpoint?: string;
@@ -85,8 +125,34 @@ export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const env = result.data;
+  if (env.ECSBOX_AUTH === 'sigv4') {
+    const refusals = [
+      !env.ECSBOX_MASTER_KEY && !env.ECSBOX_MASTER_KEY_PARAMETER && 'ECSBOX_MASTER_KEY or ECSBOX_MASTER_KEY_PARAMETER is required',
+      !env.ECSBOX_ADMIN_TOKEN && !env.ECSBOX_ADMIN_TOKEN_PARAMETER && 'ECSBOX_ADMIN_TOKEN or ECSBOX_ADMIN_TOKEN_PARAMETER is required',
+      // Sandbox tenants run on the simulated fleet only: nobody's containers are billed to the deployer.
+      env.FLEET_BACKEND === 'fargate' && 'FLEET_BACKEND: must be simulated',
+      env.FARGATE_ENDPOINT && 'FARGATE_ENDPOINT: must be unset',
+    ].filter(Boolean);
+    if (refusals.length) throw new Error(`Invalid configuration for ECSBOX_AUTH=sigv4: ${refusals.join('; ')}`);
+  }
+  const open = env.ECSBOX_AUTH === 'open';
   return {
     tableName: env.TABLE_NAME,
+    auth: {
+      mode: env.ECSBOX_AUTH,
+      masterKey: env.ECSBOX_MASTER_KEY ?? (open ? LOCAL_MASTER_KEY : undefined),
+      // Open mode never reads SSM: a deployed open stage keeps working without the parameters.
+      masterKeyParameter: open ? undefined : env.ECSBOX_MASTER_KEY_PARAMETER,
+      adminToken: env.ECSBOX_ADMIN_TOKEN ?? (open ? LOCAL_ADMIN_TOKEN : undefined),
+      adminTokenParameter: open ? undefined : env.ECSBOX_ADMIN_TOKEN_PARAMETER,
+    },
+    sandbox: {
+      lifetimeMs: env.SANDBOX_LIFETIME_HOURS * 3_600_000,
+      maxTenants: env.SANDBOX_MAX_TENANTS,
+      perIpPerHour: env.SANDBOX_PER_IP_PER_HOUR,
+      inviteCode: env.SANDBOX_INVITE_CODE,
+      publicEndpoint: env.PUBLIC_ENDPOINT,
+    },
     region: env.AWS_REGION,
     accountId: env.ECSBOX_ACCOUNT_ID,
     dynamoDbEndpoint: env.DYNAMODB_ENDPOINT,

@@ -14,6 +14,9 @@ import { SimulatedFleet } from './fleet/simulated';
 import { log } from './log';
 import type { ReconcileTrigger } from './ports';
 import { Reconciler } from './reconciler/reconciler';
+import { Authenticator } from './auth/authenticator';
+import { secretsSource, type AuthSecrets } from './auth/secrets';
+import { TenantStore } from './auth/tenant-store';
 import { reconcilerSettings } from './reconciler/settings';
 
 /** The composition root: SDK clients and adapters are built once per cold start and injected. */
@@ -37,30 +40,44 @@ const tableFor = (settings: Config): TableContext =>
     pageTokenSecret: settings.pageTokenSecret,
   });
 
+/** Hosted mode runs every tenant on the simulated fleet: no tenant's containers are billed to the deployer. */
 const fleetsFor = (settings: Config, overrides: Overrides) =>
-  new ClusterFleets(overrides.fleet ?? new SimulatedFleet({ profile: settings.fleetProfile }), settings.fleetDefaults, settings.region);
+  new ClusterFleets(overrides.fleet ?? new SimulatedFleet({ profile: settings.fleetProfile }), settings.fleetDefaults, settings.region, {
+    simulatedOnly: settings.auth.mode === 'sigv4',
+  });
 
 const triggerFor = (settings: Config): ReconcileTrigger =>
   settings.reconcilerFunctionName
     ? new LambdaReconcileTrigger(settings.reconcilerFunctionName, { region: settings.region, endpoint: settings.lambdaEndpoint })
     : { wake: async () => undefined };
 
-export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => {
+/**
+ * Deps per account: the clients, fleets and trigger are built once; the repositories, which are
+ * cheap, are built per request for the account the caller authenticated as (lib/auth).
+ */
+export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): ((accountId: string) => Deps) => {
   const table = overrides.table ?? tableFor(settings);
   const clock = overrides.clock ?? systemClock;
-  const scope = { region: settings.region, accountId: settings.accountId };
-  return {
-    clock,
-    scope,
-    clusters: new DynamoClusterRepository(table, scope, settings.reconcileShards, settings.limits.clustersPerAccount),
-    taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, settings.limits.revisionsPerFamily),
-    services: new DynamoServiceRepository(table, scope, settings.reconcileShards, settings.limits.servicesPerCluster),
-    tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
-    fleets: fleetsFor(settings, overrides),
-    trigger: overrides.trigger ?? triggerFor(settings),
-    reconcileShards: settings.reconcileShards,
+  const fleets = fleetsFor(settings, overrides);
+  const trigger = overrides.trigger ?? triggerFor(settings);
+  return (accountId) => {
+    const scope = { region: settings.region, accountId };
+    return {
+      clock,
+      scope,
+      clusters: new DynamoClusterRepository(table, scope, settings.reconcileShards, settings.limits.clustersPerAccount),
+      taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, settings.limits.revisionsPerFamily),
+      services: new DynamoServiceRepository(table, scope, settings.reconcileShards, settings.limits.servicesPerCluster),
+      tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
+      fleets,
+      trigger,
+      reconcileShards: settings.reconcileShards,
+    };
   };
 };
+
+/** The Deps of the configured account (open mode's, and the tests'). */
+export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => buildDepsFactory(settings, overrides)(settings.accountId);
 
 /**
  * The reconciler's clients and backends, built once per cold start; `newReconciler` gives each
@@ -84,6 +101,18 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
   return { store, reconciler: newReconciler(), newReconciler, trigger: overrides.trigger ?? triggerFor(settings) };
 };
 
-let built: Deps | undefined;
+let depsOfAccount: ((accountId: string) => Deps) | undefined;
 
-export const deps = (): Deps => (built ??= buildDeps(config()));
+/** The Deps of one request, scoped to the caller's account; clients are built once per cold start. */
+export const depsFor = (accountId: string): Deps => (depsOfAccount ??= buildDepsFactory(config()))(accountId);
+
+/** Tenants and keys (lib/auth), on the same table. */
+export const buildTenantStore = (settings: Config, overrides: Overrides = {}) => new TenantStore(overrides.table ?? tableFor(settings));
+
+let builtAuthenticator: Authenticator | undefined;
+let builtSecrets: (() => Promise<AuthSecrets>) | undefined;
+
+export const authSecrets = () => (builtSecrets ??= secretsSource(config().auth, config().region));
+
+export const authenticator = (): Authenticator =>
+  (builtAuthenticator ??= new Authenticator(config(), buildTenantStore(config()), authSecrets(), systemClock));

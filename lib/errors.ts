@@ -4,7 +4,7 @@
  * class is the ECS error name (`__type`) clients see.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'client' | 'not-found' | 'conflict' | 'throttled' | 'unavailable' | 'media-type';
+  abstract readonly kind: 'client' | 'not-found' | 'conflict' | 'throttled' | 'unavailable' | 'media-type' | 'unauthenticated' | 'forbidden';
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -116,6 +116,37 @@ export class SerializationException extends DomainError {
 /** A body in a media type the API face does not read (ECS answers ClientException). */
 export class UnsupportedMediaTypeException extends DomainError {
   readonly kind = 'media-type' as const;
+}
+
+/** The access key is unknown, revoked, or its tenant suspended or expired (AWS answers 400 on its JSON APIs). */
+export class UnrecognizedClientException extends DomainError {
+  readonly kind = 'unauthenticated' as const;
+  constructor(message = 'The security token included in the request is invalid.') {
+    super(message);
+  }
+}
+
+/** No credentials at all: no Authorization header (or bearer token) where one is required. */
+export class MissingAuthenticationTokenException extends DomainError {
+  readonly kind = 'unauthenticated' as const;
+  constructor(message = 'Missing Authentication Token') {
+    super(message);
+  }
+}
+
+/** An Authorization header that is not a complete SigV4 one. */
+export class IncompleteSignatureException extends DomainError {
+  readonly kind = 'client' as const;
+}
+
+/** The signature does not match, is stale, or is scoped to another region or service. */
+export class InvalidSignatureException extends DomainError {
+  readonly kind = 'forbidden' as const;
+}
+
+/** A credential that is valid but may not do this (a tenant key on the admin API, a refused sandbox). */
+export class AccessDeniedException extends DomainError {
+  readonly kind = 'forbidden' as const;
 }
 
 export const isDomainError = (error: unknown): error is DomainError =>

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { LOCAL_AUTH_FILE } from './local/auth-secrets';
 import { startLocalStack } from './local/stack';
 
 /**
@@ -22,6 +23,9 @@ const main = async () => {
       `  DynamoDB Local    ${stack.dynamoDbEndpoint} table ${stack.tableName} (${persist ? 'persisted in .data/' : 'in memory'})`,
       `  Lambda invoke     ${stack.lambdaUrl} (reconciler: at start-up, every minute, and on every change)`,
       '  Fleet             simulated, fast profile',
+      process.env.ECSBOX_AUTH === 'sigv4'
+        ? `  Auth              sigv4 (hosted mode): POST /v1/sandboxes issues keys; admin token in ${LOCAL_AUTH_FILE}`
+        : '  Auth              open: any credentials, account 000000000000 (ECSBOX_AUTH=sigv4 for hosted mode)',
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),

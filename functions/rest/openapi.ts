@@ -3,4 +3,4 @@ import { openApiDocument } from '../../lib/http/openapi';
 
 const document = openApiDocument();
 
-export const handler = httpStack('rest').handler(async () => jsonResult(200, document));
+export const handler = httpStack('rest', 'public').handler(async () => jsonResult(200, document));

@@ -24,7 +24,7 @@ const operationFor = (target: string | undefined): EcsOperation => {
 /**
  * One request of the ECS JSON 1.1 protocol: the operation named by X-Amz-Target, its input as a
  * JSON object in the body, sent as application/x-amz-json-1.1 (or 1.0), as the SDKs and the CLI
- * do. The SigV4 Authorization header is not checked: any credentials are accepted.
+ * do. The caller was authenticated before (lib/auth: SigV4 in hosted mode, anyone in open mode).
  */
 export const serveEcs = async (event: HttpEvent, deps: Deps): Promise<HttpResult> => {
   const operation = operationFor(event.headers['x-amz-target']);

@@ -23,6 +23,8 @@ export class ClusterFleets implements FleetResolver {
     private readonly simulated: FleetBackend,
     private readonly defaults: ClusterFleet,
     private readonly region: string,
+    /** Hosted mode: Fargate (and any endpoint override, an SSRF) is refused to every tenant. */
+    private readonly policy: { simulatedOnly: boolean } = { simulatedOnly: false },
     private readonly fargateFleet: (client: ECSClient, settings: Required<Pick<FargateSettings, 'cluster' | 'subnets'>> & FargateSettings, familyPrefix: string) => FleetBackend = (
       client,
       settings,
@@ -33,6 +35,11 @@ export class ClusterFleets implements FleetResolver {
   /** The settings a cluster would run with; InvalidParameterException when Fargate lacks a target. */
   settingsFor(fleet: ClusterFleet | undefined): ClusterFleet {
     const backend = fleet?.backend ?? this.defaults.backend;
+    if (this.policy.simulatedOnly && (backend !== 'simulated' || fleet?.fargate)) {
+      throw new InvalidParameterException(
+        "Invalid 'fleet': this hosted sandbox runs tasks on the simulated fleet only; Fargate and its settings (endpoint included) are not available.",
+      );
+    }
     if (backend === 'simulated') return { backend };
     const fargate = { ...this.defaults.fargate, ...fleet?.fargate };
     if (!fargate.cluster || !fargate.subnets?.length) {

@@ -29,10 +29,15 @@ const restStatus: Record<DomainError['kind'], number> = {
   throttled: 429,
   unavailable: 503,
   'media-type': 415,
+  unauthenticated: 401,
+  forbidden: 403,
 };
 
-/** ECS answers every client error with 400, and its retryable ServerException with 500. */
-const ecsStatus = (kind: DomainError['kind']) => (kind === 'unavailable' ? 500 : 400);
+/**
+ * ECS answers every client error with 400 (an unknown access key included), a refused signature
+ * with 403, and its retryable ServerException with 500.
+ */
+const ecsStatus = (kind: DomainError['kind']) => (kind === 'unavailable' ? 500 : kind === 'forbidden' ? 403 : 400);
 
 export const SERVER_ERROR: ErrorAnswer = {
   statusCode: 500,

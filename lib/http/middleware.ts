@@ -2,6 +2,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { AccessPolicy } from '../auth/authenticator';
+import { authentication, type CallerContext } from '../auth/middleware';
 import { ClientException, SerializationException, UnsupportedMediaTypeException } from '../errors';
 import { config } from '../config';
 import { log } from '../log';
@@ -71,7 +73,9 @@ export const preflight = (event: HttpEvent): HttpResult => ({
   headers: {
     ...corsHeaders(event),
     'access-control-allow-methods': 'GET,POST,PATCH,DELETE,OPTIONS',
-    'access-control-allow-headers': 'Content-Type,Authorization,X-Amz-Target,X-Amz-Date,X-Amz-Security-Token,X-Amz-User-Agent',
+    // What SigV4 signing (and bearer tokens) from a browser send.
+    'access-control-allow-headers':
+      'Content-Type,Authorization,X-Amz-Target,X-Amz-Date,X-Amz-Content-Sha256,X-Amz-Security-Token,X-Amz-User-Agent',
     'access-control-max-age': '600',
   },
 });
@@ -90,8 +94,9 @@ const cors: MiddlewareObj<HttpEvent, HttpResult> = {
  * The shared middy stack of every HTTP handler. middy runs onError hooks last-registered first,
  * so the mapper sees the domain error before http-error-handler formats the answer, and
  * http-error-handler replaces every unmapped error with a generic 500 that leaks nothing.
+ * Authentication runs last of the `before` hooks, so its refusals are mapped and get CORS headers.
  */
-const httpMiddlewares = (face: Face): Array<MiddlewareObj<HttpEvent, HttpResult>> => [
+const httpMiddlewares = (face: Face, policy: AccessPolicy): Array<MiddlewareObj<HttpEvent, HttpResult, Error, CallerContext>> => [
   httpHeaderNormalizer() as MiddlewareObj<HttpEvent, HttpResult>,
   cors,
   httpErrorHandler({
@@ -105,10 +110,15 @@ const httpMiddlewares = (face: Face): Array<MiddlewareObj<HttpEvent, HttpResult>
     },
   }) as MiddlewareObj<HttpEvent, HttpResult>,
   domainErrorMapper(face),
+  authentication(face, policy),
 ];
 
-export const httpStack = (face: Face) =>
-  httpMiddlewares(face).reduce((stack, middleware) => stack.use(middleware), middy<HttpEvent, HttpResult>());
+/** The stack of a handler of one face, callable by whom `policy` says (tenants by default). */
+export const httpStack = (face: Face, policy: AccessPolicy = 'tenant') =>
+  httpMiddlewares(face, policy).reduce(
+    (stack, middleware) => stack.use(middleware),
+    middy<HttpEvent, HttpResult, Error, CallerContext>(),
+  );
 
 /**
  * The media types each face reads. Checking them refuses what a browser sends cross-site without

@@ -1,4 +1,5 @@
-import { deps } from '../container';
+import { accountOf } from '../auth/middleware';
+import { depsFor } from '../container';
 import * as z from 'zod';
 import { references } from '../domain/arn';
 import { lazySchema, parseInput } from '../domain/validation';
@@ -42,18 +43,17 @@ const decodedPathParameters = (event: HttpEvent): Record<string, string> =>
   ) as Record<string, string>;
 
 /**
- * A REST Lambda handler: the shared middy stack around one use case. Built when the handler's
- * module loads, so configuration is read and checked, and clients built, once at cold start.
+ * A REST Lambda handler: the shared middy stack around one use case, given Deps scoped to the
+ * authenticated caller's account (clients are built once per cold start, on the first request).
  */
 export const restHandler = <Query, Body>(
   route: RestRoute<Query, Body>,
   useCase: (request: RestRequest<Query, Body>, deps: Deps) => Promise<unknown>,
 ) => {
-  const dependencies = deps();
-  return httpStack('rest').handler(async (event) => {
+  return httpStack('rest').handler(async (event, context) => {
     const query = parseRouteQuery(route, event.queryStringParameters ?? {});
     const body = route.body || route.parseBody ? parseRouteBody(route, jsonBody(event, 'rest')) : (undefined as Body);
-    const result = await useCase({ path: decodedPathParameters(event), query, body }, dependencies);
+    const result = await useCase({ path: decodedPathParameters(event), query, body }, depsFor(accountOf(context)));
     return jsonResult(route.successStatus, presentRest(result));
   });
 };

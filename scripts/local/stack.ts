@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { localAuthSecrets } from './auth-secrets';
 import { createTable } from './table';
 import { freePort, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 
@@ -96,6 +97,9 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     }
   });
   const lambdaUrl = `http://127.0.0.1:${options.lambdaPort}`;
+  // sigv4 mode (ECSBOX_AUTH=sigv4 npm start) needs a master key and an admin token; unless given, the local ones.
+  const hosted = (options.environment?.ECSBOX_AUTH ?? process.env.ECSBOX_AUTH) === 'sigv4';
+  const authSecrets = hosted && !(process.env.ECSBOX_MASTER_KEY || options.environment?.ECSBOX_MASTER_KEY) ? localAuthSecrets() : {};
   const serverless = spawn(
     process.execPath,
     [
@@ -127,6 +131,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         // Node keeps the compiled code of the framework, its plugins and the handlers on disk: most
         // of serverless-offline's start-up is compiling thousands of modules (npm run bench:start).
         NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(process.cwd(), 'node_modules', '.cache', 'ecsbox-compile-cache'),
+        ...authSecrets,
         ...options.environment,
       },
       stdio: ['ignore', options.verbose ? 'inherit' : 'pipe', options.verbose ? 'inherit' : 'pipe'],

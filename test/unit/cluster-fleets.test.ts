@@ -5,12 +5,13 @@ import { ClusterFleets } from '../../lib/fleet/resolver';
 const simulated = { name: 'simulated' } as FleetBackend;
 const arn = (account: string, cluster: string) => `arn:aws:ecs:us-east-1:${account}:cluster/${cluster}`;
 
-const fleets = (environment: Record<string, string> = {}) => {
+const fleets = (environment: Record<string, string> = {}, simulatedOnly = false) => {
   const made: Array<{ target: object; familyPrefix: string }> = [];
   const resolver = new ClusterFleets(
     simulated,
     parseConfig({ TABLE_NAME: 't', ...environment }).fleetDefaults,
     'us-east-1',
+    { simulatedOnly },
     (_client, target, familyPrefix) => {
       made.push({ target, familyPrefix });
       return { name: 'fargate' } as FleetBackend;
@@ -20,6 +21,13 @@ const fleets = (environment: Record<string, string> = {}) => {
 };
 
 describe('which backend runs a cluster', () => {
+  it('is only ever the simulated fleet in hosted mode: Fargate and an endpoint override (SSRF) are refused', () => {
+    const { resolver } = fleets({}, true);
+    expect(resolver.settingsFor({ backend: 'simulated' })).toEqual({ backend: 'simulated' });
+    expect(() => resolver.settingsFor({ backend: 'fargate', fargate: { cluster: 'c', subnets: ['s'] } })).toThrow(/simulated fleet only/);
+    expect(() => resolver.settingsFor({ backend: 'simulated', fargate: { endpoint: 'http://169.254.169.254/' } })).toThrow(/simulated fleet only/);
+  });
+
   it('is the simulated fleet by default', () => {
     expect(fleets().resolver.forCluster({ clusterArn: arn('000000000000', 'a') })).toBe(simulated);
   });
