@@ -201,8 +201,12 @@ export class TenantStore {
         new QueryCommand({
           TableName: this.table.tableName,
           IndexName: 'GSI1',
-          KeyConditionExpression: 'GSI1PK = :registry AND GSI1SK > :after',
-          ExpressionAttributeValues: { ':registry': REGISTRY, ':after': page.nextToken ?? '' },
+          ...(page.nextToken === undefined
+            ? { KeyConditionExpression: 'GSI1PK = :registry', ExpressionAttributeValues: { ':registry': REGISTRY } }
+            : {
+                KeyConditionExpression: 'GSI1PK = :registry AND GSI1SK > :after',
+                ExpressionAttributeValues: { ':registry': REGISTRY, ':after': page.nextToken },
+              }),
           Limit: limit,
         }),
       )
