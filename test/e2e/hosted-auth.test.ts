@@ -1,0 +1,217 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateClusterCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../../lib/auth/sigv4';
+import { freePort } from '../../scripts/local/dynamodb-local';
+import { startLocalStack, type LocalStack } from '../../scripts/local/stack';
+
+/**
+ * Hosted mode (ECSBOX_AUTH=sigv4) over real HTTP, with the real AWS CLI v2 and the SDK using
+ * keys ecsbox issued. A stack of its own (sharing the e2e DynamoDB Local, in its own table), with
+ * a small sandbox cap (4 live) and per-address limit (7 an hour) to reach them cheaply.
+ */
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+const TABLE = 'ecsbox-hosted-e2e';
+let stack: LocalStack;
+let url: string;
+
+/** Debian's AWS CLI v2; a v1 elsewhere on PATH must not win (as in scripts/readme-story.ts). */
+const AWS_CLI = '/usr/bin/aws';
+
+interface Sandbox {
+  accountId: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  expiresAt: string;
+  endpoint: string;
+  credentials: string;
+  config: string;
+}
+
+const call = async (method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) => {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...init.headers },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+};
+const admin = (method: string, path: string, body?: unknown) =>
+  call(method, `/v1/admin${path}`, { body, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+const newSandbox = async (): Promise<Sandbox> => {
+  const answer = await call('POST', '/v1/sandboxes');
+  expect(answer.status).toBe(201);
+  return answer.body;
+};
+
+const ecs = (key: { accessKeyId: string; secretAccessKey: string }) =>
+  new ECSClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, maxAttempts: 1 });
+
+/** A request signed by hand (as a browser frontend would), at a chosen time. */
+const signedFetch = async (key: Sandbox, method: string, path: string, at = new Date(), body = '') => {
+  const { hostname, port } = new URL(url);
+  const signer = new SignatureV4({ credentials: key, region: 'us-east-1', service: 'ecs', sha256: NodeSha256 });
+  const signed = await signer.sign(
+    { method, protocol: 'http:', hostname, port: Number(port), path, query: {}, headers: { host: `${hostname}:${port}`, 'content-type': 'application/json' }, body: body || undefined },
+    { signingDate: at },
+  );
+  const response = await fetch(`${url}${path}`, { method, headers: signed.headers as Record<string, string>, body: body || undefined });
+  return { status: response.status, body: (await response.json()) as any };
+};
+
+const cli = async (sandbox: Sandbox, args: string[]) => {
+  // The issued profile files, exactly as POST /v1/sandboxes hands them out.
+  const home = mkdtempSync(join(tmpdir(), 'ecsbox-cli-'));
+  writeFileSync(join(home, 'credentials'), sandbox.credentials);
+  writeFileSync(join(home, 'config'), sandbox.config);
+  const env = { PATH: process.env.PATH, HOME: home, AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'), AWS_CONFIG_FILE: join(home, 'config'), AWS_PROFILE: 'ecsbox' };
+  // --endpoint-url: Debian's CLI (2.9) predates endpoint_url in profiles (2.13), which newer ones read.
+  return promisify(execFile)(AWS_CLI, ['ecs', ...args, '--endpoint-url', sandbox.endpoint, '--output', 'json'], { env }).then(
+    ({ stdout }) => ({ ok: true as const, output: JSON.parse(stdout) }),
+    (error: { stderr: string }) => ({ ok: false as const, output: error.stderr }),
+  );
+};
+
+const itemsOf = async (accountId: string, accessKeyIds: string[]) => {
+  const dynamo = new DynamoDBClient({ endpoint: process.env.ECSBOX_TEST_STACK_DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  const { Items = [] } = await dynamo.send(new ScanCommand({ TableName: TABLE }));
+  dynamo.destroy();
+  return Items.map((item) => item.PK.S!).filter((pk) => pk.startsWith(`A#${accountId}`) || accessKeyIds.some((id) => pk === `KEY#${id}`));
+};
+
+let main: Sandbox;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    httpPort: await freePort(),
+    lambdaPort: await freePort(),
+    dynamoDbEndpoint: process.env.ECSBOX_TEST_STACK_DYNAMODB_ENDPOINT,
+    tableName: TABLE,
+    logFile: join(process.cwd(), '.data', 'e2e-hosted-stack.log'),
+    environment: {
+      ECSBOX_AUTH: 'sigv4',
+      ECSBOX_MASTER_KEY: 'e2e-master-key-0123456789abcdef0123456789',
+      ECSBOX_ADMIN_TOKEN: ADMIN_TOKEN,
+      SANDBOX_MAX_TENANTS: '4',
+      SANDBOX_PER_IP_PER_HOUR: '7',
+    },
+  });
+  url = stack.apiUrl;
+  main = await newSandbox();
+}, 120_000);
+
+afterAll(() => stack?.stop());
+
+describe('hosted mode (sigv4)', () => {
+  it('issues a sandbox the AWS CLI v2 uses with the issued profile files, as its own account', async () => {
+    expect(main).toMatchObject({ accountId: expect.stringMatching(/^\d{12}$/), accessKeyId: expect.stringMatching(/^AKIA[A-Z2-7]{16}$/), endpoint: url.replace('127.0.0.1', '127.0.0.1') });
+    expect(main.secretAccessKey).toHaveLength(40);
+    const created = await cli(main, ['create-cluster', '--cluster-name', 'cli']);
+    expect(created).toMatchObject({ ok: true, output: { cluster: { clusterArn: `arn:aws:ecs:us-east-1:${main.accountId}:cluster/cli` } } });
+  });
+
+  it('serves the SDK with issued keys, and refuses a tampered body, a wrong secret and an unknown key as AWS does', async () => {
+    const client = ecs(main);
+    await client.send(new CreateClusterCommand({ clusterName: 'sdk' }));
+    expect((await client.send(new ListClustersCommand({}))).clusterArns).toEqual(
+      expect.arrayContaining([`arn:aws:ecs:us-east-1:${main.accountId}:cluster/sdk`]),
+    );
+    // After signing, on its way out, the body changes (the deserialize step runs after signing).
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { body: string };
+        request.body = request.body.replace('"sdk"', '"sdl"');
+        return next(args);
+      },
+      { step: 'deserialize', name: 'tamperAfterSigning' },
+    );
+    await expect(client.send(new CreateClusterCommand({ clusterName: 'sdk' }))).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+      $metadata: { httpStatusCode: 403 },
+      message: expect.stringMatching(/^The request signature we calculated does not match the signature you provided\./),
+    });
+    client.destroy();
+    const wrong = ecs({ ...main, secretAccessKey: 'A'.repeat(40) });
+    await expect(wrong.send(new ListClustersCommand({}))).rejects.toMatchObject({ name: 'InvalidSignatureException' });
+    wrong.destroy();
+    const unknown = ecs({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: 'A'.repeat(40) });
+    await expect(unknown.send(new ListClustersCommand({}))).rejects.toMatchObject({
+      name: 'UnrecognizedClientException',
+      $metadata: { httpStatusCode: 400 },
+      message: 'The security token included in the request is invalid.',
+    });
+    unknown.destroy();
+  });
+
+  it('refuses a replay past 15 minutes; REST takes SigV4 and a bearer session token', async () => {
+    const stale = await signedFetch(main, 'GET', '/v1/clusters', new Date(Date.now() - 16 * 60_000));
+    expect(stale).toMatchObject({ status: 403, body: { __type: 'InvalidSignatureException', message: expect.stringMatching(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$/) } });
+    const listed = await signedFetch(main, 'GET', '/v1/clusters');
+    expect(listed).toMatchObject({ status: 200, body: { clusterArns: expect.arrayContaining([`arn:aws:ecs:us-east-1:${main.accountId}:cluster/cli`]) } });
+    const session = await signedFetch(main, 'POST', '/v1/session', new Date(), '{}');
+    expect(session).toMatchObject({ status: 201, body: { token: expect.any(String), expiresAt: expect.any(String) } });
+    const viaToken = await call('GET', '/v1/clusters', { headers: { authorization: `Bearer ${session.body.token}` } });
+    expect(viaToken).toEqual(listed);
+    // Hosted mode refuses Fargate (and an endpoint override) to every tenant.
+    const fargate = await signedFetch(main, 'POST', '/v1/clusters', new Date(), JSON.stringify({ clusterName: 'f', fleet: { backend: 'simulated', fargate: { endpoint: 'http://169.254.169.254' } } }));
+    expect(fargate).toMatchObject({ status: 400, body: { __type: 'InvalidParameterException' } });
+  });
+
+  it('admin API: refuses tenant keys and tokens; rotating and revoking keys takes effect at once', async () => {
+    expect((await signedFetch(main, 'GET', '/v1/admin/tenants')).body.__type).toBe('AccessDeniedException');
+    expect((await call('GET', '/v1/admin/tenants')).status).toBe(401);
+    expect((await call('GET', '/v1/admin/tenants', { headers: { authorization: 'Bearer not-the-admin-token' } })).status).toBe(403);
+    const listed = await admin('GET', '/tenants');
+    expect(listed.body.tenants.map((tenant: { accountId: string }) => tenant.accountId)).toContain(main.accountId);
+    expect(JSON.stringify(listed.body)).not.toContain(main.secretAccessKey);
+
+    const added = await admin('POST', `/tenants/${main.accountId}/keys`, { revokeExisting: false });
+    expect(added.status).toBe(201);
+    expect((await cli({ ...main, ...added.body }, ['list-clusters'])).ok).toBe(true);
+    expect((await admin('DELETE', `/tenants/${main.accountId}/keys/${added.body.accessKeyId}`)).status).toBe(200);
+    const revoked = await cli({ ...main, ...added.body }, ['list-clusters']);
+    expect(revoked).toEqual({ ok: false, output: expect.stringContaining('(UnrecognizedClientException) when calling the ListClusters operation: The security token included in the request is invalid.') });
+    expect((await cli(main, ['list-clusters'])).ok).toBe(true);
+  });
+
+  it('refuses a suspended or expired tenant; the sweeper deletes an expired tenant and everything it owned', async () => {
+    const doomed = await newSandbox();
+    expect((await cli(doomed, ['create-cluster', '--cluster-name', 'doomed'])).ok).toBe(true);
+    await admin('PATCH', `/tenants/${doomed.accountId}`, { status: 'SUSPENDED' });
+    expect((await cli(doomed, ['list-clusters'])).output).toContain('UnrecognizedClientException');
+    await admin('PATCH', `/tenants/${doomed.accountId}`, { status: 'ACTIVE' });
+    expect((await cli(doomed, ['list-clusters'])).ok).toBe(true);
+    await admin('PATCH', `/tenants/${doomed.accountId}`, { expiresAt: new Date(Date.now() - 1000).toISOString() });
+    expect((await cli(doomed, ['list-clusters'])).output).toContain('UnrecognizedClientException');
+
+    expect(await itemsOf(doomed.accountId, [doomed.accessKeyId])).not.toEqual([]);
+    const mainItems = await itemsOf(main.accountId, [main.accessKeyId]);
+    const lambda = new LambdaClient({ endpoint: stack.lambdaUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const { Payload } = await lambda.send(new InvokeCommand({ FunctionName: 'ecsbox-local-tenantSweeper', Payload: '{}' }));
+    lambda.destroy();
+    expect(JSON.parse(Buffer.from(Payload!).toString())).toEqual({ purged: [doomed.accountId] });
+    expect(await itemsOf(doomed.accountId, [doomed.accessKeyId])).toEqual([]);
+    expect((await admin('GET', `/tenants/${doomed.accountId}`)).status).toBe(404);
+    // The main tenant is untouched.
+    expect(await itemsOf(main.accountId, [main.accessKeyId])).toEqual(mainItems);
+  });
+
+  it('caps live sandboxes and limits creations per address', async () => {
+    // Live: main. Created from this address so far: main and the swept one (2 of 7).
+    const more = [await newSandbox(), await newSandbox(), await newSandbox()];
+    const full = await call('POST', '/v1/sandboxes');
+    expect(full).toMatchObject({ status: 400, body: { __type: 'LimitExceededException', message: expect.stringContaining('4 sandboxes are live') } });
+    expect((await admin('DELETE', `/tenants/${more[0].accountId}`)).status).toBe(200);
+    expect((await cli(more[0], ['list-clusters'])).output).toContain('UnrecognizedClientException');
+    await newSandbox();
+    const limited = await call('POST', '/v1/sandboxes');
+    expect(limited).toMatchObject({ status: 429, body: { __type: 'ThrottlingException', message: expect.stringContaining('at most 7 sandboxes per hour') } });
+  });
+});
