@@ -2,10 +2,14 @@
  * npm run test:readme — runs the README's walk-throughs exactly as printed, against the local
  * stack started as `npm start` starts it (on port 3000, as the README says), and checks what they
  * leave behind. `--cli` runs the "Use the AWS CLI" section (needs the AWS CLI v2:
- * `apt-get install -y awscli`), otherwise the curl walk-through.
+ * `apt-get install -y awscli`), `--sandbox` the "A hosted sandbox" section (the CLI too, against the
+ * stack started in sigv4 mode as `ECSBOX_AUTH=sigv4 npm start` starts it), otherwise the curl
+ * walk-through.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startLocalStack } from './local/stack';
 
 const section = (markdown: string, heading: string): string => {
@@ -39,24 +43,41 @@ const checks = {
     const service = (await get('/v1/clusters/cli/services/web')).service;
     if (service.status === 'ACTIVE') throw new Error('delete-service --force did not delete the service');
   },
+  sandbox: async (output: string) => {
+    if (!/arn:aws:ecs:us-east-1:\d{12}:cluster\/learn/.test(output)) throw new Error('create-cluster did not answer with a cluster of the sandbox account');
+    if (output.includes(':000000000000:')) throw new Error('a step ran as the open-mode account');
+    if (!/\[\s*2,\s*"\(service web\) has reached a steady state\."\s*\]/.test(output)) throw new Error('the sandbox service did not reach 2 running tasks');
+    if (!/^0$/m.test(output)) throw new Error('another sandbox saw clusters that are not its own');
+    if (!output.includes('InvalidSignatureException')) throw new Error('a wrong secret was not refused with InvalidSignatureException');
+    // Unsigned, the hosted stack refuses even to list.
+    const unsigned = await get('/v1/clusters');
+    if (unsigned.__type !== 'MissingAuthenticationTokenException') throw new Error('an unsigned request was not refused');
+  },
 };
 
+const sections = { curl: 'A walk-through with curl', cli: 'Use the AWS CLI', sandbox: 'A hosted sandbox' } as const;
+
 const main = async () => {
-  const which = process.argv.includes('--cli') ? 'cli' : 'curl';
-  const script = section(readFileSync('README.md', 'utf8'), which === 'cli' ? 'Use the AWS CLI' : 'A walk-through with curl');
+  const which = process.argv.includes('--cli') ? 'cli' : process.argv.includes('--sandbox') ? 'sandbox' : 'curl';
+  const script = section(readFileSync('README.md', 'utf8'), sections[which]);
   // Debian's awscli package is the AWS CLI v2; a pip-installed v1 elsewhere on PATH must not win.
-  const env = { ...process.env, PATH: `/usr/bin:${process.env.PATH}` };
-  if (which === 'cli') {
+  // The walk-throughs run in a scratch directory with a HOME of their own: `aws configure` writes
+  // there, never to the user's ~/.aws, and no credentials from the environment leak in.
+  const scratch = mkdtempSync(join(tmpdir(), 'ecsbox-readme-'));
+  const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, AWS_PROFILE: _profile, ...inherited } = process.env;
+  const env = which === 'sandbox' ? { ...inherited, HOME: scratch, PATH: `/usr/bin:${process.env.PATH}` } : { ...process.env, PATH: `/usr/bin:${process.env.PATH}` };
+  if (which !== 'curl') {
     const version = spawnSync('aws', ['--version'], { encoding: 'utf8', env });
     if (!/^aws-cli\/2\./.test(`${version.stdout}${version.stderr}`)) {
       throw new Error(`the AWS CLI v2 is needed (apt-get install -y awscli); found: ${version.stdout}${version.stderr}${version.error ?? ''}`);
     }
     console.log(version.stdout.trim());
   }
-  const stack = await startLocalStack({ httpPort: 3000, lambdaPort: 3002 });
+  const stack = await startLocalStack({ httpPort: 3000, lambdaPort: 3002, ...(which === 'sandbox' ? { environment: { ECSBOX_AUTH: 'sigv4' } } : {}) });
   try {
     // Non-interactive bash expands aliases only when asked to; the README defines one.
     const run = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', `shopt -s expand_aliases\n${script}`], {
+      ...(which === 'sandbox' ? { cwd: scratch } : {}),
       encoding: 'utf8',
       timeout: 240_000,
       env,

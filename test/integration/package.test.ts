@@ -47,8 +47,9 @@ describe('the packaged CloudFormation template', () => {
   let template: Template;
   let zips: Packaged['zips'];
 
+  // Packaged in hosted mode: the template differs from open mode's only in ECSBOX_AUTH.
   beforeAll(async () => {
-    ({ template, zips } = await packaged());
+    ({ template, zips } = await packaged(['--param=auth=sigv4']));
   }, 240_000);
 
   it('defines the single table with its reconcile index and TTL', () => {
@@ -73,16 +74,27 @@ describe('the packaged CloudFormation template', () => {
       'GET /v1/openapi.json',
       'POST /',
       '$default',
+      // Hosted sandboxes (lib/auth): sign-up, bearer sessions and the admin API.
+      'POST /v1/sandboxes',
+      'POST /v1/session',
+      'GET /v1/admin/tenants',
+      'GET /v1/admin/tenants/{accountId}',
+      'PATCH /v1/admin/tenants/{accountId}',
+      'DELETE /v1/admin/tenants/{accountId}',
+      'POST /v1/admin/tenants/{accountId}/keys',
+      'DELETE /v1/admin/tenants/{accountId}/keys/{accessKeyId}',
     ];
     expect(routeKeys.sort()).toEqual(expected.sort());
   });
 
-  it('runs the reconciler every minute', () => {
-    const rules = resourcesOf(template, 'AWS::Events::Rule');
-    expect(rules).toHaveLength(1);
-    const [[, rule]] = rules;
-    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
-    expect(JSON.stringify(rule.Properties.Targets)).toContain('ReconcilerLambdaFunction');
+  it('runs the reconciler every minute and the tenant sweeper every five', () => {
+    const rules = resourcesOf(template, 'AWS::Events::Rule').map(([, rule]) => rule.Properties);
+    expect(rules).toHaveLength(2);
+    const [reconciler, sweeper] = ['ReconcilerLambdaFunction', 'TenantSweeperLambdaFunction'].map((target) =>
+      rules.find((rule) => JSON.stringify(rule.Targets).includes(target)),
+    );
+    expect(reconciler.ScheduleExpression).toBe('rate(1 minute)');
+    expect(sweeper.ScheduleExpression).toBe('rate(5 minutes)');
   });
 
   it('lets the functions touch only their own table and wake the reconciler', () => {
@@ -95,9 +107,15 @@ describe('the packaged CloudFormation template', () => {
       const actions: string[] = statement.Action;
       if (actions.some((action) => action.startsWith('dynamodb:'))) {
         expect(actions.sort()).toEqual(
-          ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'].sort(),
+          ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'].sort(),
         );
         expect(statement.Resource).toEqual([tableArn, { 'Fn::Join': ['/', [tableArn, 'index', '*']] }]);
+      } else if (actions.some((action) => action.startsWith('ssm:'))) {
+        // Only the stage's two auth secrets.
+        expect(actions).toEqual(['ssm:GetParameters']);
+        expect(text).toContain('parameter/ecsbox/dev/master-key');
+        expect(text).toContain('parameter/ecsbox/dev/admin-token');
+        expect(statement.Resource).toHaveLength(2);
       } else if (actions.some((action) => action.startsWith('lambda:'))) {
         expect(actions).toEqual(['lambda:InvokeFunction']);
         expect(text).toContain('function:ecsbox-dev-reconciler');
@@ -156,13 +174,24 @@ describe('the packaged CloudFormation template', () => {
 
   it('runs every function on nodejs22.x with the table and the account from CloudFormation', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
-    expect(functions.length).toBe(Object.keys(routes).length + 4);
+    // The REST routes, the ECS endpoint, the catch-all, the OpenAPI document, the reconciler, and
+    // the hosted sandboxes' sign-up, session, admin and sweeper functions.
+    expect(functions.length).toBe(Object.keys(routes).length + 8);
     for (const [, lambda] of functions) {
       expect(lambda.Properties.Runtime).toBe('nodejs22.x');
       expect(lambda.Properties.Environment.Variables).toMatchObject({
         TABLE_NAME: 'ecsbox-dev',
         ECSBOX_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
         FLEET_PROFILE: 'realistic',
+        // Hosted mode: secrets from SSM, never in the configuration; the public sign-up's guards.
+        ECSBOX_AUTH: 'sigv4',
+        ECSBOX_MASTER_KEY: '',
+        ECSBOX_ADMIN_TOKEN: '',
+        ECSBOX_MASTER_KEY_PARAMETER: '/ecsbox/dev/master-key',
+        ECSBOX_ADMIN_TOKEN_PARAMETER: '/ecsbox/dev/admin-token',
+        SANDBOX_MAX_TENANTS: '500',
+        SANDBOX_PER_IP_PER_HOUR: '5',
+        FLEET_BACKEND: 'simulated',
       });
     }
   });
