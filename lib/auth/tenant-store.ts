@@ -30,6 +30,8 @@ export interface Tenant {
   /** Overrides of the default quotas, read by the quota checks (lib/domain/quotas.ts). */
   quotas?: Record<string, number>;
   accessKeys: AccessKeyRecord[];
+  /** Bumped by every change: the optimistic-concurrency check of the store's writes. */
+  revision?: number;
 }
 
 /** What a request's access key grants: checked on every request. */
@@ -69,6 +71,7 @@ const tenantItem = (tenant: Tenant) => ({
   tenantExpiresAt: tenant.expiresAt,
   quotas: tenant.quotas,
   accessKeys: tenant.accessKeys,
+  revision: tenant.revision ?? 0,
 });
 
 const keyItem = (key: AccessKeyRecord, tenant: Pick<Tenant, 'accountId' | 'status' | 'expiresAt'>) => ({
@@ -91,6 +94,7 @@ const tenantOf = (item: Record<string, unknown>): Tenant => ({
   expiresAt: item.tenantExpiresAt as number,
   ...(item.quotas ? { quotas: item.quotas as Record<string, number> } : {}),
   accessKeys: item.accessKeys as AccessKeyRecord[],
+  revision: item.revision as number,
 });
 
 const tenantNotFound = (accountId: string) => new ResourceNotFoundException(`Tenant ${accountId} not found.`);
@@ -233,7 +237,8 @@ export class TenantStore {
   }
 
   /** Rewrites the tenant and every key item with it (each key carries the tenant's status and expiry). */
-  private async write(before: Tenant, after: Tenant): Promise<void> {
+  private async write(before: Tenant, changed: Tenant): Promise<Tenant> {
+    const after = { ...changed, revision: (before.revision ?? 0) + 1 };
     const keysChanged = after.accessKeys.filter((key) => !before.accessKeys.some((old) => old.accessKeyId === key.accessKeyId));
     try {
       await this.table.client.send(
@@ -244,8 +249,8 @@ export class TenantStore {
                 TableName: this.table.tableName,
                 Item: tenantItem(after),
                 // Optimistic concurrency: the tenant is as it was read.
-                ConditionExpression: 'tenantExpiresAt = :expires AND size(accessKeys) = :keys',
-                ExpressionAttributeValues: { ':expires': before.expiresAt, ':keys': before.accessKeys.length },
+                ConditionExpression: 'revision = :read',
+                ExpressionAttributeValues: { ':read': before.revision ?? 0 },
               },
             },
             ...after.accessKeys.map((key) => ({
@@ -262,6 +267,7 @@ export class TenantStore {
       if (isConditionFailure(error)) throw new ConflictException('The tenant changed meanwhile; retry the request.');
       translateThrottling(error);
     }
+    return after;
   }
 
   async update(accountId: string, change: TenantChange): Promise<Tenant> {
@@ -272,8 +278,7 @@ export class TenantStore {
       ...(change.expiresAt !== undefined ? { expiresAt: change.expiresAt } : {}),
       ...(change.quotas ? { quotas: change.quotas } : {}),
     };
-    await this.write(before, after);
-    return after;
+    return this.write(before, after);
   }
 
   /** Adds a key (and revokes the others when rotating). */
@@ -286,8 +291,7 @@ export class TenantStore {
         key,
       ],
     };
-    await this.write(before, after);
-    return after;
+    return this.write(before, after);
   }
 
   async revokeKey(accountId: string, accessKeyId: string): Promise<Tenant> {
@@ -299,8 +303,7 @@ export class TenantStore {
       ...before,
       accessKeys: before.accessKeys.map((key) => (key.accessKeyId === accessKeyId ? { ...key, status: 'REVOKED' as const } : key)),
     };
-    await this.write(before, after);
-    return after;
+    return this.write(before, after);
   }
 
   /** Every item of a partition, for the purge. */
