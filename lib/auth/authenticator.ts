@@ -20,7 +20,8 @@ import type { KeyGrant, TenantStore } from './tenant-store';
 export type AccessPolicy = 'tenant' | 'signed' | 'admin' | 'public';
 
 export type Caller =
-  | { kind: 'tenant'; accountId: string; accessKeyId?: string }
+  /** `quotas`: the tenant's overrides of the default quotas (none in open mode). */
+  | { kind: 'tenant'; accountId: string; accessKeyId?: string; quotas?: Record<string, number> }
   | { kind: 'admin' }
   | { kind: 'public' };
 
@@ -64,6 +65,13 @@ const bearerOf = (event: HttpEvent): string | undefined => {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(event.headers.authorization ?? '');
   return match?.[1];
 };
+
+const tenantCaller = (grant: KeyGrant): Caller => ({
+  kind: 'tenant',
+  accountId: grant.accountId,
+  accessKeyId: grant.accessKeyId,
+  ...(grant.quotas ? { quotas: grant.quotas } : {}),
+});
 
 export class Authenticator {
   constructor(
@@ -110,13 +118,12 @@ export class Authenticator {
     const grant = await this.usableGrant(credential.accessKeyId);
     const { masterKey } = await this.secrets();
     await checkSignature(request, credential, secretFor(masterKey, credential.accessKeyId));
-    return { kind: 'tenant', accountId: grant.accountId, accessKeyId: grant.accessKeyId };
+    return tenantCaller(grant);
   }
 
   private async session(token: string): Promise<Caller> {
     const { masterKey } = await this.secrets();
     const claims = verifySessionToken(masterKey, token, this.clock.now());
-    const grant = await this.usableGrant(claims.accessKeyId);
-    return { kind: 'tenant', accountId: grant.accountId, accessKeyId: grant.accessKeyId };
+    return tenantCaller(await this.usableGrant(claims.accessKeyId));
   }
 }

@@ -41,6 +41,8 @@ export interface KeyGrant {
   keyStatus: AccessKeyRecord['status'];
   tenantStatus: TenantStatus;
   tenantExpiresAt: EpochMs;
+  /** The tenant's quota overrides, copied here so that a request learns them with its one read. */
+  quotas?: Record<string, number>;
 }
 
 export interface TenantChange {
@@ -74,7 +76,7 @@ const tenantItem = (tenant: Tenant) => ({
   revision: tenant.revision ?? 0,
 });
 
-const keyItem = (key: AccessKeyRecord, tenant: Pick<Tenant, 'accountId' | 'status' | 'expiresAt'>) => ({
+const keyItem = (key: AccessKeyRecord, tenant: Pick<Tenant, 'accountId' | 'status' | 'expiresAt' | 'quotas'>) => ({
   ...accessKeyKey(key.accessKeyId),
   kind: 'access-key',
   accessKeyId: key.accessKeyId,
@@ -83,6 +85,7 @@ const keyItem = (key: AccessKeyRecord, tenant: Pick<Tenant, 'accountId' | 'statu
   createdAt: key.createdAt,
   tenantStatus: tenant.status,
   tenantExpiresAt: tenant.expiresAt,
+  quotas: tenant.quotas,
   // DynamoDB TTL (epoch seconds): the key item disappears on its own even if its tenant's purge never ran.
   expiresAt: Math.ceil((tenant.expiresAt + KEY_GRACE_MS) / 1000),
 });
@@ -116,6 +119,7 @@ export class TenantStore {
       keyStatus: Item.keyStatus as KeyGrant['keyStatus'],
       tenantStatus: Item.tenantStatus as TenantStatus,
       tenantExpiresAt: Item.tenantExpiresAt as number,
+      ...(Item.quotas ? { quotas: Item.quotas as Record<string, number> } : {}),
     };
   }
 

@@ -41,6 +41,9 @@ describe('sandboxes and tenants in DynamoDB', () => {
     const created = await sandbox('open-sesame');
     expect(created.secretAccessKey).toBe(secretFor(MASTER, created.accessKeyId));
     expect(await tenants.keyGrant(created.accessKeyId)).toMatchObject({ accountId: created.accountId, keyStatus: 'ACTIVE', tenantStatus: 'ACTIVE' });
+    // Quota overrides reach the key item, which every request reads anyway.
+    await tenants.update(created.accountId, { quotas: { clusters: 2 } });
+    expect(await tenants.keyGrant(created.accessKeyId)).toMatchObject({ quotas: { clusters: 2 } });
     // The secret itself is stored nowhere.
     const { Items = [] } = await table.client.send(new ScanCommand({ TableName: table.tableName }));
     expect(JSON.stringify(Items)).not.toContain(created.secretAccessKey);
