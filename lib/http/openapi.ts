@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { createSandboxInput } from '../auth/sandboxes';
 import { routes } from './routes';
 import type { RestRoute } from './route';
 
@@ -74,16 +75,57 @@ export const openApiDocument = () => {
     },
     paths: {
       ...paths,
+      // Hosted mode's own routes (docs/sandbox.md); the admin API is documented there, not here.
+      '/v1/sandboxes': {
+        post: {
+          operationId: 'CreateSandbox',
+          summary:
+            'Create a sandbox: an account with an access key pair (public; an invite code when the stage requires one). ' +
+            'Answers accountId, accessKeyId, secretAccessKey (shown once), region, expiresAt, endpoint, and ready credentials and config files.',
+          tags: ['Sandboxes'],
+          security: [],
+          requestBody: { required: false, content: { 'application/json': { schema: jsonSchema(createSandboxInput()) } } },
+          responses: {
+            '201': { description: 'The sandbox and its keys.', content: { 'application/json': { schema: { type: 'object' } } } },
+            '403': errorResponse('AccessDeniedException: the invite code is missing or wrong.'),
+            '429': errorResponse('ThrottlingException: too many sandboxes from this address this hour.'),
+          },
+        },
+      },
+      '/v1/session': {
+        post: {
+          operationId: 'CreateSession',
+          summary: 'Trade a SigV4-signed request for a bearer token ({token, expiresAt}) standing for the signing key for an hour.',
+          tags: ['Sandboxes'],
+          security: [{ sigv4: [] }],
+          responses: {
+            '201': { description: 'token, expiresAt, accountId.', content: { 'application/json': { schema: { type: 'object' } } } },
+            '403': errorResponse('InvalidSignatureException.'),
+          },
+        },
+      },
       '/v1/openapi.json': {
         get: {
           operationId: 'GetOpenApiDocument',
           summary: 'This document.',
           tags: ['Meta'],
+          security: [],
           responses: { '200': { description: 'The OpenAPI 3.1 document.' } },
         },
       },
     },
+    // In hosted mode (sigv4) every route but these two and this document takes either scheme.
+    security: [{ sigv4: [] }, { session: [] }],
     components: {
+      securitySchemes: {
+        sigv4: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'AWS Signature Version 4 with an issued key, service "ecs" (only in hosted mode; open mode takes anything).',
+        },
+        session: { type: 'http', scheme: 'bearer', description: 'A token from POST /v1/session.' },
+      },
       schemas: {
         Error: {
           type: 'object',

@@ -169,6 +169,9 @@ describe('hosted mode (sigv4)', () => {
     expect(session).toMatchObject({ status: 201, body: { token: expect.any(String), expiresAt: expect.any(String) } });
     const viaToken = await call('GET', '/v1/clusters', { headers: { authorization: `Bearer ${session.body.token}` } });
     expect(viaToken).toEqual(listed);
+    // The document stays public, and says how to authenticate.
+    const document = await call('GET', '/v1/openapi.json');
+    expect(document.body.paths['/v1/session'].post.operationId).toBe('CreateSession');
     // Hosted mode refuses Fargate (and an endpoint override) to every tenant.
     const fargate = await signedFetch(main, 'POST', '/v1/clusters', new Date(), JSON.stringify({ clusterName: 'f', fleet: { backend: 'simulated', fargate: { endpoint: 'http://169.254.169.254' } } }));
     expect(fargate).toMatchObject({ status: 400, body: { __type: 'InvalidParameterException' } });
