@@ -6,6 +6,51 @@ import type { BackendRef } from '../fleet/backend';
 import { log } from '../log';
 import { TENANT_SORT_KEY, type TenantStore } from './tenant-store';
 
+/** Passes over a tenant's partitions at most; the second normally finds nothing. */
+const MAX_PASSES = 3;
+
+type KnownClusters = Map<string, { clusterName: string; fleet?: ClusterFleet }>;
+
+/**
+ * One pass: stops the live tasks of every partition of the account, then deletes every item read.
+ * `clusters` outlives the pass: a cluster's partition is visited again after its item is gone.
+ */
+const purgePass = async (
+  tenants: TenantStore,
+  fleets: FleetResolver,
+  region: string,
+  accountId: string,
+  now: EpochMs,
+  clusters: KnownClusters,
+): Promise<number> => {
+  const owned: Array<{ PK: string; SK: string }> = [];
+  for await (const item of tenants.partitionItems(keys.account(accountId))) {
+    if (item.SK === TENANT_SORT_KEY) continue;
+    owned.push({ PK: item.PK as string, SK: item.SK as string });
+    if ((item.SK as string).startsWith('CLUSTER#')) {
+      const cluster = item as { clusterName: string; fleet?: ClusterFleet };
+      clusters.set(cluster.clusterName, cluster);
+    }
+  }
+  for (const cluster of clusters.values()) {
+    const live: Array<{ taskId: string; ref: BackendRef }> = [];
+    for await (const item of tenants.partitionItems(keys.cluster(accountId, cluster.clusterName))) {
+      owned.push({ PK: item.PK as string, SK: item.SK as string });
+      if (item.kind === 'task' && item.ref && item.lastStatus !== 'STOPPED') live.push(item as { taskId: string; ref: BackendRef });
+    }
+    if (live.length === 0) continue;
+    const backend = fleets.forCluster({ clusterArn: arns.cluster({ region, accountId }, cluster.clusterName), fleet: cluster.fleet });
+    await backend
+      .stop(
+        live.map(({ taskId, ref }) => ({ taskId, ref, reason: 'Sandbox deleted', stopCode: 'UserInitiated' as const })),
+        now,
+      )
+      .catch((error: unknown) => log.warn('tenant purge could not stop tasks', { accountId, error: error as Error }));
+  }
+  await tenants.deleteItems(owned);
+  return owned.length;
+};
+
 /**
  * Deletes a tenant and everything it owns: every item of its account partition and of each of its
  * clusters' partitions (clusters, services, events, tasks, task definitions, counters), after
@@ -23,30 +68,17 @@ export const purgeTenant = async (
   let tenant = await tenants.get(accountId);
   if (!tenant) return false;
   if (tenant.status === 'ACTIVE') tenant = await tenants.update(accountId, { status: 'SUSPENDED' });
-  const owned: Array<{ PK: string; SK: string }> = [];
-  const clusters: Array<{ clusterName: string; fleet?: ClusterFleet }> = [];
-  for await (const item of tenants.partitionItems(keys.account(accountId))) {
-    if (item.SK === TENANT_SORT_KEY) continue;
-    owned.push({ PK: item.PK as string, SK: item.SK as string });
-    if ((item.SK as string).startsWith('CLUSTER#')) clusters.push(item as { clusterName: string; fleet?: ClusterFleet });
+  let deleted = 0;
+  const clusters: KnownClusters = new Map();
+  // A write that was under way when the tenant was suspended (a request already authenticated, a
+  // reconciler commit of a service read before) can land after a pass read the partitions: the
+  // next pass finds and deletes it. Once the services are gone, no commit can land any more.
+  for (let pass = 0; pass < MAX_PASSES; pass += 1) {
+    const owned = await purgePass(tenants, fleets, region, accountId, now, clusters);
+    if (owned === 0) break;
+    deleted += owned;
   }
-  for (const cluster of clusters) {
-    const live: Array<{ taskId: string; ref: BackendRef }> = [];
-    for await (const item of tenants.partitionItems(keys.cluster(accountId, cluster.clusterName))) {
-      owned.push({ PK: item.PK as string, SK: item.SK as string });
-      if (item.kind === 'task' && item.ref && item.lastStatus !== 'STOPPED') live.push(item as { taskId: string; ref: BackendRef });
-    }
-    if (live.length === 0) continue;
-    const backend = fleets.forCluster({ clusterArn: arns.cluster({ region, accountId }, cluster.clusterName), fleet: cluster.fleet });
-    await backend
-      .stop(
-        live.map(({ taskId, ref }) => ({ taskId, ref, reason: 'Sandbox deleted', stopCode: 'UserInitiated' as const })),
-        now,
-      )
-      .catch((error: unknown) => log.warn('tenant purge could not stop tasks', { accountId, error: error as Error }));
-  }
-  await tenants.deleteItems(owned);
   await tenants.remove(tenant);
-  log.info('tenant purged', { accountId, items: owned.length });
+  log.info('tenant purged', { accountId, items: deleted });
   return true;
 };

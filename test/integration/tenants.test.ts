@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { secretFor } from '../../lib/auth/keys';
 import { purgeTenant } from '../../lib/auth/purge';
 import { createSandbox } from '../../lib/auth/sandboxes';
@@ -20,8 +20,13 @@ let table: TableContext;
 let tenants: TenantStore;
 const clock = new TestClock();
 
-const sandbox = (inviteCode?: string, ip = '10.0.0.1') =>
-  createSandbox({ tenants, settings, region: 'us-east-1', masterKey: MASTER, now: clock.now() }, inviteCode === undefined ? {} : { inviteCode }, ip, 'http://e');
+const sandbox = (inviteCode?: string, maxTenants = settings.maxTenants) =>
+  createSandbox(
+    { tenants, settings: { ...settings, maxTenants }, region: 'us-east-1', masterKey: MASTER, now: clock.now() },
+    inviteCode === undefined ? {} : { inviteCode },
+    '10.0.0.1',
+    'http://e',
+  );
 
 const itemsNaming = async (accountId: string) => {
   const { Items = [] } = await table.client.send(new ScanCommand({ TableName: table.tableName, ConsistentRead: true }));
@@ -73,6 +78,24 @@ describe('sandboxes and tenants in DynamoDB', () => {
     expect(await itemsNaming(other)).toEqual(othersBefore);
     expect(await purgeTenant(tenants, depsOf(doomed.accountId).fleets, 'us-east-1', doomed.accountId, clock.now())).toBe(false);
     await expect(sandbox('open-sesame')).resolves.toMatchObject({ accountId: expect.any(String) });
+  });
+
+  it('deletes a write that lands after the purge read the partitions (a commit already under way)', async () => {
+    const late = await sandbox('open-sesame', 10);
+    const deps = buildDepsFactory(testConfig(table.tableName), { table, clock })(late.accountId);
+    await createCluster(deps, { clusterName: 'c1' });
+    /** Writes a task into the cluster's partition just after the first deletion, as a late commit would. */
+    class LateCommit extends TenantStore {
+      private landed = false;
+      override async deleteItems(items: Array<{ PK: string; SK: string }>) {
+        await super.deleteItems(items);
+        if (this.landed) return;
+        this.landed = true;
+        await table.client.send(new PutCommand({ TableName: table.tableName, Item: { PK: `A#${late.accountId}#C#c1`, SK: 'TASK#late', kind: 'task' } }));
+      }
+    }
+    await purgeTenant(new LateCommit(table), deps.fleets, 'us-east-1', late.accountId, clock.now());
+    expect(await itemsNaming(late.accountId)).toEqual([]);
   });
 
   it('finds expired tenants in expiry order, and lists the registry page by page', async () => {
