@@ -4,76 +4,36 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateClusterCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../../lib/auth/sigv4';
-import { freePort } from '../../scripts/local/dynamodb-local';
-import { startLocalStack, type LocalStack } from '../../scripts/local/stack';
+import { startHostedStack, type AccessKey, type HostedStack, type Sandbox } from '../support/hosted';
 
 /**
  * Hosted mode (ECSBOX_AUTH=sigv4) over real HTTP, with the real AWS CLI v2 and the SDK using
  * keys ecsbox issued. A stack of its own (sharing the e2e DynamoDB Local, in its own table), with
  * a small sandbox cap (4 live) and per-address limit (7 an hour) to reach them cheaply.
  */
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 const TABLE = 'ecsbox-hosted-e2e';
-let stack: LocalStack;
+let hosted: HostedStack;
 let url: string;
 
 /** Debian's AWS CLI v2; a v1 elsewhere on PATH must not win (as in scripts/readme-story.ts). */
 const AWS_CLI = '/usr/bin/aws';
 
-interface Sandbox {
-  accountId: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  expiresAt: string;
-  endpoint: string;
-  credentials: string;
-  config: string;
-}
-
-const call = async (method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) => {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...init.headers },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-};
-const admin = (method: string, path: string, body?: unknown) =>
-  call(method, `/v1/admin${path}`, { body, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-const newSandbox = async (): Promise<Sandbox> => {
-  const answer = await call('POST', '/v1/sandboxes');
-  expect(answer.status).toBe(201);
-  return answer.body;
-};
-
-const ecs = (key: { accessKeyId: string; secretAccessKey: string }) =>
-  new ECSClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, maxAttempts: 1 });
+const call: HostedStack['call'] = (...args) => hosted.call(...args);
+const admin: HostedStack['admin'] = (...args) => hosted.admin(...args);
+const newSandbox = () => hosted.newSandbox();
+const ecs = (key: AccessKey) => hosted.ecs(key);
+const signedFetch = (key: AccessKey, method: string, path: string, at = new Date(), body?: string) => hosted.signed(key, method, path, { at, body });
 
 /** ListClusters with a key, on a client of its own. */
-const listAs = async (key: { accessKeyId: string; secretAccessKey: string }) => {
+const listAs = async (key: AccessKey) => {
   const client = ecs(key);
   try {
     return await client.send(new ListClustersCommand({}));
   } finally {
     client.destroy();
   }
-};
-
-/** A request signed by hand (as a browser frontend would), at a chosen time. */
-const signedFetch = async (key: Sandbox, method: string, path: string, at = new Date(), body = '') => {
-  const { hostname, port } = new URL(url);
-  const signer = new SignatureV4({ credentials: key, region: 'us-east-1', service: 'ecs', sha256: NodeSha256 });
-  const signed = await signer.sign(
-    { method, protocol: 'http:', hostname, port: Number(port), path, query: {}, headers: { host: `${hostname}:${port}`, 'content-type': 'application/json' }, body: body || undefined },
-    { signingDate: at },
-  );
-  const response = await fetch(`${url}${path}`, { method, headers: signed.headers as Record<string, string>, body: body || undefined });
-  return { status: response.status, body: (await response.json()) as any };
 };
 
 const cli = async (sandbox: Sandbox, args: string[]) => {
@@ -99,25 +59,12 @@ const itemsOf = async (accountId: string, accessKeyIds: string[]) => {
 let main: Sandbox;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    httpPort: await freePort(),
-    lambdaPort: await freePort(),
-    dynamoDbEndpoint: process.env.ECSBOX_TEST_STACK_DYNAMODB_ENDPOINT,
-    tableName: TABLE,
-    logFile: join(process.cwd(), '.data', 'e2e-hosted-stack.log'),
-    environment: {
-      ECSBOX_AUTH: 'sigv4',
-      ECSBOX_MASTER_KEY: 'e2e-master-key-0123456789abcdef0123456789',
-      ECSBOX_ADMIN_TOKEN: ADMIN_TOKEN,
-      SANDBOX_MAX_TENANTS: '4',
-      SANDBOX_PER_IP_PER_HOUR: '7',
-    },
-  });
-  url = stack.apiUrl;
+  hosted = await startHostedStack(TABLE, { SANDBOX_MAX_TENANTS: '4', SANDBOX_PER_IP_PER_HOUR: '7' });
+  url = hosted.url;
   main = await newSandbox();
 }, 120_000);
 
-afterAll(() => stack?.stop());
+afterAll(() => hosted?.stop());
 
 describe('hosted mode (sigv4)', () => {
   it('issues a sandbox the AWS CLI v2 uses with the issued profile files, as its own account', async () => {
@@ -165,6 +112,9 @@ describe('hosted mode (sigv4)', () => {
     expect(stale).toMatchObject({ status: 403, body: { __type: 'InvalidSignatureException', message: expect.stringMatching(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$/) } });
     const listed = await signedFetch(main, 'GET', '/v1/clusters');
     expect(listed).toMatchObject({ status: 200, body: { clusterArns: expect.arrayContaining([`arn:aws:ecs:us-east-1:${main.accountId}:cluster/cli`]) } });
+    // A signed query string arrives re-encoded: still the same signature.
+    expect((await signedFetch(main, 'GET', '/v1/clusters?maxResults=1')).status).toBe(200);
+    expect((await signedFetch(main, 'GET', '/v1/clusters?maxResults=1&nextToken=a%2Bb%20c%3D')).body.__type).toBe('InvalidParameterException');
     const session = await signedFetch(main, 'POST', '/v1/session', new Date(), '{}');
     expect(session).toMatchObject({ status: 201, body: { token: expect.any(String), expiresAt: expect.any(String) } });
     const viaToken = await call('GET', '/v1/clusters', { headers: { authorization: `Bearer ${session.body.token}` } });
@@ -209,7 +159,7 @@ describe('hosted mode (sigv4)', () => {
 
     expect(await itemsOf(doomed.accountId, [doomed.accessKeyId])).not.toEqual([]);
     const mainItems = await itemsOf(main.accountId, [main.accessKeyId]);
-    const lambda = new LambdaClient({ endpoint: stack.lambdaUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const lambda = new LambdaClient({ endpoint: hosted.stack.lambdaUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     const { Payload } = await lambda.send(new InvokeCommand({ FunctionName: 'ecsbox-local-tenantSweeper', Payload: '{}' }));
     lambda.destroy();
     // The sweeper purged it (or its own 5-minute schedule did, a moment before).
