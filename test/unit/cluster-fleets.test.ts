@@ -59,3 +59,20 @@ describe('which backend runs a cluster', () => {
     );
   });
 });
+
+describe('hosted mode configuration', () => {
+  const hosted = (environment: Record<string, string>) => () => parseConfig({ TABLE_NAME: 't', ECSBOX_AUTH: 'sigv4', ...environment });
+
+  it('needs its two secrets, and refuses a Fargate default or endpoint', () => {
+    expect(hosted({})).toThrow(/ECSBOX_MASTER_KEY or ECSBOX_MASTER_KEY_PARAMETER is required; ECSBOX_ADMIN_TOKEN or ECSBOX_ADMIN_TOKEN_PARAMETER is required/);
+    const secrets = { ECSBOX_MASTER_KEY_PARAMETER: '/ecsbox/dev/master-key', ECSBOX_ADMIN_TOKEN_PARAMETER: '/ecsbox/dev/admin-token' };
+    expect(hosted({ ...secrets, FLEET_BACKEND: 'fargate' })).toThrow(/FLEET_BACKEND: must be simulated/);
+    expect(hosted({ ...secrets, FARGATE_ENDPOINT: 'http://169.254.169.254' })).toThrow(/FARGATE_ENDPOINT: must be unset/);
+    expect(hosted(secrets)().auth).toEqual({ mode: 'sigv4', masterKeyParameter: '/ecsbox/dev/master-key', adminTokenParameter: '/ecsbox/dev/admin-token' });
+  });
+
+  it('open mode never reads SSM: its secrets are the fixed local ones', () => {
+    const { auth } = parseConfig({ TABLE_NAME: 't', ECSBOX_MASTER_KEY_PARAMETER: '/ecsbox/dev/master-key' });
+    expect(auth).toMatchObject({ mode: 'open', masterKeyParameter: undefined, masterKey: expect.any(String), adminToken: expect.any(String) });
+  });
+});
