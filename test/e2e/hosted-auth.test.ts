@@ -83,8 +83,10 @@ describe('hosted mode (sigv4)', () => {
     // After signing, on its way out, the body changes (the deserialize step runs after signing).
     client.middlewareStack.add(
       (next) => async (args) => {
-        const request = args.request as { body: string };
-        request.body = request.body.replace('"sdk"', '"sdl"');
+        const request = args.request as { body: string | Uint8Array };
+        const { body } = request;
+        const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+        request.body = text.replace('"sdk"', '"sdl"');
         return next(args);
       },
       { step: 'deserialize', name: 'tamperAfterSigning' },
