@@ -5,6 +5,8 @@ import { DynamoServiceRepository } from './adapters/dynamodb/service-repository'
 import { createTableContext, type TableContext } from './adapters/dynamodb/table';
 import { DynamoTaskDefinitionRepository } from './adapters/dynamodb/task-definition-repository';
 import { DynamoTaskRepository } from './adapters/dynamodb/task-repository';
+import { TenantQuotas } from './adapters/dynamodb/tenant-quotas';
+import { DynamoUsageStore } from './adapters/dynamodb/usage-store';
 import { LambdaReconcileTrigger } from './adapters/lambda/reconcile-trigger';
 import { config, type Config } from './config';
 import { systemClock, type Clock, type Deps } from './deps';
@@ -49,16 +51,21 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
   const table = overrides.table ?? tableFor(settings);
   const clock = overrides.clock ?? systemClock;
   const scope = { region: settings.region, accountId: settings.accountId };
+  // Shared by every account's requests: its cache of tenants' quotas lives as long as the container.
+  const quotas = new TenantQuotas(table, settings.quotas, settings.tenantQuotas, clock);
   return {
     clock,
     scope,
-    clusters: new DynamoClusterRepository(table, scope, settings.reconcileShards, settings.limits.clustersPerAccount),
-    taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, settings.limits.revisionsPerFamily),
-    services: new DynamoServiceRepository(table, scope, settings.reconcileShards, settings.limits.servicesPerCluster),
+    clusters: new DynamoClusterRepository(table, scope, settings.reconcileShards, quotas),
+    taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, quotas),
+    services: new DynamoServiceRepository(table, scope, settings.reconcileShards, quotas),
     tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
     fleets: fleetsFor(settings, overrides),
     trigger: overrides.trigger ?? triggerFor(settings),
     reconcileShards: settings.reconcileShards,
+    quotas,
+    usage: new DynamoUsageStore(table),
+    metering: { enabled: settings.meter, lambdaMemoryMb: settings.lambdaMemoryMb, prices: settings.prices },
   };
 };
 

@@ -107,6 +107,12 @@ describe('the packaged CloudFormation template', () => {
     }
   });
 
+  it("throttles the whole stage at API Gateway, the outer guard before each account's own rate", () => {
+    const stages = resourcesOf(template, 'AWS::ApiGatewayV2::Stage');
+    expect(stages).toHaveLength(1);
+    expect(stages[0][1].Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+  });
+
   it('grants no ECS permission at all while no Fargate target is configured', () => {
     expect(template.Resources.FargatePolicy).toMatchObject({ Condition: 'FargateEnabled' });
     expect((template as any).Conditions.FargateEnabled).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });

@@ -3,7 +3,7 @@ import type { ArnScope } from '../../domain/arn';
 import type { ServiceEvent } from '../../domain/model';
 import type { ServiceState } from '../../domain/service';
 import { ClientException, ClusterNotFoundException, ConflictException } from '../../errors';
-import type { Page, PageRequest, ServiceRepository, StoredService } from '../../ports';
+import type { Page, PageRequest, QuotaSource, ServiceRepository, StoredService } from '../../ports';
 import { accountOf, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
 import { cancellationCodes, consistentGetMany, isConditionFailure, keys, putAtVersion, putNewOrInactive, queryPage, translateThrottling, type TableContext } from './table';
@@ -13,7 +13,7 @@ export class DynamoServiceRepository implements ServiceRepository {
     private readonly table: TableContext,
     private readonly scope: ArnScope,
     private readonly shards: number,
-    private readonly servicesPerCluster: number,
+    private readonly quotas: QuotaSource,
   ) {}
 
   private eventsPut(service: ServiceState, events: ServiceEvent[]) {
@@ -29,7 +29,7 @@ export class DynamoServiceRepository implements ServiceRepository {
     return putAtVersion(this.table.tableName, serviceItem(service, this.shards));
   }
 
-  private clusterCount(service: ServiceState, delta: 1 | -1) {
+  private clusterCount(service: ServiceState, delta: 1 | -1, servicesPerCluster = 0) {
     return {
       Update: {
         TableName: this.table.tableName,
@@ -38,26 +38,27 @@ export class DynamoServiceRepository implements ServiceRepository {
         // ECS's services-per-cluster quota, checked against the kept count.
         ConditionExpression: delta > 0 ? '#status = :active AND activeServicesCount < :limit' : '#status = :active',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':delta': delta, ':active': 'ACTIVE', ...(delta > 0 ? { ':limit': this.servicesPerCluster } : {}) },
+        ExpressionAttributeValues: { ':delta': delta, ':active': 'ACTIVE', ...(delta > 0 ? { ':limit': servicesPerCluster } : {}) },
       },
     };
   }
 
   async create(service: ServiceState, events: ServiceEvent[]): Promise<void> {
+    const { servicesPerCluster } = await this.quotas.of(accountOf(service.serviceArn));
     try {
       await this.table.client.send(
         new TransactWriteCommand({
           TransactItems: [
             putNewOrInactive(this.table.tableName, serviceItem(service, this.shards)),
             this.eventsPut(service, events),
-            this.clusterCount(service, 1),
+            this.clusterCount(service, 1, servicesPerCluster),
           ],
         }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) return translateThrottling(error);
       const [, , clusterCode] = cancellationCodes(error);
-      if (clusterCode === 'ConditionalCheckFailed') throw await this.clusterRefusal(service);
+      if (clusterCode === 'ConditionalCheckFailed') throw await this.clusterRefusal(service, servicesPerCluster);
       // A service of that name appeared (a concurrent create) or changed since the caller read it:
       // the caller reads again and tells a retry of its own request from a different one.
       throw new ConflictException('The service changed while it was being created; try again.');
@@ -65,7 +66,7 @@ export class DynamoServiceRepository implements ServiceRepository {
   }
 
   /** Why the cluster refused a new service: it is not ACTIVE, or it holds the most services ECS allows. */
-  private async clusterRefusal(service: ServiceState): Promise<Error> {
+  private async clusterRefusal(service: ServiceState, servicesPerCluster: number): Promise<Error> {
     const { Item } = await this.table.client
       .send(
         new GetCommand({
@@ -77,7 +78,7 @@ export class DynamoServiceRepository implements ServiceRepository {
       .catch(translateThrottling);
     if (Item?.status !== 'ACTIVE') return new ClusterNotFoundException();
     return new ClientException(
-      `The maximum number of services (${this.servicesPerCluster}) for cluster ${service.clusterName} has been reached. Delete unused services and try again.`,
+      `The maximum number of services (${servicesPerCluster}) for cluster ${service.clusterName} has been reached. Delete unused services and try again.`,
     );
   }
 
