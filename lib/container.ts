@@ -5,6 +5,7 @@ import { DynamoServiceRepository } from './adapters/dynamodb/service-repository'
 import { createTableContext, type TableContext } from './adapters/dynamodb/table';
 import { DynamoTaskDefinitionRepository } from './adapters/dynamodb/task-definition-repository';
 import { DynamoTaskRepository } from './adapters/dynamodb/task-repository';
+import { TaskReservations } from './adapters/dynamodb/task-reservations';
 import { TenantQuotas } from './adapters/dynamodb/tenant-quotas';
 import { DynamoUsageStore } from './adapters/dynamodb/usage-store';
 import { LambdaReconcileTrigger } from './adapters/lambda/reconcile-trigger';
@@ -53,13 +54,14 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
   const scope = { region: settings.region, accountId: settings.accountId };
   // Shared by every account's requests: its cache of tenants' quotas lives as long as the container.
   const quotas = new TenantQuotas(table, settings.quotas, settings.tenantQuotas, clock);
+  const reservations = new TaskReservations(table, quotas);
   return {
     clock,
     scope,
     clusters: new DynamoClusterRepository(table, scope, settings.reconcileShards, quotas),
     taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, quotas),
-    services: new DynamoServiceRepository(table, scope, settings.reconcileShards, quotas),
-    tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
+    services: new DynamoServiceRepository(table, scope, settings.reconcileShards, quotas, reservations, clock),
+    tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock, reservations),
     fleets: fleetsFor(settings, overrides),
     trigger: overrides.trigger ?? triggerFor(settings),
     reconcileShards: settings.reconcileShards,

@@ -104,10 +104,14 @@ export interface ServiceRepository {
   getMany(clusterName: string, serviceNames: string[]): Promise<Array<StoredService | undefined>>;
   /** ARNs of the cluster's ACTIVE and DRAINING services. */
   list(clusterName: string, page: PageRequest): Promise<Page<string>>;
-  /** Writes the service if it is still at `service.version - 1`; ConflictException otherwise. */
-  save(service: ServiceState, events?: ServiceEvent[]): Promise<void>;
+  /**
+   * Writes the service if it is still at `service.version - 1`; ConflictException otherwise. A
+   * change of desired count from `desiredCountBefore` moves the account's running-tasks
+   * reservation with it (LimitExceededException past that quota).
+   */
+  save(service: ServiceState, events?: ServiceEvent[], desiredCountBefore?: number): Promise<void>;
   /** As save, and uncounts it from its cluster (DeleteService: ACTIVE → DRAINING). */
-  saveDeleted(service: ServiceState, events: ServiceEvent[]): Promise<void>;
+  saveDeleted(service: ServiceState, events: ServiceEvent[], desiredCountBefore?: number): Promise<void>;
 }
 
 export interface TaskFilter {
@@ -134,6 +138,8 @@ export interface TaskRepository {
   createStandalone(tasks: TaskRecord[], idempotency?: IdempotentLaunch): Promise<TaskRecord[]>;
   /** Writes the task if it is still at `task.version - 1`; ConflictException otherwise. */
   save(task: TaskRecord): Promise<void>;
+  /** Refuses (LimitExceededException) when `count` more tasks would pass the account's running-tasks quota. */
+  requireRoom(count: number): Promise<void>;
 }
 
 /** A lease on one reconcile shard. The token fences out a holder whose lease has expired. */

@@ -7,6 +7,8 @@ import type { ClusterActivity, ClusterRepository, Page, PageRequest, QuotaSource
 import { withRetries } from '../../retry';
 import { RECONCILE_INDEX, shardKey } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
+// The account's own item: its kept count of ACTIVE clusters, for ECS's clusters-per-account quota.
+import { ACCOUNT_ITEM } from './task-reservations';
 import {
   cancellationCodes,
   forEachPage,
@@ -29,8 +31,6 @@ interface ClusterItem extends Partial<ClusterConfiguration> {
 
 const MAX_CREATE_ATTEMPTS = 20;
 
-/** The account's own item: its kept count of ACTIVE clusters, for ECS's clusters-per-account quota. */
-const ACCOUNT_ITEM = 'ACCOUNT';
 
 /** ECS's account default for Container Insights, echoed when CreateCluster names no setting. */
 const DEFAULT_SETTINGS: ClusterConfiguration['settings'] = [{ name: 'containerInsights', value: 'disabled' }];

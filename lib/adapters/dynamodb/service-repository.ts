@@ -1,11 +1,12 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ArnScope } from '../../domain/arn';
-import type { ServiceEvent } from '../../domain/model';
+import type { EpochMs, ServiceEvent } from '../../domain/model';
 import type { ServiceState } from '../../domain/service';
 import { ClientException, ClusterNotFoundException, ConflictException } from '../../errors';
 import type { Page, PageRequest, QuotaSource, ServiceRepository, StoredService } from '../../ports';
 import { accountOf, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
+import type { TaskReservations } from './task-reservations';
 import { cancellationCodes, consistentGetMany, isConditionFailure, keys, putAtVersion, putNewOrInactive, queryPage, translateThrottling, type TableContext } from './table';
 
 export class DynamoServiceRepository implements ServiceRepository {
@@ -14,6 +15,8 @@ export class DynamoServiceRepository implements ServiceRepository {
     private readonly scope: ArnScope,
     private readonly shards: number,
     private readonly quotas: QuotaSource,
+    private readonly reservations: TaskReservations,
+    private readonly clock: { now(): EpochMs },
   ) {}
 
   private eventsPut(service: ServiceState, events: ServiceEvent[]) {
@@ -43,8 +46,14 @@ export class DynamoServiceRepository implements ServiceRepository {
     };
   }
 
+  /** The account's running-tasks reservation moving with the service's desired count (when that quota is enforced). */
+  private reservation(service: ServiceState, delta: number) {
+    return this.reservations.reserve(accountOf(service.serviceArn), delta, this.clock.now());
+  }
+
   async create(service: ServiceState, events: ServiceEvent[]): Promise<void> {
     const { servicesPerCluster } = await this.quotas.of(accountOf(service.serviceArn));
+    const reserve = await this.reservation(service, service.desiredCount);
     try {
       await this.table.client.send(
         new TransactWriteCommand({
@@ -52,13 +61,15 @@ export class DynamoServiceRepository implements ServiceRepository {
             putNewOrInactive(this.table.tableName, serviceItem(service, this.shards)),
             this.eventsPut(service, events),
             this.clusterCount(service, 1, servicesPerCluster),
+            ...(reserve ? [reserve.action] : []),
           ],
         }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) return translateThrottling(error);
-      const [, , clusterCode] = cancellationCodes(error);
+      const [, , clusterCode, reserveCode] = cancellationCodes(error);
       if (clusterCode === 'ConditionalCheckFailed') throw await this.clusterRefusal(service, servicesPerCluster);
+      if (reserve && reserveCode === 'ConditionalCheckFailed') throw await this.reservations.refusal(accountOf(service.serviceArn), reserve);
       // A service of that name appeared (a concurrent create) or changed since the caller read it:
       // the caller reads again and tells a retry of its own request from a different one.
       throw new ConflictException('The service changed while it was being created; try again.');
@@ -118,27 +129,37 @@ export class DynamoServiceRepository implements ServiceRepository {
     return { items: items.map((item) => item.serviceArn), nextToken };
   }
 
-  async save(service: ServiceState, events?: ServiceEvent[]): Promise<void> {
-    const conflict = () => new ConflictException('The service was changed concurrently; try again.');
+  async save(service: ServiceState, events?: ServiceEvent[], desiredCountBefore = service.desiredCount): Promise<void> {
+    const reserve = await this.reservation(service, service.desiredCount - desiredCountBefore);
+    const rest = [...(events ? [this.eventsPut(service, events)] : []), ...(reserve ? [reserve.action] : [])];
     try {
-      if (events) {
-        await this.table.client.send(
-          new TransactWriteCommand({ TransactItems: [{ Put: this.versionedPut(service) }, this.eventsPut(service, events)] }),
-        );
+      if (rest.length) {
+        await this.table.client.send(new TransactWriteCommand({ TransactItems: [{ Put: this.versionedPut(service) }, ...rest] }));
       } else {
         await this.table.client.send(new PutCommand(this.versionedPut(service)));
       }
     } catch (error) {
-      if (isConditionFailure(error)) throw conflict();
-      return translateThrottling(error);
+      if (!isConditionFailure(error)) return translateThrottling(error);
+      // The reservation is the last action: refused there (and not on the version), the quota is reached.
+      const codes = cancellationCodes(error);
+      if (reserve && codes[0] !== 'ConditionalCheckFailed' && codes.at(-1) === 'ConditionalCheckFailed') {
+        throw await this.reservations.refusal(accountOf(service.serviceArn), reserve);
+      }
+      throw new ConflictException('The service was changed concurrently; try again.');
     }
   }
 
-  async saveDeleted(service: ServiceState, events: ServiceEvent[]): Promise<void> {
+  async saveDeleted(service: ServiceState, events: ServiceEvent[], desiredCountBefore = service.desiredCount): Promise<void> {
+    const reserve = await this.reservation(service, service.desiredCount - desiredCountBefore);
     try {
       await this.table.client.send(
         new TransactWriteCommand({
-          TransactItems: [{ Put: this.versionedPut(service) }, this.eventsPut(service, events), this.clusterCount(service, -1)],
+          TransactItems: [
+            { Put: this.versionedPut(service) },
+            this.eventsPut(service, events),
+            this.clusterCount(service, -1),
+            ...(reserve ? [reserve.action] : []),
+          ],
         }),
       );
     } catch (error) {
