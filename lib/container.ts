@@ -15,6 +15,7 @@ import type { FleetBackend } from './fleet/backend';
 import { ClusterFleets } from './fleet/resolver';
 import { SimulatedFleet } from './fleet/simulated';
 import { log } from './log';
+import { countingStoppedTasks } from './metering/stopped-tasks';
 import type { ReconcileTrigger } from './ports';
 import { Reconciler } from './reconciler/reconciler';
 import { reconcilerSettings } from './reconciler/settings';
@@ -30,6 +31,8 @@ export interface Overrides {
   /** Items per page of the reconcile index (tests and benchmarks make pages small); DynamoDB's 1 MB page otherwise. */
   reconcilePageSize?: number;
 }
+
+const meterSettings = (settings: Config) => ({ enabled: settings.meter, lambdaMemoryMb: settings.lambdaMemoryMb, prices: settings.prices });
 
 const tableFor = (settings: Config): TableContext =>
   createTableContext({
@@ -67,7 +70,7 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
     reconcileShards: settings.reconcileShards,
     quotas,
     usage: new DynamoUsageStore(table),
-    metering: { enabled: settings.meter, lambdaMemoryMb: settings.lambdaMemoryMb, prices: settings.prices },
+    metering: meterSettings(settings),
   };
 };
 
@@ -77,14 +80,18 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
  * runs handlers in-process) never share a lease.
  */
 export const buildReconciler = (settings: Config, overrides: Overrides = {}) => {
-  const store = new DynamoReconcileStore(tableFor(settings), settings.reconcileShards, settings.taskRetentionMs, overrides.reconcilePageSize);
+  const table = tableFor(settings);
+  const clock = overrides.clock ?? systemClock;
+  const committed = new DynamoReconcileStore(table, settings.reconcileShards, settings.taskRetentionMs, overrides.reconcilePageSize);
+  // The cost meter counts each task the reconciler records STOPPED (lib/metering/stopped-tasks.ts).
+  const store = settings.meter ? countingStoppedTasks(committed, new DynamoUsageStore(table), meterSettings(settings), clock) : committed;
   const fleets = fleetsFor(settings, overrides);
   /** A reconciler of one shard (a fanned-out or targeted invocation), or of every shard. */
   const newReconciler = (shard?: number) =>
     new Reconciler(
       store,
       fleets,
-      overrides.clock ?? systemClock,
+      clock,
       randomUUID(),
       reconcilerSettings(settings.fleetProfile, settings.reconcileShards),
       log,

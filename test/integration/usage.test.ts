@@ -1,12 +1,13 @@
-import { buildDeps } from '../../lib/container';
+import { buildDeps, buildReconciler } from '../../lib/container';
 import { parseConfig } from '../../lib/config';
 import { validateTaskDefinition } from '../../lib/domain/task-definition';
 import { meteredRequest } from '../../lib/metering/request-meter';
 import { createCluster } from '../../lib/usecases/clusters';
+import { createService, updateService } from '../../lib/usecases/services';
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
 import { runTask, stopTask } from '../../lib/usecases/tasks';
 import { usageReport } from '../../lib/usecases/usage';
-import { dynamoEndpoint, freshTable, TestClock } from '../support/dynamo';
+import { depsWithWebFamily, dynamoEndpoint, freshTable, serviceTaskRecords, testConfig, TestClock } from '../support/dynamo';
 import { fargateTaskDefinition } from '../support/fixtures';
 
 const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
@@ -73,4 +74,29 @@ describe('the cost meter on DynamoDB Local', () => {
     expect(later.fargate.days[0]).toMatchObject({ date: '2026-01-01', tasks: 1 });
     expect(later.fargate.tasks.map((task) => task.taskArn)).toEqual([tasks[1].taskArn]);
   });
+
+  it("counts a service's task into its day's Fargate aggregate when the reconciler records it STOPPED", async () => {
+    const clock = new TestClock(Date.UTC(2026, 0, 1, 12));
+    const deps = await depsWithWebFamily(clock);
+    const { reconciler } = buildReconciler(testConfig(deps.tableName), { clock });
+    const passUntil = async (done: () => Promise<boolean>) => {
+      for (let round = 0; round < 80 && !(await done()); round++) {
+        await reconciler.pass();
+        clock.advance(500);
+      }
+    };
+    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
+    await passUntil(async () => (await serviceTaskRecords(deps, 'c1', 'web')).some((task) => task.lastStatus === 'RUNNING'));
+    clock.advance(120_000);
+    await updateService(deps, 'c1', 'web', { desiredCount: 0 });
+    await passUntil(async () => (await serviceTaskRecords(deps, 'c1', 'web')).every((task) => task.lastStatus === 'STOPPED'));
+    const [task] = await serviceTaskRecords(deps, 'c1', 'web');
+    expect(task.lastStatus).toBe('STOPPED');
+    const [day] = await deps.usage.fargateDays('000000000000', ['2026-01-01']);
+    expect(day.counted).toEqual(new Set([task.taskId]));
+    expect(day.entries).toEqual([
+      expect.objectContaining({ clusterName: 'c1', serviceName: 'web', architecture: 'X86_64', tasks: 1, vcpuSeconds: expect.any(Number) }),
+    ]);
+    expect(day.entries[0].vcpuSeconds).toBeGreaterThanOrEqual(120 * 0.25);
+  }, 30_000);
 });
