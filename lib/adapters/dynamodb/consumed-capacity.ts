@@ -45,10 +45,15 @@ type CapacityEntry = { CapacityUnits?: number; ReadCapacityUnits?: number; Write
 const READS = new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand', 'BatchGetItemCommand', 'TransactGetItemsCommand']);
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
 
-const add = (consumption: Consumption, commandName: string, entries: CapacityEntry[]) => {
+/**
+ * A call's units as reported, but never below DynamoDB's minimum per request: a read costs at least
+ * one unit (half when eventually consistent) even when it finds nothing, a write at least one.
+ * DynamoDB Local reports 0 for a Query that matches nothing.
+ */
+const add = (consumption: Consumption, commandName: string, entries: CapacityEntry[], consistent: boolean) => {
   const units = entries.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
-  if (READS.has(commandName)) consumption.readUnits += units;
-  else consumption.writeUnits += units;
+  if (READS.has(commandName)) consumption.readUnits += Math.max(units, consistent ? 1 : 0.5);
+  else consumption.writeUnits += Math.max(units, 1);
 };
 
 /**
@@ -61,7 +66,7 @@ export const consumedCapacity: SerializeMiddleware<object, MetadataBearer> = (ne
   const commandName = (context as { commandName?: string }).commandName ?? '';
   const metered = READS.has(commandName) || WRITES.has(commandName) || commandName === 'TransactWriteItemsCommand';
   if (!consumption || !metered) return next(args);
-  const input = args.input as { ReturnConsumedCapacity?: string; TransactItems?: TransactAction[] };
+  const input = args.input as { ReturnConsumedCapacity?: string; TransactItems?: TransactAction[]; ConsistentRead?: boolean };
   if (input.ReturnConsumedCapacity === undefined || input.ReturnConsumedCapacity === 'NONE') input.ReturnConsumedCapacity = 'TOTAL';
   const result = await next(args);
   const reported = (result.output as { ConsumedCapacity?: CapacityEntry | CapacityEntry[] }).ConsumedCapacity;
@@ -70,7 +75,7 @@ export const consumedCapacity: SerializeMiddleware<object, MetadataBearer> = (ne
     const fromSizes = transactionWriteUnits(input.TransactItems ?? []);
     consumption.writeUnits += Math.max(fromSizes, entries.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0));
   } else {
-    add(consumption, commandName, entries);
+    add(consumption, commandName, entries, input.ConsistentRead === true);
   }
   return result;
 };
