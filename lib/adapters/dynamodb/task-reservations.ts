@@ -41,18 +41,23 @@ export class TaskReservations {
     private readonly quotas: QuotaSource,
   ) {}
 
-  /** The standalone tasks the account item lists, and which of them still live. */
-  private async standalone(accountId: string, now: number) {
+  private async accountItem(accountId: string, projection: string) {
     const { Item } = await this.table.client
       .send(
         new GetCommand({
           TableName: this.table.tableName,
           Key: { PK: keys.account(accountId), SK: ACCOUNT_ITEM },
-          ProjectionExpression: 'standaloneTasks, standaloneVersion, reservedTasksCount',
+          ProjectionExpression: projection,
           ConsistentRead: true,
         }),
       )
       .catch(translateThrottling);
+    return Item;
+  }
+
+  /** The standalone tasks the account item lists, and which of them still live. */
+  private async standalone(accountId: string, now: number) {
+    const Item = await this.accountItem(accountId, 'standaloneTasks, standaloneVersion, reservedTasksCount');
     const listed = (Item?.standaloneTasks as string[] | undefined) ?? [];
     const keyOf = (entry: string) => {
       const slash = entry.lastIndexOf('/');
@@ -116,16 +121,7 @@ export class TaskReservations {
 
   /** Why a transaction's reservation was refused: the quota, or a concurrent growth (try again). */
   async refusal(accountId: string, reservation: Reservation): Promise<Error> {
-    const { Item } = await this.table.client
-      .send(
-        new GetCommand({
-          TableName: this.table.tableName,
-          Key: { PK: keys.account(accountId), SK: ACCOUNT_ITEM },
-          ProjectionExpression: 'standaloneVersion',
-          ConsistentRead: true,
-        }),
-      )
-      .catch(translateThrottling);
+    const Item = await this.accountItem(accountId, 'standaloneVersion');
     return ((Item?.standaloneVersion as number | undefined) ?? 0) === reservation.version
       ? runningTasksExceeded(reservation.limit)
       : new ConflictException("The account's tasks changed concurrently; try again.");
