@@ -95,7 +95,14 @@ describe('the packaged CloudFormation template', () => {
       const actions: string[] = statement.Action;
       if (actions.some((action) => action.startsWith('dynamodb:'))) {
         expect(actions.sort()).toEqual(
-          ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'].sort(),
+          [
+            'dynamodb:BatchGetItem',
+            'dynamodb:ConditionCheckItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+          ].sort(),
         );
         expect(statement.Resource).toEqual([tableArn, { 'Fn::Join': ['/', [tableArn, 'index', '*']] }]);
       } else if (actions.some((action) => action.startsWith('lambda:'))) {
