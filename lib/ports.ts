@@ -138,8 +138,11 @@ export interface TaskRepository {
   createStandalone(tasks: TaskRecord[], idempotency?: IdempotentLaunch): Promise<TaskRecord[]>;
   /** Writes the task if it is still at `task.version - 1`; ConflictException otherwise. */
   save(task: TaskRecord): Promise<void>;
-  /** Refuses (LimitExceededException) when `count` more tasks would pass the account's running-tasks quota. */
-  requireRoom(count: number): Promise<void>;
+  /**
+   * Refuses (LimitExceededException) when these standalone tasks would pass the account's
+   * running-tasks quota; tasks it counts already (a retried RunTask) take no more room.
+   */
+  requireRoom(clusterName: string, taskIds: string[]): Promise<void>;
 }
 
 /** A lease on one reconcile shard. The token fences out a holder whose lease has expired. */

@@ -100,11 +100,11 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
       );
     }
   }
-  // The account's running-tasks quota (sandbox), before anything is launched.
-  await deps.tasks.requireRoom(input.count ?? 1);
   const now = deps.clock.now();
   const group = input.group ?? `family:${taskDefinition.family}`;
   const taskIds = taskIdsFor(cluster.clusterArn, input.count ?? 1, input.clientToken);
+  // The account's running-tasks quota (sandbox), before anything is launched.
+  await deps.tasks.requireRoom(cluster.clusterName, taskIds);
   const providers = strategy ? assignCapacityProviders(strategy, new Map(), taskIds.length) : [];
   const fleet = deps.fleets.forCluster(cluster);
   const outcomes = await fleet.launch(

@@ -99,6 +99,16 @@ describe('per-account quotas (sandbox profile) on DynamoDB Local', () => {
     close();
   }, 30_000);
 
+  it('answers a RunTask retried with its clientToken at the quota with its tasks, not a refusal', async () => {
+    const { deps, close } = await sandboxDeps(new TestClock(), { ECSBOX_MAX_RUNNING_TASKS: '1' });
+    await withWebFamily(deps);
+    const run = (clientToken: string) => runTask(deps, { cluster: 'c1', taskDefinition: 'web', networkConfiguration: network, clientToken });
+    const first = await run('once');
+    expect((await run('once')).tasks.map((task) => task.taskArn)).toEqual(first.tasks.map((task) => task.taskArn));
+    await expect(run('another')).rejects.toMatchObject({ name: 'LimitExceededException' });
+    close();
+  });
+
   it('refuses tags past the tags-per-resource quota, on creation and when TagResource merges them', async () => {
     const clock = new TestClock();
     const { deps, snapshot, close } = await sandboxDeps(clock, { ECSBOX_MAX_TAGS_PER_RESOURCE: '2' });

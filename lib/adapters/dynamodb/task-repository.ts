@@ -28,8 +28,9 @@ export class DynamoTaskRepository implements TaskRepository {
     private readonly reservations: TaskReservations,
   ) {}
 
-  async requireRoom(count: number): Promise<void> {
-    await this.reservations.reserve(this.scope.accountId, count, this.clock.now());
+  async requireRoom(clusterName: string, taskIds: string[]): Promise<void> {
+    const admitted = taskIds.map((taskId) => standaloneEntry(clusterName, taskId));
+    await this.reservations.reserve(this.scope.accountId, admitted.length, this.clock.now(), admitted);
   }
 
   private partition(clusterName: string) {

@@ -78,7 +78,8 @@ export class TaskReservations {
 
   /**
    * The account item's update for `delta` more reserved tasks (fewer when negative), `admitted`
-   * being the new standalone tasks among them; undefined when the quota is not enforced.
+   * being the standalone tasks among them; undefined when the quota is not enforced. A standalone
+   * task listed already (a RunTask retried with its clientToken) is not counted again.
    */
   async reserve(accountId: string, delta: number, now: number, admitted: string[] = []): Promise<Reservation | undefined> {
     if (delta === 0) return undefined;
@@ -92,7 +93,8 @@ export class TaskReservations {
       };
     }
     const { version, reserved, listed, live } = await this.standalone(accountId, now);
-    const change = delta - (listed - live.length);
+    const fresh = admitted.filter((entry) => !live.includes(entry));
+    const change = delta - (admitted.length - fresh.length) - (listed - live.length);
     // Refused before anything is written (or launched); the transaction's condition decides races.
     if (reserved + change > limit) throw runningTasksExceeded(limit);
     return {
@@ -108,7 +110,7 @@ export class TaskReservations {
             '(attribute_not_exists(reservedTasksCount) OR reservedTasksCount <= :room)',
           ].join(' AND '),
           ExpressionAttributeValues: {
-            ':standalone': [...live, ...admitted],
+            ':standalone': [...live, ...fresh],
             ':next': version + 1,
             ':change': change,
             ':room': limit - change,
