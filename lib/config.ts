@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { ECS_LIMITS, type ResourceLimits } from './domain/limits';
 import type { ClusterFleet } from './domain/model';
+import { ECS_TAGS_PER_RESOURCE, QUOTA_DEFAULTS, QUOTA_PROFILES, type Quotas } from './domain/quotas';
+import { priceOverridesSchema, withPriceOverrides, type PriceTable } from './metering/prices';
 
 /**
  * Configuration, read from the environment and checked once per cold start. A bad value stops
@@ -10,6 +11,9 @@ const optional = z
   .string()
   .optional()
   .transform((value) => (value === '' ? undefined : value));
+
+/** One quota's override: unset or empty leaves the profile's value. */
+const quota = optional.pipe(z.string().regex(/^\d+$/, 'must be a positive whole number').transform(Number).pipe(z.number().int().min(1)).optional());
 
 /** Browser origins a local frontend is served from: any port of localhost or 127.0.0.1. */
 export const LOCAL_CORS_ORIGINS = 'http://localhost:*,http://127.0.0.1:*';
@@ -70,10 +74,39 @@ const configSchema = z.object({
   FARGATE_TASK_ROLE_ARN: optional,
   FARGATE_ENDPOINT: optional,
   FARGATE_REGION: optional,
-  /** ECS's quotas (docs/limits.md); tests lower them to reach them cheaply. */
-  ECSBOX_MAX_CLUSTERS: z.coerce.number().int().min(1).default(ECS_LIMITS.clustersPerAccount),
-  ECSBOX_MAX_SERVICES_PER_CLUSTER: z.coerce.number().int().min(1).default(ECS_LIMITS.servicesPerCluster),
-  ECSBOX_MAX_REVISIONS_PER_FAMILY: z.coerce.number().int().min(1).default(ECS_LIMITS.revisionsPerFamily),
+  /**
+   * The quota profile (docs/limits.md): `ecs` (ECS's own quotas, the local default) or `sandbox`
+   * (a learner's, which hosted mode sets). The ECSBOX_MAX_* variables override single quotas of
+   * the profile (the tests lower them to reach them cheaply); a tenant's item overrides them again.
+   */
+  // Unset: hosted mode's learners get the sandbox profile, open mode ECS's own quotas.
+  ECSBOX_QUOTAS: optional.pipe(z.enum(QUOTA_PROFILES).optional()),
+  ECSBOX_MAX_CLUSTERS: quota,
+  ECSBOX_MAX_SERVICES_PER_CLUSTER: quota,
+  ECSBOX_MAX_REVISIONS_PER_FAMILY: quota,
+  ECSBOX_MAX_RUNNING_TASKS: quota,
+  ECSBOX_MAX_TAGS_PER_RESOURCE: quota.pipe(z.number().max(ECS_TAGS_PER_RESOURCE).optional()),
+  ECSBOX_MAX_REQUESTS_PER_SECOND: quota,
+  ECSBOX_REQUEST_BURST: quota,
+  /** The cost meter (lib/metering): `on` counts every account's units per day (GET /v1/usage). */
+  ECSBOX_METER: z.enum(['on', 'off']).default('on'),
+  /** The price table's overrides, as JSON (lib/metering/prices.ts). */
+  ECSBOX_PRICES: optional.pipe(
+    z
+      .string()
+      .transform((text, context) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          context.addIssue({ code: 'custom', message: 'must be JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(priceOverridesSchema)
+      .optional(),
+  ),
+  /** Lambda sets it; the memory the meter prices a request's duration at. */
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: z.coerce.number().int().min(128).max(10_240).default(512),
 });
 
 const list = (value: string | undefined) =>
@@ -98,6 +131,8 @@ export interface SandboxSettings {
   inviteCode?: string;
   publicEndpoint?: string;
 }
+/** The set members only, as a partial of their type (for overrides of defaults). */
+const overrides = <T extends object>(value: { [K in keyof T]?: T[K] | undefined }): Partial<T> => defined(value) as Partial<T>;
 
 export interface Config {
   tableName: string;
@@ -115,7 +150,13 @@ export interface Config {
   lambdaEndpoint?: string;
   reconcileShards: number;
   fleetDefaults: ClusterFleet;
-  limits: ResourceLimits;
+  /** The profile's quotas with the stage's overrides: every account's defaults. */
+  quotas: Quotas;
+  /** Whether tenants' items may override the quotas (the sandbox profile: open mode has no tenants). */
+  tenantQuotas: boolean;
+  meter: boolean;
+  prices: PriceTable;
+  lambdaMemoryMb: number;
 }
 
 export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
@@ -136,6 +177,7 @@ export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
     if (refusals.length) throw new Error(`Invalid configuration for ECSBOX_AUTH=sigv4: ${refusals.join('; ')}`);
   }
   const open = env.ECSBOX_AUTH === 'open';
+  const quotaProfile = env.ECSBOX_QUOTAS ?? (open ? 'ecs' : 'sandbox');
   return {
     tableName: env.TABLE_NAME,
     auth: {
@@ -164,11 +206,22 @@ export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
     reconcilerFunctionName: env.RECONCILER_FUNCTION_NAME,
     lambdaEndpoint: env.LAMBDA_ENDPOINT,
     reconcileShards: env.RECONCILE_SHARDS,
-    limits: {
-      clustersPerAccount: env.ECSBOX_MAX_CLUSTERS,
-      servicesPerCluster: env.ECSBOX_MAX_SERVICES_PER_CLUSTER,
-      revisionsPerFamily: env.ECSBOX_MAX_REVISIONS_PER_FAMILY,
+    quotas: {
+      ...QUOTA_DEFAULTS[quotaProfile],
+      ...overrides<Quotas>({
+        clustersPerAccount: env.ECSBOX_MAX_CLUSTERS,
+        servicesPerCluster: env.ECSBOX_MAX_SERVICES_PER_CLUSTER,
+        revisionsPerFamily: env.ECSBOX_MAX_REVISIONS_PER_FAMILY,
+        runningTasksPerAccount: env.ECSBOX_MAX_RUNNING_TASKS,
+        tagsPerResource: env.ECSBOX_MAX_TAGS_PER_RESOURCE,
+        requestsPerSecond: env.ECSBOX_MAX_REQUESTS_PER_SECOND,
+        requestBurst: env.ECSBOX_REQUEST_BURST,
+      }),
     },
+    tenantQuotas: quotaProfile === 'sandbox',
+    meter: env.ECSBOX_METER === 'on',
+    prices: withPriceOverrides(env.ECSBOX_PRICES ?? {}),
+    lambdaMemoryMb: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
     fleetDefaults: {
       backend: env.FLEET_BACKEND,
       fargate: defined({

@@ -5,6 +5,9 @@ import { DynamoServiceRepository } from './adapters/dynamodb/service-repository'
 import { createTableContext, type TableContext } from './adapters/dynamodb/table';
 import { DynamoTaskDefinitionRepository } from './adapters/dynamodb/task-definition-repository';
 import { DynamoTaskRepository } from './adapters/dynamodb/task-repository';
+import { TaskReservations } from './adapters/dynamodb/task-reservations';
+import { TenantQuotas } from './adapters/dynamodb/tenant-quotas';
+import { DynamoUsageStore } from './adapters/dynamodb/usage-store';
 import { LambdaReconcileTrigger } from './adapters/lambda/reconcile-trigger';
 import { config, type Config } from './config';
 import { systemClock, type Clock, type Deps } from './deps';
@@ -12,6 +15,7 @@ import type { FleetBackend } from './fleet/backend';
 import { ClusterFleets } from './fleet/resolver';
 import { SimulatedFleet } from './fleet/simulated';
 import { log } from './log';
+import { countingStoppedTasks } from './metering/stopped-tasks';
 import type { ReconcileTrigger } from './ports';
 import { Reconciler } from './reconciler/reconciler';
 import { Authenticator } from './auth/authenticator';
@@ -30,6 +34,8 @@ export interface Overrides {
   /** Items per page of the reconcile index (tests and benchmarks make pages small); DynamoDB's 1 MB page otherwise. */
   reconcilePageSize?: number;
 }
+
+const meterSettings = (settings: Config) => ({ enabled: settings.meter, lambdaMemoryMb: settings.lambdaMemoryMb, prices: settings.prices });
 
 const tableFor = (settings: Config): TableContext =>
   createTableContext({
@@ -60,18 +66,26 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
   const clock = overrides.clock ?? systemClock;
   const fleets = fleetsFor(settings, overrides);
   const trigger = overrides.trigger ?? triggerFor(settings);
+  // Shared by every account's requests: its cache of tenants' quotas lives as long as the container.
+  const quotas = new TenantQuotas(table, settings.quotas, settings.tenantQuotas, clock);
+  const reservations = new TaskReservations(table, quotas);
+  const usage = new DynamoUsageStore(table);
+  const metering = meterSettings(settings);
   return (accountId) => {
     const scope = { region: settings.region, accountId };
     return {
       clock,
       scope,
-      clusters: new DynamoClusterRepository(table, scope, settings.reconcileShards, settings.limits.clustersPerAccount),
-      taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, settings.limits.revisionsPerFamily),
-      services: new DynamoServiceRepository(table, scope, settings.reconcileShards, settings.limits.servicesPerCluster),
-      tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
+      clusters: new DynamoClusterRepository(table, scope, settings.reconcileShards, quotas),
+      taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, quotas),
+      services: new DynamoServiceRepository(table, scope, settings.reconcileShards, quotas, reservations, clock),
+      tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock, reservations),
       fleets,
       trigger,
       reconcileShards: settings.reconcileShards,
+      quotas,
+      usage,
+      metering,
     };
   };
 };
@@ -85,14 +99,18 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
  * runs handlers in-process) never share a lease.
  */
 export const buildReconciler = (settings: Config, overrides: Overrides = {}) => {
-  const store = new DynamoReconcileStore(tableFor(settings), settings.reconcileShards, settings.taskRetentionMs, overrides.reconcilePageSize);
+  const table = tableFor(settings);
+  const clock = overrides.clock ?? systemClock;
+  const committed = new DynamoReconcileStore(table, settings.reconcileShards, settings.taskRetentionMs, overrides.reconcilePageSize);
+  // The cost meter counts each task the reconciler records STOPPED (lib/metering/stopped-tasks.ts).
+  const store = settings.meter ? countingStoppedTasks(committed, new DynamoUsageStore(table), meterSettings(settings), clock) : committed;
   const fleets = fleetsFor(settings, overrides);
   /** A reconciler of one shard (a fanned-out or targeted invocation), or of every shard. */
   const newReconciler = (shard?: number) =>
     new Reconciler(
       store,
       fleets,
-      overrides.clock ?? systemClock,
+      clock,
       randomUUID(),
       reconcilerSettings(settings.fleetProfile, settings.reconcileShards),
       log,

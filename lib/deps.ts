@@ -1,12 +1,15 @@
 import type { ArnScope } from './domain/arn';
 import type { EpochMs } from './domain/model';
 import type { FleetResolver } from './fleet/resolver';
+import type { PriceTable } from './metering/prices';
 import type {
   ClusterRepository,
+  QuotaSource,
   ReconcileTrigger,
   ServiceRepository,
   TaskDefinitionRepository,
   TaskRepository,
+  UsageStore,
 } from './ports';
 
 export interface Clock {
@@ -27,4 +30,16 @@ export interface Deps {
   trigger: ReconcileTrigger;
   /** How many reconcile shards there are: a wake-up names the changed service's (domain/shard.ts). */
   reconcileShards: number;
+  /** Every account's quotas (domain/quotas.ts). */
+  quotas: QuotaSource;
+  /** The cost meter's store, and how it counts and prices (lib/metering). */
+  usage: UsageStore;
+  metering: MeterSettings;
+}
+
+export interface MeterSettings {
+  enabled: boolean;
+  /** The API functions' memory, at which a request's duration is priced. */
+  lambdaMemoryMb: number;
+  prices: PriceTable;
 }

@@ -1,4 +1,5 @@
 import type { Cluster, ClusterConfiguration, ClusterFleet, EpochMs, ServiceEvent, Tag, TaskDefinition, TaskDefinitionStatus } from './domain/model';
+import type { Quotas } from './domain/quotas';
 import type { ServiceState } from './domain/service';
 import type { TaskRecord } from './domain/task';
 import type { ValidatedTaskDefinition } from './domain/task-definition';
@@ -11,6 +12,11 @@ import type { ValidatedTaskDefinition } from './domain/task-definition';
  * once, and whatever it throws reaches the caller.
  */
 export type TagChange = (current: Tag[]) => Tag[];
+
+/** Every account's quotas: the stage's defaults with the tenant's overrides (domain/quotas.ts). */
+export interface QuotaSource {
+  of(accountId: string): Promise<Quotas>;
+}
 
 export interface Page<T> {
   items: T[];
@@ -98,10 +104,14 @@ export interface ServiceRepository {
   getMany(clusterName: string, serviceNames: string[]): Promise<Array<StoredService | undefined>>;
   /** ARNs of the cluster's ACTIVE and DRAINING services. */
   list(clusterName: string, page: PageRequest): Promise<Page<string>>;
-  /** Writes the service if it is still at `service.version - 1`; ConflictException otherwise. */
-  save(service: ServiceState, events?: ServiceEvent[]): Promise<void>;
+  /**
+   * Writes the service if it is still at `service.version - 1`; ConflictException otherwise. A
+   * change of desired count from `desiredCountBefore` moves the account's running-tasks
+   * reservation with it (LimitExceededException past that quota).
+   */
+  save(service: ServiceState, events?: ServiceEvent[], desiredCountBefore?: number): Promise<void>;
   /** As save, and uncounts it from its cluster (DeleteService: ACTIVE → DRAINING). */
-  saveDeleted(service: ServiceState, events: ServiceEvent[]): Promise<void>;
+  saveDeleted(service: ServiceState, events: ServiceEvent[], desiredCountBefore?: number): Promise<void>;
 }
 
 export interface TaskFilter {
@@ -128,6 +138,11 @@ export interface TaskRepository {
   createStandalone(tasks: TaskRecord[], idempotency?: IdempotentLaunch): Promise<TaskRecord[]>;
   /** Writes the task if it is still at `task.version - 1`; ConflictException otherwise. */
   save(task: TaskRecord): Promise<void>;
+  /**
+   * Refuses (LimitExceededException) when these standalone tasks would pass the account's
+   * running-tasks quota; tasks it counts already (a retried RunTask) take no more room.
+   */
+  requireRoom(clusterName: string, taskIds: string[]): Promise<void>;
 }
 
 /** A lease on one reconcile shard. The token fences out a holder whose lease has expired. */
@@ -206,4 +221,53 @@ export interface ReconcileStore {
 export interface ReconcileTrigger {
   /** Wakes the reconciler for one shard (the changed service's), or for every shard when none is named. */
   wake(shard?: number): Promise<void>;
+}
+
+/** One account's request-side usage of one day (UTC), as the cost meter counts it. */
+export interface DailyUsage {
+  date: string;
+  requests: number;
+  readUnits: number;
+  writeUnits: number;
+  /** Handler time, and handler time times the function's memory (what Lambda bills). */
+  lambdaMs: number;
+  lambdaMbMs: number;
+}
+
+/** What one request adds to its account's day. */
+export type RequestUsage = Omit<DailyUsage, 'date' | 'requests'>;
+
+/** Stopped tasks' would-be Fargate usage of one day, by cluster, service (absent: standalone) and architecture. */
+export interface FargateUsageEntry {
+  clusterName: string;
+  serviceName?: string;
+  architecture: 'X86_64' | 'ARM64';
+  vcpuSeconds: number;
+  gbSeconds: number;
+  tasks: number;
+}
+
+export interface FargateDay {
+  date: string;
+  entries: FargateUsageEntry[];
+  /** The ids of the tasks counted in the day already (a task is counted once). */
+  counted: ReadonlySet<string>;
+}
+
+/** The cost meter's store (lib/adapters/dynamodb/usage-store.ts). */
+export interface UsageStore {
+  /**
+   * Takes one request from the account's token bucket (sustained `perSecond`, at most `burst` at
+   * once); false when the bucket is empty.
+   */
+  admitRequest(accountId: string, rate: { perSecond: number; burst: number }, now: EpochMs): Promise<boolean>;
+  recordRequest(accountId: string, date: string, usage: RequestUsage, now: EpochMs): Promise<void>;
+  dailyUsage(accountId: string, dates: string[]): Promise<DailyUsage[]>;
+  fargateDays(accountId: string, dates: string[]): Promise<FargateDay[]>;
+  /** Adds a stopped task to its day's aggregate, once: again for a task counted already does nothing. */
+  countStoppedTask(accountId: string, date: string, taskId: string, entry: FargateUsageEntry, now: EpochMs): Promise<void>;
+  /** The account's tasks still kept (live, and stopped within the retention), of every cluster it had. */
+  keptTasks(accountId: string, now: EpochMs): Promise<TaskRecord[]>;
+  /** The CPU architecture of each task definition revision (by ARN) that still exists. */
+  architectures(accountId: string, taskDefinitionArns: string[]): Promise<Map<string, 'X86_64' | 'ARM64'>>;
 }

@@ -4,6 +4,7 @@ import { config } from '../../lib/config';
 import { authSecrets, buildTenantStore, depsFor } from '../../lib/container';
 import { systemClock } from '../../lib/deps';
 import { ResourceNotFoundException } from '../../lib/errors';
+import { usageReport } from '../../lib/usecases/usage';
 import { httpStack, jsonBody, jsonResult } from '../../lib/http/middleware';
 
 const settings = config();
@@ -21,6 +22,7 @@ export const handler = httpStack('rest', 'admin').handler(async (event) => {
       masterKey: (await authSecrets()()).masterKey,
       now: systemClock.now(),
       endpoint: endpointOf(event, settings.sandbox),
+      usageOf: (accountId, days) => usageReport(depsFor(accountId), accountId, { days }),
     },
     {
       routeKey: event.routeKey,

@@ -8,6 +8,7 @@ import { ACCESS_KEY_ID_PATTERN, ACCOUNT_ID_PATTERN } from './keys';
 import { purgeTenant } from './purge';
 import { newKey, presentTenant, profileFiles } from './sandboxes';
 import type { TenantStore } from './tenant-store';
+import { usageQuery } from '../usecases/usage';
 
 /**
  * The operators' API under /v1/admin (admin token only, never a tenant key): list, inspect,
@@ -20,6 +21,8 @@ export interface AdminContext {
   masterKey: string;
   now: EpochMs;
   endpoint: string;
+  /** A tenant's usage report (lib/usecases/usage.ts), as its own GET /v1/usage would answer. */
+  usageOf: (accountId: string, days?: number) => Promise<unknown>;
 }
 
 export interface AdminRequest {
@@ -28,7 +31,6 @@ export interface AdminRequest {
   query: Record<string, string | undefined>;
   body: unknown;
 }
-
 const listQuery = lazySchema(() =>
   z.object({ maxResults: z.coerce.number().int().min(1).max(100).default(100), nextToken: z.string().max(64).optional() }).strict(),
 );
@@ -66,6 +68,11 @@ export const adminActions: Record<string, AdminAction> = {
     const { maxResults, nextToken } = parseInput(listQuery(), request.query);
     const page = await context.tenants.list({ maxResults, nextToken });
     return { status: 200, body: { tenants: page.tenants.map(presentTenant), nextToken: page.nextToken } };
+  },
+  'GET /v1/admin/tenants/{accountId}/usage': async (context, request) => {
+    const accountId = (await required(context, accountIdOf(request.path))).accountId;
+    const { days } = parseInput(usageQuery(), request.query);
+    return { status: 200, body: await context.usageOf(accountId, days) };
   },
   'GET /v1/admin/tenants/{accountId}': async (context, request) => ({
     status: 200,

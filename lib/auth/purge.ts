@@ -1,3 +1,4 @@
+import { usagePartition } from '../adapters/dynamodb/usage-store';
 import { keys } from '../adapters/dynamodb/table';
 import { arns } from '../domain/arn';
 import type { ClusterFleet, EpochMs } from '../domain/model';
@@ -47,6 +48,8 @@ const purgePass = async (
       )
       .catch((error: unknown) => log.warn('tenant purge could not stop tasks', { accountId, error: error as Error }));
   }
+  // The cost meter's partition (its days, would-be Fargate costs and request-rate bucket) goes too.
+  for await (const item of tenants.partitionItems(usagePartition(accountId))) owned.push({ PK: item.PK as string, SK: item.SK as string });
   await tenants.deleteItems(owned);
   return owned.length;
 };

@@ -5,6 +5,7 @@ import { references } from '../domain/arn';
 import { lazySchema, parseInput } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ClientException } from '../errors';
+import { meteredRequest } from '../metering/request-meter';
 import { httpStack, jsonBody, jsonResult, type HttpEvent } from './middleware';
 import { presentRest } from './present';
 import { parseRouteBody, parseRouteQuery, type RestRoute } from './route';
@@ -50,10 +51,13 @@ export const restHandler = <Query, Body>(
   route: RestRoute<Query, Body>,
   useCase: (request: RestRequest<Query, Body>, deps: Deps) => Promise<unknown>,
 ) => {
-  return httpStack('rest').handler(async (event, context) => {
-    const query = parseRouteQuery(route, event.queryStringParameters ?? {});
-    const body = route.body || route.parseBody ? parseRouteBody(route, jsonBody(event, 'rest')) : (undefined as Body);
-    const result = await useCase({ path: decodedPathParameters(event), query, body }, depsFor(accountOf(context)));
-    return jsonResult(route.successStatus, presentRest(result));
+  return httpStack('rest').handler((event, context) => {
+    const dependencies = depsFor(accountOf(context));
+    return meteredRequest(dependencies, async () => {
+      const query = parseRouteQuery(route, event.queryStringParameters ?? {});
+      const body = route.body || route.parseBody ? parseRouteBody(route, jsonBody(event, 'rest')) : (undefined as Body);
+      const result = await useCase({ path: decodedPathParameters(event), query, body }, dependencies);
+      return jsonResult(route.successStatus, presentRest(result));
+    });
   });
 };

@@ -9,6 +9,7 @@ import {
 import { createServiceInput, updateServiceInput } from '../domain/service';
 import { deleteServiceQuery, listServicesQuery } from '../usecases/services';
 import { listTasksQuery, runTaskInput, stopTaskInput } from '../usecases/tasks';
+import { usageQuery } from '../usecases/usage';
 import { lazySchema } from '../domain/validation';
 import { InvalidParameterException } from '../errors';
 import { defineRoute } from './route';
@@ -202,5 +203,17 @@ export const routes = {
     body: stopTaskInput,
     refusal: InvalidParameterException,
     responds: 'task',
+  }),
+  getUsage: defineRoute({
+    operationId: 'GetUsage',
+    method: 'GET',
+    path: '/v1/usage',
+    summary:
+      "The caller's account's usage over the last `days` days (default 7, at most 31): requests, DynamoDB units and " +
+      'Lambda time per day with their estimated USD, and what its tasks would have cost on real Fargate, per day, service and task.',
+    tag: 'Usage',
+    successStatus: 200,
+    query: usageQuery,
+    responds: 'accountId, from, to, days, total, fargate, prices',
   }),
 };

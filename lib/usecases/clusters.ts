@@ -11,6 +11,7 @@ import {
 } from '../errors';
 import type { ClusterActivity } from '../ports';
 import { describedOrMissing } from './describe';
+import { requireTagRoom } from './tag-quota';
 
 /** ecsbox's per-cluster choice of fleet (REST only: ECS's CreateCluster has no such member). */
 export const clusterFleetSchema = lazySchema(() =>
@@ -122,6 +123,7 @@ export const createCluster = async (deps: Deps, input: SchemaOutput<typeof creat
   // A Fargate cluster without a target would fail every launch later: refuse it now.
   if (input.fleet) deps.fleets.settingsFor(input.fleet);
   checkCapacityProviders(input);
+  await requireTagRoom(deps, input.tags);
   const { settings, capacityProviders, defaultCapacityProviderStrategy } = input;
   return {
     cluster: await deps.clusters.create(input.clusterName, input.tags, deps.clock.now(), input.fleet, {

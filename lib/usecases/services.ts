@@ -24,6 +24,7 @@ import type { StoredService } from '../ports';
 import { retryOnConflict } from '../retry';
 import { requireActiveCluster } from './clusters';
 import { describedOrMissing } from './describe';
+import { requireTagRoom } from './tag-quota';
 import { resolveLaunchableTaskDefinition } from './task-definitions';
 
 export const listServicesQuery = lazySchema(() =>
@@ -76,6 +77,7 @@ export const createService = (deps: Deps, input: CreateServiceInput) =>
 const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
   const capacityProviderStrategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
   refuseUnsupportedLists(input);
+  await requireTagRoom(deps, input.tags);
   const cluster = await requireActiveCluster(deps, input.cluster);
   const existing = await deps.services.get(cluster.clusterName, input.serviceName);
   if (existing && existing.service.status !== 'INACTIVE') {
@@ -180,7 +182,7 @@ const changeService = async (
   clusterReference: string | undefined,
   serviceReference: string,
   change: (service: ServiceState, events: ServiceEvent[]) => Promise<ServiceState>,
-  save: (next: ServiceState, events: ServiceEvent[]) => Promise<void>,
+  save: (next: ServiceState, events: ServiceEvent[], previous: ServiceState) => Promise<void>,
 ) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
   const { next, events } = await retryOnConflict(
@@ -188,7 +190,7 @@ const changeService = async (
       const stored = await requireService(deps, cluster, serviceReference);
       if (stored.service.status !== 'ACTIVE') throw new ServiceNotActiveException();
       const changed = { ...(await change(stored.service, stored.events)), version: stored.service.version + 1 };
-      await save(changed, stored.events);
+      await save(changed, stored.events, stored.service);
       return { next: changed, events: stored.events };
     },
     MAX_ATTEMPTS,
@@ -242,7 +244,7 @@ export const updateService = async (
       next.steady = false;
       return next;
     },
-    (next) => deps.services.save(next),
+    (next, _events, previous) => deps.services.save(next, undefined, previous.desiredCount),
   );
 };
 
@@ -265,5 +267,5 @@ export const deleteService = async (
       // DRAINING: the reconciler stops every task, then marks the service INACTIVE.
       return { ...structuredClone(service), status: 'DRAINING', desiredCount: 0, steady: false };
     },
-    (next, events) => deps.services.saveDeleted(next, events),
+    (next, events, previous) => deps.services.saveDeleted(next, events, previous.desiredCount),
   );

@@ -15,6 +15,7 @@ import {
 } from '../errors';
 import { retryOnConflict } from '../retry';
 import type { TagChange } from '../ports';
+import { tagsPerResource, tooManyTags } from './tag-quota';
 
 /** TagResource, UntagResource and ListTagsForResource: tags of any taggable resource, named by ARN. */
 
@@ -28,8 +29,6 @@ export const untagResourceInput = lazySchema(() =>
 
 export const listTagsForResourceInput = lazySchema(() => z.object({ resourceArn: references.resourceArn() }).strict());
 
-/** ECS's limit, counted after the new tags are merged with the ones the resource has. */
-const MAX_TAGS_PER_RESOURCE = 50;
 
 interface Taggable {
   /** The resource's tags, or undefined when it does not exist. */
@@ -138,12 +137,11 @@ const changeTags = async (deps: Deps, resourceArn: string, change: TagChange): P
 
 /** New keys are added, existing keys get the new value. */
 const addingTags =
-  (added: Tag[]): TagChange =>
+  (added: Tag[], limit: number): TagChange =>
   (current) => {
+    // The account's quota (ECS's 50 at most), counted after the new tags are merged with the ones the resource has.
     const merged = new Map([...current, ...added].map((tag) => [tag.key, tag.value]));
-    if (merged.size > MAX_TAGS_PER_RESOURCE) {
-      throw new InvalidParameterException(`A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
-    }
+    if (merged.size > limit) throw tooManyTags(limit);
     return [...merged].map(([key, value]) => ({ key, value }));
   };
 
@@ -153,8 +151,8 @@ const removingTags =
   (current) =>
     current.filter((tag) => !keys.includes(tag.key));
 
-export const tagResource = (deps: Deps, input: SchemaOutput<typeof tagResourceInput>) =>
-  changeTags(deps, input.resourceArn, addingTags(input.tags));
+export const tagResource = async (deps: Deps, input: SchemaOutput<typeof tagResourceInput>) =>
+  changeTags(deps, input.resourceArn, addingTags(input.tags, await tagsPerResource(deps)));
 
 export const untagResource = (deps: Deps, input: SchemaOutput<typeof untagResourceInput>) =>
   changeTags(deps, input.resourceArn, removingTags(input.tagKeys));

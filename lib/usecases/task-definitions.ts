@@ -6,6 +6,7 @@ import { lazySchema, pageQuerySchema, type SchemaOutput } from '../domain/valida
 import type { Deps } from '../deps';
 import { ClientException, InvalidParameterException, TaskDefinitionNotFoundException } from '../errors';
 import type { StoredTaskDefinition } from '../ports';
+import { requireTagRoom } from './tag-quota';
 
 /** REST query of DescribeTaskDefinition: `?include=TAGS`. */
 export const describeTaskDefinitionQuery = lazySchema(() => z.object({ include: z.literal('TAGS').optional() }).strict());
@@ -42,6 +43,7 @@ const presentStored = (stored: StoredTaskDefinition, includeTags: boolean) => ({
 
 /** Takes a definition already checked by validateTaskDefinition (each API face parses its input). */
 export const registerTaskDefinition = async (deps: Deps, definition: ValidatedTaskDefinition) => {
+  await requireTagRoom(deps, definition.tags);
   const stored = await deps.taskDefinitions.register(definition, deps.clock.now());
   return presentStored(stored, stored.tags.length > 0);
 };

@@ -12,6 +12,7 @@ import { ConflictException, InvalidParameterException, TaskNotFoundException } f
 import { retryOnConflict } from '../retry';
 import { requireActiveCluster } from './clusters';
 import { describedOrMissing } from './describe';
+import { requireTagRoom } from './tag-quota';
 import { resolveLaunchableTaskDefinition } from './task-definitions';
 
 const containerOverrideSchema = lazySchema(() =>
@@ -88,6 +89,7 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
     throw new InvalidParameterException(`Container Overrides length must be at most ${MAX_OVERRIDES_LENGTH}`);
   }
   const strategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
+  await requireTagRoom(deps, input.tags);
   const cluster = await requireActiveCluster(deps, input.cluster);
   const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration);
   const names = new Set(taskDefinition.containerDefinitions.map((container) => container.name));
@@ -101,6 +103,8 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
   const now = deps.clock.now();
   const group = input.group ?? `family:${taskDefinition.family}`;
   const taskIds = taskIdsFor(cluster.clusterArn, input.count ?? 1, input.clientToken);
+  // The account's running-tasks quota (sandbox), before anything is launched.
+  await deps.tasks.requireRoom(cluster.clusterName, taskIds);
   const providers = strategy ? assignCapacityProviders(strategy, new Map(), taskIds.length) : [];
   const fleet = deps.fleets.forCluster(cluster);
   const outcomes = await fleet.launch(

@@ -144,6 +144,10 @@ describe('hosted mode (sigv4)', () => {
     const revoked = await cli({ ...main, ...added.body }, ['list-clusters']);
     expect(revoked).toEqual({ ok: false, output: expect.stringContaining('(UnrecognizedClientException) when calling the ListClusters operation: The security token included in the request is invalid.') });
     await listAs(main);
+    // The operator sees a tenant's usage as the tenant's own GET /v1/usage shows it.
+    const usage = await admin('GET', `/tenants/${main.accountId}/usage?days=2`);
+    expect(usage).toMatchObject({ status: 200, body: { accountId: main.accountId, days: 2, total: { requests: expect.any(Number) } } });
+    expect(usage.body.total.requests).toBeGreaterThan(0);
   });
 
   it('refuses a suspended or expired tenant; the sweeper deletes an expired tenant and everything it owned', async () => {

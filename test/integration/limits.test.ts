@@ -2,6 +2,7 @@ import { buildDeps } from '../../lib/container';
 import { parseConfig } from '../../lib/config';
 import type { Deps } from '../../lib/deps';
 import { ECS_LIMITS } from '../../lib/domain/limits';
+import { ECS_QUOTAS, SANDBOX_QUOTAS } from '../../lib/domain/quotas';
 import { validateTaskDefinition } from '../../lib/domain/task-definition';
 import { createCluster, deleteCluster, describeClusters } from '../../lib/usecases/clusters';
 import { createService, deleteService } from '../../lib/usecases/services';
@@ -22,13 +23,24 @@ const limitedDeps = async (limits: Record<string, string>): Promise<Deps> => {
 const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
 
 describe('ECS resource limits on DynamoDB Local', () => {
-  it("defaults to ECS's quotas", () => {
-    expect(parseConfig({ TABLE_NAME: 't' }).limits).toEqual({
+  it("defaults to ECS's quotas; the sandbox profile to a learner's, each overridable", () => {
+    expect(parseConfig({ TABLE_NAME: 't' }).quotas).toEqual({
       clustersPerAccount: 10_000,
       servicesPerCluster: 5_000,
       revisionsPerFamily: 1_000_000,
+      tagsPerResource: 50,
     });
-    expect(ECS_LIMITS).toEqual(parseConfig({ TABLE_NAME: 't' }).limits);
+    expect(ECS_QUOTAS).toEqual({ ...ECS_LIMITS, tagsPerResource: 50 });
+    // A learner's sandbox, as the hosted mode's brief sizes it.
+    expect(parseConfig({ TABLE_NAME: 't', ECSBOX_QUOTAS: 'sandbox' }).quotas).toEqual(SANDBOX_QUOTAS);
+    expect(SANDBOX_QUOTAS).toMatchObject({ clustersPerAccount: 5, servicesPerCluster: 20, runningTasksPerAccount: 50, revisionsPerFamily: 500 });
+    expect(SANDBOX_QUOTAS).toMatchObject({ requestsPerSecond: 20, requestBurst: 40, tagsPerResource: 20 });
+    expect(parseConfig({ TABLE_NAME: 't', ECSBOX_QUOTAS: 'sandbox', ECSBOX_MAX_CLUSTERS: '7' }).quotas).toEqual({
+      ...SANDBOX_QUOTAS,
+      clustersPerAccount: 7,
+    });
+    expect(() => parseConfig({ TABLE_NAME: 't', ECSBOX_MAX_TAGS_PER_RESOURCE: '51' })).toThrow(/ECSBOX_MAX_TAGS_PER_RESOURCE/);
+    expect(() => parseConfig({ TABLE_NAME: 't', ECSBOX_QUOTAS: 'lots' })).toThrow(/ECSBOX_QUOTAS/);
   });
 
   it('refuses a cluster past the account quota, even to concurrent callers, and counts a deleted one out', async () => {

@@ -107,7 +107,15 @@ describe('the packaged CloudFormation template', () => {
       const actions: string[] = statement.Action;
       if (actions.some((action) => action.startsWith('dynamodb:'))) {
         expect(actions.sort()).toEqual(
-          ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'].sort(),
+          [
+            'dynamodb:BatchGetItem',
+            'dynamodb:BatchWriteItem',
+            'dynamodb:ConditionCheckItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+          ].sort(),
         );
         expect(statement.Resource).toEqual([tableArn, { 'Fn::Join': ['/', [tableArn, 'index', '*']] }]);
       } else if (actions.some((action) => action.startsWith('ssm:'))) {
@@ -123,6 +131,12 @@ describe('the packaged CloudFormation template', () => {
         expect(actions.every((action) => action.startsWith('logs:'))).toBe(true);
       }
     }
+  });
+
+  it("throttles the whole stage at API Gateway, the outer guard before each account's own rate", () => {
+    const stages = resourcesOf(template, 'AWS::ApiGatewayV2::Stage');
+    expect(stages).toHaveLength(1);
+    expect(stages[0][1].Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
   });
 
   it('grants no ECS permission at all while no Fargate target is configured', () => {

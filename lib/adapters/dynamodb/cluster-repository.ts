@@ -3,10 +3,12 @@ import { arns, type ArnScope } from '../../domain/arn';
 import type { Cluster, ClusterConfiguration, ClusterFleet, EpochMs, Tag } from '../../domain/model';
 import { isPendingStatus } from '../../domain/task';
 import { ClientException, ClusterContainsServicesException, ClusterNotFoundException, ConflictException } from '../../errors';
-import type { ClusterActivity, ClusterRepository, Page, PageRequest, TagChange } from '../../ports';
+import type { ClusterActivity, ClusterRepository, Page, PageRequest, QuotaSource, TagChange } from '../../ports';
 import { withRetries } from '../../retry';
 import { RECONCILE_INDEX, shardKey } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
+// The account's own item: its kept count of ACTIVE clusters, for ECS's clusters-per-account quota.
+import { ACCOUNT_ITEM } from './task-reservations';
 import {
   cancellationCodes,
   forEachPage,
@@ -29,8 +31,6 @@ interface ClusterItem extends Partial<ClusterConfiguration> {
 
 const MAX_CREATE_ATTEMPTS = 20;
 
-/** The account's own item: its kept count of ACTIVE clusters, for ECS's clusters-per-account quota. */
-const ACCOUNT_ITEM = 'ACCOUNT';
 
 /** ECS's account default for Container Insights, echoed when CreateCluster names no setting. */
 const DEFAULT_SETTINGS: ClusterConfiguration['settings'] = [{ name: 'containerInsights', value: 'disabled' }];
@@ -42,7 +42,7 @@ export class DynamoClusterRepository implements ClusterRepository {
     private readonly table: TableContext,
     private readonly scope: ArnScope,
     private readonly shards: number,
-    private readonly clustersPerAccount: number,
+    private readonly quotas: QuotaSource,
   ) {
     this.partition = keys.account(scope.accountId);
   }
@@ -79,7 +79,7 @@ export class DynamoClusterRepository implements ClusterRepository {
   }
 
   /** The account's ACTIVE cluster count moves in the same transaction as the cluster's status. */
-  private accountCount(delta: 1 | -1) {
+  private accountCount(delta: 1 | -1, clustersPerAccount = 0) {
     return {
       Update: {
         TableName: this.table.tableName,
@@ -88,7 +88,7 @@ export class DynamoClusterRepository implements ClusterRepository {
         ...(delta > 0
           ? {
               ConditionExpression: 'attribute_not_exists(activeClustersCount) OR activeClustersCount < :limit',
-              ExpressionAttributeValues: { ':delta': delta, ':limit': this.clustersPerAccount },
+              ExpressionAttributeValues: { ':delta': delta, ':limit': clustersPerAccount },
             }
           : { ExpressionAttributeValues: { ':delta': delta } }),
       },
@@ -118,6 +118,7 @@ export class DynamoClusterRepository implements ClusterRepository {
       createdAt: now,
       ...(fleet ? { fleet } : {}),
     };
+    const { clustersPerAccount } = await this.quotas.of(this.scope.accountId);
     // Creations of different clusters meet on the account's count: a transaction that collided
     // with another one (not with a condition) tries again.
     return withRetries(
@@ -125,7 +126,7 @@ export class DynamoClusterRepository implements ClusterRepository {
         try {
           await this.table.client.send(
             new TransactWriteCommand({
-              TransactItems: [putNewOrInactive(this.table.tableName, item), this.accountCount(1)],
+              TransactItems: [putNewOrInactive(this.table.tableName, item), this.accountCount(1, clustersPerAccount)],
             }),
           );
           return this.toCluster(item);
@@ -137,7 +138,7 @@ export class DynamoClusterRepository implements ClusterRepository {
             if (existing?.status === 'ACTIVE') return this.toCluster(existing);
           } else if (countCode === 'ConditionalCheckFailed') {
             throw new ClientException(
-              `The maximum number of clusters (${this.clustersPerAccount}) for this account has been reached. Delete unused clusters and try again.`,
+              `The maximum number of clusters (${clustersPerAccount}) for this account has been reached. Delete unused clusters and try again.`,
             );
           }
           throw error;

@@ -1,11 +1,12 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ArnScope } from '../../domain/arn';
-import type { ServiceEvent } from '../../domain/model';
+import type { EpochMs, ServiceEvent } from '../../domain/model';
 import type { ServiceState } from '../../domain/service';
 import { ClientException, ClusterNotFoundException, ConflictException } from '../../errors';
-import type { Page, PageRequest, ServiceRepository, StoredService } from '../../ports';
+import type { Page, PageRequest, QuotaSource, ServiceRepository, StoredService } from '../../ports';
 import { accountOf, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
+import type { TaskReservations } from './task-reservations';
 import { cancellationCodes, consistentGetMany, isConditionFailure, keys, putAtVersion, putNewOrInactive, queryPage, translateThrottling, type TableContext } from './table';
 
 export class DynamoServiceRepository implements ServiceRepository {
@@ -13,7 +14,9 @@ export class DynamoServiceRepository implements ServiceRepository {
     private readonly table: TableContext,
     private readonly scope: ArnScope,
     private readonly shards: number,
-    private readonly servicesPerCluster: number,
+    private readonly quotas: QuotaSource,
+    private readonly reservations: TaskReservations,
+    private readonly clock: { now(): EpochMs },
   ) {}
 
   private eventsPut(service: ServiceState, events: ServiceEvent[]) {
@@ -29,7 +32,7 @@ export class DynamoServiceRepository implements ServiceRepository {
     return putAtVersion(this.table.tableName, serviceItem(service, this.shards));
   }
 
-  private clusterCount(service: ServiceState, delta: 1 | -1) {
+  private clusterCount(service: ServiceState, delta: 1 | -1, servicesPerCluster = 0) {
     return {
       Update: {
         TableName: this.table.tableName,
@@ -38,26 +41,35 @@ export class DynamoServiceRepository implements ServiceRepository {
         // ECS's services-per-cluster quota, checked against the kept count.
         ConditionExpression: delta > 0 ? '#status = :active AND activeServicesCount < :limit' : '#status = :active',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':delta': delta, ':active': 'ACTIVE', ...(delta > 0 ? { ':limit': this.servicesPerCluster } : {}) },
+        ExpressionAttributeValues: { ':delta': delta, ':active': 'ACTIVE', ...(delta > 0 ? { ':limit': servicesPerCluster } : {}) },
       },
     };
   }
 
+  /** The account's running-tasks reservation moving with the service's desired count (when that quota is enforced). */
+  private reservation(service: ServiceState, delta: number) {
+    return this.reservations.reserve(accountOf(service.serviceArn), delta, this.clock.now());
+  }
+
   async create(service: ServiceState, events: ServiceEvent[]): Promise<void> {
+    const { servicesPerCluster } = await this.quotas.of(accountOf(service.serviceArn));
+    const reserve = await this.reservation(service, service.desiredCount);
     try {
       await this.table.client.send(
         new TransactWriteCommand({
           TransactItems: [
             putNewOrInactive(this.table.tableName, serviceItem(service, this.shards)),
             this.eventsPut(service, events),
-            this.clusterCount(service, 1),
+            this.clusterCount(service, 1, servicesPerCluster),
+            ...(reserve ? [reserve.action] : []),
           ],
         }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) return translateThrottling(error);
-      const [, , clusterCode] = cancellationCodes(error);
-      if (clusterCode === 'ConditionalCheckFailed') throw await this.clusterRefusal(service);
+      const [, , clusterCode, reserveCode] = cancellationCodes(error);
+      if (clusterCode === 'ConditionalCheckFailed') throw await this.clusterRefusal(service, servicesPerCluster);
+      if (reserve && reserveCode === 'ConditionalCheckFailed') throw await this.reservations.refusal(accountOf(service.serviceArn), reserve);
       // A service of that name appeared (a concurrent create) or changed since the caller read it:
       // the caller reads again and tells a retry of its own request from a different one.
       throw new ConflictException('The service changed while it was being created; try again.');
@@ -65,7 +77,7 @@ export class DynamoServiceRepository implements ServiceRepository {
   }
 
   /** Why the cluster refused a new service: it is not ACTIVE, or it holds the most services ECS allows. */
-  private async clusterRefusal(service: ServiceState): Promise<Error> {
+  private async clusterRefusal(service: ServiceState, servicesPerCluster: number): Promise<Error> {
     const { Item } = await this.table.client
       .send(
         new GetCommand({
@@ -77,7 +89,7 @@ export class DynamoServiceRepository implements ServiceRepository {
       .catch(translateThrottling);
     if (Item?.status !== 'ACTIVE') return new ClusterNotFoundException();
     return new ClientException(
-      `The maximum number of services (${this.servicesPerCluster}) for cluster ${service.clusterName} has been reached. Delete unused services and try again.`,
+      `The maximum number of services (${servicesPerCluster}) for cluster ${service.clusterName} has been reached. Delete unused services and try again.`,
     );
   }
 
@@ -117,27 +129,37 @@ export class DynamoServiceRepository implements ServiceRepository {
     return { items: items.map((item) => item.serviceArn), nextToken };
   }
 
-  async save(service: ServiceState, events?: ServiceEvent[]): Promise<void> {
-    const conflict = () => new ConflictException('The service was changed concurrently; try again.');
+  async save(service: ServiceState, events?: ServiceEvent[], desiredCountBefore = service.desiredCount): Promise<void> {
+    const reserve = await this.reservation(service, service.desiredCount - desiredCountBefore);
+    const rest = [...(events ? [this.eventsPut(service, events)] : []), ...(reserve ? [reserve.action] : [])];
     try {
-      if (events) {
-        await this.table.client.send(
-          new TransactWriteCommand({ TransactItems: [{ Put: this.versionedPut(service) }, this.eventsPut(service, events)] }),
-        );
+      if (rest.length) {
+        await this.table.client.send(new TransactWriteCommand({ TransactItems: [{ Put: this.versionedPut(service) }, ...rest] }));
       } else {
         await this.table.client.send(new PutCommand(this.versionedPut(service)));
       }
     } catch (error) {
-      if (isConditionFailure(error)) throw conflict();
-      return translateThrottling(error);
+      if (!isConditionFailure(error)) return translateThrottling(error);
+      // The reservation is the last action: refused there (and not on the version), the quota is reached.
+      const codes = cancellationCodes(error);
+      if (reserve && codes[0] !== 'ConditionalCheckFailed' && codes.at(-1) === 'ConditionalCheckFailed') {
+        throw await this.reservations.refusal(accountOf(service.serviceArn), reserve);
+      }
+      throw new ConflictException('The service was changed concurrently; try again.');
     }
   }
 
-  async saveDeleted(service: ServiceState, events: ServiceEvent[]): Promise<void> {
+  async saveDeleted(service: ServiceState, events: ServiceEvent[], desiredCountBefore = service.desiredCount): Promise<void> {
+    const reserve = await this.reservation(service, service.desiredCount - desiredCountBefore);
     try {
       await this.table.client.send(
         new TransactWriteCommand({
-          TransactItems: [{ Put: this.versionedPut(service) }, this.eventsPut(service, events), this.clusterCount(service, -1)],
+          TransactItems: [
+            { Put: this.versionedPut(service) },
+            this.eventsPut(service, events),
+            this.clusterCount(service, -1),
+            ...(reserve ? [reserve.action] : []),
+          ],
         }),
       );
     } catch (error) {

@@ -14,6 +14,7 @@ import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { ConflictException, InvalidParameterException, ServerException, ThrottlingException } from '../../errors';
 import type { PageRequest, TagChange } from '../../ports';
 import { withRetries } from '../../retry';
+import { consumedCapacity } from './consumed-capacity';
 
 /**
  * The single table's key design (see docs/data-model.md). Every base-table key starts with the
@@ -67,6 +68,8 @@ export const createTableContext = (options: {
     },
   });
   base.middlewareStack.add(withDeadline(deadlineMs), { step: 'initialize', name: 'ecsboxDeadline', priority: 'high' });
+  // Before the serializer, after the document client's marshalling: the cost meter's units.
+  base.middlewareStack.add(consumedCapacity, { step: 'serialize', name: 'ecsboxConsumedCapacity', priority: 'high' });
   return {
     client: DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }),
     tableName: options.tableName,

@@ -7,6 +7,7 @@ import type {
   FamilyListRequest,
   Page,
   PageRequest,
+  QuotaSource,
   StoredTaskDefinition,
   TagChange,
   TaskDefinitionListRequest,
@@ -72,7 +73,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
   constructor(
     private readonly table: TableContext,
     private readonly scope: ArnScope,
-    private readonly revisionsPerFamily: number,
+    private readonly quotas: QuotaSource,
   ) {
     this.partition = keys.account(scope.accountId);
   }
@@ -123,6 +124,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
 
   async register(definition: ValidatedTaskDefinition, now: EpochMs): Promise<StoredTaskDefinition> {
     const { tags, ...fields } = definition;
+    const { revisionsPerFamily } = await this.quotas.of(this.scope.accountId);
     return withRetries(
       async (attempt) => {
         // A wrong guess only fails the condition, at the cost of one short back-off.
@@ -130,9 +132,9 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
         const previous = guess ?? (await this.latestRevision(fields.family));
         const revision = previous + 1;
         // ECS counts every revision ever registered, deregistered ones included.
-        if (revision > this.revisionsPerFamily) {
+        if (revision > revisionsPerFamily) {
           throw new LimitExceededException(
-            `The maximum number of revisions (${this.revisionsPerFamily}) for task definition family ${fields.family} has been reached.`,
+            `The maximum number of revisions (${revisionsPerFamily}) for task definition family ${fields.family} has been reached.`,
           );
         }
         const taskDefinition: TaskDefinition = {

@@ -7,7 +7,8 @@ import { withRetries } from '../../retry';
 import type { IdempotentLaunch, Page, PageRequest, TaskFilter, TaskRepository } from '../../ports';
 import { isExpired, taskItem, taskKey, toTask } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
-import { isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
+import { cancellationCodes, isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
+import { standaloneEntry, type Reservation, type TaskReservations } from './task-reservations';
 
 /** The token's first transaction has not committed yet (or collided with another): look again. */
 class TokenInFlight extends Error {}
@@ -24,7 +25,13 @@ export class DynamoTaskRepository implements TaskRepository {
     private readonly shards: number,
     private readonly retentionMs: number,
     private readonly clock: { now(): EpochMs },
+    private readonly reservations: TaskReservations,
   ) {}
+
+  async requireRoom(clusterName: string, taskIds: string[]): Promise<void> {
+    const admitted = taskIds.map((taskId) => standaloneEntry(clusterName, taskId));
+    await this.reservations.reserve(this.scope.accountId, admitted.length, this.clock.now(), admitted);
+  }
 
   private partition(clusterName: string) {
     return keys.cluster(this.scope.accountId, clusterName);
@@ -80,10 +87,13 @@ export class DynamoTaskRepository implements TaskRepository {
   async createStandalone(tasks: TaskRecord[], idempotency?: IdempotentLaunch): Promise<TaskRecord[]> {
     const clusterName = tasks[0].clusterName;
     const tokenKey = { PK: this.partition(clusterName), SK: `RUNTASK#${idempotency?.clientToken}` };
-    const write = () =>
+    const admitted = tasks.map((task) => standaloneEntry(clusterName, task.taskId));
+    const writeOnce = (reservation: Reservation | undefined) =>
       this.table.client.send(
         new TransactWriteCommand({
           TransactItems: [
+            // First, so that its cancellation code is the first one (the running-tasks quota).
+            ...(reservation ? [reservation.action] : []),
             ...tasks.map((task) => ({
               Put: {
                 TableName: this.table.tableName,
@@ -110,6 +120,26 @@ export class DynamoTaskRepository implements TaskRepository {
               : []),
           ],
         }),
+      );
+    // A growth of the account's reservation that lost to a concurrent one is computed again.
+    const write = () =>
+      withRetries(
+        async () => {
+          const reservation = await this.reservations.reserve(this.scope.accountId, tasks.length, this.clock.now(), admitted);
+          try {
+            return await writeOnce(reservation);
+          } catch (error) {
+            if (reservation && isConditionFailure(error) && cancellationCodes(error)[0] === 'ConditionalCheckFailed') {
+              throw await this.reservations.refusal(this.scope.accountId, reservation);
+            }
+            throw error;
+          }
+        },
+        {
+          attempts: 20,
+          retryable: (error) => error instanceof ConflictException,
+          exhausted: () => new ConflictException("The account's tasks changed concurrently; try again."),
+        },
       );
     if (!idempotency) {
       await write().catch(translateThrottling);

@@ -1,0 +1,52 @@
+import { scopeOf } from '../domain/arn';
+import type { TaskRecord } from '../domain/task';
+import type { Clock, MeterSettings } from '../deps';
+import { log } from '../log';
+import type { ReconcileStore, ServiceCommit, UsageStore } from '../ports';
+import { countStoppedTasks } from '../usecases/usage';
+
+/**
+ * The reconciler's store, counting every task it records STOPPED into the account's Fargate
+ * aggregate of that day (docs/cost.md): the would-be cost outlives the task records, which expire
+ * after the retention. Counted after the commit landed (a lost commit counts nothing), each task
+ * once (the aggregate keeps the ids it counted); the usage report counts any task missed here (a
+ * crash between the commit and the count) while its record is kept. A failure to count never
+ * fails the reconciler's pass: it is logged.
+ */
+export const countingStoppedTasks = (store: ReconcileStore, usage: UsageStore, metering: MeterSettings, clock: Clock): ReconcileStore => {
+  const count = async (tasks: TaskRecord[]) => {
+    const stopped = tasks.filter((task) => task.lastStatus === 'STOPPED' && task.stoppedAt !== undefined);
+    const accounts = new Map<string, TaskRecord[]>();
+    for (const task of stopped) {
+      const accountId = scopeOf(task.taskArn).accountId;
+      accounts.set(accountId, [...(accounts.get(accountId) ?? []), task]);
+    }
+    for (const [accountId, accountTasks] of accounts) {
+      try {
+        const architectures = await usage.architectures(accountId, accountTasks.map((task) => task.taskDefinitionArn));
+        await countStoppedTasks({ usage, metering }, accountId, accountTasks, architectures, () => false, clock.now());
+      } catch (error) {
+        log.warn('stopped tasks not counted', { accountId, tasks: accountTasks.length, error: error as Error });
+      }
+    }
+  };
+  const commitService: ReconcileStore['commitService'] = async (lease, commit: ServiceCommit, now) => {
+    const committed = await store.commitService(lease, commit, now);
+    if (committed) await count([...commit.changedTasks, ...(commit.observedTasks ?? [])]);
+    return committed;
+  };
+  const commitTasks: ReconcileStore['commitTasks'] = async (lease, tasks, now) => {
+    const committed = await store.commitTasks(lease, tasks, now);
+    // A false commit may have landed some batches: those tasks are counted by the usage report.
+    if (committed) await count(tasks);
+    return committed;
+  };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'commitService') return commitService;
+      if (property === 'commitTasks') return commitTasks;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+};
