@@ -1,9 +1,12 @@
 import { deps } from '../lib/container';
-import { serveEcs } from '../lib/ecs-wire/serve';
 import { httpStack } from '../lib/http/middleware';
+import { serveAws } from '../lib/protocols/dispatch';
 
 // Configuration is read and checked, and clients built, once at cold start.
 const dependencies = deps();
 
-/** The ECS API's own protocol (what the AWS SDKs and CLI speak), at POST /. */
-export const handler = httpStack('ecs').handler((event) => serveEcs(event, dependencies));
+/**
+ * The AWS protocols (what the AWS SDKs and CLI speak) at POST /: ECS, Application Auto Scaling and
+ * CloudWatch, told apart by X-Amz-Target or the query protocol's Action (lib/protocols/dispatch.ts).
+ */
+export const handler = httpStack('ecs').handler((event) => serveAws(event, dependencies));

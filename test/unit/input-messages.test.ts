@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { z } from 'zod';
-import { operations } from '../../lib/ecs-wire/operations';
+import { operations } from '../../lib/protocols/ecs/operations';
 import { ClientException, InvalidParameterException } from '../../lib/errors';
 import { parseRouteBody, parseRouteQuery, type RestRoute } from '../../lib/http/route';
 import { routes } from '../../lib/http/routes';
