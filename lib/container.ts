@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoClusterRepository } from './adapters/dynamodb/cluster-repository';
 import { DynamoReconcileStore } from './adapters/dynamodb/reconcile-store';
+import { DynamoScalingRepository } from './adapters/dynamodb/scaling-repository';
 import { DynamoServiceRepository } from './adapters/dynamodb/service-repository';
 import { createTableContext, type TableContext } from './adapters/dynamodb/table';
 import { DynamoTaskDefinitionRepository } from './adapters/dynamodb/task-definition-repository';
@@ -56,6 +57,7 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
     taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, settings.limits.revisionsPerFamily),
     services: new DynamoServiceRepository(table, scope, settings.reconcileShards, settings.limits.servicesPerCluster),
     tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
+    scaling: new DynamoScalingRepository(table, scope),
     fleets: fleetsFor(settings, overrides),
     trigger: overrides.trigger ?? triggerFor(settings),
     reconcileShards: settings.reconcileShards,

@@ -4,6 +4,7 @@ import type { FleetResolver } from './fleet/resolver';
 import type {
   ClusterRepository,
   ReconcileTrigger,
+  ScalingRepository,
   ServiceRepository,
   TaskDefinitionRepository,
   TaskRepository,
@@ -23,6 +24,8 @@ export interface Deps {
   taskDefinitions: TaskDefinitionRepository;
   services: ServiceRepository;
   tasks: TaskRepository;
+  /** Application Auto Scaling's scalable targets, policies, scheduled actions and activities. */
+  scaling: ScalingRepository;
   fleets: FleetResolver;
   trigger: ReconcileTrigger;
   /** How many reconcile shards there are: a wake-up names the changed service's (domain/shard.ts). */

@@ -1,4 +1,5 @@
 import type { Cluster, ClusterConfiguration, ClusterFleet, EpochMs, ServiceEvent, Tag, TaskDefinition, TaskDefinitionStatus } from './domain/model';
+import type { ScalableTarget, ScalingActivity } from './domain/scaling';
 import type { ServiceState } from './domain/service';
 import type { TaskRecord } from './domain/task';
 import type { ValidatedTaskDefinition } from './domain/task-definition';
@@ -206,4 +207,26 @@ export interface ReconcileStore {
 export interface ReconcileTrigger {
   /** Wakes the reconciler for one shard (the changed service's), or for every shard when none is named. */
   wake(shard?: number): Promise<void>;
+}
+
+/** One service's scaling activities, newest first (at most MAX_SCALING_ACTIVITIES). */
+export interface ServiceActivities {
+  clusterName: string;
+  serviceName: string;
+  activities: ScalingActivity[];
+}
+
+/** Application Auto Scaling's records of one account: scalable targets (with their policies and scheduled actions) and activities. */
+export interface ScalingRepository {
+  get(clusterName: string, serviceName: string): Promise<ScalableTarget | undefined>;
+  /** Every scalable target of the account. */
+  list(): Promise<ScalableTarget[]>;
+  /** Writes the target if it is still at `target.version - 1` (a new one at version 1); ConflictException otherwise. */
+  save(target: ScalableTarget): Promise<void>;
+  /** Removes the target (with its policies and scheduled actions) if it is still at its version. */
+  delete(target: ScalableTarget): Promise<void>;
+  /** One service's activities, or every service's of the account. */
+  activities(service?: { clusterName: string; serviceName: string }): Promise<ServiceActivities[]>;
+  /** Rewrites one service's activities from the current ones (a compare-and-swap, retried on a race). */
+  updateActivities(clusterName: string, serviceName: string, change: (current: ScalingActivity[]) => ScalingActivity[]): Promise<void>;
 }

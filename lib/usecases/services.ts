@@ -5,8 +5,10 @@ import { LAUNCH_TYPES, type Cluster, type ServiceEvent } from '../domain/model';
 import { shardOf } from '../domain/shard';
 import {
   DEFAULT_DEPLOYMENT_CONFIGURATION,
+  MAX_SERVICE_EVENTS,
   UNSUPPORTED_SERVICE_LISTS,
   deploymentIdFor,
+  eventIdFor,
   newDeployment,
   presentService,
   type CreateServiceInput,
@@ -198,11 +200,16 @@ const changeService = async (
   return { service: presentService(next, events) };
 };
 
+/**
+ * UpdateService. `event`, when given, is added to the service's events in the same write (what
+ * Application Auto Scaling says when it sets the desired count).
+ */
 export const updateService = async (
   deps: Deps,
   clusterReference: string | undefined,
   serviceReference: string,
   input: UpdateServiceInput,
+  event?: string,
 ) => {
   // As in ECS: a strategy replaces the launch type (or the strategy), an empty one goes back to the
   // launch type; either way without a new deployment, for the tasks launched from then on.
@@ -242,7 +249,12 @@ export const updateService = async (
       next.steady = false;
       return next;
     },
-    (next) => deps.services.save(next),
+    (next, events) => {
+      if (event === undefined) return deps.services.save(next);
+      const now = deps.clock.now();
+      const added = { id: eventIdFor(next.serviceArn, now, event), createdAt: now, message: event };
+      return deps.services.save(next, [added, ...events].slice(0, MAX_SERVICE_EVENTS));
+    },
   );
 };
 
