@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoClusterRepository } from './adapters/dynamodb/cluster-repository';
 import { DynamoReconcileStore } from './adapters/dynamodb/reconcile-store';
+import { DynamoMetricsRepository } from './adapters/dynamodb/metrics-repository';
 import { DynamoScalingRepository } from './adapters/dynamodb/scaling-repository';
 import { DynamoServiceRepository } from './adapters/dynamodb/service-repository';
 import { createTableContext, type TableContext } from './adapters/dynamodb/table';
@@ -9,6 +10,7 @@ import { DynamoTaskRepository } from './adapters/dynamodb/task-repository';
 import { LambdaReconcileTrigger } from './adapters/lambda/reconcile-trigger';
 import { config, type Config } from './config';
 import { systemClock, type Clock, type Deps } from './deps';
+import { timeScaleOf } from './domain/load';
 import type { FleetBackend } from './fleet/backend';
 import { ClusterFleets } from './fleet/resolver';
 import { SimulatedFleet } from './fleet/simulated';
@@ -58,6 +60,8 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
     services: new DynamoServiceRepository(table, scope, settings.reconcileShards, settings.limits.servicesPerCluster),
     tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
     scaling: new DynamoScalingRepository(table, scope),
+    metrics: new DynamoMetricsRepository(table, scope),
+    timeScale: timeScaleOf(settings.fleetProfile),
     fleets: fleetsFor(settings, overrides),
     trigger: overrides.trigger ?? triggerFor(settings),
     reconcileShards: settings.reconcileShards,

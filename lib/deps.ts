@@ -4,6 +4,7 @@ import type { FleetResolver } from './fleet/resolver';
 import type {
   ClusterRepository,
   ReconcileTrigger,
+  MetricsRepository,
   ScalingRepository,
   ServiceRepository,
   TaskDefinitionRepository,
@@ -26,6 +27,10 @@ export interface Deps {
   tasks: TaskRepository;
   /** Application Auto Scaling's scalable targets, policies, scheduled actions and activities. */
   scaling: ScalingRepository;
+  /** Services' loads, CloudWatch alarms and custom metrics. */
+  metrics: MetricsRepository;
+  /** Metric seconds per real second: 12 on the fast profile (a metric minute lasts 5 s), 1 otherwise. */
+  timeScale: number;
   fleets: FleetResolver;
   trigger: ReconcileTrigger;
   /** How many reconcile shards there are: a wake-up names the changed service's (domain/shard.ts). */

@@ -1,4 +1,7 @@
 import type { Cluster, ClusterConfiguration, ClusterFleet, EpochMs, ServiceEvent, Tag, TaskDefinition, TaskDefinitionStatus } from './domain/model';
+import type { Alarm, CustomDatapoint, MetricIdentity } from './domain/cloudwatch';
+import type { ServiceLoad } from './domain/load';
+import type { TaskInterval } from './domain/metrics';
 import type { ScalableTarget, ScalingActivity } from './domain/scaling';
 import type { ServiceState } from './domain/service';
 import type { TaskRecord } from './domain/task';
@@ -229,4 +232,20 @@ export interface ScalingRepository {
   activities(service?: { clusterName: string; serviceName: string }): Promise<ServiceActivities[]>;
   /** Rewrites one service's activities from the current ones (a compare-and-swap, retried on a race). */
   updateActivities(clusterName: string, serviceName: string, change: (current: ScalingActivity[]) => ScalingActivity[]): Promise<void>;
+}
+
+/** Loads, alarms and custom metrics; ECS's own metrics are computed from the task items and the loads. */
+export interface MetricsRepository {
+  /** When each of the cluster's service tasks was RUNNING, stopped ones included until they expire. */
+  taskIntervals(clusterName: string, now: EpochMs): Promise<TaskInterval[]>;
+  /** Each service's loads in the cluster, newest first. */
+  loads(clusterName: string): Promise<Map<string, ServiceLoad[]>>;
+  /** Adds a load to the service's history; the history after it, newest first. */
+  setLoad(clusterName: string, serviceName: string, load: ServiceLoad): Promise<ServiceLoad[]>;
+  putDatapoints(metric: MetricIdentity, points: CustomDatapoint[]): Promise<void>;
+  customDatapoints(metric: MetricIdentity, start: EpochMs, end: EpochMs, now: EpochMs): Promise<CustomDatapoint[]>;
+  customMetrics(): Promise<MetricIdentity[]>;
+  alarms(): Promise<Alarm[]>;
+  putAlarm(alarm: Alarm): Promise<void>;
+  deleteAlarm(name: string): Promise<void>;
 }

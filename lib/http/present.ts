@@ -35,6 +35,8 @@ const outputShape: Shape = {
   services: service,
   task,
   tasks: task,
+  /** A service's simulated load (lib/usecases/load.ts). */
+  load: { setAt: 'timestamp' },
 };
 
 export const render = (value: unknown, shape: Shape, timestamp: (epochMs: number) => unknown): unknown => {

@@ -11,6 +11,7 @@ import { deleteServiceQuery, listServicesQuery } from '../usecases/services';
 import { listTasksQuery, runTaskInput, stopTaskInput } from '../usecases/tasks';
 import { lazySchema } from '../domain/validation';
 import { InvalidParameterException } from '../errors';
+import { loadInput } from '../domain/load';
 import { defineRoute } from './route';
 
 /** Every REST route. serverless.yml declares the same routes; a test keeps the two in step. */
@@ -202,5 +203,28 @@ export const routes = {
     body: stopTaskInput,
     refusal: InvalidParameterException,
     responds: 'task',
+  }),
+  putServiceLoad: defineRoute({
+    operationId: 'PutServiceLoad',
+    method: 'PUT',
+    path: '/v1/clusters/{cluster}/services/{service}/load',
+    summary:
+      "Set the service's simulated load: the CPU (and memory) percent one task would show carrying it all, so k RUNNING " +
+      'tasks show about N/k each; shapes constant, step, ramp, sine and spike (docs/autoscaling.md).',
+    tag: 'Services',
+    successStatus: 200,
+    body: loadInput,
+    refusal: InvalidParameterException,
+    responds: 'load, current',
+  }),
+  getServiceLoad: defineRoute({
+    operationId: 'GetServiceLoad',
+    method: 'GET',
+    path: '/v1/clusters/{cluster}/services/{service}/load',
+    summary: "The service's simulated load, what it is now, and what each RUNNING task shows.",
+    tag: 'Services',
+    successStatus: 200,
+    refusal: InvalidParameterException,
+    responds: 'load, current',
   }),
 };

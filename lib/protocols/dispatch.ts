@@ -4,12 +4,13 @@ import { answerFor } from '../http/error-mapping';
 import { log } from '../log';
 import { jsonBody, MAX_BODY_BYTES, type HttpEvent, type HttpResult } from '../http/middleware';
 import { applicationAutoScalingProtocol } from './application-autoscaling/operations';
+import { cloudWatchProtocol } from './cloudwatch/operations';
 import { ecsProtocol } from './ecs/operations';
 import { operationOf, type ProtocolTable, type WireOperation } from './operation';
 import { jsonFormat, queryFormat, type WireFormat } from './wire-formats';
 
 /** Every AWS service ecsbox answers at POST /, told apart by X-Amz-Target's prefix. */
-const TABLES: ProtocolTable[] = [ecsProtocol, applicationAutoScalingProtocol];
+const TABLES: ProtocolTable[] = [ecsProtocol, applicationAutoScalingProtocol, cloudWatchProtocol];
 
 /** What AWS answers for a target or action it does not serve; a protocol error, not a domain one. */
 export class UnknownOperationException extends DomainError {

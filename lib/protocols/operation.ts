@@ -53,10 +53,11 @@ export interface ProtocolTable {
   /** The service's name for a domain error; its class name when absent. */
   errorName?: (error: DomainError) => string;
   /**
-   * AWS JSON services that replaced a query protocol (CloudWatch) also name the error's query code
-   * in x-amzn-query-error, which the SDKs read.
+   * Set for services that also speak (or once spoke) the query protocol (CloudWatch): each error's
+   * query code where it differs from its name. AWS JSON answers name it in x-amzn-query-error,
+   * which the SDKs read; the query protocol's XML errors carry it as their Code.
    */
-  queryCompatible?: boolean;
+  queryCodes?: Record<string, string>;
   query?: QueryProtocol;
 }
 

@@ -12,6 +12,9 @@ export interface WireFormat {
   error(answer: ErrorAnswer): HttpResult;
 }
 
+const queryCode = (table: ProtocolTable, answer: ErrorAnswer) => table.queryCodes?.[answer.type] ?? answer.type;
+const faultOf = (answer: ErrorAnswer) => (answer.statusCode < 500 ? 'Sender' : 'Receiver');
+
 const retryAfter = (answer: ErrorAnswer): Record<string, string> =>
   answer.retryAfterSeconds ? { 'Retry-After': String(answer.retryAfterSeconds) } : {};
 
@@ -25,7 +28,7 @@ export const jsonFormat = (table: ProtocolTable): WireFormat => {
         'Content-Type': contentType,
         'x-amzn-ErrorType': answer.type,
         // "Code;Sender|Receiver": what the query protocol called the error, read by awsQueryCompatible SDKs.
-        ...(table.queryCompatible ? { 'x-amzn-query-error': `${answer.type};${answer.statusCode < 500 ? 'Sender' : 'Receiver'}` } : {}),
+        ...(table.queryCodes ? { 'x-amzn-query-error': `${queryCode(table, answer)};${faultOf(answer)}` } : {}),
         ...retryAfter(answer),
       },
       body: errorBody(answer),
@@ -69,8 +72,8 @@ export const queryFormat = (table: ProtocolTable, action: string): WireFormat =>
       statusCode: answer.statusCode,
       headers: { ...XML_HEADERS, ...retryAfter(answer) },
       body:
-        `<ErrorResponse xmlns="${namespace}"><Error><Type>${answer.statusCode < 500 ? 'Sender' : 'Receiver'}</Type>` +
-        `<Code>${escapeXml(answer.type)}</Code><Message>${escapeXml(answer.message)}</Message></Error>` +
+        `<ErrorResponse xmlns="${namespace}"><Error><Type>${faultOf(answer)}</Type>` +
+        `<Code>${escapeXml(queryCode(table, answer))}</Code><Message>${escapeXml(answer.message)}</Message></Error>` +
         `<RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
     }),
   };

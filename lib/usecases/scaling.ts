@@ -17,6 +17,8 @@ import {
   type ScheduledAction,
 } from '../domain/scaling';
 import { lazySchema, MAX_ECS_INTEGER, type SchemaOutput } from '../domain/validation';
+import type { Alarm } from '../domain/cloudwatch';
+import { ECS_NAMESPACE } from '../domain/metrics';
 import type { Deps } from '../deps';
 import { ObjectNotFoundException, ResourceNotFoundException, ValidationException } from '../errors';
 import { retryOnConflict } from '../retry';
@@ -374,11 +376,16 @@ export const registerScalableTarget = async (deps: Deps, input: SchemaOutput<typ
 };
 
 export const deregisterScalableTarget = async (deps: Deps, input: SchemaOutput<typeof targetInput>) => {
-  await retryOnConflict(
-    async () => deps.scaling.delete(await requireTarget(deps, input)),
+  const target = await retryOnConflict(
+    async () => {
+      const found = await requireTarget(deps, input);
+      await deps.scaling.delete(found);
+      return found;
+    },
     MAX_ATTEMPTS,
     'The scalable target is being changed by others; try again.',
   );
+  await deleteManagedAlarms(deps, target.policies);
   return {};
 };
 
@@ -432,6 +439,61 @@ const checkPolicy = (input: SchemaOutput<typeof putScalingPolicyInput>) => {
   return type;
 };
 
+/** AlarmLow's threshold: 90 % of the target, so that a load right at the target does not flap. */
+export const SCALE_IN_THRESHOLD_RATIO = 0.9;
+
+/**
+ * Target tracking's two managed alarms, as Application Auto Scaling creates them: AlarmHigh over 3
+ * one-minute datapoints above the target, AlarmLow over 15 below 90 % of it, both acting on the policy.
+ */
+export const managedAlarms = (deps: Deps, target: Pick<ScalableTarget, 'clusterName' | 'serviceName'>, policy: ScalingPolicy, now: number): Alarm[] => {
+  const configuration = policy.TargetTrackingScalingPolicyConfiguration;
+  if (!configuration) return [];
+  const custom = configuration.CustomizedMetricSpecification;
+  const metric = custom
+    ? { Namespace: custom.Namespace, MetricName: custom.MetricName, Dimensions: custom.Dimensions ?? [], Statistic: custom.Statistic, ...(custom.Unit ? { Unit: custom.Unit } : {}) }
+    : {
+        Namespace: ECS_NAMESPACE,
+        MetricName: configuration.PredefinedMetricSpecification?.PredefinedMetricType === 'ECSServiceAverageMemoryUtilization' ? 'MemoryUtilization' : 'CPUUtilization',
+        Dimensions: [
+          { Name: 'ClusterName', Value: target.clusterName },
+          { Name: 'ServiceName', Value: target.serviceName },
+        ],
+        Statistic: 'Average' as const,
+      };
+  const [high, low] = policy.Alarms;
+  const common = {
+    ...metric,
+    AlarmDescription: `DO NOT EDIT OR DELETE. For TargetTrackingScaling policy ${policy.PolicyARN}.`,
+    ActionsEnabled: true,
+    OKActions: [],
+    AlarmActions: [policy.PolicyARN],
+    InsufficientDataActions: [],
+    StateValue: 'INSUFFICIENT_DATA' as const,
+    StateReason: 'Unchecked: Initial alarm creation',
+    StateUpdatedTimestamp: now,
+    AlarmConfigurationUpdatedTimestamp: now,
+    Period: 60,
+  };
+  return [
+    { ...common, AlarmName: high.AlarmName, AlarmArn: high.AlarmARN, EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: configuration.TargetValue, ComparisonOperator: 'GreaterThanThreshold' },
+    {
+      ...common,
+      AlarmName: low.AlarmName,
+      AlarmArn: low.AlarmARN,
+      EvaluationPeriods: 15,
+      DatapointsToAlarm: 15,
+      Threshold: configuration.TargetValue * SCALE_IN_THRESHOLD_RATIO,
+      ComparisonOperator: 'LessThanThreshold',
+    },
+  ];
+};
+
+const deleteManagedAlarms = async (deps: Deps, policies: ScalingPolicy[]) => {
+  const existing = new Set((await deps.metrics.alarms()).map((alarm) => alarm.AlarmName));
+  for (const alarm of policies.flatMap((policy) => policy.Alarms)) if (existing.has(alarm.AlarmName)) await deps.metrics.deleteAlarm(alarm.AlarmName);
+};
+
 export const putScalingPolicy = async (deps: Deps, input: SchemaOutput<typeof putScalingPolicyInput>) => {
   const type = checkPolicy(input);
   let saved: ScalingPolicy | undefined;
@@ -456,6 +518,8 @@ export const putScalingPolicy = async (deps: Deps, input: SchemaOutput<typeof pu
     target.policies = [...target.policies.filter((policy) => policy.PolicyName !== input.PolicyName), saved];
     return target;
   });
+  const { clusterName, serviceName } = serviceOf(input);
+  for (const alarm of managedAlarms(deps, { clusterName, serviceName }, saved!, deps.clock.now())) await deps.metrics.putAlarm(alarm);
   return { PolicyARN: saved!.PolicyARN, ...(saved!.Alarms.length ? { Alarms: saved!.Alarms } : {}) };
 };
 
@@ -470,13 +534,15 @@ export const describeScalingPolicies = async (deps: Deps, input: SchemaOutput<ty
 };
 
 export const deleteScalingPolicy = async (deps: Deps, input: SchemaOutput<typeof deleteScalingPolicyInput>) => {
+  const deleted: ScalingPolicy[] = [];
   await changeTarget(deps, input, (target) => {
-    if (!target.policies.some((policy) => policy.PolicyName === input.PolicyName)) {
-      throw new ObjectNotFoundException(`No scaling policy found for ${describeTarget(input)}, policy name: ${input.PolicyName}`);
-    }
-    target.policies = target.policies.filter((policy) => policy.PolicyName !== input.PolicyName);
+    const policy = target.policies.find((candidate) => candidate.PolicyName === input.PolicyName);
+    if (!policy) throw new ObjectNotFoundException(`No scaling policy found for ${describeTarget(input)}, policy name: ${input.PolicyName}`);
+    deleted.splice(0, deleted.length, policy);
+    target.policies = target.policies.filter((candidate) => candidate !== policy);
     return target;
   });
+  await deleteManagedAlarms(deps, deleted);
   return {};
 };
 

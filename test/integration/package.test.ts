@@ -95,7 +95,7 @@ describe('the packaged CloudFormation template', () => {
       const actions: string[] = statement.Action;
       if (actions.some((action) => action.startsWith('dynamodb:'))) {
         expect(actions.sort()).toEqual(
-          ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'].sort(),
+          ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'].sort(),
         );
         expect(statement.Resource).toEqual([tableArn, { 'Fn::Join': ['/', [tableArn, 'index', '*']] }]);
       } else if (actions.some((action) => action.startsWith('lambda:'))) {
