@@ -76,6 +76,19 @@ export interface SuspendedState {
   ScheduledScalingSuspended?: boolean;
 }
 
+/** What the controller keeps between passes, on the target's record. */
+export interface ControllerState {
+  /** When each policy last scaled out / in (for its cooldowns). */
+  lastScaleOut?: Record<string, EpochMs>;
+  lastScaleIn?: Record<string, EpochMs>;
+  /** When each scheduled action last fired. */
+  scheduledFired?: Record<string, EpochMs>;
+  /** Up to when scheduled actions have been looked at. */
+  scheduledCheckedAt?: EpochMs;
+  /** The last reason given for not scaling, so that it is recorded once, not every pass. */
+  lastNotScaled?: string;
+}
+
 /** One service's scalable target, with its policies and scheduled actions: one stored record. */
 export interface ScalableTarget {
   clusterName: string;
@@ -89,6 +102,8 @@ export interface ScalableTarget {
   policies: ScalingPolicy[];
   scheduledActions: ScheduledAction[];
   tags: Record<string, string>;
+  /** The scaling controller's memory (lib/controllers/scaling). */
+  controller?: ControllerState;
   version: number;
 }
 
@@ -105,6 +120,13 @@ export interface ScalingActivity {
   /** ecsbox's explanation of the decision in plain words (AWS's Details member). */
   Details?: string;
 }
+
+/**
+ * Target tracking's AlarmLow threshold, as a fraction of the target (AWS's 90 %). Scale-in is also
+ * sized against it, so that the per-task value after a scale-in stays below the target: a constant
+ * load never flaps between two counts.
+ */
+export const SCALE_IN_THRESHOLD_RATIO = 0.9;
 
 export const resourceIdOf = (clusterName: string, serviceName: string) => `service/${clusterName}/${serviceName}`;
 

@@ -8,6 +8,7 @@ import {
   parseSchedule,
   resourceIdOf,
   SCALABLE_DIMENSION,
+  SCALE_IN_THRESHOLD_RATIO,
   scalingArns,
   scalingTagsSchema,
   SERVICE_NAMESPACE,
@@ -438,9 +439,6 @@ const checkPolicy = (input: SchemaOutput<typeof putScalingPolicyInput>) => {
   }
   return type;
 };
-
-/** AlarmLow's threshold: 90 % of the target, so that a load right at the target does not flap. */
-export const SCALE_IN_THRESHOLD_RATIO = 0.9;
 
 /**
  * Target tracking's two managed alarms, as Application Auto Scaling creates them: AlarmHigh over 3
