@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoClusterRepository } from './adapters/dynamodb/cluster-repository';
 import { DynamoReconcileStore } from './adapters/dynamodb/reconcile-store';
 import { DynamoMetricsRepository } from './adapters/dynamodb/metrics-repository';
+import { ScalingLease } from './adapters/dynamodb/scaling-lease';
 import { DynamoScalingRepository } from './adapters/dynamodb/scaling-repository';
 import { DynamoServiceRepository } from './adapters/dynamodb/service-repository';
 import { createTableContext, type TableContext } from './adapters/dynamodb/table';
@@ -27,6 +28,8 @@ export interface Overrides {
   fleet?: FleetBackend;
   /** The table's client (tests give one that meters what each read costs). */
   table?: TableContext;
+  /** Wakes the scaling controller (tests give none). */
+  scalingTrigger?: ReconcileTrigger;
   /** Items per page of the reconcile index (tests and benchmarks make pages small); DynamoDB's 1 MB page otherwise. */
   reconcilePageSize?: number;
 }
@@ -43,10 +46,10 @@ const tableFor = (settings: Config): TableContext =>
 const fleetsFor = (settings: Config, overrides: Overrides) =>
   new ClusterFleets(overrides.fleet ?? new SimulatedFleet({ profile: settings.fleetProfile }), settings.fleetDefaults, settings.region);
 
-const triggerFor = (settings: Config): ReconcileTrigger =>
-  settings.reconcilerFunctionName
-    ? new LambdaReconcileTrigger(settings.reconcilerFunctionName, { region: settings.region, endpoint: settings.lambdaEndpoint })
-    : { wake: async () => undefined };
+const triggerOf = (settings: Config, functionName: string | undefined): ReconcileTrigger =>
+  functionName ? new LambdaReconcileTrigger(functionName, { region: settings.region, endpoint: settings.lambdaEndpoint }) : { wake: async () => undefined };
+
+const triggerFor = (settings: Config): ReconcileTrigger => triggerOf(settings, settings.reconcilerFunctionName);
 
 export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => {
   const table = overrides.table ?? tableFor(settings);
@@ -62,6 +65,7 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
     scaling: new DynamoScalingRepository(table, scope),
     metrics: new DynamoMetricsRepository(table, scope),
     timeScale: timeScaleOf(settings.fleetProfile),
+    scalingTrigger: overrides.scalingTrigger ?? triggerOf(settings, settings.scalingFunctionName),
     fleets: fleetsFor(settings, overrides),
     trigger: overrides.trigger ?? triggerFor(settings),
     reconcileShards: settings.reconcileShards,
@@ -88,6 +92,24 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
       shard,
     );
   return { store, reconciler: newReconciler(), newReconciler, trigger: overrides.trigger ?? triggerFor(settings) };
+};
+
+/**
+ * The scaling controller's dependencies, built once per cold start: its lease, and each account's
+ * Deps (built on first use, on one table client), since a pass acts on every account's targets.
+ */
+export const buildScaling = (settings: Config, overrides: Overrides = {}) => {
+  const table = overrides.table ?? tableFor(settings);
+  const byAccount = new Map<string, Deps>();
+  const depsFor = (accountId: string) => {
+    let found = byAccount.get(accountId);
+    if (!found) {
+      found = buildDeps({ ...settings, accountId }, { ...overrides, table });
+      byAccount.set(accountId, found);
+    }
+    return found;
+  };
+  return { lease: new ScalingLease(table), depsFor };
 };
 
 let built: Deps | undefined;

@@ -31,6 +31,8 @@ export interface Deps {
   metrics: MetricsRepository;
   /** Metric seconds per real second: 12 on the fast profile (a metric minute lasts 5 s), 1 otherwise. */
   timeScale: number;
+  /** Wakes the scaling controller after a change to what it acts on (a target, a policy, a load). */
+  scalingTrigger: ReconcileTrigger;
   fleets: FleetResolver;
   trigger: ReconcileTrigger;
   /** How many reconcile shards there are: a wake-up names the changed service's (domain/shard.ts). */

@@ -247,5 +247,7 @@ export interface MetricsRepository {
   customMetrics(): Promise<MetricIdentity[]>;
   alarms(): Promise<Alarm[]>;
   putAlarm(alarm: Alarm): Promise<void>;
+  /** Stores an alarm's new state, unless its definition changed since it was read. */
+  updateAlarmState(alarm: Alarm): Promise<void>;
   deleteAlarm(name: string): Promise<void>;
 }

@@ -119,6 +119,8 @@ export interface ScalingActivity {
   StatusMessage?: string;
   /** ecsbox's explanation of the decision in plain words (AWS's Details member). */
   Details?: string;
+  /** Set on an activity that did not scale (shown with IncludeNotScaledActivities). */
+  NotScaledReasons?: Array<{ Code: string; MinCapacity?: number; MaxCapacity?: number; CurrentCapacity?: number }>;
 }
 
 /**

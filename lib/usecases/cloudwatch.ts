@@ -295,18 +295,19 @@ export const putMetricAlarm = async (deps: Deps, input: SchemaOutput<typeof putM
 };
 
 /**
- * An alarm as it is now: its state over its last complete periods. A changed state is stored (with
- * the time it changed), so StateUpdatedTimestamp says when it last moved.
+ * An alarm as it is now, with the values of the periods it evaluated: its state over its last
+ * complete periods. A changed state is stored (with the time it changed), so
+ * StateUpdatedTimestamp says when it last moved.
  */
-export const evaluatedAlarm = async (deps: Deps, source: MetricSource, alarm: Alarm): Promise<Alarm> => {
+export const evaluatedAlarm = async (deps: Deps, source: MetricSource, alarm: Alarm): Promise<{ alarm: Alarm; values: number[] }> => {
   const periodMs = source.periodMs(alarm.Period);
   const start = Math.floor(source.now / periodMs) * periodMs - (alarm.EvaluationPeriods + 1) * periodMs;
   const points = await source.datapoints(alarm, start, source.now, alarm.Period);
   const evaluation = evaluateAlarm(alarm, lastPeriods(points, alarm.Statistic, periodMs, alarm.EvaluationPeriods, source.now));
-  if (evaluation.state === alarm.StateValue) return alarm;
+  if (evaluation.state === alarm.StateValue) return { alarm, values: evaluation.values };
   const next = { ...alarm, StateValue: evaluation.state, StateReason: evaluation.reason, StateUpdatedTimestamp: source.now };
-  await deps.metrics.putAlarm(next);
-  return next;
+  await deps.metrics.updateAlarmState(next);
+  return { alarm: next, values: evaluation.values };
 };
 
 export const describeAlarms = async (deps: Deps, input: SchemaOutput<typeof describeAlarmsInput>) => {
@@ -317,7 +318,7 @@ export const describeAlarms = async (deps: Deps, input: SchemaOutput<typeof desc
     .filter((alarm) => input.AlarmNamePrefix === undefined || alarm.AlarmName.startsWith(input.AlarmNamePrefix))
     .filter((alarm) => input.ActionPrefix === undefined || alarm.AlarmActions.some((action) => action.startsWith(input.ActionPrefix!)));
   const alarms = [];
-  for (const alarm of selected) alarms.push(await evaluatedAlarm(deps, source, alarm));
+  for (const alarm of selected) alarms.push((await evaluatedAlarm(deps, source, alarm)).alarm);
   const shown = alarms.filter((alarm) => input.StateValue === undefined || alarm.StateValue === input.StateValue);
   const offset = input.NextToken === undefined ? 0 : Number(input.NextToken);
   if (!Number.isInteger(offset) || offset < 0 || offset > shown.length) throw new InvalidParameterException('Invalid NextToken.');

@@ -36,6 +36,7 @@ const presentLoad = async (deps: Deps, clusterName: string, serviceName: string,
 export const setServiceLoad = async (deps: Deps, clusterReference: string, serviceReference: string, input: LoadInput) => {
   const service = await requireService(deps, clusterReference, serviceReference);
   const history = await deps.metrics.setLoad(service.clusterName, service.serviceName, { ...input, setAt: deps.clock.now() });
+  await deps.scalingTrigger.wake();
   return presentLoad(deps, service.clusterName, service.serviceName, history);
 };
 

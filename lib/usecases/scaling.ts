@@ -373,6 +373,7 @@ export const registerScalableTarget = async (deps: Deps, input: SchemaOutput<typ
     'The scalable target is being changed by others; try again.',
   );
   await clampDesiredCount(deps, target, 'RegisterScalableTarget set the capacity bounds');
+  await deps.scalingTrigger.wake();
   return { ScalableTargetARN: target.ScalableTargetARN };
 };
 
@@ -518,6 +519,7 @@ export const putScalingPolicy = async (deps: Deps, input: SchemaOutput<typeof pu
   });
   const { clusterName, serviceName } = serviceOf(input);
   for (const alarm of managedAlarms(deps, { clusterName, serviceName }, saved!, deps.clock.now())) await deps.metrics.putAlarm(alarm);
+  await deps.scalingTrigger.wake();
   return { PolicyARN: saved!.PolicyARN, ...(saved!.Alarms.length ? { Alarms: saved!.Alarms } : {}) };
 };
 
@@ -574,6 +576,7 @@ export const putScheduledAction = async (deps: Deps, input: SchemaOutput<typeof 
     target.scheduledActions = [...target.scheduledActions.filter((candidate) => candidate !== existing), next];
     return target;
   });
+  await deps.scalingTrigger.wake();
   return {};
 };
 
@@ -612,6 +615,7 @@ export const describeScalingActivities = async (deps: Deps, input: SchemaOutput<
       })),
     )
     .filter((activity) => input.ScalableDimension === undefined || input.ScalableDimension === SCALABLE_DIMENSION)
+    .filter((activity) => input.IncludeNotScaledActivities || activity.NotScaledReasons === undefined)
     .sort((a, b) => b.StartTime - a.StartTime);
   const { items, NextToken } = page(activities, input);
   return { ScalingActivities: items, ...(NextToken ? { NextToken } : {}) };

@@ -77,12 +77,13 @@ describe('the packaged CloudFormation template', () => {
     expect(routeKeys.sort()).toEqual(expected.sort());
   });
 
-  it('runs the reconciler every minute', () => {
+  it('runs the reconciler and the scaling controller every minute', () => {
     const rules = resourcesOf(template, 'AWS::Events::Rule');
-    expect(rules).toHaveLength(1);
-    const [[, rule]] = rules;
-    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
-    expect(JSON.stringify(rule.Properties.Targets)).toContain('ReconcilerLambdaFunction');
+    expect(rules).toHaveLength(2);
+    for (const [, rule] of rules) expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    const targets = JSON.stringify(rules.map(([, rule]) => rule.Properties.Targets));
+    expect(targets).toContain('ReconcilerLambdaFunction');
+    expect(targets).toContain('ScalingLambdaFunction');
   });
 
   it('lets the functions touch only their own table and wake the reconciler', () => {
@@ -156,7 +157,7 @@ describe('the packaged CloudFormation template', () => {
 
   it('runs every function on nodejs22.x with the table and the account from CloudFormation', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
-    expect(functions.length).toBe(Object.keys(routes).length + 4);
+    expect(functions.length).toBe(Object.keys(routes).length + 5);
     for (const [, lambda] of functions) {
       expect(lambda.Properties.Runtime).toBe('nodejs22.x');
       expect(lambda.Properties.Environment.Variables).toMatchObject({

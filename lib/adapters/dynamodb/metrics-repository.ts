@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ArnScope } from '../../domain/arn';
 import type { Alarm, CustomDatapoint, MetricIdentity } from '../../domain/cloudwatch';
 import { MAX_LOAD_HISTORY, type ServiceLoad } from '../../domain/load';
@@ -8,7 +8,7 @@ import type { EpochMs } from '../../domain/model';
 import type { TaskRecord } from '../../domain/task';
 import type { MetricsRepository } from '../../ports';
 import { isExpired } from './fleet-items';
-import { forEachPage, keys, translateThrottling, type TableContext } from './table';
+import { forEachPage, isConditionFailure, keys, translateThrottling, type TableContext } from './table';
 
 /** CloudWatch keeps custom datapoints for 15 months; ecsbox, a sandbox, for 15 days. */
 const CUSTOM_RETENTION_MS = 15 * 86_400_000;
@@ -122,6 +122,28 @@ export class DynamoMetricsRepository implements MetricsRepository {
     await this.table.client
       .send(new PutCommand({ TableName: this.table.tableName, Item: { PK: keys.account(this.scope.accountId), SK: `ALARM#${alarm.AlarmName}`, ...alarm } }))
       .catch(translateThrottling);
+  }
+
+  async updateAlarmState(alarm: Alarm): Promise<void> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: { PK: keys.account(this.scope.accountId), SK: `ALARM#${alarm.AlarmName}` },
+          UpdateExpression: 'SET StateValue = :state, StateReason = :reason, StateUpdatedTimestamp = :at',
+          // Only the definition it was evaluated on: a PutMetricAlarm meanwhile starts it afresh.
+          ConditionExpression: 'AlarmConfigurationUpdatedTimestamp = :configured',
+          ExpressionAttributeValues: {
+            ':state': alarm.StateValue,
+            ':reason': alarm.StateReason,
+            ':at': alarm.StateUpdatedTimestamp,
+            ':configured': alarm.AlarmConfigurationUpdatedTimestamp,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) translateThrottling(error);
+    }
   }
 
   async deleteAlarm(name: string): Promise<void> {
