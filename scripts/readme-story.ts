@@ -2,7 +2,8 @@
  * npm run test:readme — runs the README's walk-throughs exactly as printed, against the local
  * stack started as `npm start` starts it (on port 3000, as the README says), and checks what they
  * leave behind. `--cli` runs the "Use the AWS CLI" section (needs the AWS CLI v2:
- * `apt-get install -y awscli`), otherwise the curl walk-through.
+ * `apt-get install -y awscli`), `--autoscaling` the "Auto scaling with the AWS CLI" section,
+ * otherwise the curl walk-through.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -39,14 +40,29 @@ const checks = {
     const service = (await get('/v1/clusters/cli/services/web')).service;
     if (service.status === 'ACTIVE') throw new Error('delete-service --force did not delete the service');
   },
+  autoscaling: async (output: string) => {
+    if (!/\[\s*"Successful",\s*"Setting desired count to 3\.",\s*"average CPU 1[34]\d(\.\d)? % over 3 datapoints > target 50 %: 1 → 3 tasks"\s*\]/.test(output)) {
+      throw new Error('describe-scaling-activities did not show the successful scale-out to 3, explained');
+    }
+    if (!output.includes('"Successfully set desired count to 3. Change successfully fulfilled by ecs."')) {
+      throw new Error("describe-services did not show Application Auto Scaling's event");
+    }
+    if (!/"TargetTracking-service\/scale\/web-AlarmHigh-[0-9a-f-]{36}",\s*"(ALARM|OK)"/.test(output)) {
+      throw new Error("describe-alarms did not show the policy's AlarmHigh");
+    }
+    const service = (await get('/v1/clusters/scale/services/web')).service;
+    if (service.desiredCount !== 3) throw new Error(`the service did not stay at 3 tasks: ${service.desiredCount}`);
+  },
 };
 
+const SECTIONS = { curl: 'A walk-through with curl', cli: 'Use the AWS CLI', autoscaling: 'Auto scaling with the AWS CLI' } as const;
+
 const main = async () => {
-  const which = process.argv.includes('--cli') ? 'cli' : 'curl';
-  const script = section(readFileSync('README.md', 'utf8'), which === 'cli' ? 'Use the AWS CLI' : 'A walk-through with curl');
+  const which = process.argv.includes('--cli') ? 'cli' : process.argv.includes('--autoscaling') ? 'autoscaling' : 'curl';
+  const script = section(readFileSync('README.md', 'utf8'), SECTIONS[which]);
   // Debian's awscli package is the AWS CLI v2; a pip-installed v1 elsewhere on PATH must not win.
   const env = { ...process.env, PATH: `/usr/bin:${process.env.PATH}` };
-  if (which === 'cli') {
+  if (which !== 'curl') {
     const version = spawnSync('aws', ['--version'], { encoding: 'utf8', env });
     if (!/^aws-cli\/2\./.test(`${version.stdout}${version.stderr}`)) {
       throw new Error(`the AWS CLI v2 is needed (apt-get install -y awscli); found: ${version.stdout}${version.stderr}${version.error ?? ''}`);

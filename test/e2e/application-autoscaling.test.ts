@@ -1,5 +1,4 @@
 import {
-  ApplicationAutoScalingClient,
   DeleteScalingPolicyCommand,
   DeleteScheduledActionCommand,
   DeregisterScalableTargetCommand,
@@ -14,10 +13,9 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { checkedEcsClient, wireRequest } from '../support/ecs-wire';
-import { fargateTaskDefinition } from '../support/fixtures';
-import { apiUrl } from '../support/http';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { wireRequest } from '../support/ecs-wire';
+import { awsClients, createServices, scalableTargetOf } from '../support/scaling';
 
 /**
  * Application Auto Scaling over its own protocol (JSON 1.1, AnyScaleFrontendService) at the same
@@ -25,35 +23,13 @@ import { apiUrl } from '../support/http';
  */
 describe('Application Auto Scaling for ECS services', () => {
   const cluster = 'e2e-aas';
-  const resource = { ServiceNamespace: 'ecs' as const, ResourceId: `service/${cluster}/web`, ScalableDimension: 'ecs:service:DesiredCount' as const };
-  let ecs: ECSClient;
-  let scaling: ApplicationAutoScalingClient;
+  const resource = scalableTargetOf(cluster, 'web');
+  const clients = awsClients();
+  const { ecs, scaling } = clients;
 
-  beforeAll(async () => {
-    ecs = checkedEcsClient().client;
-    scaling = new ApplicationAutoScalingClient({
-      endpoint: apiUrl(),
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      maxAttempts: 1,
-    });
-    await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
-    await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition('e2e-aas-web') as never));
-    await ecs.send(
-      new CreateServiceCommand({
-        cluster,
-        serviceName: 'web',
-        taskDefinition: 'e2e-aas-web',
-        desiredCount: 0,
-        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-12345678'] } },
-      }),
-    );
-  });
+  beforeAll(() => createServices(ecs, cluster, ['web'], 0));
 
-  afterAll(() => {
-    ecs.destroy();
-    scaling.destroy();
-  });
+  afterAll(() => clients.destroy());
 
   const refusal = (promise: Promise<unknown>) =>
     promise.then(

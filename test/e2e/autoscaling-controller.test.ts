@@ -1,16 +1,14 @@
 import {
-  ApplicationAutoScalingClient,
   DescribeScalingActivitiesCommand,
   PutScalingPolicyCommand,
   PutScheduledActionCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { checkedEcsClient } from '../support/ecs-wire';
-import { fargateTaskDefinition } from '../support/fixtures';
-import { apiUrl, request } from '../support/http';
+import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { request } from '../support/http';
 import { eventually } from '../support/poll';
+import { awsClients, createServices, scalableTargetOf } from '../support/scaling';
 
 /**
  * The scaling controller changes desiredCount for real, on the fast profile (a metric minute is
@@ -19,22 +17,9 @@ import { eventually } from '../support/poll';
  */
 describe('ECS service auto scaling on a simulated load', () => {
   const cluster = 'e2e-scale';
-  const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
-  let ecs: ECSClient;
-  let scaling: ApplicationAutoScalingClient;
-  let cloudwatch: CloudWatchClient;
-  const resourceOf = (service: string) => ({ ServiceNamespace: 'ecs' as const, ResourceId: `service/${cluster}/${service}`, ScalableDimension: 'ecs:service:DesiredCount' as const });
-
-  const createService = (serviceName: string) =>
-    ecs.send(
-      new CreateServiceCommand({
-        cluster,
-        serviceName,
-        taskDefinition: 'e2e-scale-web',
-        desiredCount: 1,
-        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-12345678'] } },
-      }),
-    );
+  const clients = awsClients();
+  const { ecs, scaling, cloudwatch } = clients;
+  const resourceOf = (service: string) => scalableTargetOf(cluster, service);
 
   const service = async (serviceName: string) => (await ecs.send(new DescribeServicesCommand({ cluster, services: [serviceName] }))).services![0];
 
@@ -46,25 +31,16 @@ describe('ECS service auto scaling on a simulated load', () => {
     });
 
   beforeAll(async () => {
-    ecs = checkedEcsClient().client;
-    scaling = new ApplicationAutoScalingClient({ endpoint: apiUrl(), region: 'us-east-1', credentials, maxAttempts: 1 });
-    cloudwatch = new CloudWatchClient({ endpoint: apiUrl(), region: 'us-east-1', credentials, maxAttempts: 1 });
-    await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
-    await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition('e2e-scale-web') as never));
-    await Promise.all(['tracked', 'stepped', 'scheduled'].map(createService));
+    await createServices(ecs, cluster, ['tracked', 'stepped', 'scheduled'], 1);
     for (const name of ['tracked', 'stepped', 'scheduled']) {
       await scaling.send(new RegisterScalableTargetCommand({ ...resourceOf(name), MinCapacity: 1, MaxCapacity: 6 }));
     }
   });
 
-  afterAll(() => {
-    ecs.destroy();
-    scaling.destroy();
-    cloudwatch.destroy();
-  });
+  afterAll(() => clients.destroy());
 
   it('scales out by target tracking, by a step policy on a user alarm, and by a scheduled action', async () => {
-    // Target tracking: 150 % on one task, target 50 % → 3 tasks, after AlarmHigh's 3 datapoints.
+    // Target tracking: 140 % on one task (±3 %), target 50 % → 3 tasks, after AlarmHigh's 3 datapoints.
     await scaling.send(
       new PutScalingPolicyCommand({
         ...resourceOf('tracked'),
@@ -105,7 +81,7 @@ describe('ECS service auto scaling on a simulated load', () => {
       new PutScheduledActionCommand({ ...resourceOf('scheduled'), ScheduledActionName: 'soon', Schedule: `at(${soon})`, ScalableTargetAction: { MinCapacity: 4, MaxCapacity: 6 } }),
     );
     for (const name of ['tracked', 'stepped']) {
-      expect((await request('PUT', `/v1/clusters/${cluster}/services/${name}/load`, { cpuUtilization: 150 })).status).toBe(200);
+      expect((await request('PUT', `/v1/clusters/${cluster}/services/${name}/load`, { cpuUtilization: 140 })).status).toBe(200);
     }
 
     await Promise.all([desiredCountReaches('tracked', 3), desiredCountReaches('stepped', 3), desiredCountReaches('scheduled', 4)]);
@@ -115,7 +91,7 @@ describe('ECS service auto scaling on a simulated load', () => {
       Description: 'Setting desired count to 3.',
       StatusCode: 'Successful',
       Cause: expect.stringMatching(/^monitor alarm TargetTracking-service\/e2e-scale\/tracked-AlarmHigh-.* in state ALARM triggered policy cpu50$/),
-      Details: expect.stringMatching(/^average CPU 1[45]\d(\.\d)? % over 3 datapoints > target 50 %: 1 → 3 tasks$/),
+      Details: expect.stringMatching(/^average CPU 1[34]\d(\.\d)? % over 3 datapoints > target 50 %: 1 → 3 tasks$/),
     });
     expect((await service('tracked')).events?.map((event) => event.message)).toContain('Successfully set desired count to 3. Change successfully fulfilled by ecs.');
     const [high] = (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'TargetTracking-service/e2e-scale/tracked-AlarmHigh' }))).MetricAlarms ?? [];

@@ -1,5 +1,4 @@
 import {
-  CloudWatchClient,
   DeleteAlarmsCommand,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
@@ -8,12 +7,11 @@ import {
   PutMetricAlarmCommand,
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { awsCli } from '../support/aws-cli';
-import { checkedEcsClient } from '../support/ecs-wire';
-import { fargateTaskDefinition } from '../support/fixtures';
-import { api, apiUrl, request } from '../support/http';
+import { api, request } from '../support/http';
 import { eventually } from '../support/poll';
+import { awsClients, createServices } from '../support/scaling';
 
 /**
  * The simulated load (REST) and CloudWatch's AWS/ECS metrics, alarms and custom metrics, through
@@ -22,8 +20,8 @@ import { eventually } from '../support/poll';
  */
 describe('CloudWatch metrics of a simulated load', () => {
   const cluster = 'e2e-cw';
-  let ecs: ECSClient;
-  let cloudwatch: CloudWatchClient;
+  const clients = awsClients();
+  const { ecs, cloudwatch } = clients;
   const serviceMetric = {
     Namespace: 'AWS/ECS',
     MetricName: 'CPUUtilization',
@@ -34,29 +32,14 @@ describe('CloudWatch metrics of a simulated load', () => {
   };
 
   beforeAll(async () => {
-    ecs = checkedEcsClient().client;
-    cloudwatch = new CloudWatchClient({ endpoint: apiUrl(), region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
-    await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
-    await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition('e2e-cw-web') as never));
-    await ecs.send(
-      new CreateServiceCommand({
-        cluster,
-        serviceName: 'web',
-        taskDefinition: 'e2e-cw-web',
-        desiredCount: 2,
-        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-12345678'] } },
-      }),
-    );
+    await createServices(ecs, cluster, ['web'], 2);
     await eventually(
       async () => ((await ecs.send(new DescribeServicesCommand({ cluster, services: ['web'] }))).services?.[0].runningCount === 2 ? true : undefined),
       { timeoutMs: 30_000, what: 'two RUNNING tasks' },
     );
   });
 
-  afterAll(() => {
-    ecs.destroy();
-    cloudwatch.destroy();
-  });
+  afterAll(() => clients.destroy());
 
   it('sets and shows a load over REST, shared by the RUNNING tasks', async () => {
     const put = await request('PUT', `/v1/clusters/${cluster}/services/web/load`, { cpuUtilization: 80, memoryUtilization: 40 });
