@@ -132,7 +132,7 @@ describe('Application Auto Scaling for ECS services', () => {
       ['mornings', 'cron(0 8 ? * MON-FRI *)', 'Europe/Paris'],
     ]);
     await scaling.send(new DeleteScheduledActionCommand({ ...resource, ScheduledActionName: 'often' }));
-    const names = (await scaling.send(new DescribeScheduledActionsCommand({ ServiceNamespace: 'ecs' }))).ScheduledActions?.map((action) => action.ScheduledActionName);
+    const names = (await scaling.send(new DescribeScheduledActionsCommand({ ServiceNamespace: 'ecs', ScheduledActionNames: ['once', 'often', 'mornings'] }))).ScheduledActions?.filter((action) => action.ResourceId === resource.ResourceId).map((action) => action.ScheduledActionName);
     expect(names).toEqual(['once', 'mornings']);
   });
 
