@@ -37,6 +37,13 @@ const outputShape: Shape = {
   tasks: task,
   /** A service's simulated load (lib/usecases/load.ts). */
   load: { setAt: 'timestamp' },
+  /** A service's auto scaling (lib/usecases/scaling.ts). */
+  scaling: {
+    scalableTarget: { CreationTime: 'timestamp' },
+    policies: { CreationTime: 'timestamp' },
+    scheduledActions: { CreationTime: 'timestamp', StartTime: 'timestamp', EndTime: 'timestamp' },
+    activities: { StartTime: 'timestamp', EndTime: 'timestamp' },
+  },
 };
 
 export const render = (value: unknown, shape: Shape, timestamp: (epochMs: number) => unknown): unknown => {

@@ -227,4 +227,16 @@ export const routes = {
     refusal: InvalidParameterException,
     responds: 'load, current',
   }),
+  getServiceScaling: defineRoute({
+    operationId: 'GetServiceScaling',
+    method: 'GET',
+    path: '/v1/clusters/{cluster}/services/{service}/scaling',
+    summary:
+      "The service's auto scaling: its scalable target, policies, scheduled actions and recent activities, each " +
+      'explained in plain words, and why it did not scale when it last did not.',
+    tag: 'Services',
+    successStatus: 200,
+    refusal: InvalidParameterException,
+    responds: 'scaling',
+  }),
 };

@@ -5,7 +5,8 @@ import { ServiceNotFoundException } from '../errors';
 import { requireActiveCluster } from './clusters';
 import { MetricSource } from './cloudwatch';
 
-const requireService = async (deps: Deps, clusterReference: string, serviceReference: string) => {
+/** The ACTIVE or DRAINING service a REST path names, in an ACTIVE cluster. */
+export const requireLiveService = async (deps: Deps, clusterReference: string, serviceReference: string) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
   const serviceName = serviceNameOf(deps.scope, serviceReference);
   const stored = serviceName === undefined ? undefined : await deps.services.get(cluster.clusterName, serviceName);
@@ -34,14 +35,14 @@ const presentLoad = async (deps: Deps, clusterName: string, serviceName: string,
 };
 
 export const setServiceLoad = async (deps: Deps, clusterReference: string, serviceReference: string, input: LoadInput) => {
-  const service = await requireService(deps, clusterReference, serviceReference);
+  const service = await requireLiveService(deps, clusterReference, serviceReference);
   const history = await deps.metrics.setLoad(service.clusterName, service.serviceName, { ...input, setAt: deps.clock.now() });
   await deps.scalingTrigger.wake();
   return presentLoad(deps, service.clusterName, service.serviceName, history);
 };
 
 export const getServiceLoad = async (deps: Deps, clusterReference: string, serviceReference: string) => {
-  const service = await requireService(deps, clusterReference, serviceReference);
+  const service = await requireLiveService(deps, clusterReference, serviceReference);
   const history = (await deps.metrics.loads(service.clusterName)).get(service.serviceName);
   return presentLoad(deps, service.clusterName, service.serviceName, history);
 };

@@ -23,6 +23,7 @@ import { ECS_NAMESPACE } from '../domain/metrics';
 import type { Deps } from '../deps';
 import { ObjectNotFoundException, ResourceNotFoundException, ValidationException } from '../errors';
 import { retryOnConflict } from '../retry';
+import { requireLiveService } from './load';
 import { updateService } from './services';
 
 /** Concurrent writers of one scalable target retry this often before one is told to try again. */
@@ -281,7 +282,8 @@ export const desiredCountEvent = (count: number) => `Successfully set desired co
 
 /**
  * Sets the service's desired count through UpdateService's use case (so deployments, bounds and the
- * circuit breaker keep working), and records the activity: Successful, or Failed with ECS's reason.
+ * circuit breaker keep working), as an activity: recorded InProgress before the change (so whoever
+ * sees the new count also finds the activity), then Successful, or Failed with ECS's reason.
  */
 export const setDesiredCount = async (
   deps: Deps,
@@ -290,24 +292,27 @@ export const setDesiredCount = async (
   cause: string,
   details: string,
 ): Promise<ScalingActivity> => {
-  const now = deps.clock.now();
-  const activity: ScalingActivity = {
+  const started: ScalingActivity = {
     ActivityId: randomUUID(),
     Description: `Setting desired count to ${count}.`,
     Cause: cause,
-    StartTime: now,
+    StartTime: deps.clock.now(),
     StatusCode: 'InProgress',
     Details: details,
   };
+  await deps.scaling.updateActivities(target.clusterName, target.serviceName, (current) => [started, ...current]);
+  let ended: ScalingActivity;
   try {
     await updateService(deps, target.clusterName, target.serviceName, { desiredCount: count }, desiredCountEvent(count));
-    Object.assign(activity, { StatusCode: 'Successful', StatusMessage: `Successfully set desired count to ${count}. Change successfully fulfilled by ecs.` });
+    ended = { ...started, StatusCode: 'Successful', StatusMessage: desiredCountEvent(count) };
   } catch (error) {
-    Object.assign(activity, { StatusCode: 'Failed', StatusMessage: `Failed to set desired count to ${count}. Reason: ${(error as Error).message}` });
+    ended = { ...started, StatusCode: 'Failed', StatusMessage: `Failed to set desired count to ${count}. Reason: ${(error as Error).message}` };
   }
-  activity.EndTime = deps.clock.now();
-  await deps.scaling.updateActivities(target.clusterName, target.serviceName, (current) => [activity, ...current]);
-  return activity;
+  ended.EndTime = deps.clock.now();
+  await deps.scaling.updateActivities(target.clusterName, target.serviceName, (current) =>
+    current.map((activity) => (activity.ActivityId === started.ActivityId ? ended : activity)),
+  );
+  return ended;
 };
 
 /** Brings the service's desired count within [min, max], as registering a target does. */
@@ -648,6 +653,26 @@ export const tagResource = async (deps: Deps, input: SchemaOutput<typeof tagReso
 export const untagResource = async (deps: Deps, input: SchemaOutput<typeof untagResourceInput>) => {
   await changeTags(deps, input.ResourceARN, (tags) => Object.fromEntries(Object.entries(tags).filter(([key]) => !input.TagKeys.includes(key))));
   return {};
+};
+
+/**
+ * The REST face's view of a service's auto scaling: its target with policies and scheduled actions,
+ * its recent activities (not-scaled ones included), each explained in plain words, and why it did
+ * not scale when it last did not.
+ */
+export const describeServiceScaling = async (deps: Deps, clusterReference: string, serviceReference: string) => {
+  const service = await requireLiveService(deps, clusterReference, serviceReference);
+  const target = await deps.scaling.get(service.clusterName, service.serviceName);
+  const [found] = await deps.scaling.activities({ clusterName: service.clusterName, serviceName: service.serviceName });
+  return {
+    scaling: {
+      scalableTarget: target ? presentTarget(deps, target) : null,
+      policies: target?.policies ?? [],
+      scheduledActions: target?.scheduledActions ?? [],
+      activities: (found?.activities ?? []).slice(0, 20),
+      notScaledBecause: target?.controller?.lastNotScaled ?? null,
+    },
+  };
 };
 
 export const listTagsForResource = async (deps: Deps, input: SchemaOutput<typeof listTagsForResourceInput>) => ({

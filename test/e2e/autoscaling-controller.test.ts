@@ -86,8 +86,16 @@ describe('ECS service auto scaling on a simulated load', () => {
 
     await Promise.all([desiredCountReaches('tracked', 3), desiredCountReaches('stepped', 3), desiredCountReaches('scheduled', 4)]);
 
-    const { ScalingActivities } = await scaling.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: 'ecs', ResourceId: resourceOf('tracked').ResourceId }));
-    expect(ScalingActivities?.[0]).toMatchObject({
+    const finished = (name: string) =>
+      eventually(
+        async () => {
+          const { ScalingActivities } = await scaling.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: 'ecs', ResourceId: resourceOf(name).ResourceId }));
+          return ScalingActivities?.[0]?.StatusCode === 'Successful' ? ScalingActivities : undefined;
+        },
+        { what: `${name}'s activity Successful` },
+      );
+    const ScalingActivities = await finished('tracked');
+    expect(ScalingActivities[0]).toMatchObject({
       Description: 'Setting desired count to 3.',
       StatusCode: 'Successful',
       Cause: expect.stringMatching(/^monitor alarm TargetTracking-service\/e2e-scale\/tracked-AlarmHigh-.* in state ALARM triggered policy cpu50$/),
@@ -97,7 +105,15 @@ describe('ECS service auto scaling on a simulated load', () => {
     const [high] = (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'TargetTracking-service/e2e-scale/tracked-AlarmHigh' }))).MetricAlarms ?? [];
     expect(high).toMatchObject({ EvaluationPeriods: 3, Threshold: 50, AlarmActions: [expect.stringContaining('policyName/cpu50')] });
 
-    const [scheduled] = (await scaling.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: 'ecs', ResourceId: resourceOf('scheduled').ResourceId }))).ScalingActivities ?? [];
+    // The REST face explains the same decisions.
+    const rest = await request('GET', `/v1/clusters/${cluster}/services/tracked/scaling`);
+    expect(rest.body.scaling).toMatchObject({
+      scalableTarget: { MinCapacity: 1, MaxCapacity: 6, CreationTime: expect.stringMatching(/^\d{4}-/) },
+      policies: [expect.objectContaining({ PolicyName: 'cpu50' })],
+      activities: expect.arrayContaining([expect.objectContaining({ Details: ScalingActivities[0].Details })]),
+    });
+
+    const [scheduled] = await finished('scheduled');
     expect(scheduled).toMatchObject({ StatusCode: 'Successful', Cause: 'scheduled action name soon was triggered', Details: 'desired count 1 is outside [4, 6]: 1 → 4 tasks' });
   });
 });
