@@ -41,6 +41,14 @@ const capacity = () => z.number().int().min(0).max(MAX_ECS_INTEGER);
 /** Application Auto Scaling's paging: MaxResults up to 50, an opaque NextToken. */
 const pageMembers = () => ({ MaxResults: z.number().int().min(1).max(50).optional(), NextToken: z.string().min(1).max(1024).optional() });
 
+/** What every Describe* filters on (the namespace, optionally the resource and dimension), with paging. */
+const describeMembers = () => ({
+  ServiceNamespace: z.string().min(1).max(64),
+  ResourceId: z.string().min(1).max(1600).optional(),
+  ScalableDimension: z.string().min(1).max(64).optional(),
+  ...pageMembers(),
+});
+
 export const registerScalableTargetInput = lazySchema(() =>
   z
     .object({
@@ -135,10 +143,7 @@ export const describeScalingPoliciesInput = lazySchema(() =>
   z
     .object({
       PolicyNames: z.array(z.string().min(1).max(1600)).max(50).optional(),
-      ServiceNamespace: z.string().min(1).max(64),
-      ResourceId: z.string().min(1).max(1600).optional(),
-      ScalableDimension: z.string().min(1).max(64).optional(),
-      ...pageMembers(),
+      ...describeMembers(),
     })
     .strict(),
 );
@@ -168,10 +173,7 @@ export const describeScheduledActionsInput = lazySchema(() =>
   z
     .object({
       ScheduledActionNames: z.array(z.string().min(1).max(256)).max(50).optional(),
-      ServiceNamespace: z.string().min(1).max(64),
-      ResourceId: z.string().min(1).max(1600).optional(),
-      ScalableDimension: z.string().min(1).max(64).optional(),
-      ...pageMembers(),
+      ...describeMembers(),
     })
     .strict(),
 );
@@ -183,11 +185,8 @@ export const deleteScheduledActionInput = lazySchema(() =>
 export const describeScalingActivitiesInput = lazySchema(() =>
   z
     .object({
-      ServiceNamespace: z.string().min(1).max(64),
-      ResourceId: z.string().min(1).max(1600).optional(),
-      ScalableDimension: z.string().min(1).max(64).optional(),
+      ...describeMembers(),
       IncludeNotScaledActivities: z.boolean().optional(),
-      ...pageMembers(),
     })
     .strict(),
 );
