@@ -73,7 +73,7 @@ const DEPLOYED_ESBUILD = {
 /** The parts of a handler's load, each an entry of its own: what it imports is what it costs. */
 const PARTS: Record<string, string> = {
   'zod (the library)': `import * as z from 'zod'; export const probe = z.string();`,
-  'zod + the ECS operation table (schemas lazy)': `export * from '${process.cwd()}/lib/ecs-wire/operations';`,
+  'zod + the ECS operation table (schemas lazy)': `export * from '${process.cwd()}/lib/protocols/ecs/operations';`,
   'zod + every input schema built': `import { openApiDocument } from '${process.cwd()}/lib/http/openapi'; export const probe = openApiDocument();`,
   'AWS SDK: DynamoDB client + document client': `import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'; export const probe = [DynamoDBDocumentClient.from(new DynamoDBClient({})), GetCommand];`,
   'AWS SDK: Lambda client (the wake-up)': `import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda'; export const probe = [new LambdaClient({}), InvokeCommand];`,

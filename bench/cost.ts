@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildDeps, buildReconciler } from '../lib/container';
 import { parseConfig } from '../lib/config';
-import { operations } from '../lib/ecs-wire/operations';
+import { operations } from '../lib/protocols/ecs/operations';
 import { measuring, type Consumption } from '../lib/metering/consumption';
 import { DEFAULT_PRICES } from '../lib/metering/prices';
 import { dayOf, meteredRequest } from '../lib/metering/request-meter';

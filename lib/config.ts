@@ -60,6 +60,8 @@ const configSchema = z.object({
   FLEET_PROFILE: z.enum(['fast', 'realistic']).default('realistic'),
   /** The reconciler function, invoked asynchronously after every desired-state change. */
   RECONCILER_FUNCTION_NAME: optional,
+  /** The scaling controller's function, woken after a change to scaling (lib/controllers/scaling). */
+  SCALING_FUNCTION_NAME: optional,
   /** serverless-offline's Lambda endpoint; unset in AWS. */
   LAMBDA_ENDPOINT: optional,
   /** Number of reconcile shards (each has its own lease). */
@@ -147,6 +149,7 @@ export interface Config {
   taskRetentionMs: number;
   fleetProfile: 'fast' | 'realistic';
   reconcilerFunctionName?: string;
+  scalingFunctionName?: string;
   lambdaEndpoint?: string;
   reconcileShards: number;
   fleetDefaults: ClusterFleet;
@@ -204,6 +207,7 @@ export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
     taskRetentionMs: env.TASK_RETENTION_HOURS * 3_600_000,
     fleetProfile: env.FLEET_PROFILE,
     reconcilerFunctionName: env.RECONCILER_FUNCTION_NAME,
+    scalingFunctionName: env.SCALING_FUNCTION_NAME,
     lambdaEndpoint: env.LAMBDA_ENDPOINT,
     reconcileShards: env.RECONCILE_SHARDS,
     quotas: {

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoClusterRepository } from './adapters/dynamodb/cluster-repository';
 import { DynamoReconcileStore } from './adapters/dynamodb/reconcile-store';
+import { DynamoMetricsRepository } from './adapters/dynamodb/metrics-repository';
+import { ScalingLease } from './adapters/dynamodb/scaling-lease';
+import { DynamoScalingRepository } from './adapters/dynamodb/scaling-repository';
 import { DynamoServiceRepository } from './adapters/dynamodb/service-repository';
 import { createTableContext, type TableContext } from './adapters/dynamodb/table';
 import { DynamoTaskDefinitionRepository } from './adapters/dynamodb/task-definition-repository';
@@ -11,6 +14,7 @@ import { DynamoUsageStore } from './adapters/dynamodb/usage-store';
 import { LambdaReconcileTrigger } from './adapters/lambda/reconcile-trigger';
 import { config, type Config } from './config';
 import { systemClock, type Clock, type Deps } from './deps';
+import { timeScaleOf } from './domain/load';
 import type { FleetBackend } from './fleet/backend';
 import { ClusterFleets } from './fleet/resolver';
 import { SimulatedFleet } from './fleet/simulated';
@@ -31,6 +35,8 @@ export interface Overrides {
   fleet?: FleetBackend;
   /** The table's client (tests give one that meters what each read costs). */
   table?: TableContext;
+  /** Wakes the scaling controller (tests give none). */
+  scalingTrigger?: ReconcileTrigger;
   /** Items per page of the reconcile index (tests and benchmarks make pages small); DynamoDB's 1 MB page otherwise. */
   reconcilePageSize?: number;
 }
@@ -52,10 +58,10 @@ const fleetsFor = (settings: Config, overrides: Overrides) =>
     simulatedOnly: settings.auth.mode === 'sigv4',
   });
 
-const triggerFor = (settings: Config): ReconcileTrigger =>
-  settings.reconcilerFunctionName
-    ? new LambdaReconcileTrigger(settings.reconcilerFunctionName, { region: settings.region, endpoint: settings.lambdaEndpoint })
-    : { wake: async () => undefined };
+const triggerOf = (settings: Config, functionName: string | undefined): ReconcileTrigger =>
+  functionName ? new LambdaReconcileTrigger(functionName, { region: settings.region, endpoint: settings.lambdaEndpoint }) : { wake: async () => undefined };
+
+const triggerFor = (settings: Config): ReconcileTrigger => triggerOf(settings, settings.reconcilerFunctionName);
 
 /**
  * Deps per account: the clients, fleets and trigger are built once; the repositories, which are
@@ -66,6 +72,8 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
   const clock = overrides.clock ?? systemClock;
   const fleets = fleetsFor(settings, overrides);
   const trigger = overrides.trigger ?? triggerFor(settings);
+  const scalingTrigger = overrides.scalingTrigger ?? triggerOf(settings, settings.scalingFunctionName);
+  const timeScale = timeScaleOf(settings.fleetProfile);
   // Shared by every account's requests: its cache of tenants' quotas lives as long as the container.
   const quotas = new TenantQuotas(table, settings.quotas, settings.tenantQuotas, clock);
   const reservations = new TaskReservations(table, quotas);
@@ -80,6 +88,10 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
       taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, quotas),
       services: new DynamoServiceRepository(table, scope, settings.reconcileShards, quotas, reservations, clock),
       tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock, reservations),
+      scaling: new DynamoScalingRepository(table, scope),
+      metrics: new DynamoMetricsRepository(table, scope),
+      timeScale,
+      scalingTrigger,
       fleets,
       trigger,
       reconcileShards: settings.reconcileShards,
@@ -117,6 +129,15 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
       shard,
     );
   return { store, reconciler: newReconciler(), newReconciler, trigger: overrides.trigger ?? triggerFor(settings) };
+};
+
+/**
+ * The scaling controller's dependencies, built once per cold start: its lease, and each account's
+ * Deps (on one table client), since a pass acts on every account's targets.
+ */
+export const buildScaling = (settings: Config, overrides: Overrides = {}) => {
+  const table = overrides.table ?? tableFor(settings);
+  return { lease: new ScalingLease(table), depsFor: buildDepsFactory(settings, { ...overrides, table }) };
 };
 
 let depsOfAccount: ((accountId: string) => Deps) | undefined;

@@ -6,6 +6,8 @@ import type {
   ClusterRepository,
   QuotaSource,
   ReconcileTrigger,
+  MetricsRepository,
+  ScalingRepository,
   ServiceRepository,
   TaskDefinitionRepository,
   TaskRepository,
@@ -26,6 +28,14 @@ export interface Deps {
   taskDefinitions: TaskDefinitionRepository;
   services: ServiceRepository;
   tasks: TaskRepository;
+  /** Application Auto Scaling's scalable targets, policies, scheduled actions and activities. */
+  scaling: ScalingRepository;
+  /** Services' loads, CloudWatch alarms and custom metrics. */
+  metrics: MetricsRepository;
+  /** Metric seconds per real second: 12 on the fast profile (a metric minute lasts 5 s), 1 otherwise. */
+  timeScale: number;
+  /** Wakes the scaling controller after a change to what it acts on (a target, a policy, a load). */
+  scalingTrigger: ReconcileTrigger;
   fleets: FleetResolver;
   trigger: ReconcileTrigger;
   /** How many reconcile shards there are: a wake-up names the changed service's (domain/shard.ts). */

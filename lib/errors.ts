@@ -151,3 +151,13 @@ export class AccessDeniedException extends DomainError {
 
 export const isDomainError = (error: unknown): error is DomainError =>
   error instanceof DomainError;
+
+/** Application Auto Scaling's refusal of bad input, and of a resource id naming no ECS service. */
+export class ValidationException extends DomainError {
+  readonly kind = 'client' as const;
+}
+
+/** Application Auto Scaling's answer for a scalable target, policy or scheduled action that does not exist. */
+export class ObjectNotFoundException extends DomainError {
+  readonly kind = 'not-found' as const;
+}

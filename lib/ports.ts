@@ -1,5 +1,9 @@
 import type { Cluster, ClusterConfiguration, ClusterFleet, EpochMs, ServiceEvent, Tag, TaskDefinition, TaskDefinitionStatus } from './domain/model';
 import type { Quotas } from './domain/quotas';
+import type { Alarm, CustomDatapoint, MetricIdentity } from './domain/cloudwatch';
+import type { ServiceLoad } from './domain/load';
+import type { TaskInterval } from './domain/metrics';
+import type { ScalableTarget, ScalingActivity } from './domain/scaling';
 import type { ServiceState } from './domain/service';
 import type { TaskRecord } from './domain/task';
 import type { ValidatedTaskDefinition } from './domain/task-definition';
@@ -270,4 +274,44 @@ export interface UsageStore {
   keptTasks(accountId: string, now: EpochMs): Promise<TaskRecord[]>;
   /** The CPU architecture of each task definition revision (by ARN) that still exists. */
   architectures(accountId: string, taskDefinitionArns: string[]): Promise<Map<string, 'X86_64' | 'ARM64'>>;
+}
+
+/** One service's scaling activities, newest first (at most MAX_SCALING_ACTIVITIES). */
+export interface ServiceActivities {
+  clusterName: string;
+  serviceName: string;
+  activities: ScalingActivity[];
+}
+
+/** Application Auto Scaling's records of one account: scalable targets (with their policies and scheduled actions) and activities. */
+export interface ScalingRepository {
+  get(clusterName: string, serviceName: string): Promise<ScalableTarget | undefined>;
+  /** Every scalable target of the account. */
+  list(): Promise<ScalableTarget[]>;
+  /** Writes the target if it is still at `target.version - 1` (a new one at version 1); ConflictException otherwise. */
+  save(target: ScalableTarget): Promise<void>;
+  /** Removes the target (with its policies and scheduled actions) if it is still at its version. */
+  delete(target: ScalableTarget): Promise<void>;
+  /** One service's activities, or every service's of the account. */
+  activities(service?: { clusterName: string; serviceName: string }): Promise<ServiceActivities[]>;
+  /** Rewrites one service's activities from the current ones (a compare-and-swap, retried on a race). */
+  updateActivities(clusterName: string, serviceName: string, change: (current: ScalingActivity[]) => ScalingActivity[]): Promise<void>;
+}
+
+/** Loads, alarms and custom metrics; ECS's own metrics are computed from the task items and the loads. */
+export interface MetricsRepository {
+  /** When each of the cluster's service tasks was RUNNING, stopped ones included until they expire. */
+  taskIntervals(clusterName: string, now: EpochMs): Promise<TaskInterval[]>;
+  /** Each service's loads in the cluster, newest first. */
+  loads(clusterName: string): Promise<Map<string, ServiceLoad[]>>;
+  /** Adds a load to the service's history; the history after it, newest first. */
+  setLoad(clusterName: string, serviceName: string, load: ServiceLoad): Promise<ServiceLoad[]>;
+  putDatapoints(metric: MetricIdentity, points: CustomDatapoint[]): Promise<void>;
+  customDatapoints(metric: MetricIdentity, start: EpochMs, end: EpochMs, now: EpochMs): Promise<CustomDatapoint[]>;
+  customMetrics(): Promise<MetricIdentity[]>;
+  alarms(): Promise<Alarm[]>;
+  putAlarm(alarm: Alarm): Promise<void>;
+  /** Stores an alarm's new state, unless its definition changed since it was read. */
+  updateAlarmState(alarm: Alarm): Promise<void>;
+  deleteAlarm(name: string): Promise<void>;
 }

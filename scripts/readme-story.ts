@@ -3,8 +3,8 @@
  * stack started as `npm start` starts it (on port 3000, as the README says), and checks what they
  * leave behind. `--cli` runs the "Use the AWS CLI" section (needs the AWS CLI v2:
  * `apt-get install -y awscli`), `--sandbox` the "A hosted sandbox" section (the CLI too, against the
- * stack started in sigv4 mode as `ECSBOX_AUTH=sigv4 npm start` starts it), otherwise the curl
- * walk-through.
+ * stack started in sigv4 mode as `ECSBOX_AUTH=sigv4 npm start` starts it), `--autoscaling` the
+ * "Auto scaling with the AWS CLI" section, otherwise the curl walk-through.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -53,12 +53,30 @@ const checks = {
     const unsigned = await get('/v1/clusters');
     if (unsigned.__type !== 'MissingAuthenticationTokenException') throw new Error('an unsigned request was not refused');
   },
+  autoscaling: async (output: string) => {
+    if (!/\[\s*"Successful",\s*"Setting desired count to 3\.",\s*"average CPU 1[34]\d(\.\d)? % over 3 datapoints > target 50 %: 1 → 3 tasks"\s*\]/.test(output)) {
+      throw new Error('describe-scaling-activities did not show the successful scale-out to 3, explained');
+    }
+    if (!output.includes('"Successfully set desired count to 3. Change successfully fulfilled by ecs."')) {
+      throw new Error("describe-services did not show Application Auto Scaling's event");
+    }
+    if (!/"TargetTracking-service\/scale\/web-AlarmHigh-[0-9a-f-]{36}",\s*"(ALARM|OK)"/.test(output)) {
+      throw new Error("describe-alarms did not show the policy's AlarmHigh");
+    }
+    const service = (await get('/v1/clusters/scale/services/web')).service;
+    if (service.desiredCount !== 3) throw new Error(`the service did not stay at 3 tasks: ${service.desiredCount}`);
+  },
 };
 
-const sections = { curl: 'A walk-through with curl', cli: 'Use the AWS CLI', sandbox: 'A hosted sandbox' } as const;
+const sections = {
+  curl: 'A walk-through with curl',
+  cli: 'Use the AWS CLI',
+  sandbox: 'A hosted sandbox',
+  autoscaling: 'Auto scaling with the AWS CLI',
+} as const;
 
 const main = async () => {
-  const which = process.argv.includes('--cli') ? 'cli' : process.argv.includes('--sandbox') ? 'sandbox' : 'curl';
+  const which = (Object.keys(sections) as Array<keyof typeof sections>).find((name) => process.argv.includes(`--${name}`)) ?? 'curl';
   const script = section(readFileSync('README.md', 'utf8'), sections[which]);
   // Debian's awscli package is the AWS CLI v2; a pip-installed v1 elsewhere on PATH must not win.
   // The walk-throughs run in a scratch directory with a HOME of their own: `aws configure` writes

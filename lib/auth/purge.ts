@@ -1,3 +1,4 @@
+import { datapointsPartition } from '../adapters/dynamodb/metrics-repository';
 import { usagePartition } from '../adapters/dynamodb/usage-store';
 import { keys } from '../adapters/dynamodb/table';
 import { arns } from '../domain/arn';
@@ -25,10 +26,13 @@ const purgePass = async (
   clusters: KnownClusters,
 ): Promise<number> => {
   const owned: Array<{ PK: string; SK: string }> = [];
+  const metricIds: string[] = [];
   for await (const item of tenants.partitionItems(keys.account(accountId))) {
     if (item.SK === TENANT_SORT_KEY) continue;
     owned.push({ PK: item.PK as string, SK: item.SK as string });
-    if ((item.SK as string).startsWith('CLUSTER#')) {
+    const sortKey = item.SK as string;
+    if (sortKey.startsWith('METRIC#')) metricIds.push(sortKey.slice('METRIC#'.length));
+    if (sortKey.startsWith('CLUSTER#')) {
       const cluster = item as { clusterName: string; fleet?: ClusterFleet };
       clusters.set(cluster.clusterName, cluster);
     }
@@ -47,6 +51,10 @@ const purgePass = async (
         now,
       )
       .catch((error: unknown) => log.warn('tenant purge could not stop tasks', { accountId, error: error as Error }));
+  }
+  // Custom metrics' datapoints (CloudWatch PutMetricData) live in a partition per metric.
+  for (const id of metricIds) {
+    for await (const item of tenants.partitionItems(datapointsPartition(accountId, id))) owned.push({ PK: item.PK as string, SK: item.SK as string });
   }
   // The cost meter's partition (its days, would-be Fargate costs and request-rate bucket) goes too.
   for await (const item of tenants.partitionItems(usagePartition(accountId))) owned.push({ PK: item.PK as string, SK: item.SK as string });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ClientException, InvalidParameterException } from '../errors';
+import { ClientException, type DomainError } from '../errors';
 
 /** "containerDefinitions[0].image" from zod's path. */
 export const fieldPath = (path: ReadonlyArray<PropertyKey>): string =>
@@ -84,8 +84,11 @@ const sentenceFor = (issue: z.core.$ZodIssue): string => {
   return where ? `${where} ${message}` : `The request ${message}`;
 };
 
-/** The ECS error a refused input becomes: ClientException, or InvalidParameterException where ECS uses it. */
-export type Refusal = typeof ClientException | typeof InvalidParameterException;
+/**
+ * The error a refused input becomes: on ECS, ClientException, or InvalidParameterException where
+ * ECS uses it; other AWS services have their own (Application Auto Scaling's ValidationException).
+ */
+export type Refusal = new (message: string) => DomainError;
 
 /**
  * Parses input with one schema, which is both the runtime check and the TypeScript type. This is

@@ -45,12 +45,15 @@ export const SERVER_ERROR: ErrorAnswer = {
   message: 'The server encountered an internal error. Try again later.',
 };
 
-/** The answer for a domain error, or undefined for anything else (which must not leak). */
-export const answerFor = (error: unknown, face: Face): ErrorAnswer | undefined => {
+/**
+ * The answer for a domain error, or undefined for anything else (which must not leak). On the wire
+ * another AWS service than ECS names its errors its own way (`nameOf`, lib/protocols/*).
+ */
+export const answerFor = (error: unknown, face: Face, nameOf?: (error: DomainError) => string): ErrorAnswer | undefined => {
   if (!isDomainError(error)) return undefined;
   return {
     statusCode: face === 'rest' ? restStatus[error.kind] : ecsStatus(error.kind),
-    type: ecsNames[error.name] ?? error.name,
+    type: nameOf?.(error) ?? ecsNames[error.name] ?? error.name,
     message: error.message,
     ...(error.kind === 'unavailable' ? { retryAfterSeconds: 1 } : {}),
   };

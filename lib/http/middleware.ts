@@ -72,7 +72,7 @@ export const preflight = (event: HttpEvent): HttpResult => ({
   statusCode: corsAllows(event.headers.origin) ? 204 : 403,
   headers: {
     ...corsHeaders(event),
-    'access-control-allow-methods': 'GET,POST,PATCH,DELETE,OPTIONS',
+    'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
     // What SigV4 signing (and bearer tokens) from a browser send.
     'access-control-allow-headers':
       'Content-Type,Authorization,X-Amz-Target,X-Amz-Date,X-Amz-Content-Sha256,X-Amz-Security-Token,X-Amz-User-Agent',

@@ -5,7 +5,7 @@
  * output: a user's document (docker labels, log options, overrides...) is echoed exactly, even
  * where its keys end in "At".
  */
-type Shape = 'timestamp' | { [member: string]: Shape };
+export type Shape = 'timestamp' | { [member: string]: Shape };
 
 const taskDefinition: Shape = { registeredAt: 'timestamp', deregisteredAt: 'timestamp' };
 const cluster: Shape = { createdAt: 'timestamp' };
@@ -35,9 +35,18 @@ const outputShape: Shape = {
   services: service,
   task,
   tasks: task,
+  /** A service's simulated load (lib/usecases/load.ts). */
+  load: { setAt: 'timestamp' },
+  /** A service's auto scaling (lib/usecases/scaling.ts). */
+  scaling: {
+    scalableTarget: { CreationTime: 'timestamp' },
+    policies: { CreationTime: 'timestamp' },
+    scheduledActions: { CreationTime: 'timestamp', StartTime: 'timestamp', EndTime: 'timestamp' },
+    activities: { StartTime: 'timestamp', EndTime: 'timestamp' },
+  },
 };
 
-const render = (value: unknown, shape: Shape, timestamp: (epochMs: number) => unknown): unknown => {
+export const render = (value: unknown, shape: Shape, timestamp: (epochMs: number) => unknown): unknown => {
   if (shape === 'timestamp') return typeof value === 'number' ? timestamp(value) : value;
   if (Array.isArray(value)) return value.map((entry) => render(entry, shape, timestamp));
   if (value === null || typeof value !== 'object') return value;

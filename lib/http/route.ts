@@ -8,7 +8,7 @@ import { parseInput, type Refusal } from '../domain/validation';
  */
 export interface RestRoute<Query = undefined, Body = undefined> {
   operationId: string;
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** API Gateway syntax: /v1/clusters/{cluster} */
   path: string;
   summary: string;

@@ -12,6 +12,7 @@ import { listTasksQuery, runTaskInput, stopTaskInput } from '../usecases/tasks';
 import { usageQuery } from '../usecases/usage';
 import { lazySchema } from '../domain/validation';
 import { InvalidParameterException } from '../errors';
+import { loadInput } from '../domain/load';
 import { defineRoute } from './route';
 
 /** Every REST route. serverless.yml declares the same routes; a test keeps the two in step. */
@@ -215,5 +216,40 @@ export const routes = {
     successStatus: 200,
     query: usageQuery,
     responds: 'accountId, from, to, days, total, fargate, prices',
+  }),
+  putServiceLoad: defineRoute({
+    operationId: 'PutServiceLoad',
+    method: 'PUT',
+    path: '/v1/clusters/{cluster}/services/{service}/load',
+    summary:
+      "Set the service's simulated load: the CPU (and memory) percent one task would show carrying it all, so k RUNNING " +
+      'tasks show about N/k each; shapes constant, step, ramp, sine and spike (docs/autoscaling.md).',
+    tag: 'Services',
+    successStatus: 200,
+    body: loadInput,
+    refusal: InvalidParameterException,
+    responds: 'load, current',
+  }),
+  getServiceLoad: defineRoute({
+    operationId: 'GetServiceLoad',
+    method: 'GET',
+    path: '/v1/clusters/{cluster}/services/{service}/load',
+    summary: "The service's simulated load, what it is now, and what each RUNNING task shows.",
+    tag: 'Services',
+    successStatus: 200,
+    refusal: InvalidParameterException,
+    responds: 'load, current',
+  }),
+  getServiceScaling: defineRoute({
+    operationId: 'GetServiceScaling',
+    method: 'GET',
+    path: '/v1/clusters/{cluster}/services/{service}/scaling',
+    summary:
+      "The service's auto scaling: its scalable target, policies, scheduled actions and recent activities, each " +
+      'explained in plain words, and why it did not scale when it last did not.',
+    tag: 'Services',
+    successStatus: 200,
+    refusal: InvalidParameterException,
+    responds: 'scaling',
   }),
 };

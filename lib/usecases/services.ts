@@ -5,8 +5,10 @@ import { LAUNCH_TYPES, type Cluster, type ServiceEvent } from '../domain/model';
 import { shardOf } from '../domain/shard';
 import {
   DEFAULT_DEPLOYMENT_CONFIGURATION,
+  MAX_SERVICE_EVENTS,
   UNSUPPORTED_SERVICE_LISTS,
   deploymentIdFor,
+  eventIdFor,
   newDeployment,
   presentService,
   type CreateServiceInput,
@@ -200,11 +202,16 @@ const changeService = async (
   return { service: presentService(next, events) };
 };
 
+/**
+ * UpdateService. `event`, when given, is added to the service's events in the same write (what
+ * Application Auto Scaling says when it sets the desired count).
+ */
 export const updateService = async (
   deps: Deps,
   clusterReference: string | undefined,
   serviceReference: string,
   input: UpdateServiceInput,
+  event?: string,
 ) => {
   // As in ECS: a strategy replaces the launch type (or the strategy), an empty one goes back to the
   // launch type; either way without a new deployment, for the tasks launched from then on.
@@ -244,7 +251,12 @@ export const updateService = async (
       next.steady = false;
       return next;
     },
-    (next, _events, previous) => deps.services.save(next, undefined, previous.desiredCount),
+    (next, events, previous) => {
+      if (event === undefined) return deps.services.save(next, undefined, previous.desiredCount);
+      const now = deps.clock.now();
+      const added = { id: eventIdFor(next.serviceArn, now, event), createdAt: now, message: event };
+      return deps.services.save(next, [added, ...events].slice(0, MAX_SERVICE_EVENTS), previous.desiredCount);
+    },
   );
 };
 

@@ -23,7 +23,7 @@ import {
   UntagResourceCommand,
   type RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
-import { operations } from '../../lib/ecs-wire/operations';
+import { operations } from '../../lib/protocols/ecs/operations';
 import { checkedEcsClient, TARGET_PREFIX, wireRequest } from '../support/ecs-wire';
 import { fargateTaskDefinition, request } from '../support/http';
 import { eventually } from '../support/poll';

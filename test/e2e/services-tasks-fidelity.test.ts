@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -14,8 +12,9 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type Task,
 } from '@aws-sdk/client-ecs';
+import { awsCli } from '../support/aws-cli';
 import { checkedEcsClient } from '../support/ecs-wire';
-import { apiUrl, fargateTaskDefinition, request } from '../support/http';
+import { fargateTaskDefinition, request } from '../support/http';
 import { eventually } from '../support/poll';
 import { tableSnapshot } from '../support/table-snapshot';
 
@@ -34,20 +33,7 @@ const networkConfiguration = { awsvpcConfiguration: { subnets: ['subnet-0fid1', 
 
 afterAll(() => client.destroy());
 
-/** The AWS CLI v2 (Debian's, in /usr/bin: a pip-installed v1 elsewhere on PATH must not win). */
-const cli = async (...args: string[]) => {
-  const { stdout } = await promisify(execFile)('aws', ['ecs', '--endpoint-url', apiUrl(), ...args], {
-    env: {
-      ...process.env,
-      PATH: `/usr/bin:${process.env.PATH}`,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_PAGER: '',
-    },
-  });
-  return stdout.trim();
-};
+const cli = (...args: string[]) => awsCli('ecs', ...args);
 
 const describeTask = async (taskArn: string): Promise<Task> =>
   (await client.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [taskArn] }))).tasks![0];

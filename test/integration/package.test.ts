@@ -87,13 +87,14 @@ describe('the packaged CloudFormation template', () => {
     expect(routeKeys.sort()).toEqual(expected.sort());
   });
 
-  it('runs the reconciler every minute and the tenant sweeper every five', () => {
+  it('runs the reconciler and the scaling controller every minute, and the tenant sweeper every five', () => {
     const rules = resourcesOf(template, 'AWS::Events::Rule').map(([, rule]) => rule.Properties);
-    expect(rules).toHaveLength(2);
-    const [reconciler, sweeper] = ['ReconcilerLambdaFunction', 'TenantSweeperLambdaFunction'].map((target) =>
+    expect(rules).toHaveLength(3);
+    const [reconciler, scaling, sweeper] = ['ReconcilerLambdaFunction', 'ScalingLambdaFunction', 'TenantSweeperLambdaFunction'].map((target) =>
       rules.find((rule) => JSON.stringify(rule.Targets).includes(target)),
     );
     expect(reconciler.ScheduleExpression).toBe('rate(1 minute)');
+    expect(scaling.ScheduleExpression).toBe('rate(1 minute)');
     expect(sweeper.ScheduleExpression).toBe('rate(5 minutes)');
   });
 
@@ -111,6 +112,7 @@ describe('the packaged CloudFormation template', () => {
             'dynamodb:BatchGetItem',
             'dynamodb:BatchWriteItem',
             'dynamodb:ConditionCheckItem',
+            'dynamodb:DeleteItem',
             'dynamodb:GetItem',
             'dynamodb:PutItem',
             'dynamodb:Query',
@@ -188,9 +190,10 @@ describe('the packaged CloudFormation template', () => {
 
   it('runs every function on nodejs22.x with the table and the account from CloudFormation', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
-    // The REST routes, the ECS endpoint, the catch-all, the OpenAPI document, the reconciler, and
-    // the hosted sandboxes' sign-up, session, admin and sweeper functions.
-    expect(functions.length).toBe(Object.keys(routes).length + 8);
+    // The REST routes, the AWS protocols' endpoint, the catch-all, the OpenAPI document, the
+    // reconciler, the scaling controller, and the hosted sandboxes' sign-up, session, admin and
+    // sweeper functions.
+    expect(functions.length).toBe(Object.keys(routes).length + 9);
     for (const [, lambda] of functions) {
       expect(lambda.Properties.Runtime).toBe('nodejs22.x');
       expect(lambda.Properties.Environment.Variables).toMatchObject({

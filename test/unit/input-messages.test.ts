@@ -5,8 +5,10 @@
  */
 import fc from 'fast-check';
 import type { z } from 'zod';
-import { operations } from '../../lib/ecs-wire/operations';
-import { ClientException, InvalidParameterException } from '../../lib/errors';
+import { operations } from '../../lib/protocols/ecs/operations';
+import { ClientException, InvalidParameterException, ValidationException } from '../../lib/errors';
+import { applicationAutoScalingProtocol } from '../../lib/protocols/application-autoscaling/operations';
+import { cloudWatchProtocol } from '../../lib/protocols/cloudwatch/operations';
 import { parseRouteBody, parseRouteQuery, type RestRoute } from '../../lib/http/route';
 import { routes } from '../../lib/http/routes';
 
@@ -53,7 +55,8 @@ const expectEcsRefusal = (parse: () => unknown, names: string[]) => {
   } catch (error) {
     thrown = error;
   }
-  const ecsError = thrown instanceof ClientException || thrown instanceof InvalidParameterException;
+  // Application Auto Scaling refuses with its ValidationException; ECS and CloudWatch with these.
+  const ecsError = thrown instanceof ClientException || thrown instanceof InvalidParameterException || thrown instanceof ValidationException;
   if (!ecsError) throw new Error(`not an ECS error: ${String(thrown)}`);
   const { message } = thrown as Error;
   expect(message).not.toMatch(ZOD_WORDING);
@@ -63,9 +66,11 @@ const expectEcsRefusal = (parse: () => unknown, names: string[]) => {
   if (!namesAField) throw new Error(`message names no field: ${message}`);
 };
 
-const wireCases = Object.entries(operations).map(([name, operation]) => [name, operation] as const);
+const wireCases = [operations, applicationAutoScalingProtocol.operations, cloudWatchProtocol.operations].flatMap((table) =>
+  Object.entries(table).map(([name, operation]) => [name, operation] as const),
+);
 
-describe('input messages over the ECS wire protocol', () => {
+describe('input messages over the AWS wire protocols (ECS, Application Auto Scaling, CloudWatch)', () => {
   it.each(wireCases)('%s refuses hostile input with an ECS sentence', (_name, operation) => {
     const names = memberNames(operation.input());
     expect(names.length).toBeGreaterThan(0);

@@ -1,10 +1,11 @@
 import * as z from 'zod';
-import { references } from '../domain/arn';
-import type { Cluster } from '../domain/model';
-import { registerTaskDefinitionSchema, validateTaskDefinition } from '../domain/task-definition';
-import { lazySchema, parseInput, type Refusal } from '../domain/validation';
-import type { Deps } from '../deps';
-import { InvalidParameterException } from '../errors';
+import { operation, type ProtocolTable, type WireOperation } from '../operation';
+import { presentEcs } from '../../http/present';
+import { references } from '../../domain/arn';
+import type { Cluster } from '../../domain/model';
+import { registerTaskDefinitionSchema, validateTaskDefinition } from '../../domain/task-definition';
+import type { Deps } from '../../deps';
+import { InvalidParameterException } from '../../errors';
 import {
   createCluster,
   createClusterInput,
@@ -13,7 +14,7 @@ import {
   describeClustersInput,
   listClusters,
   listClustersInput,
-} from '../usecases/clusters';
+} from '../../usecases/clusters';
 import {
   listTagsForResource,
   listTagsForResourceInput,
@@ -21,7 +22,7 @@ import {
   tagResourceInput,
   untagResource,
   untagResourceInput,
-} from '../usecases/tags';
+} from '../../usecases/tags';
 import {
   deleteTaskDefinitions,
   deleteTaskDefinitionsInput,
@@ -32,36 +33,10 @@ import {
   listTaskDefinitions,
   listTaskDefinitionsInput,
   registerTaskDefinition,
-} from '../usecases/task-definitions';
-import { createServiceInput, updateServiceInput } from '../domain/service';
-import { createService, deleteService, describeServices, listServices, listServicesQuery, updateService } from '../usecases/services';
-import { describeTasks, listTasks, listTasksQuery, runTask, runTaskInput, stopTask } from '../usecases/tasks';
-
-/**
- * One ECS API operation on the wire: the schema of its JSON input (ECS's member names) and the
- * use case that answers it, with its result shaped as ECS's output structure. Timestamps stay
- * epoch milliseconds here; lib/ecs-wire/serve.ts renders them.
- */
-export interface EcsOperation<Input = unknown> {
-  /** The schema of the input, as parse applies it (for the input-message tests and documents). */
-  input: () => z.ZodType;
-  parse(body: unknown): Input;
-  run(deps: Deps, input: Input): Promise<object>;
-}
-
-/**
- * `refusal` is the error ECS answers bad input with: ClientException for clusters and task
- * definitions, InvalidParameterException for services, tasks and tags. The input's schema is built
- * on the operation's first request (lazySchema), so a handler builds only what its requests use.
- */
-const operation = <S extends z.ZodType>(
-  buildInput: () => S,
-  run: (deps: Deps, input: z.output<S>) => Promise<object>,
-  refusal?: Refusal,
-): EcsOperation<z.output<S>> => {
-  const input = lazySchema(buildInput);
-  return { input, parse: (body) => parseInput(input(), body, refusal), run };
-};
+} from '../../usecases/task-definitions';
+import { createServiceInput, updateServiceInput } from '../../domain/service';
+import { createService, deleteService, describeServices, listServices, listServicesQuery, updateService } from '../../usecases/services';
+import { describeTasks, listTasks, listTasksQuery, runTask, runTaskInput, stopTask } from '../../usecases/tasks';
 
 const invalidParameter = InvalidParameterException;
 
@@ -76,11 +51,11 @@ const ecsCluster = ({ createdAt: _createdAt, fleet: _fleet, ...cluster }: Omit<C
 const singleCluster = async (result: Promise<{ cluster: Cluster }>) => ({ cluster: ecsCluster((await result).cluster) });
 
 /**
- * Every operation served at POST /, by the name after "AmazonEC2ContainerServiceV20141113." in
- * X-Amz-Target. Each entry is type-checked where it is built (its parse feeds its run); the table
- * only pairs names with them, hence `any`.
+ * Every ECS operation, by the name after "AmazonEC2ContainerServiceV20141113." in X-Amz-Target.
+ * Each entry is type-checked where it is built (its parse feeds its run); the table only pairs
+ * names with them, hence `any`.
  */
-export const operations: Record<string, EcsOperation<any>> = {
+export const operations: Record<string, WireOperation<any>> = {
   CreateCluster: operation(createClusterInput, (deps, input) => singleCluster(createCluster(deps, input))),
   DescribeClusters: operation(describeClustersInput, async (deps, input) => {
     const { clusters, failures } = await describeClusters(deps, input);
@@ -139,4 +114,12 @@ export const operations: Record<string, EcsOperation<any>> = {
   TagResource: operation(tagResourceInput, tagResource, invalidParameter),
   UntagResource: operation(untagResourceInput, untagResource, invalidParameter),
   ListTagsForResource: operation(listTagsForResourceInput, listTagsForResource, invalidParameter),
+};
+
+/** ECS's protocol: AWS JSON 1.1, its errors under ECS's own names. */
+export const ecsProtocol: ProtocolTable = {
+  targetPrefix: 'AmazonEC2ContainerServiceV20141113.',
+  jsonVersion: '1.1',
+  operations,
+  present: presentEcs,
 };
