@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoClusterRepository } from './adapters/dynamodb/cluster-repository';
+import { DynamoContainerInstanceRepository } from './adapters/dynamodb/container-instance-repository';
 import { DynamoReconcileStore } from './adapters/dynamodb/reconcile-store';
 import { DynamoServiceRepository } from './adapters/dynamodb/service-repository';
 import { createTableContext, type TableContext } from './adapters/dynamodb/table';
@@ -56,6 +57,7 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
     taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, settings.limits.revisionsPerFamily),
     services: new DynamoServiceRepository(table, scope, settings.reconcileShards, settings.limits.servicesPerCluster),
     tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock),
+    containerInstances: new DynamoContainerInstanceRepository(table, scope, settings.taskRetentionMs, clock),
     fleets: fleetsFor(settings, overrides),
     trigger: overrides.trigger ?? triggerFor(settings),
     reconcileShards: settings.reconcileShards,

@@ -3,6 +3,7 @@ import type { EpochMs } from './domain/model';
 import type { FleetResolver } from './fleet/resolver';
 import type {
   ClusterRepository,
+  ContainerInstanceRepository,
   ReconcileTrigger,
   ServiceRepository,
   TaskDefinitionRepository,
@@ -23,6 +24,7 @@ export interface Deps {
   taskDefinitions: TaskDefinitionRepository;
   services: ServiceRepository;
   tasks: TaskRepository;
+  containerInstances: ContainerInstanceRepository;
   fleets: FleetResolver;
   trigger: ReconcileTrigger;
   /** How many reconcile shards there are: a wake-up names the changed service's (domain/shard.ts). */

@@ -1,4 +1,5 @@
 import type { Cluster, ClusterConfiguration, ClusterFleet, EpochMs, ServiceEvent, Tag, TaskDefinition, TaskDefinitionStatus } from './domain/model';
+import type { ContainerInstanceRecord } from './domain/container-instance';
 import type { ServiceState } from './domain/service';
 import type { TaskRecord } from './domain/task';
 import type { ValidatedTaskDefinition } from './domain/task-definition';
@@ -128,6 +129,31 @@ export interface TaskRepository {
   createStandalone(tasks: TaskRecord[], idempotency?: IdempotentLaunch): Promise<TaskRecord[]>;
   /** Writes the task if it is still at `task.version - 1`; ConflictException otherwise. */
   save(task: TaskRecord): Promise<void>;
+}
+
+export interface ContainerInstanceRepository {
+  /**
+   * Registers a new container instance and counts it on its cluster (ClusterNotFoundException when
+   * the cluster is not ACTIVE). An EC2 instance already registered in the cluster gets its existing
+   * container instance back, as ECS answers an agent that registers again.
+   */
+  register(record: ContainerInstanceRecord): Promise<ContainerInstanceRecord>;
+  /** Any status, INACTIVE ones until their retention ends. */
+  get(clusterName: string, id: string): Promise<ContainerInstanceRecord | undefined>;
+  getMany(clusterName: string, ids: string[]): Promise<Array<ContainerInstanceRecord | undefined>>;
+  /** Every ACTIVE and DRAINING instance of the cluster (what placement chooses from). */
+  listLive(clusterName: string): Promise<ContainerInstanceRecord[]>;
+  /** A page of the live instances `matches` accepts; `query` binds the page token to the filter. */
+  list(
+    clusterName: string,
+    query: Record<string, unknown>,
+    matches: (record: ContainerInstanceRecord) => boolean,
+    page: PageRequest,
+  ): Promise<Page<ContainerInstanceRecord>>;
+  /** Writes the record if it is still at `record.version - 1`; ConflictException otherwise. */
+  save(record: ContainerInstanceRecord): Promise<void>;
+  /** As save, making it INACTIVE, and uncounts it from its cluster. */
+  deregister(record: ContainerInstanceRecord): Promise<void>;
 }
 
 /** A lease on one reconcile shard. The token fences out a holder whose lease has expired. */
