@@ -80,6 +80,14 @@ export class ClusterContainsContainerInstancesException extends DomainError {
   }
 }
 
+/** A container instance that does not exist in the cluster: ECS answers InvalidParameterException, REST 404. */
+export class ContainerInstanceNotFoundException extends DomainError {
+  readonly kind = 'not-found' as const;
+  constructor(message = 'The referenced container instance was not found.') {
+    super(message);
+  }
+}
+
 /** PutAttributes or DeleteAttributes named a resource that does not exist. */
 export class TargetNotFoundException extends DomainError {
   readonly kind = 'not-found' as const;

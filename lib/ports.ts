@@ -1,5 +1,5 @@
 import type { Cluster, ClusterConfiguration, ClusterFleet, EpochMs, ServiceEvent, Tag, TaskDefinition, TaskDefinitionStatus } from './domain/model';
-import type { ContainerInstanceRecord } from './domain/container-instance';
+import type { Attribute, ContainerInstanceRecord } from './domain/container-instance';
 import type { ServiceState } from './domain/service';
 import type { TaskRecord } from './domain/task';
 import type { ValidatedTaskDefinition } from './domain/task-definition';
@@ -150,6 +150,13 @@ export interface ContainerInstanceRepository {
     matches: (record: ContainerInstanceRecord) => boolean,
     page: PageRequest,
   ): Promise<Page<ContainerInstanceRecord>>;
+  /** A page of the live instances' attributes `matches` accepts, by instance then attribute name. */
+  listAttributes(
+    clusterName: string,
+    query: Record<string, unknown>,
+    matches: (attribute: Attribute) => boolean,
+    page: PageRequest,
+  ): Promise<Page<{ record: ContainerInstanceRecord; attribute: Attribute }>>;
   /** Writes the record if it is still at `record.version - 1`; ConflictException otherwise. */
   save(record: ContainerInstanceRecord): Promise<void>;
   /** As save, making it INACTIVE, and uncounts it from its cluster. */

@@ -5,6 +5,7 @@ import {
   RESERVED_TCP_PORTS,
   instanceTypeNamed,
 } from './instance-types';
+import type { QueryTarget } from './cluster-query';
 import type { EpochMs, Tag } from './model';
 
 /**
@@ -58,7 +59,13 @@ export interface ContainerInstanceRecord {
 }
 
 /** The agent ecsbox's simulated instances report, as a current ECS-optimized AMI ships it. */
-export const SIMULATED_AGENT = { agentVersion: '1.89.2', agentHash: 'e2cb3c2b', dockerVersion: 'DockerVersion: 25.0.8' } as const;
+export interface AgentVersion {
+  agentVersion: string;
+  agentHash: string;
+  dockerVersion: string;
+}
+
+export const SIMULATED_AGENT: AgentVersion = { agentVersion: '1.89.2', agentHash: 'e2cb3c2b', dockerVersion: 'DockerVersion: 25.0.8' };
 
 /** ECS's limit on custom attributes per resource (the agent's own ecs.* attributes do not count). */
 export const MAX_CUSTOM_ATTRIBUTES = 10;
@@ -134,7 +141,7 @@ export const newContainerInstance = (input: {
   identity: InstanceIdentity;
   resources: InstanceResources;
   enis: number;
-  agent: { agentVersion: string; agentHash: string; dockerVersion: string };
+  agent: AgentVersion;
   attributes: Attribute[];
   tags?: Tag[];
   now: EpochMs;
@@ -193,4 +200,15 @@ export const presentContainerInstance = (scope: ArnScope, record: ContainerInsta
         },
       }
     : {}),
+});
+
+/** The instance as the cluster query language sees it; `taskGroups` are the groups of its tasks. */
+export const queryTargetOf = (record: ContainerInstanceRecord, taskGroups: readonly string[] = []): QueryTarget => ({
+  attributes: new Map(record.attributes.map((attribute) => [attribute.name, attribute.value])),
+  ec2InstanceId: record.ec2InstanceId,
+  agentConnected: record.status !== 'INACTIVE',
+  agentVersion: record.agentVersion,
+  registeredAt: record.registeredAt,
+  runningTasksCount: record.runningTasksCount,
+  taskGroups,
 });

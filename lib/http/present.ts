@@ -25,6 +25,11 @@ const task: Shape = {
   connectivityAt: 'timestamp',
 };
 
+const containerInstance: Shape = {
+  registeredAt: 'timestamp',
+  healthStatus: { details: { lastUpdated: 'timestamp', lastStatusChange: 'timestamp' } },
+};
+
 /** Where timestamps are in every operation's output; an array member takes its elements' shape. */
 const outputShape: Shape = {
   cluster,
@@ -35,6 +40,8 @@ const outputShape: Shape = {
   services: service,
   task,
   tasks: task,
+  containerInstance,
+  containerInstances: containerInstance,
 };
 
 const render = (value: unknown, shape: Shape, timestamp: (epochMs: number) => unknown): unknown => {

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ArnScope } from '../../domain/arn';
-import type { ContainerInstanceRecord } from '../../domain/container-instance';
+import type { Attribute, ContainerInstanceRecord } from '../../domain/container-instance';
 import type { EpochMs } from '../../domain/model';
 import { ClusterNotFoundException, ConflictException } from '../../errors';
 import type { ContainerInstanceRepository, Page, PageRequest } from '../../ports';
@@ -19,6 +19,7 @@ import {
   translateThrottling,
   type Key,
   type TableContext,
+  type TokenScope,
 } from './table';
 
 /**
@@ -170,15 +171,40 @@ export class DynamoContainerInstanceRepository implements ContainerInstanceRepos
     matches: (record: ContainerInstanceRecord) => boolean,
     page: PageRequest,
   ): Promise<Page<ContainerInstanceRecord>> {
-    const scope = { list: 'ListContainerInstances', partition: this.partition(clusterName), query };
-    const after = decodeToken(this.table, page.nextToken, scope)?.SK;
-    const all = (await this.listLive(clusterName)).filter(
-      (record) => (after === undefined || instanceSortKey(record.id) > String(after)) && matches(record),
+    const entries = (await this.listLive(clusterName))
+      .filter(matches)
+      .map((record) => ({ position: instanceSortKey(record.id), entry: record }));
+    return this.pageOf(entries, { list: 'ListContainerInstances', partition: this.partition(clusterName), query }, page);
+  }
+
+  /** As list, for ListAttributes: every attribute of every live instance, in instance then name order. */
+  async listAttributes(
+    clusterName: string,
+    query: Record<string, unknown>,
+    matches: (attribute: Attribute) => boolean,
+    page: PageRequest,
+  ): Promise<Page<{ record: ContainerInstanceRecord; attribute: Attribute }>> {
+    const entries = (await this.listLive(clusterName)).flatMap((record) =>
+      record.attributes
+        .filter(matches)
+        .map((attribute) => ({ position: `${instanceSortKey(record.id)}#${attribute.name}`, entry: { record, attribute } }))
+        .sort((a, b) => (a.position < b.position ? -1 : 1)),
     );
-    const items = all.slice(0, page.maxResults);
+    return this.pageOf(entries, { list: 'ListAttributes', partition: this.partition(clusterName), query }, page);
+  }
+
+  /**
+   * A page of entries in `position` order after the position the token names. The whole range is
+   * read (DynamoDB cannot evaluate the filters); the token carries the last position returned,
+   * signed for this list, partition and query like every other page token.
+   */
+  private pageOf<T>(entries: Array<{ position: string; entry: T }>, scope: TokenScope, page: PageRequest): Page<T> {
+    const after = decodeToken(this.table, page.nextToken, scope)?.SK;
+    const remaining = after === undefined ? entries : entries.filter(({ position }) => position > String(after));
+    const items = remaining.slice(0, page.maxResults);
     const last = items.at(-1);
-    const nextToken = all.length > items.length && last ? encodeToken(this.table, { ...this.key(clusterName, last.id) }, scope) : undefined;
-    return { items, ...(nextToken ? { nextToken } : {}) };
+    const nextToken = remaining.length > items.length && last ? encodeToken(this.table, { PK: scope.partition, SK: last.position }, scope) : undefined;
+    return { items: items.map(({ entry }) => entry), ...(nextToken ? { nextToken } : {}) };
   }
 
   async save(record: ContainerInstanceRecord): Promise<void> {
