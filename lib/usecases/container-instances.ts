@@ -245,6 +245,10 @@ export const deregisterContainerInstance = async (deps: Deps, input: SchemaOutpu
   );
 };
 
+/** A failure names an instance by ARN: the one given, or the one an id given would have. */
+const failureArn = (deps: Deps, clusterName: string, reference: string) =>
+  containerInstanceIdOf(deps.scope, reference) === reference ? arns.containerInstance(deps.scope, clusterName, reference) : reference;
+
 const MAX_DESCRIBED = 100;
 
 export const describeContainerInstancesInput = lazySchema(() =>
@@ -270,7 +274,7 @@ export const describeContainerInstances = async (deps: Deps, input: SchemaOutput
     input.containerInstances,
     ids.map((id) => (id === undefined ? undefined : byId.get(id))),
     (record) => shown(deps, record, include.has('CONTAINER_INSTANCE_HEALTH')),
-    (reference) => (containerInstanceIdOf(deps.scope, reference) === reference ? arns.containerInstance(deps.scope, found.clusterName, reference) : reference),
+    (reference) => failureArn(deps, found.clusterName, reference),
     include.has('TAGS'),
   );
   return { containerInstances: items, failures };
@@ -346,7 +350,7 @@ export const updateContainerInstancesState = async (deps: Deps, input: SchemaOut
     input.containerInstances,
     updated,
     (record) => shown(deps, record),
-    (reference) => (containerInstanceIdOf(deps.scope, reference) === reference ? arns.containerInstance(deps.scope, found.clusterName, reference) : reference),
+    (reference) => failureArn(deps, found.clusterName, reference),
     false,
   );
   return { containerInstances: items, failures };
