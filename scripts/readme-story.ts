@@ -2,14 +2,16 @@
  * npm run test:readme — runs the README's walk-throughs exactly as printed, against the local
  * stack started as `npm start` starts it (on port 3000, as the README says), and checks what they
  * leave behind. `--cli` runs the "Use the AWS CLI" section (needs the AWS CLI v2:
- * `apt-get install -y awscli`), otherwise the curl walk-through.
+ * `apt-get install -y awscli`), `--ec2` its "EC2 container instances" part, otherwise the curl
+ * walk-through.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { startLocalStack } from './local/stack';
 
+/** The first sh block after the heading (its whole line, "## ..." or "### ..."). */
 const section = (markdown: string, heading: string): string => {
-  const start = markdown.indexOf(`\n## ${heading}\n`);
+  const start = markdown.indexOf(`\n${heading}\n`);
   if (start < 0) throw new Error(`README has no section "${heading}"`);
   const block = /```sh\n([\s\S]*?)```/.exec(markdown.slice(start));
   if (!block) throw new Error(`README section "${heading}" has no sh block`);
@@ -39,14 +41,24 @@ const checks = {
     const service = (await get('/v1/clusters/cli/services/web')).service;
     if (service.status === 'ACTIVE') throw new Error('delete-service --force did not delete the service');
   },
+  ec2: async (output: string) => {
+    if (!/^201$/m.test(output)) throw new Error('the REST launch did not answer 201');
+    const arns = /"containerInstanceArns": \[\s*"([^"]+)"\s*\]/.exec(output);
+    if (!arns?.[1].includes(':container-instance/ec2/')) throw new Error('the filter on the custom attribute did not list exactly one instance');
+    // t3.medium registers 3904 MiB; nothing runs on it yet.
+    if (!/\[\s*"DRAINING",\s*3904\s*\]/.test(output)) throw new Error('describe-container-instances did not show a DRAINING t3.medium');
+    if (!/^3$/m.test(output)) throw new Error('the cluster did not count 3 container instances');
+  },
 };
 
+const SECTIONS = { curl: '## A walk-through with curl', cli: '## Use the AWS CLI', ec2: '### EC2 container instances' } as const;
+
 const main = async () => {
-  const which = process.argv.includes('--cli') ? 'cli' : 'curl';
-  const script = section(readFileSync('README.md', 'utf8'), which === 'cli' ? 'Use the AWS CLI' : 'A walk-through with curl');
+  const which = process.argv.includes('--cli') ? 'cli' : process.argv.includes('--ec2') ? 'ec2' : 'curl';
+  const script = section(readFileSync('README.md', 'utf8'), SECTIONS[which]);
   // Debian's awscli package is the AWS CLI v2; a pip-installed v1 elsewhere on PATH must not win.
   const env = { ...process.env, PATH: `/usr/bin:${process.env.PATH}` };
-  if (which === 'cli') {
+  if (which !== 'curl') {
     const version = spawnSync('aws', ['--version'], { encoding: 'utf8', env });
     if (!/^aws-cli\/2\./.test(`${version.stdout}${version.stderr}`)) {
       throw new Error(`the AWS CLI v2 is needed (apt-get install -y awscli); found: ${version.stdout}${version.stderr}${version.error ?? ''}`);
