@@ -39,6 +39,8 @@ import { describedOrMissing } from './describe';
 
 const cluster = () => references.cluster().optional();
 
+const MAX_REGISTERED_ATTRIBUTES = 200;
+
 /** ECS's rules for attribute names and values (PutAttributes). */
 const attributeName = () =>
   z
@@ -90,7 +92,8 @@ export const registerContainerInstanceInput = lazySchema(() =>
         .strict()
         .optional(),
       containerInstanceArn: references.containerInstance().optional(),
-      attributes: z.array(attributeSchema()).max(MAX_CUSTOM_ATTRIBUTES + 40).optional(),
+      // A real agent registers its capabilities as attributes too (dozens); custom ones are counted apart.
+      attributes: z.array(attributeSchema()).max(MAX_REGISTERED_ATTRIBUTES).optional(),
       platformDevices: z.array(z.object({ id: z.string().max(255), type: z.literal('GPU') }).strict()).max(16).optional(),
       tags: tagsSchema().optional(),
     })

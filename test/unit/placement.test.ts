@@ -7,6 +7,7 @@ import {
   place,
   reasonsAgainst,
   requirementsOf,
+  SERVICE_DEFAULT_STRATEGIES,
   unplaceableEvent,
   type PlacementConstraint,
   type PlacementRequest,
@@ -180,6 +181,13 @@ describe('placement', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("spreads a service's tasks by ECS's default, zone first, then instance", () => {
+    const instances = Array.from({ length: 6 }, (_, index) => instance(index, 'm5.large', ZONES[index % ZONES.length]));
+    const task = { cpu: 256, memory: 512, tcpPorts: [], udpPorts: [], dynamicTcpPorts: 0, dynamicUdpPorts: 0, needsEni: false, group: 'service:web' };
+    const result = place({ task, count: 6, instances, strategies: SERVICE_DEFAULT_STRATEGIES, constraints: [], seed: 1 });
+    expect(result.placements.map((placement) => placement.instanceId).sort()).toEqual(instances.map((candidate) => candidate.id));
   });
 
   it('binpacks onto the instance with the least of the field left', () => {
