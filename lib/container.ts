@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoClusterRepository } from './adapters/dynamodb/cluster-repository';
+import { DynamoContainerInstanceRepository } from './adapters/dynamodb/container-instance-repository';
 import { DynamoReconcileStore } from './adapters/dynamodb/reconcile-store';
 import { DynamoMetricsRepository } from './adapters/dynamodb/metrics-repository';
 import { ScalingLease } from './adapters/dynamodb/scaling-lease';
@@ -88,6 +89,7 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
       taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, quotas),
       services: new DynamoServiceRepository(table, scope, settings.reconcileShards, quotas, reservations, clock),
       tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock, reservations),
+      containerInstances: new DynamoContainerInstanceRepository(table, scope, settings.taskRetentionMs, clock),
       scaling: new DynamoScalingRepository(table, scope),
       metrics: new DynamoMetricsRepository(table, scope),
       timeScale,

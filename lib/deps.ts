@@ -5,6 +5,7 @@ import type { PriceTable } from './metering/prices';
 import type {
   ClusterRepository,
   QuotaSource,
+  ContainerInstanceRepository,
   ReconcileTrigger,
   MetricsRepository,
   ScalingRepository,
@@ -36,6 +37,7 @@ export interface Deps {
   timeScale: number;
   /** Wakes the scaling controller after a change to what it acts on (a target, a policy, a load). */
   scalingTrigger: ReconcileTrigger;
+  containerInstances: ContainerInstanceRepository;
   fleets: FleetResolver;
   trigger: ReconcileTrigger;
   /** How many reconcile shards there are: a wake-up names the changed service's (domain/shard.ts). */

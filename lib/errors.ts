@@ -73,6 +73,34 @@ export class ClusterContainsTasksException extends DomainError {
   }
 }
 
+export class ClusterContainsContainerInstancesException extends DomainError {
+  readonly kind = 'client' as const;
+  constructor(message = 'The Cluster cannot be deleted while Container Instances are active or draining.') {
+    super(message);
+  }
+}
+
+/** A container instance that does not exist in the cluster: ECS answers InvalidParameterException, REST 404. */
+export class ContainerInstanceNotFoundException extends DomainError {
+  readonly kind = 'not-found' as const;
+  constructor(message = 'The referenced container instance was not found.') {
+    super(message);
+  }
+}
+
+/** PutAttributes or DeleteAttributes named a resource that does not exist. */
+export class TargetNotFoundException extends DomainError {
+  readonly kind = 'not-found' as const;
+}
+
+/** PutAttributes would leave a resource with more custom attributes than ECS allows. */
+export class AttributeLimitExceededException extends DomainError {
+  readonly kind = 'client' as const;
+  constructor(message = 'You can apply up to 10 custom attributes per resource.') {
+    super(message);
+  }
+}
+
 /** A quota of ECS's was reached (ECS names it so on RegisterTaskDefinition and TagResource). */
 export class LimitExceededException extends DomainError {
   readonly kind = 'client' as const;

@@ -4,6 +4,7 @@ import type { Alarm, CustomDatapoint, MetricIdentity } from './domain/cloudwatch
 import type { ServiceLoad } from './domain/load';
 import type { TaskInterval } from './domain/metrics';
 import type { ScalableTarget, ScalingActivity } from './domain/scaling';
+import type { Attribute, ContainerInstanceRecord } from './domain/container-instance';
 import type { ServiceState } from './domain/service';
 import type { TaskRecord } from './domain/task';
 import type { ValidatedTaskDefinition } from './domain/task-definition';
@@ -147,6 +148,38 @@ export interface TaskRepository {
    * running-tasks quota; tasks it counts already (a retried RunTask) take no more room.
    */
   requireRoom(clusterName: string, taskIds: string[]): Promise<void>;
+}
+
+export interface ContainerInstanceRepository {
+  /**
+   * Registers a new container instance and counts it on its cluster (ClusterNotFoundException when
+   * the cluster is not ACTIVE). An EC2 instance already registered in the cluster gets its existing
+   * container instance back, as ECS answers an agent that registers again.
+   */
+  register(record: ContainerInstanceRecord): Promise<ContainerInstanceRecord>;
+  /** Any status, INACTIVE ones until their retention ends. */
+  get(clusterName: string, id: string): Promise<ContainerInstanceRecord | undefined>;
+  getMany(clusterName: string, ids: string[]): Promise<Array<ContainerInstanceRecord | undefined>>;
+  /** Every ACTIVE and DRAINING instance of the cluster (what placement chooses from). */
+  listLive(clusterName: string): Promise<ContainerInstanceRecord[]>;
+  /** A page of the live instances `matches` accepts; `query` binds the page token to the filter. */
+  list(
+    clusterName: string,
+    query: Record<string, unknown>,
+    matches: (record: ContainerInstanceRecord) => boolean,
+    page: PageRequest,
+  ): Promise<Page<ContainerInstanceRecord>>;
+  /** A page of the live instances' attributes `matches` accepts, by instance then attribute name. */
+  listAttributes(
+    clusterName: string,
+    query: Record<string, unknown>,
+    matches: (attribute: Attribute) => boolean,
+    page: PageRequest,
+  ): Promise<Page<{ record: ContainerInstanceRecord; attribute: Attribute }>>;
+  /** Writes the record if it is still at `record.version - 1`; ConflictException otherwise. */
+  save(record: ContainerInstanceRecord): Promise<void>;
+  /** As save, making it INACTIVE, and uncounts it from its cluster. */
+  deregister(record: ContainerInstanceRecord): Promise<void>;
 }
 
 /** A lease on one reconcile shard. The token fences out a holder whose lease has expired. */

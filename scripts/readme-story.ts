@@ -4,7 +4,7 @@
  * leave behind. `--cli` runs the "Use the AWS CLI" section (needs the AWS CLI v2:
  * `apt-get install -y awscli`), `--sandbox` the "A hosted sandbox" section (the CLI too, against the
  * stack started in sigv4 mode as `ECSBOX_AUTH=sigv4 npm start` starts it), `--autoscaling` the
- * "Auto scaling with the AWS CLI" section, otherwise the curl walk-through.
+ * "Auto scaling with the AWS CLI" section, `--ec2` its "EC2 container instances" part, otherwise the curl walk-through.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack } from './local/stack';
 
+/** The first sh block after the heading (its whole line, "## ..." or "### ..."). */
 const section = (markdown: string, heading: string): string => {
-  const start = markdown.indexOf(`\n## ${heading}\n`);
+  const start = markdown.indexOf(`\n${heading}\n`);
   if (start < 0) throw new Error(`README has no section "${heading}"`);
   const block = /```sh\n([\s\S]*?)```/.exec(markdown.slice(start));
   if (!block) throw new Error(`README section "${heading}" has no sh block`);
@@ -66,13 +67,22 @@ const checks = {
     const service = (await get('/v1/clusters/scale/services/web')).service;
     if (service.desiredCount !== 3) throw new Error(`the service did not stay at 3 tasks: ${service.desiredCount}`);
   },
+  ec2: async (output: string) => {
+    if (!/^201$/m.test(output)) throw new Error('the REST launch did not answer 201');
+    const arns = /"containerInstanceArns": \[\s*"([^"]+)"\s*\]/.exec(output);
+    if (!arns?.[1].includes(':container-instance/ec2/')) throw new Error('the filter on the custom attribute did not list exactly one instance');
+    // t3.medium registers 3904 MiB; nothing runs on it yet.
+    if (!/\[\s*"DRAINING",\s*3904\s*\]/.test(output)) throw new Error('describe-container-instances did not show a DRAINING t3.medium');
+    if (!/^3$/m.test(output)) throw new Error('the cluster did not count 3 container instances');
+  },
 };
 
 const sections = {
-  curl: 'A walk-through with curl',
-  cli: 'Use the AWS CLI',
-  sandbox: 'A hosted sandbox',
-  autoscaling: 'Auto scaling with the AWS CLI',
+  curl: '## A walk-through with curl',
+  cli: '## Use the AWS CLI',
+  sandbox: '## A hosted sandbox',
+  autoscaling: '## Auto scaling with the AWS CLI',
+  ec2: '### EC2 container instances',
 } as const;
 
 const main = async () => {

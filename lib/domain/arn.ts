@@ -16,6 +16,7 @@ export const arns: {
   service(scope: ArnScope, clusterName: string, serviceName: string): string;
   task(scope: ArnScope, clusterName: string, taskId: string): string;
   container(scope: ArnScope, clusterName: string, taskId: string, containerId: string): string;
+  containerInstance(scope: ArnScope, clusterName: string, id: string): string;
 } = {
   cluster: (scope: ArnScope, clusterName: string) => `${prefix(scope)}:cluster/${clusterName}`,
   taskDefinition: (scope: ArnScope, family: string, revision: number) =>
@@ -27,6 +28,7 @@ export const arns: {
   task: (scope: ArnScope, clusterName: string, taskId: string) => `${prefix(scope)}:task/${clusterName}/${taskId}`,
   container: (scope: ArnScope, clusterName: string, taskId: string, containerId: string) =>
     `${prefix(scope)}:container/${clusterName}/${taskId}/${containerId}`,
+  containerInstance: (scope: ArnScope, clusterName: string, id: string) => `${prefix(scope)}:container-instance/${clusterName}/${id}`,
 };
 
 /** Resource parts are made of names, ids, revisions and separators; anything else is not an ECS ARN. */
@@ -73,6 +75,8 @@ export const clusterNameOf = lastPartIn('cluster');
 export const serviceNameOf = lastPartIn('service');
 /** A task id or a task ARN ("task/CLUSTER/ID" or old "task/ID"). */
 export const taskIdOf = lastPartIn('task');
+/** A container instance id or ARN ("container-instance/CLUSTER/ID" or old "container-instance/ID"). */
+export const containerInstanceIdOf = lastPartIn('container-instance');
 
 /**
  * ECS's limits on the references a request carries, checked by one schema per kind of identifier
@@ -97,6 +101,9 @@ export const references = {
   cluster: lazySchema(() => reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}cluster/${NAME})$`), 'cluster name or ARN')),
   service: lazySchema(() => reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}service/(?:${NAME}/)?${NAME})$`), 'service name or ARN')),
   task: lazySchema(() => reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}task/(?:${NAME}/)?${NAME})$`), 'task id or ARN')),
+  containerInstance: lazySchema(() =>
+    reference(new RegExp(`^(?:${NAME}|${ARN_PREFIX}container-instance/(?:${NAME}/)?${NAME})$`), 'container instance id or ARN'),
+  ),
   /** "family", "family:revision" or an ARN; parseTaskDefinitionRef reads its grammar, this bounds its size. */
   taskDefinition: lazySchema(() =>
     z

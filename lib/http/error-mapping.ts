@@ -19,6 +19,7 @@ export interface ErrorAnswer {
 const ecsNames: Record<string, string> = {
   TaskDefinitionNotFoundException: 'ClientException',
   TaskNotFoundException: 'InvalidParameterException',
+  ContainerInstanceNotFoundException: 'InvalidParameterException',
   UnsupportedMediaTypeException: 'ClientException',
 };
 

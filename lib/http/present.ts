@@ -25,6 +25,11 @@ const task: Shape = {
   connectivityAt: 'timestamp',
 };
 
+const containerInstance: Shape = {
+  registeredAt: 'timestamp',
+  healthStatus: { details: { lastUpdated: 'timestamp', lastStatusChange: 'timestamp' } },
+};
+
 /** Where timestamps are in every operation's output; an array member takes its elements' shape. */
 const outputShape: Shape = {
   cluster,
@@ -44,6 +49,8 @@ const outputShape: Shape = {
     scheduledActions: { CreationTime: 'timestamp', StartTime: 'timestamp', EndTime: 'timestamp' },
     activities: { StartTime: 'timestamp', EndTime: 'timestamp' },
   },
+  containerInstance,
+  containerInstances: containerInstance,
 };
 
 export const render = (value: unknown, shape: Shape, timestamp: (epochMs: number) => unknown): unknown => {

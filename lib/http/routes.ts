@@ -8,6 +8,7 @@ import {
 } from '../usecases/task-definitions';
 import { createServiceInput, updateServiceInput } from '../domain/service';
 import { deleteServiceQuery, listServicesQuery } from '../usecases/services';
+import { launchContainerInstancesInput } from '../usecases/container-instances';
 import { listTasksQuery, runTaskInput, stopTaskInput } from '../usecases/tasks';
 import { usageQuery } from '../usecases/usage';
 import { lazySchema } from '../domain/validation';
@@ -251,5 +252,18 @@ export const routes = {
     successStatus: 200,
     refusal: InvalidParameterException,
     responds: 'scaling',
+  }),
+  launchContainerInstances: defineRoute({
+    operationId: 'LaunchContainerInstances',
+    method: 'POST',
+    path: '/v1/clusters/{cluster}/container-instances',
+    summary:
+      'Launch 1-20 simulated EC2 instances of a type (t3.micro … m5.2xlarge) into the cluster: each registers as a ' +
+      'container instance with its type\'s CPU, memory and ports, round-robin over the availability zones given (default a, b, c).',
+    tag: 'Container instances',
+    successStatus: 201,
+    body: launchContainerInstancesInput,
+    refusal: InvalidParameterException,
+    responds: 'containerInstances',
   }),
 };

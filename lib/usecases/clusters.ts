@@ -4,6 +4,7 @@ import type { Cluster } from '../domain/model';
 import { lazySchema, pageQuerySchema, resourceName, tagsSchema, type SchemaOutput } from '../domain/validation';
 import type { Deps } from '../deps';
 import {
+  ClusterContainsContainerInstancesException,
   ClusterContainsServicesException,
   ClusterContainsTasksException,
   ClusterNotFoundException,
@@ -206,6 +207,7 @@ export const deleteCluster = async (deps: Deps, cluster: string) => {
   const found = await requireActiveCluster(deps, cluster);
   // Services first, as ECS reports them; the delete below checks them again, atomically.
   if (found.activeServicesCount > 0) throw new ClusterContainsServicesException();
+  if (found.registeredContainerInstancesCount > 0) throw new ClusterContainsContainerInstancesException();
   const { runningTasks, pendingTasks } = await deps.clusters.activity(found.clusterName);
   if (runningTasks + pendingTasks > 0) throw new ClusterContainsTasksException();
   return { cluster: await deps.clusters.delete(found.clusterName) };

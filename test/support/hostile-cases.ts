@@ -25,7 +25,8 @@ export type HostileClass =
   | 'numbers'
   | 'map keys'
   | 'run-task overrides'
-  | 'simulation settings';
+  | 'simulation settings'
+  | 'container instances';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same cases on every run. */
 export const prng = (seed: number) => {
@@ -282,6 +283,60 @@ const simulationCase = (random: Random): HostileCase => {
   return registerWith(random, { memory: 512, environment: [{ name: setting, value }] }, {}, `${setting}=${value}`);
 };
 
+/** Pieces of the cluster query language, to build expressions near the valid ones. */
+const QUERY_PIECES = ['attribute:ecs.instance-type', 'attribute:', 'ec2InstanceId', 'task:group', 'runningTasksCount', '==', '!=', '=~', '!~', 'in', '!in',
+  'exists', '!exists', '>', '<=', '[', ']', ',', '(', ')', 'and', 'or', 'not', '!', '&&', '||', 't3.*', '*', '**', 'us-east-1a', '1', '2018-06-18', '__proto__', 'constructor'];
+
+/**
+ * An expression that cannot parse: random pieces and text (nested, long, exotic), always ending in
+ * a dangling operator, so that whatever comes before it the parser refuses it.
+ */
+const badExpression = (random: Random) =>
+  random.pick([
+    () => `${Array.from({ length: random.int(0, 40) }, () => random.pick(QUERY_PIECES)).join(random.pick([' ', '']))} ==`,
+    () => `${'('.repeat(random.int(30, 1500))}attribute:a exists${')'.repeat(random.int(0, 1500))}`,
+    () => `attribute:${text(random, random.int(1, 30))} == ${'x'.repeat(random.int(1990, 5000))}`,
+    () => `${text(random, random.int(1, 200))} ==`,
+    () => `attribute:a =~ ${'*a'.repeat(random.int(50, 900))} ==`,
+  ])();
+
+const identityDocuments = (random: Random): unknown =>
+  random.pick([
+    () => text(random, random.int(0, 100)),
+    () => JSON.stringify(nested(random, random.int(20, 2000))),
+    () => JSON.stringify({ instanceId: random.pick(['i-1', 'i-' + 'f'.repeat(30), 12, null, '__proto__']), availabilityZone: 'us-east-1a', instanceType: 't3.micro' }),
+    () => JSON.stringify({ instanceId: 'i-0123456789abcdef0', availabilityZone: random.pick(['', 'us-east-1', text(random, 20), 7]), instanceType: 't3.micro' }),
+    () => JSON.stringify({ instanceId: 'i-0123456789abcdef0', availabilityZone: 'us-east-1a', instanceType: random.pick(['x9.mega', 't3.micro'.repeat(20), text(random, 10)]) }),
+    () => random.pick(['null', '[]', '1e999', '"x"', '{"__proto__": {"instanceId": "i-0123456789abcdef0"}}']),
+    () => 'x'.repeat(random.int(16_385, 40_000)),
+  ])();
+
+/** The container instance operations' inputs: filters, identity documents, attributes, launches; every one refused. */
+const containerInstanceCase = (random: Random): HostileCase => {
+  const cluster = FIXTURE.cluster;
+  const instance = random.pick(['f'.repeat(32), `${ARN}:container-instance/${cluster}/${'0'.repeat(32)}`, text(random, random.int(1, 40))]);
+  const attribute = () => ({
+    name: random.pick(['stack', text(random, random.int(0, 200)), 'a'.repeat(129), '__proto__', 'ecs.instance-type']),
+    value: random.pick([undefined, 'v', ` lead`, 'x'.repeat(129), text(random, 20), 12]),
+    targetId: random.pick([instance, undefined, 'f'.repeat(32)]),
+    ...(random.next() < 0.2 ? { targetType: random.pick(['cluster', 'container-instance', '']) } : {}),
+  });
+  return random.pick([
+    () => ecs('ListContainerInstances', { cluster, filter: badExpression(random) }, 'filter'),
+    () => ecs('ListContainerInstances', { cluster, status: random.pick(['INACTIVE', 'active', '', 'DRAINING '])}, 'status'),
+    () => rest('POST', `/v1/clusters/${cluster}/container-instances`, { instanceType: random.pick(['x9.mega', '', 'T3.MICRO', 3]), count: random.pick([1, 0, -1, 21, 1e20, 1.5, '2']) }, 'launch'),
+    () => rest('POST', `/v1/clusters/${cluster}/container-instances`, { instanceType: 't3.micro', availabilityZones: random.pick([[], ['us-east-1'], [text(random, 12)], Array(7).fill('us-east-1a')]) }, 'zones'),
+    () => ecs('RegisterContainerInstance', { cluster, instanceIdentityDocument: identityDocuments(random) }, 'identity document'),
+    () => ecs('RegisterContainerInstance', { cluster, instanceIdentityDocument: JSON.stringify({ instanceId: 'i-0123456789abcdef0', availabilityZone: 'us-east-1a', instanceType: 'x1.huge' }), totalResources: random.pick([[], [{ name: 'CPU', integerValue: -1 }], [{ name: 'CPU', integerValue: 1024 }], [{ name: 'CPU', integerValue: 1024 }, { name: 'MEMORY', integerValue: 1e12 }], [{ name: 'PORTS', stringSetValue: ['99999'] }]]) }, 'resources'),
+    () => ecs('PutAttributes', { cluster, attributes: Array.from({ length: random.int(0, 12) }, attribute) }, 'attributes'),
+    () => ecs('DeleteAttributes', { cluster, attributes: Array.from({ length: random.int(0, 12) }, attribute) }, 'attributes'),
+    () => ecs('ListAttributes', { cluster, targetType: random.pick(['container-instance', 'cluster']), attributeValue: 'v', ...(random.next() < 0.3 ? { attributeName: text(random, 200) } : {}) }, 'attribute value without name'),
+    () => ecs('UpdateContainerInstancesState', { cluster, containerInstances: random.pick([[], Array(11).fill(instance), [instance]]), status: random.pick(['INACTIVE', 'REGISTERING', 'drain']) }, 'state'),
+    () => ecs('DeregisterContainerInstance', { cluster, containerInstance: instance, force: random.pick([true, 'yes']) }, 'deregister'),
+    () => ecs('DescribeContainerInstances', { cluster, containerInstances: random.pick([[], Array(101).fill(instance), [text(random, 300)]]), include: random.pick([undefined, ['TAGS'], ['HEALTH']]) }, 'describe'),
+  ])();
+};
+
 export const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
 
 export const generators: Record<HostileClass, (random: Random, tokens: { taskDefinitions: string; families: string }) => HostileCase> = {
@@ -296,4 +351,5 @@ export const generators: Record<HostileClass, (random: Random, tokens: { taskDef
   'map keys': mapKeyCase,
   'run-task overrides': overridesCase,
   'simulation settings': simulationCase,
+  'container instances': containerInstanceCase,
 };

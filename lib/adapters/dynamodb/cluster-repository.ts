@@ -2,7 +2,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { arns, type ArnScope } from '../../domain/arn';
 import type { Cluster, ClusterConfiguration, ClusterFleet, EpochMs, Tag } from '../../domain/model';
 import { isPendingStatus } from '../../domain/task';
-import { ClientException, ClusterContainsServicesException, ClusterNotFoundException, ConflictException } from '../../errors';
+import { ClientException, ClusterContainsContainerInstancesException, ClusterContainsServicesException, ClusterNotFoundException, ConflictException } from '../../errors';
 import type { ClusterActivity, ClusterRepository, Page, PageRequest, QuotaSource, TagChange } from '../../ports';
 import { withRetries } from '../../retry';
 import { RECONCILE_INDEX, shardKey } from './fleet-items';
@@ -24,6 +24,8 @@ interface ClusterItem extends Partial<ClusterConfiguration> {
   clusterName: string;
   status: Cluster['status'];
   activeServicesCount: number;
+  /** Kept in the same transactions as container instance registrations. */
+  registeredContainerInstancesCount?: number;
   tags?: Tag[];
   createdAt: EpochMs;
   fleet?: ClusterFleet;
@@ -56,7 +58,7 @@ export class DynamoClusterRepository implements ClusterRepository {
       // Task counts and statistics are filled in by the use case from activity().
       runningTasksCount: 0,
       pendingTasksCount: 0,
-      registeredContainerInstancesCount: 0,
+      registeredContainerInstancesCount: item.registeredContainerInstancesCount ?? 0,
       statistics: [],
       ...(item.tags?.length ? { tags: item.tags } : {}),
       settings: item.settings ?? DEFAULT_SETTINGS,
@@ -216,7 +218,9 @@ export class DynamoClusterRepository implements ClusterRepository {
                 TableName: this.table.tableName,
                 Key: this.key(clusterName),
                 UpdateExpression: 'SET #status = :inactive REMOVE GSI2SK',
-                ConditionExpression: '#status = :active AND activeServicesCount = :zero',
+                ConditionExpression:
+                  '#status = :active AND activeServicesCount = :zero AND ' +
+                  '(attribute_not_exists(registeredContainerInstancesCount) OR registeredContainerInstancesCount = :zero)',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: { ':inactive': 'INACTIVE', ':active': 'ACTIVE', ':zero': 0 },
               },
@@ -231,6 +235,7 @@ export class DynamoClusterRepository implements ClusterRepository {
       const current = await this.getItem(clusterName);
       if (!current || current.status !== 'ACTIVE') throw new ClusterNotFoundException();
       if (current.activeServicesCount > 0) throw new ClusterContainsServicesException();
+      if ((current.registeredContainerInstancesCount ?? 0) > 0) throw new ClusterContainsContainerInstancesException();
       throw new ConflictException('The cluster changed while it was being deleted; try again.');
     }
   }

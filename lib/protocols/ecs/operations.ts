@@ -37,6 +37,24 @@ import {
 import { createServiceInput, updateServiceInput } from '../../domain/service';
 import { createService, deleteService, describeServices, listServices, listServicesQuery, updateService } from '../../usecases/services';
 import { describeTasks, listTasks, listTasksQuery, runTask, runTaskInput, stopTask } from '../../usecases/tasks';
+import {
+  deleteAttributes,
+  deleteAttributesInput,
+  deregisterContainerInstance,
+  deregisterContainerInstanceInput,
+  describeContainerInstances,
+  describeContainerInstancesInput,
+  listAttributes,
+  listAttributesInput,
+  listContainerInstances,
+  listContainerInstancesQuery,
+  putAttributes,
+  putAttributesInput,
+  registerContainerInstance,
+  registerContainerInstanceInput,
+  updateContainerInstancesState,
+  updateContainerInstancesStateInput,
+} from '../../usecases/container-instances';
 
 const invalidParameter = InvalidParameterException;
 
@@ -110,6 +128,19 @@ export const operations: Record<string, WireOperation<any>> = {
     listTasks(deps, cluster, input),
     invalidParameter,
   ),
+
+  RegisterContainerInstance: operation(registerContainerInstanceInput, registerContainerInstance, invalidParameter),
+  DeregisterContainerInstance: operation(deregisterContainerInstanceInput, deregisterContainerInstance, invalidParameter),
+  DescribeContainerInstances: operation(describeContainerInstancesInput, describeContainerInstances, invalidParameter),
+  ListContainerInstances: operation(
+    () => listContainerInstancesQuery().extend({ cluster: cluster(), maxResults: maxResults() }).strict(),
+    (deps, { cluster, ...input }) => listContainerInstances(deps, cluster, input),
+    invalidParameter,
+  ),
+  UpdateContainerInstancesState: operation(updateContainerInstancesStateInput, updateContainerInstancesState, invalidParameter),
+  PutAttributes: operation(putAttributesInput, putAttributes, invalidParameter),
+  DeleteAttributes: operation(deleteAttributesInput, deleteAttributes, invalidParameter),
+  ListAttributes: operation(listAttributesInput, listAttributes, invalidParameter),
 
   TagResource: operation(tagResourceInput, tagResource, invalidParameter),
   UntagResource: operation(untagResourceInput, untagResource, invalidParameter),

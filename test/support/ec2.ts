@@ -1,0 +1,26 @@
+/** The container instance operations, checked against ECS's model by test/e2e/container-instances.test.ts. */
+export const CONTAINER_INSTANCE_OPERATIONS = [
+  'RegisterContainerInstance',
+  'DeregisterContainerInstance',
+  'DescribeContainerInstances',
+  'ListContainerInstances',
+  'UpdateContainerInstancesState',
+  'PutAttributes',
+  'DeleteAttributes',
+  'ListAttributes',
+];
+
+/** An EC2 instance identity document as the agent sends it (EC2's has more members, ignored). */
+export const identityDocument = (instanceId: string, instanceType: string, availabilityZone: string) =>
+  JSON.stringify({
+    accountId: '000000000000',
+    architecture: 'x86_64',
+    availabilityZone,
+    imageId: 'ami-0123456789abcdef0',
+    instanceId,
+    instanceType,
+    pendingTime: '2026-11-30T12:00:00Z',
+    privateIp: '10.0.1.17',
+    region: availabilityZone.slice(0, -1),
+    version: '2017-09-30',
+  });
