@@ -66,7 +66,7 @@ export const request = async <T>(method: string, path: string, body?: unknown): 
   if (session) headers.Authorization = `Bearer ${session.token}`;
   const cached = method === 'GET' ? etags.get(path) : undefined;
   if (cached) headers['If-None-Match'] = cached.etag;
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (response.status === 304 && cached) return cached.body as T;
   if (!response.ok) {
     const error = await errorFrom(response);

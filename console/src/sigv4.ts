@@ -10,8 +10,8 @@ const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (byte) => 
 
 const sha256 = async (text: string) => hex(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
 
-const hmac = async (key: ArrayBuffer | Uint8Array, text: string) => {
-  const cryptoKey = await crypto.subtle.importKey('raw', key as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+const hmac = async (key: ArrayBuffer | Uint8Array<ArrayBuffer>, text: string) => {
+  const cryptoKey = await crypto.subtle.importKey('raw', key instanceof Uint8Array ? key : new Uint8Array(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return crypto.subtle.sign('HMAC', cryptoKey, encoder.encode(text));
 };
 
@@ -60,7 +60,8 @@ export const signRequest = async (
     .map(([name, value]) => `${uriEncode(name)}=${uriEncode(value)}`)
     .sort()
     .join('&');
-  const canonicalPath = url.pathname.split('/').map((segment) => uriEncode(decodeURIComponent(segment))).join('/');
+  // The path as sent (already URL-encoded), encoded once more: SigV4's rule for every service but S3.
+  const canonicalPath = url.pathname.split('/').map(uriEncode).join('/');
   const canonicalRequest = [
     request.method,
     canonicalPath,
@@ -72,7 +73,7 @@ export const signRequest = async (
   ].join('\n');
   const scope = `${dateStamp}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, await sha256(canonicalRequest)].join('\n');
-  let key: ArrayBuffer | Uint8Array = encoder.encode(`AWS4${credentials.secretAccessKey}`);
+  let key: ArrayBuffer | Uint8Array<ArrayBuffer> = encoder.encode(`AWS4${credentials.secretAccessKey}`);
   for (const part of [dateStamp, region, service, 'aws4_request']) key = await hmac(key, part);
   const signature = hex(await hmac(key, stringToSign));
   // The browser sets Host itself; every other signed header is sent as signed.

@@ -35,12 +35,6 @@ export const loadTasks = async (cluster: string, filter: { serviceName?: string;
   return [...running.sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '')), ...gone.sort(newestFirst).slice(0, STOPPED_SHOWN)];
 };
 
-/** Whether a stopped task failed (rather than being stopped by a person or a scale-in). */
-export const failed = (task: Task) =>
-  task.desiredStatus === 'STOPPED' &&
-  task.stoppedReason !== undefined &&
-  (task.stopCode === 'TaskFailedToStart' || task.stopCode === 'EssentialContainerExited' || /health check/i.test(task.stoppedReason));
-
 /** A task as a card: where it is in the lifecycle, drawn as steps, and why it stopped. */
 export const TaskCard = ({ cluster, task, actions }: { cluster: string; task: Task; actions?: preact.ComponentChildren }) => {
   const reached = LIFECYCLE.indexOf(task.lastStatus);

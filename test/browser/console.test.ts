@@ -50,7 +50,7 @@ describe('the web console', () => {
     const firstRender = async () => {
       await page.goto(consoleUrl());
       await page.locator('.empty, ul.cards').first().waitFor();
-      return Math.round(await page.evaluate(() => performance.now()));
+      return Math.round((await page.evaluate('performance.now()')) as number);
     };
     const cold = await firstRender();
     const warm = await firstRender();
@@ -163,7 +163,7 @@ describe('the web console', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(consoleUrl(`#/clusters/${CLUSTER}/services/web`));
     await page.locator('li.deployment').first().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'console-phone.png'), fullPage: false });
   });

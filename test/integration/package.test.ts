@@ -24,6 +24,9 @@ interface Packaged {
   zips: Record<string, ZipEntry[]>;
 }
 
+/** A zip's handler bundle (the console's zip also holds its static files). */
+const handlerBundle = (entries: ZipEntry[]): ZipEntry => entries.find((entry) => entry.name.startsWith('functions/'))!;
+
 const packaged = async (parameters: string[] = []): Promise<Packaged> => {
   const directory = mkdtempSync(join(tmpdir(), 'ecsbox-package-'));
   try {
@@ -71,6 +74,8 @@ describe('the packaged CloudFormation template', () => {
     const expected = [
       ...Object.values(routes).map((route) => `${route.method} ${route.path}`),
       'GET /v1/openapi.json',
+      'GET /console',
+      'GET /console/{proxy+}',
       'POST /',
       '$default',
     ];
@@ -156,7 +161,7 @@ describe('the packaged CloudFormation template', () => {
 
   it('runs every function on nodejs22.x with the table and the account from CloudFormation', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
-    expect(functions.length).toBe(Object.keys(routes).length + 4);
+    expect(functions.length).toBe(Object.keys(routes).length + 5);
     for (const [, lambda] of functions) {
       expect(lambda.Properties.Runtime).toBe('nodejs22.x');
       expect(lambda.Properties.Environment.Variables).toMatchObject({
@@ -167,21 +172,30 @@ describe('the packaged CloudFormation template', () => {
     }
   });
 
-  it('packages each function on its own: one zip holding its handler bundle and nothing else, no source maps', () => {
+  it('packages each function on its own: one zip holding its handler bundle and nothing else (the console: its built files), no source maps', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
     const artifacts = functions.map(([, lambda]) => lambda.Properties.Code.S3Key.split('/').pop());
     expect(new Set(artifacts).size).toBe(functions.length);
     expect(Object.keys(zips).sort()).toEqual([...artifacts].sort());
     for (const [, lambda] of functions) {
       const handler: string = lambda.Properties.Handler;
-      const entries = zips[lambda.Properties.Code.S3Key.split('/').pop()];
-      expect(entries.map((entry) => entry.name)).toEqual([`${handler.slice(0, handler.lastIndexOf('.'))}.js`]);
+      const names = zips[lambda.Properties.Code.S3Key.split('/').pop()].map((entry) => entry.name);
+      const bundle = `${handler.slice(0, handler.lastIndexOf('.'))}.js`;
+      if (handler !== 'functions/console.handler') {
+        expect(names).toEqual([bundle]);
+        continue;
+      }
+      // The web console's function serves the files npm install built (console/dist).
+      expect(names).toContain(bundle);
+      expect(names).toContain('console/dist/index.html');
+      expect(names.filter((name) => name !== bundle && !name.startsWith('console/dist/'))).toEqual([]);
+      expect(names.some((name) => /^console\/dist\/assets\/index-[\w-]+\.js$/.test(name))).toBe(true);
     }
   });
 
   it('bundles only what a handler imports: the SDK and zod tree-shaken, under 1.25 MiB per function', () => {
     for (const [zip, entries] of Object.entries(zips)) {
-      const [bundle] = entries;
+      const bundle = handlerBundle(entries);
       // Load time grows with the bytes compiled (npm run bench:cold). zod imported as `{ z }`
       // rather than `* as z` cannot be tree-shaken: 440 KB more in every bundle, its 40 locales
       // (the German one included) among them.
@@ -196,8 +210,8 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it("takes the SDK's credentials from the environment, where Lambda puts the role's, and no other source", () => {
-    for (const [zip, [bundle]] of Object.entries(zips)) {
-      const text = bundle.data.toString();
+    for (const [zip, entries] of Object.entries(zips)) {
+      const text = handlerBundle(entries).data.toString();
       const otherSources = ['fromSSO', 'fromIni', 'fromProcess', 'fromTokenFile', 'fromInstanceMetadata', 'fromContainerMetadata'];
       expect({ zip, otherSources: otherSources.filter((name) => text.includes(name)) }).toEqual({ zip, otherSources: [] });
     }

@@ -5,6 +5,7 @@ import { usePoll } from '../poll';
 import { registrationInput } from '../presets';
 import { href } from '../router';
 import { Empty, ErrorBanner, Loading } from '../ui';
+import { fieldOf } from '../fields';
 import { useFamilies } from './cluster';
 
 const STARTER = {
@@ -17,18 +18,6 @@ const STARTER = {
 };
 
 const pretty = (value: unknown) => JSON.stringify(value, null, 2);
-
-/** The field an ECS validation message is about ("containerDefinitions[0].image", "Family ..."), if any. */
-export const fieldOf = (message: string): string | undefined => {
-  for (const match of message.matchAll(/([A-Za-z]+(?:\[\d+\])?(?:\.[A-Za-z]+(?:\[\d+\])?)*)/g)) {
-    const candidate = match[1];
-    const root = candidate.split(/[.[]/)[0];
-    const known = ['family', 'cpu', 'memory', 'containerDefinitions', 'networkMode', 'requiresCompatibilities', 'executionRoleArn', 'taskRoleArn', 'volumes', 'tags'];
-    const name = known.find((key) => key.toLowerCase() === root.toLowerCase());
-    if (name) return name + candidate.slice(root.length);
-  }
-  return undefined;
-};
 
 type Draft = Record<string, unknown> & { containerDefinitions?: Array<Record<string, unknown>> };
 
