@@ -54,8 +54,8 @@ describe('the web console', () => {
     };
     const cold = await firstRender();
     const warm = await firstRender();
+    // Printed, not asserted: speed targets are judged by npm run bench:console.
     console.log(`console first render: ${cold} ms the first time, ${warm} ms after`);
-    expect(warm).toBeLessThan(1000);
     await expectAccessible();
     await page.getByLabel('New cluster name').fill(CLUSTER);
     await page.getByRole('button', { name: 'Create cluster' }).click();

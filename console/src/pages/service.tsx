@@ -32,8 +32,8 @@ const DeploymentCard = ({ service, deployment }: { service: Service; deployment:
         <span class="target" style={{ left: percent(deployment.desiredCount) }} title={`desired ${deployment.desiredCount}`} />
         {deployment.status === 'PRIMARY' && (
           <>
-            <span class="bound min" style={{ left: percent(minimum) }} title={`minimum healthy ${minimum}`} />
-            <span class="bound max" style={{ left: percent(maximum) }} title={`maximum ${maximum}`} />
+            <span class="bound min" style={{ left: percent(minimum) }} data-label={`min ${minimum}`} />
+            <span class="bound max" style={{ left: percent(maximum) }} data-label={`max ${maximum}`} />
           </>
         )}
       </div>
