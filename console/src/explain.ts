@@ -60,8 +60,11 @@ export const explain = (service: Service, tasks: Task[]): string | undefined => 
   if (old > 0 && service.desiredCount > 0 && maximum <= old + primary.runningCount && minimum >= old + primary.runningCount) {
     return `Blocked: ECS may neither start a new task (at most ${maximum} may run) nor stop an old one (at least ${minimum} must stay healthy). Widen minimum healthy % or maximum %.`;
   }
+  if (primary.runningCount < primary.desiredCount && old === 0) {
+    return `Starting tasks of ${familyRevision(primary.taskDefinition)}: ${primary.runningCount} of ${primary.desiredCount} running.`;
+  }
   if (primary.runningCount < primary.desiredCount) {
-    return `Rolling out ${familyRevision(primary.taskDefinition)}: ${primary.runningCount} of ${primary.desiredCount} tasks running${old ? `, ${old} old task(s) still running` : ''}. ECS keeps between ${minimum} and ${maximum} tasks during the rollout.`;
+    return `Rolling out ${familyRevision(primary.taskDefinition)}: ${primary.runningCount} of ${primary.desiredCount} tasks running, ${old} old task(s) still running. ECS keeps between ${minimum} and ${maximum} tasks during the rollout.`;
   }
   return undefined;
 };

@@ -159,6 +159,16 @@ describe('the web console', () => {
     await expectAccessible();
   });
 
+  it('runs a standalone task that crashes on purpose, and shows why it stopped', async () => {
+    await page.goto(consoleUrl(`#/clusters/${CLUSTER}`));
+    await page.locator('#run-family').selectOption(FAMILY);
+    await page.getByLabel('Deliberate failure').selectOption('exit');
+    await page.getByRole('button', { name: 'Run task' }).click();
+    const crashed = page.locator('ul.tasks li.task', { hasText: 'EssentialContainerExited' });
+    await crashed.first().waitFor({ timeout: 20_000 });
+    await expect(crashed.first().textContent()).resolves.toContain('Essential container in task exited');
+  });
+
   it('fits a phone: no horizontal scrolling on the service page', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(consoleUrl(`#/clusters/${CLUSTER}/services/web`));

@@ -151,6 +151,13 @@ describe('console: why a deployment is stuck or failed', () => {
     expect(explain(service([deployment({}), old], 100, 100), [])).toMatch(/^Blocked: ECS may neither start a new task \(at most 2 may run\) nor stop an old one \(at least 2 must stay healthy\)/);
   });
 
+  it('tells a rollout from a first start', () => {
+    expect(explain(service([deployment({ runningCount: 1 }), old]), [])).toBe(
+      'Rolling out web:2: 1 of 2 tasks running, 2 old task(s) still running. ECS keeps between 2 and 4 tasks during the rollout.',
+    );
+    expect(explain(service([deployment({ runningCount: 1 })]), [])).toBe('Starting tasks of web:2: 1 of 2 running.');
+  });
+
   it('says nothing when the service is steady', () => {
     expect(explain(service([deployment({ runningCount: 2, rolloutState: 'COMPLETED' })]), [])).toBeUndefined();
   });

@@ -13,8 +13,9 @@ const networkConfiguration = (subnet: string) => ({ awsvpcConfiguration: { subne
 
 export const useFamilies = () => usePoll(api.listFamilies, 'families', 5000);
 
-const FamilySelect = ({ id, value, onChange }: { id: string; value: string; onChange: (family: string) => void }) => {
-  const families = useFamilies();
+type Families = ReturnType<typeof useFamilies>;
+
+const FamilySelect = ({ id, families, value, onChange }: { id: string; families: Families; value: string; onChange: (family: string) => void }) => {
   return (
     <>
       <select id={id} value={value} onChange={(event) => onChange(event.currentTarget.value)} required>
@@ -30,7 +31,7 @@ const FamilySelect = ({ id, value, onChange }: { id: string; value: string; onCh
   );
 };
 
-const CreateServiceForm = ({ cluster, onCreated }: { cluster: string; onCreated: (service: string) => void }) => {
+const CreateServiceForm = ({ cluster, families, onCreated }: { cluster: string; families: Families; onCreated: (service: string) => void }) => {
   const [name, setName] = useState('web');
   const [family, setFamily] = useState('');
   const [count, setCount] = useState(2);
@@ -44,7 +45,7 @@ const CreateServiceForm = ({ cluster, onCreated }: { cluster: string; onCreated:
       <div class="grid">
         <label>Service name <input value={name} onInput={(event) => setName(event.currentTarget.value)} required /></label>
         <label for="service-family">Task definition</label>
-        <FamilySelect id="service-family" value={family} onChange={setFamily} />
+        <FamilySelect id="service-family" families={families} value={family} onChange={setFamily} />
         <label>Desired tasks <input type="number" min={0} max={100} value={count} onInput={(event) => setCount(Number(event.currentTarget.value))} /></label>
         <label>Minimum healthy % <input type="number" min={0} max={100} value={minimum} onInput={(event) => setMinimum(Number(event.currentTarget.value))} /></label>
         <label>Maximum % <input type="number" min={100} max={200} value={maximum} onInput={(event) => setMaximum(Number(event.currentTarget.value))} /></label>
@@ -75,7 +76,7 @@ const CreateServiceForm = ({ cluster, onCreated }: { cluster: string; onCreated:
   );
 };
 
-const RunTaskForm = ({ cluster, onRun }: { cluster: string; onRun: () => void }) => {
+const RunTaskForm = ({ cluster, families, onRun }: { cluster: string; families: Families; onRun: () => void }) => {
   const [family, setFamily] = useState('');
   const [count, setCount] = useState(1);
   const [failure, setFailure] = useState<FailureId | ''>('');
@@ -85,7 +86,7 @@ const RunTaskForm = ({ cluster, onRun }: { cluster: string; onRun: () => void })
       <h2 id="run-task">Run a task</h2>
       <div class="grid">
         <label for="run-family">Task definition</label>
-        <FamilySelect id="run-family" value={family} onChange={setFamily} />
+        <FamilySelect id="run-family" families={families} value={family} onChange={setFamily} />
         <label>Count <input type="number" min={1} max={10} value={count} onInput={(event) => setCount(Number(event.currentTarget.value))} /></label>
         <label>
           Deliberate failure
@@ -143,6 +144,7 @@ export const ClusterPage = ({ cluster }: { cluster: string }) => {
     },
     `cluster:${cluster}`,
   );
+  const families = useFamilies();
   const notFound = overview.error instanceof ApiError && overview.error.status === 404;
   return (
     <section>
@@ -182,8 +184,8 @@ export const ClusterPage = ({ cluster }: { cluster: string }) => {
             <ul class="cards tasks">{overview.data.tasks.map((task: Task) => <TaskCard key={task.taskArn} cluster={cluster} task={task} />)}</ul>
           )}
           <div class="forms">
-            <CreateServiceForm cluster={cluster} onCreated={(service) => (location.hash = href.service(cluster, service))} />
-            <RunTaskForm cluster={cluster} onRun={overview.refresh} />
+            <CreateServiceForm cluster={cluster} families={families} onCreated={(service) => (location.hash = href.service(cluster, service))} />
+            <RunTaskForm cluster={cluster} families={families} onRun={overview.refresh} />
           </div>
         </>
       )}
