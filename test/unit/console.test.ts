@@ -4,7 +4,7 @@
  * words for a stuck or failed deployment. The pages themselves are tested in chromium
  * (test/browser, npm run test:browser).
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import type { Deployment, Service, Task } from '../../console/src/api';
@@ -12,21 +12,7 @@ import { sideBySide } from '../../console/src/diff';
 import { bounds, explain } from '../../console/src/explain';
 import { fieldOf } from '../../console/src/fields';
 import { signRequest } from '../../console/src/sigv4';
-
-/** The hash constructor @smithy/signature-v4 wants, from node:crypto. */
-class NodeSha256 {
-  private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    const key = secret === undefined || typeof secret === 'string' ? secret : new Uint8Array(ArrayBuffer.isView(secret) ? secret.buffer.slice(secret.byteOffset, secret.byteOffset + secret.byteLength) : secret);
-    this.hash = key === undefined ? createHash('sha256') : createHmac('sha256', key);
-  }
-  update(data: string | Uint8Array) {
-    this.hash.update(data);
-  }
-  async digest() {
-    return new Uint8Array(this.hash.digest());
-  }
-}
+import { NodeSha256 } from '../support/node-sha256';
 
 describe('console SigV4 (POST /v1/session)', () => {
   const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
