@@ -1,7 +1,8 @@
 /**
  * Jest 30 + swc, CommonJS. middy v7 is ESM-only, so it is transformed and mapped to its entry file.
  * Three layers: unit (pure logic), integration (DynamoDB Local, started by the project's setup),
- * e2e (the whole local stack over HTTP, as `npm start` runs it).
+ * e2e (the whole local stack over HTTP, as `npm start` runs it); and browser, the web console in
+ * chromium against that stack (npm run test:browser, not part of npm test).
  */
 const swc = [
   '@swc/jest',
@@ -33,6 +34,14 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/stack-setup.ts',
+      globalTeardown: '<rootDir>/test/support/teardown.ts',
+    },
+    // The web console in Debian's chromium, against the same local stack (npm run test:browser).
+    {
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/stack-setup.ts',
       globalTeardown: '<rootDir>/test/support/teardown.ts',
     },

@@ -24,6 +24,9 @@ interface Packaged {
   zips: Record<string, ZipEntry[]>;
 }
 
+/** A zip's handler bundle (the console's zip also holds its static files). */
+const handlerBundle = (entries: ZipEntry[]): ZipEntry => entries.find((entry) => entry.name.startsWith('functions/'))!;
+
 const packaged = async (parameters: string[] = []): Promise<Packaged> => {
   const directory = mkdtempSync(join(tmpdir(), 'ecsbox-package-'));
   try {
@@ -72,6 +75,8 @@ describe('the packaged CloudFormation template', () => {
     const expected = [
       ...Object.values(routes).map((route) => `${route.method} ${route.path}`),
       'GET /v1/openapi.json',
+      'GET /console',
+      'GET /console/{proxy+}',
       'POST /',
       '$default',
       // Hosted sandboxes (lib/auth): sign-up, bearer sessions and the admin API.
@@ -79,6 +84,7 @@ describe('the packaged CloudFormation template', () => {
       'POST /v1/session',
       'GET /v1/admin/tenants',
       'GET /v1/admin/tenants/{accountId}',
+      'GET /v1/admin/tenants/{accountId}/usage',
       'PATCH /v1/admin/tenants/{accountId}',
       'DELETE /v1/admin/tenants/{accountId}',
       'POST /v1/admin/tenants/{accountId}/keys',
@@ -192,8 +198,8 @@ describe('the packaged CloudFormation template', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
     // The REST routes, the AWS protocols' endpoint, the catch-all, the OpenAPI document, the
     // reconciler, the scaling controller, and the hosted sandboxes' sign-up, session, admin and
-    // sweeper functions.
-    expect(functions.length).toBe(Object.keys(routes).length + 9);
+    // sweeper functions, and the console's.
+    expect(functions.length).toBe(Object.keys(routes).length + 10);
     for (const [, lambda] of functions) {
       expect(lambda.Properties.Runtime).toBe('nodejs22.x');
       expect(lambda.Properties.Environment.Variables).toMatchObject({
@@ -213,21 +219,30 @@ describe('the packaged CloudFormation template', () => {
     }
   });
 
-  it('packages each function on its own: one zip holding its handler bundle and nothing else, no source maps', () => {
+  it('packages each function on its own: one zip holding its handler bundle and nothing else (the console: its built files), no source maps', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
     const artifacts = functions.map(([, lambda]) => lambda.Properties.Code.S3Key.split('/').pop());
     expect(new Set(artifacts).size).toBe(functions.length);
     expect(Object.keys(zips).sort()).toEqual([...artifacts].sort());
     for (const [, lambda] of functions) {
       const handler: string = lambda.Properties.Handler;
-      const entries = zips[lambda.Properties.Code.S3Key.split('/').pop()];
-      expect(entries.map((entry) => entry.name)).toEqual([`${handler.slice(0, handler.lastIndexOf('.'))}.js`]);
+      const names = zips[lambda.Properties.Code.S3Key.split('/').pop()].map((entry) => entry.name);
+      const bundle = `${handler.slice(0, handler.lastIndexOf('.'))}.js`;
+      if (handler !== 'functions/console.handler') {
+        expect(names).toEqual([bundle]);
+        continue;
+      }
+      // The web console's function serves the files npm install built (console/dist).
+      expect(names).toContain(bundle);
+      expect(names).toContain('console/dist/index.html');
+      expect(names.filter((name) => name !== bundle && !name.startsWith('console/dist/'))).toEqual([]);
+      expect(names.some((name) => /^console\/dist\/assets\/index-[\w-]+\.js$/.test(name))).toBe(true);
     }
   });
 
   it('bundles only what a handler imports: the SDK and zod tree-shaken, under 1.25 MiB per function', () => {
     for (const [zip, entries] of Object.entries(zips)) {
-      const [bundle] = entries;
+      const bundle = handlerBundle(entries);
       // Load time grows with the bytes compiled (npm run bench:cold). zod imported as `{ z }`
       // rather than `* as z` cannot be tree-shaken: 440 KB more in every bundle, its 40 locales
       // (the German one included) among them.
@@ -242,8 +257,8 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it("takes the SDK's credentials from the environment, where Lambda puts the role's, and no other source", () => {
-    for (const [zip, [bundle]] of Object.entries(zips)) {
-      const text = bundle.data.toString();
+    for (const [zip, entries] of Object.entries(zips)) {
+      const text = handlerBundle(entries).data.toString();
       const otherSources = ['fromSSO', 'fromIni', 'fromProcess', 'fromTokenFile', 'fromInstanceMetadata', 'fromContainerMetadata'];
       expect({ zip, otherSources: otherSources.filter((name) => text.includes(name)) }).toEqual({ zip, otherSources: [] });
     }
