@@ -146,7 +146,8 @@ describe('hosted mode (sigv4)', () => {
     await listAs(main);
     // The operator sees a tenant's usage as the tenant's own GET /v1/usage shows it.
     const usage = await admin('GET', `/tenants/${main.accountId}/usage?days=2`);
-    expect(usage).toMatchObject({ status: 200, body: { accountId: main.accountId, days: 2, total: { requests: expect.any(Number) } } });
+    expect(usage).toMatchObject({ status: 200, body: { accountId: main.accountId, total: { requests: expect.any(Number) } } });
+    expect(usage.body.days).toHaveLength(2);
     expect(usage.body.total.requests).toBeGreaterThan(0);
   });
 
