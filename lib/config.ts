@@ -38,6 +38,8 @@ const configSchema = z.object({
   LAMBDA_ENDPOINT: optional,
   /** Number of reconcile shards (each has its own lease). */
   RECONCILE_SHARDS: z.coerce.number().int().min(1).max(64).default(1),
+  /** Minutes between full resyncs of every shard (the safety net under the due-driven minutes). */
+  RECONCILE_RESYNC_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
   /** The backend of clusters that do not choose one, and the Fargate target's defaults. */
   FLEET_BACKEND: z.enum(['simulated', 'fargate']).default('simulated'),
   FARGATE_CLUSTER: optional,
@@ -74,6 +76,7 @@ export interface Config {
   reconcilerFunctionName?: string;
   lambdaEndpoint?: string;
   reconcileShards: number;
+  reconcileResyncMs: number;
   fleetDefaults: ClusterFleet;
   limits: ResourceLimits;
 }
@@ -98,6 +101,7 @@ export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
     reconcilerFunctionName: env.RECONCILER_FUNCTION_NAME,
     lambdaEndpoint: env.LAMBDA_ENDPOINT,
     reconcileShards: env.RECONCILE_SHARDS,
+    reconcileResyncMs: env.RECONCILE_RESYNC_MINUTES * 60_000,
     limits: {
       clustersPerAccount: env.ECSBOX_MAX_CLUSTERS,
       servicesPerCluster: env.ECSBOX_MAX_SERVICES_PER_CLUSTER,

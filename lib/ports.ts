@@ -153,12 +153,19 @@ export interface ShardPage {
   services: ServiceSlice[];
   /** Live tasks that no service owns (RunTask), grouped by cluster. */
   standalone: TaskRecord[];
+  /** The stored due time of each item of the page that has one, by service ARN or task id. */
+  dues: ReadonlyMap<string, EpochMs>;
   /** DynamoDB read capacity the page consumed. */
   readUnits: number;
 }
 
+/** An item whose due time alone is set (or cleared), at the version it was read. */
+export type DueTarget = { service: ServiceState } | { task: TaskRecord };
+
 export interface ServiceCommit {
   service: ServiceState;
+  /** When the service must next be looked at (the "next due" index); undefined when it is steady. */
+  dueAt?: EpochMs;
   /** When set, the service's whole event list after this change. */
   events?: ServiceEvent[];
   /** Written atomically with the service: new task records, decisions about tasks, removals. */
@@ -176,6 +183,18 @@ export interface ServiceCommit {
 export interface ReconcileStore {
   /** The shard's live services with their live tasks, and its standalone tasks, a page at a time. */
   shardPages(shard: number): AsyncIterable<ShardPage>;
+  /**
+   * Only what is due by `now` in the shard (the "next due" index), a page of due entries at a time,
+   * each entry's whole service slice (or its cluster's standalone tasks) read from the reconcile index.
+   */
+  duePages(shard: number, now: EpochMs): AsyncIterable<ShardPage>;
+  /** The shards with anything due by `now`: one read of the due index per shard. */
+  dueShards(now: EpochMs): Promise<number[]>;
+  /**
+   * Sets an item's due time alone (undefined: clears it), if the item is still at the version read;
+   * false if it moved on (whoever moved it set its own due time).
+   */
+  setDue(target: DueTarget, dueAt: EpochMs | undefined): Promise<boolean>;
   /** Takes the shard's lease with a new fencing token; undefined while someone else holds it. */
   acquireLease(shard: number, holder: string, now: EpochMs, ttlMs: number): Promise<Lease | undefined>;
   /** Extends a lease still held (same holder and token, not expired at `now`); undefined if it was lost. */
@@ -187,8 +206,11 @@ export interface ReconcileStore {
    * tasks are one transaction; observations that do not fit with them are committed first.
    */
   commitService(lease: Lease, commit: ServiceCommit, now: EpochMs): Promise<boolean>;
-  /** Commits task changes under the lease, in as many transactions as DynamoDB's limits need; false on a conflict. */
-  commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs): Promise<boolean>;
+  /**
+   * Commits task changes under the lease, in as many transactions as DynamoDB's limits need; false on
+   * a conflict. `dues` gives standalone tasks their next due time, by task id.
+   */
+  commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs, dues?: ReadonlyMap<string, EpochMs>): Promise<boolean>;
   /** Every live task's id in every shard, read after the caller listed what the backend runs. */
   liveTaskIds(): Promise<ReadonlySet<string>>;
   /** The service's event list, read only when there is something to add to it. */
@@ -204,6 +226,9 @@ export interface ReconcileStore {
 
 /** Asks for a reconcile pass soon (after a desired-state change). */
 export interface ReconcileTrigger {
-  /** Wakes the reconciler for one shard (the changed service's), or for every shard when none is named. */
-  wake(shard?: number): Promise<void>;
+  /**
+   * Wakes the reconciler for one shard (the changed service's), or for every shard when none is
+   * named; `resync` asks for a full level-triggered pass instead of what is due.
+   */
+  wake(shard?: number, options?: { resync?: boolean }): Promise<void>;
 }

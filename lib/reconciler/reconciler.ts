@@ -15,7 +15,8 @@ import type { EpochMs, ServiceEvent, TaskDefinition } from '../domain/model';
 import { THROTTLED_REASON, type FleetBackend, type LaunchSpec, type ObservedTask, type StopRequest } from '../fleet/backend';
 import type { FleetResolver } from '../fleet/resolver';
 import type { Clock } from '../deps';
-import type { Lease, ReconcileStore, ServiceSlice, ShardPage } from '../ports';
+import type { DueTarget, Lease, ReconcileStore, ServiceSlice, ShardPage } from '../ports';
+import { dueNeedsWrite } from './due';
 import { plan, recordLaunchRefusal, type PlanOptions, type ServicePlan, type TaskView } from './plan';
 
 /**
@@ -42,9 +43,18 @@ export interface Logger {
   info(message: string, context: Record<string, unknown>): void;
 }
 
+/**
+ * What a pass reads: `due`, only the services and tasks the "next due" index says are due by now
+ * (what every wake-up and scheduled minute does); `resync`, every live service and task of the shard
+ * (the level-triggered safety net, every RECONCILE_RESYNC_MINUTES).
+ */
+export type PassScope = 'due' | 'resync';
+
 export interface PassOutcome {
   /** Another reconciler holds a lease this pass needed. */
   busy: boolean;
+  /** Services and standalone tasks read and planned. */
+  visited: number;
   /** When something in flight next needs a look; undefined when all is quiet. */
   nextWakeAt?: EpochMs;
   /** Services whose plan was committed. */
@@ -64,6 +74,9 @@ const earliest = (a: EpochMs | undefined, b: EpochMs | undefined): EpochMs | und
 
 const bumped = (record: TaskRecord, original: TaskRecord): TaskRecord => ({ ...record, version: original.version + 1 });
 
+/** A pass that read nothing yet. */
+const noOutcome = (): PassOutcome => ({ busy: false, visited: 0, acted: 0, readUnits: 0 });
+
 export class Reconciler {
   private readonly leases = new Map<number, Lease>();
 
@@ -82,11 +95,12 @@ export class Reconciler {
     return this.shard === undefined ? Array.from({ length: this.settings.shards }, (_, shard) => shard) : [this.shard];
   }
 
-  async pass(): Promise<PassOutcome> {
-    const outcome: PassOutcome = { busy: false, acted: 0, readUnits: 0 };
+  async pass(scope: PassScope = 'resync'): Promise<PassOutcome> {
+    const outcome = noOutcome();
     for (const shard of this.shardsToPass()) {
-      const result = await this.passShard(shard);
+      const result = await this.passShard(shard, scope);
       outcome.busy ||= result.busy;
+      outcome.visited += result.visited;
       outcome.acted += result.acted;
       outcome.readUnits += result.readUnits;
       outcome.nextWakeAt = earliest(outcome.nextWakeAt, result.nextWakeAt);
@@ -146,11 +160,13 @@ export class Reconciler {
    * the next is read, so a pass holds one page in memory however large the shard. The lease is
    * taken at the first page with work and kept (renewed) for the rest of the pass.
    */
-  private async passShard(shard: number): Promise<PassOutcome> {
+  private async passShard(shard: number, scope: PassScope): Promise<PassOutcome> {
     const now = this.clock.now();
-    const outcome: PassOutcome = { busy: false, acted: 0, readUnits: 0 };
-    for await (const page of this.store.shardPages(shard)) {
+    const outcome = noOutcome();
+    const pages = scope === 'due' ? this.store.duePages(shard, now) : this.store.shardPages(shard);
+    for await (const page of pages) {
       outcome.readUnits += page.readUnits;
+      outcome.visited += page.services.length + page.standalone.length;
       const result = await this.passPage(shard, page, now);
       outcome.acted += result.acted;
       outcome.nextWakeAt = earliest(outcome.nextWakeAt, result.nextWakeAt);
@@ -164,7 +180,27 @@ export class Reconciler {
     return outcome;
   }
 
-  private async passPage(shard: number, page: ShardPage, now: EpochMs): Promise<Omit<PassOutcome, 'readUnits'>> {
+  /**
+   * When a standalone task must next be looked at: its announced transition, or a poll while it is
+   * starting or stopping; a service's task is looked at through its service's due time (undefined).
+   */
+  private standaloneDue(record: TaskRecord, nextChangeAt: EpochMs | undefined, now: EpochMs): EpochMs | undefined {
+    if (record.serviceName || record.lastStatus === 'STOPPED') return undefined;
+    if (nextChangeAt !== undefined) return nextChangeAt;
+    return isPendingStatus(record.lastStatus) || record.desiredStatus === 'STOPPED' ? now + this.settings.plan.pollIntervalMs : undefined;
+  }
+
+  /**
+   * Brings the stored due times of what a pass read but had nothing else to write about in line
+   * with what it computed (see dueNeedsWrite); no lease needed, each write holds only at the
+   * version read.
+   */
+  private async settleDues(page: ShardPage, desired: Array<{ target: DueTarget; id: string; dueAt: EpochMs | undefined }>, now: EpochMs) {
+    const writes = desired.filter(({ id, dueAt }) => dueNeedsWrite(page.dues.get(id), dueAt, now));
+    await Promise.all(writes.map(({ target, dueAt }) => this.store.setDue(target, dueAt)));
+  }
+
+  private async passPage(shard: number, page: ShardPage, now: EpochMs): Promise<Omit<PassOutcome, 'readUnits' | 'visited'>> {
     const everyTask: TaskRecord[] = [...page.standalone];
     for (const slice of page.services) for (const task of slice.tasks) everyTask.push(task);
     const observations = await this.observe(everyTask.filter((record) => record.ref !== undefined), now);
@@ -187,6 +223,7 @@ export class Reconciler {
 
     let nextWakeAt: EpochMs | undefined;
     const work: ServiceWork[] = [];
+    const dues: Array<{ target: DueTarget; id: string; dueAt: EpochMs | undefined }> = [];
     for (const slice of page.services) {
       const views = slice.tasks.map(view);
       const servicePlan = plan(slice.service, views, now, this.settings.plan);
@@ -198,6 +235,9 @@ export class Reconciler {
       const acts = servicePlan.launches.length || servicePlan.stops.length;
       if (serviceChanged || changed.length || undelivered.length || unlaunched || acts) {
         work.push({ slice, plan: servicePlan, changed, undelivered });
+      } else {
+        dues.push({ target: { service: slice.service }, id: slice.service.serviceArn, dueAt: servicePlan.nextWakeAt });
+        for (const task of slice.tasks) dues.push({ target: { task }, id: task.taskId, dueAt: undefined });
       }
     }
     const standaloneViews = page.standalone.map(view);
@@ -205,13 +245,14 @@ export class Reconciler {
       .map((entry, index) => (entry.record === page.standalone[index] ? undefined : bumped(entry.record, page.standalone[index])))
       .filter((record): record is TaskRecord => record !== undefined);
     const standaloneUndelivered = undeliveredStops(page.standalone);
-    for (const { record, nextChangeAt } of standaloneViews) {
-      if (record.lastStatus === 'STOPPED') continue;
-      if (nextChangeAt !== undefined) nextWakeAt = earliest(nextWakeAt, nextChangeAt);
-      else if (isPendingStatus(record.lastStatus) || record.desiredStatus === 'STOPPED') {
-        nextWakeAt = earliest(nextWakeAt, now + this.settings.plan.pollIntervalMs);
-      }
+    const standaloneDues = new Map<string, EpochMs>();
+    for (const [index, { record, nextChangeAt }] of standaloneViews.entries()) {
+      const dueAt = this.standaloneDue(record, nextChangeAt, now);
+      nextWakeAt = earliest(nextWakeAt, dueAt);
+      if (dueAt !== undefined) standaloneDues.set(record.taskId, dueAt);
+      if (record === page.standalone[index]) dues.push({ target: { task: record }, id: record.taskId, dueAt });
     }
+    await this.settleDues(page, dues, now);
     if (!work.length && !standaloneChanged.length && !standaloneUndelivered.length) {
       return { busy: false, acted: 0, nextWakeAt };
     }
@@ -235,7 +276,7 @@ export class Reconciler {
     }
     const lease = await this.keepLease(shard);
     if (!lease) return { busy: true, acted, nextWakeAt };
-    if (standaloneChanged.length && !(await this.store.commitTasks(lease, standaloneChanged, this.clock.now()))) {
+    if (standaloneChanged.length && !(await this.store.commitTasks(lease, standaloneChanged, this.clock.now(), standaloneDues))) {
       this.log.info('reconcile commit lost a race', { shard, scope: 'standalone tasks' });
     }
     const latest = new Map(standaloneChanged.map((record) => [record.taskId, record]));
@@ -332,6 +373,7 @@ export class Reconciler {
       lease,
       {
         service,
+        dueAt: servicePlan.nextWakeAt,
         events,
         newTasks: planned,
         changedTasks: changed.filter((record) => stopIds.has(record.taskId)),
@@ -345,7 +387,7 @@ export class Reconciler {
     }
     // This pass's launches, and any an earlier pass recorded but did not get to make.
     const leftOver = slice.tasks.map((task) => latest.get(task.taskId) ?? task).filter(isUnlaunched);
-    await this.launchRecorded(lease, service, [...planned, ...leftOver], now);
+    await this.launchRecorded(lease, service, [...planned, ...leftOver], now, servicePlan.nextWakeAt);
     const undeliveredIds = work.undelivered.map((task) => task.taskId);
     await this.deliverStops(
       lease,
@@ -414,6 +456,7 @@ export class Reconciler {
     service: ServicePlan['service'] & { version: number },
     records: TaskRecord[],
     now: EpochMs,
+    dueAt: EpochMs | undefined,
   ): Promise<void> {
     if (!records.length) return;
     const definitions = await this.taskDefinitions(records.map((record) => record.taskDefinitionArn));
@@ -464,6 +507,7 @@ export class Reconciler {
         lease,
         {
           service: next,
+          dueAt,
           events: await this.withEvents(next, messages, now),
           newTasks: [],
           changedTasks: [],
@@ -503,14 +547,17 @@ export class Reconciler {
       return fleet.observe(stopped.map((entry) => ({ ...entry, createdAt: createdAt.get(entry.taskId)! })), now);
     });
     const byId = new Map(records.map((record) => [record.taskId, record]));
+    const dues = new Map<string, EpochMs>();
     const updates = observations
       .map((observation) => {
         const record = byId.get(observation.taskId)!;
         const next = applyObservation(record, observation);
+        const dueAt = this.standaloneDue(next, observation.nextChangeAt, now);
+        if (dueAt !== undefined) dues.set(record.taskId, dueAt);
         return next === record ? undefined : bumped(next, record);
       })
       .filter((record): record is TaskRecord => record !== undefined);
-    if (updates.length && !(await this.store.commitTasks(lease, updates, this.clock.now()))) {
+    if (updates.length && !(await this.store.commitTasks(lease, updates, this.clock.now(), dues))) {
       // The stop reached the backend; the next pass observes and records it.
       this.log.info('reconcile commit lost a race', { scope: 'stop delivery', tasks: updates.length });
     }

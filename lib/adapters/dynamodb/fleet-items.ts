@@ -14,6 +14,37 @@ import { keys } from './table';
 
 export const RECONCILE_INDEX = 'GSI1';
 
+/**
+ * The "next due" index (GSI3, keys only): sparse, it holds an item only while the reconciler has
+ * something to do about it at a known time, keyed `SHARD#<n>` / `<due time>#<reconcile sort key>`, so a
+ * scheduled minute reads only what is due by now, shard by shard (see docs/reconciler.md).
+ */
+export const DUE_INDEX = 'GSI3';
+
+/** The due time of a desired-state change (an API write): due at once, whatever the clock says. */
+export const DUE_NOW: EpochMs = 0;
+
+/** Epoch milliseconds, zero-padded so that the index's string order is time order. */
+const dueTime = (dueAt: EpochMs) => String(Math.max(0, Math.floor(dueAt))).padStart(15, '0');
+
+/** Sorts after every due key of `now` and before any of a later millisecond. */
+export const dueBound = (now: EpochMs) => `${dueTime(now)}#~`;
+
+
+/** The stored due time of an item read from either index; undefined when it is not due. */
+export const storedDueAt = (item: Record<string, unknown>): EpochMs | undefined =>
+  typeof item.GSI3SK === 'string' ? Number(item.GSI3SK.slice(0, 15)) : undefined;
+
+/** The reconcile-index sort key of the service (or cluster's standalone group) a due entry is about. */
+export const dueOwner = (item: Record<string, unknown>): string => {
+  const [, accountId, clusterName, owner] = String(item.GSI3SK).split('#');
+  return `${accountId}#${clusterName}#${owner}`;
+};
+
+/** The due-index keys of an item, to set (or, undefined, to remove) them alone. */
+export const dueIndexKeys = (item: { GSI1PK: string; GSI1SK: string }, dueAt: EpochMs | undefined) =>
+  dueAt === undefined ? {} : { GSI3PK: item.GSI1PK, GSI3SK: `${dueTime(dueAt)}#${item.GSI1SK}` };
+
 export const accountOf = (arn: string): string => scopeOf(arn).accountId;
 
 export const shardKey = (shard: number) => `SHARD#${shard}`;
@@ -36,16 +67,24 @@ export const taskKey = (accountId: string, clusterName: string, taskId: string) 
   SK: keys.taskItem(taskId),
 });
 
-export const serviceItem = (service: ServiceState, shards: number) => {
+/**
+ * A service item. `dueAt` is when the reconciler must next look at it: DUE_NOW after a desired-state
+ * change, the plan's next wake-up after a reconcile, undefined when it is steady.
+ */
+export const serviceItem = (service: ServiceState, shards: number, dueAt: EpochMs | undefined) => {
   const accountId = accountOf(service.serviceArn);
+  const reconcileKeys = {
+    GSI1PK: shardKey(shardOf(accountId, service.clusterName, service.serviceName, shards)),
+    GSI1SK: ownerSortKey(accountId, service.clusterName, service.serviceName),
+  };
   return {
     ...serviceKey(accountId, service.clusterName, service.serviceName),
     kind: 'service' as const,
     ...(service.status === 'INACTIVE'
       ? {}
       : {
-          GSI1PK: shardKey(shardOf(accountId, service.clusterName, service.serviceName, shards)),
-          GSI1SK: ownerSortKey(accountId, service.clusterName, service.serviceName),
+          ...reconcileKeys,
+          ...dueIndexKeys(reconcileKeys, dueAt),
           // The list index (ListServices), see list-index.ts.
           GSI2SK: listKeys.service(service.serviceName),
         }),
@@ -53,10 +92,18 @@ export const serviceItem = (service: ServiceState, shards: number) => {
   };
 };
 
-/** A task item; once STOPPED it leaves the reconcile index and expires after the retention. */
-export const taskItem = (task: TaskRecord, shards: number, retentionMs: number) => {
+/**
+ * A task item; once STOPPED it leaves the reconcile and due indexes and expires after the retention.
+ * `dueAt`: DUE_NOW after an API write (RunTask, StopTask), a standalone task's next transition after
+ * a reconcile; a service's task is looked at through its service's due time, so undefined.
+ */
+export const taskItem = (task: TaskRecord, shards: number, retentionMs: number, dueAt?: EpochMs) => {
   const accountId = accountOf(task.taskArn);
   const stopped = task.lastStatus === 'STOPPED';
+  const reconcileKeys = {
+    GSI1PK: shardKey(shardOf(accountId, task.clusterName, task.serviceName, shards)),
+    GSI1SK: `${ownerSortKey(accountId, task.clusterName, task.serviceName)}#T#${task.taskId}`,
+  };
   return {
     ...taskKey(accountId, task.clusterName, task.taskId),
     kind: 'task' as const,
@@ -64,15 +111,12 @@ export const taskItem = (task: TaskRecord, shards: number, retentionMs: number) 
     GSI2SK: listKeys.task(task.desiredStatus, task.taskId),
     ...(stopped
       ? { expiresAt: Math.ceil(((task.stoppedAt ?? task.createdAt) + retentionMs) / 1000) }
-      : {
-          GSI1PK: shardKey(shardOf(accountId, task.clusterName, task.serviceName, shards)),
-          GSI1SK: `${ownerSortKey(accountId, task.clusterName, task.serviceName)}#T#${task.taskId}`,
-        }),
+      : { ...reconcileKeys, ...dueIndexKeys(reconcileKeys, dueAt) }),
     ...task,
   };
 };
 
-const ITEM_ONLY = ['PK', 'SK', 'kind', 'GSI1PK', 'GSI1SK', 'GSI2SK', 'expiresAt'] as const;
+const ITEM_ONLY = ['PK', 'SK', 'kind', 'GSI1PK', 'GSI1SK', 'GSI2SK', 'GSI3PK', 'GSI3SK', 'expiresAt'] as const;
 
 const stripItem = <T>(item: Record<string, unknown>): T => {
   const record = { ...item };

@@ -1,16 +1,20 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { arns, clusterNameOf, scopeOf } from '../../domain/arn';
 import { parseTaskDefinitionRef } from '../../domain/task-definition';
 import type { ServiceState } from '../../domain/service';
 import type { ClusterFleet, EpochMs, ServiceEvent, TaskDefinition } from '../../domain/model';
 import type { TaskRecord } from '../../domain/task';
-import type { Lease, ReconcileStore, ServiceCommit, ServiceSlice, ShardPage } from '../../ports';
+import type { DueTarget, Lease, ReconcileStore, ServiceCommit, ServiceSlice, ShardPage } from '../../ports';
 import {
   accountOf,
+  DUE_INDEX,
+  dueBound,
+  dueOwner,
   RECONCILE_INDEX,
   serviceEventsKey,
   serviceItem,
   shardKey,
+  storedDueAt,
   taskItem,
   taskKey,
   toService,
@@ -37,6 +41,50 @@ const MAX_TRANSACTION_BYTES = 3_500_000;
 const sizeOf = (action: object) => Buffer.byteLength(JSON.stringify(action));
 const fitsOneTransaction = (actions: object[]) =>
   actions.length <= MAX_TRANSACTION_ACTIONS && actions.reduce((sum, action) => sum + sizeOf(action), 0) <= MAX_TRANSACTION_BYTES;
+
+/** Slices read side by side from one page of due entries: enough to overlap DynamoDB's latency. */
+const SLICE_READS_AT_ONCE = 16;
+
+const inBatches = async <T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> => {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += size) results.push(...(await Promise.all(items.slice(start, start + size).map(work))));
+  return results;
+};
+
+/**
+ * Turns reconcile-index items, read in index order over one or more pages, into whole service
+ * slices: a slice is held back until the next service's item (or the end of the range) is read.
+ */
+class SliceReader {
+  private pending: ServiceSlice | undefined;
+
+  read(items: Array<Record<string, unknown>>, last: boolean): Omit<ShardPage, 'readUnits'> {
+    const services: ServiceSlice[] = [];
+    const standalone: TaskRecord[] = [];
+    const dues = new Map<string, EpochMs>();
+    for (const item of items) {
+      const dueAt = storedDueAt(item);
+      if (item.kind === 'service') {
+        if (this.pending) services.push(this.pending);
+        this.pending = { service: toService(item), tasks: [] };
+        if (dueAt !== undefined) dues.set(this.pending.service.serviceArn, dueAt);
+      } else if (item.kind === 'task') {
+        const task = toTask(item);
+        if (dueAt !== undefined) dues.set(task.taskId, dueAt);
+        if (!task.serviceName) standalone.push(task);
+        // A task whose service left the index (deleted) has no slice to join; it is skipped as before.
+        else if (this.pending?.service.serviceArn === arns.service(scopeOf(task.taskArn), task.clusterName, task.serviceName)) {
+          this.pending.tasks.push(task);
+        }
+      }
+    }
+    if (last && this.pending) {
+      services.push(this.pending);
+      this.pending = undefined;
+    }
+    return { services, standalone, dues };
+  }
+}
 
 export class DynamoReconcileStore implements ReconcileStore {
   private consumedWriteUnits = 0;
@@ -106,7 +154,7 @@ export class DynamoReconcileStore implements ReconcileStore {
    * slice is complete once the next service's item, or the end of the shard, has been read.
    */
   async *shardPages(shard: number): AsyncGenerator<ShardPage> {
-    let pending: ServiceSlice | undefined;
+    const slicer = new SliceReader();
     const pages = queryPages(this.table, {
       IndexName: RECONCILE_INDEX,
       KeyConditionExpression: 'GSI1PK = :shard',
@@ -117,23 +165,110 @@ export class DynamoReconcileStore implements ReconcileStore {
     for await (const page of pages) {
       const readUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
       this.consumedReadUnits += readUnits;
-      const services: ServiceSlice[] = [];
-      const standalone: TaskRecord[] = [];
-      for (const item of page.Items ?? []) {
-        if (item.kind === 'service') {
-          if (pending) services.push(pending);
-          pending = { service: toService(item), tasks: [] };
-        } else if (item.kind === 'task') {
-          const task = toTask(item);
-          if (!task.serviceName) standalone.push(task);
-          // A task whose service left the index (deleted) has no slice to join; it is skipped as before.
-          else if (pending?.service.serviceArn === arns.service(scopeOf(task.taskArn), task.clusterName, task.serviceName)) {
-            pending.tasks.push(task);
-          }
-        }
+      yield { ...slicer.read(page.Items ?? [], !page.LastEvaluatedKey), readUnits };
+    }
+  }
+
+  /**
+   * What is due by `now`: a page of the due index (keys only, in due order), then the slice of
+   * every service (or cluster's standalone group) it names, read side by side from the reconcile
+   * index. An owner due twice in one page is read once; one due in two pages is read twice, which
+   * only costs a read (its second plan finds nothing left to do), so memory stays one page.
+   */
+  async *duePages(shard: number, now: EpochMs): AsyncGenerator<ShardPage> {
+    const pages = queryPages(this.table, {
+      IndexName: DUE_INDEX,
+      KeyConditionExpression: 'GSI3PK = :shard AND GSI3SK < :bound',
+      ExpressionAttributeValues: { ':shard': shardKey(shard), ':bound': dueBound(now) },
+      ReturnConsumedCapacity: 'TOTAL',
+      ...(this.pageSize ? { Limit: this.pageSize } : {}),
+    });
+    for await (const page of pages) {
+      let readUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
+      const owners = [...new Set((page.Items ?? []).map(dueOwner))];
+      const slices = await inBatches(owners, SLICE_READS_AT_ONCE, (owner) => this.ownerSlice(shard, owner));
+      const merged: ShardPage = { services: [], standalone: [], dues: new Map(), readUnits: 0 };
+      for (const slice of slices) {
+        readUnits += slice.readUnits;
+        merged.services.push(...slice.services);
+        merged.standalone.push(...slice.standalone);
+        for (const [id, dueAt] of slice.dues) (merged.dues as Map<string, EpochMs>).set(id, dueAt);
       }
-      if (!page.LastEvaluatedKey && pending) services.push(pending);
-      yield { services, standalone, readUnits };
+      this.consumedReadUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
+      yield { ...merged, readUnits };
+    }
+  }
+
+  /** One service with its live tasks (or a cluster's standalone tasks): its range of the reconcile index. */
+  private async ownerSlice(shard: number, owner: string): Promise<ShardPage> {
+    const slicer = new SliceReader();
+    const slice: ShardPage = { services: [], standalone: [], dues: new Map(), readUnits: 0 };
+    const pages = queryPages(this.table, {
+      IndexName: RECONCILE_INDEX,
+      // `#~` sorts after the owner's tasks (`#T#...`) and before any name that extends the owner's.
+      KeyConditionExpression: 'GSI1PK = :shard AND GSI1SK BETWEEN :owner AND :end',
+      ExpressionAttributeValues: { ':shard': shardKey(shard), ':owner': owner, ':end': `${owner}#~` },
+      ReturnConsumedCapacity: 'TOTAL',
+    });
+    for await (const page of pages) {
+      const read = slicer.read(page.Items ?? [], !page.LastEvaluatedKey);
+      const readUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
+      this.consumedReadUnits += readUnits;
+      slice.readUnits += readUnits;
+      slice.services.push(...read.services);
+      slice.standalone.push(...read.standalone);
+      for (const [id, dueAt] of read.dues) (slice.dues as Map<string, EpochMs>).set(id, dueAt);
+    }
+    return slice;
+  }
+
+  async dueShards(now: EpochMs): Promise<number[]> {
+    const due = await Promise.all(
+      Array.from({ length: this.shards }, async (_, shard) => {
+        const { Count, ConsumedCapacity } = await this.table.client
+          .send(
+            new QueryCommand({
+              TableName: this.table.tableName,
+              IndexName: DUE_INDEX,
+              KeyConditionExpression: 'GSI3PK = :shard AND GSI3SK < :bound',
+              ExpressionAttributeValues: { ':shard': shardKey(shard), ':bound': dueBound(now) },
+              Limit: 1,
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          )
+          .catch(translateThrottling);
+        this.consumedReadUnits += ConsumedCapacity?.CapacityUnits ?? 0;
+        return Count ? [shard] : [];
+      }),
+    );
+    return due.flat();
+  }
+
+  async setDue(target: DueTarget, dueAt: EpochMs | undefined): Promise<boolean> {
+    const item =
+      'service' in target
+        ? serviceItem(target.service, this.shards, dueAt)
+        : taskItem(target.task, this.shards, this.retentionMs, dueAt);
+    const set = dueAt !== undefined && 'GSI3PK' in item;
+    try {
+      const { ConsumedCapacity } = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: { PK: item.PK, SK: item.SK },
+          UpdateExpression: set ? 'SET GSI3PK = :pk, GSI3SK = :sk' : 'REMOVE GSI3PK, GSI3SK',
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: {
+            ':version': item.version,
+            ...(set ? { ':pk': item.GSI3PK, ':sk': item.GSI3SK } : {}),
+          },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.consumedWriteUnits += ConsumedCapacity?.CapacityUnits ?? 0;
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      return translateThrottling(error);
     }
   }
 
@@ -219,8 +354,8 @@ export class DynamoReconcileStore implements ReconcileStore {
     };
   }
 
-  private taskPut(task: TaskRecord, isNew: boolean) {
-    const item = taskItem(task, this.shards, this.retentionMs);
+  private taskPut(task: TaskRecord, isNew: boolean, dueAt?: EpochMs) {
+    const item = taskItem(task, this.shards, this.retentionMs, dueAt);
     return {
       Put: isNew
         ? { TableName: this.table.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }
@@ -245,7 +380,7 @@ export class DynamoReconcileStore implements ReconcileStore {
     const { service } = commit;
     const atomic = [
       this.leaseCheck(lease, now),
-      { Put: putAtVersion(this.table.tableName, serviceItem(service, this.shards)) },
+      { Put: putAtVersion(this.table.tableName, serviceItem(service, this.shards, commit.dueAt)) },
       ...(commit.events
         ? [
             {
@@ -272,10 +407,10 @@ export class DynamoReconcileStore implements ReconcileStore {
     return (await this.commitInBatches(lease, observed, now)) && this.transact(atomic);
   }
 
-  async commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs): Promise<boolean> {
+  async commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs, dues?: ReadonlyMap<string, EpochMs>): Promise<boolean> {
     return this.commitInBatches(
       lease,
-      tasks.map((task) => this.taskPut(task, false)),
+      tasks.map((task) => this.taskPut(task, false, dues?.get(task.taskId))),
       now,
     );
   }
