@@ -14,6 +14,7 @@ import {
 import type { EpochMs, ServiceEvent, TaskDefinition } from '../domain/model';
 import { THROTTLED_REASON, type FleetBackend, type LaunchSpec, type ObservedTask, type StopRequest } from '../fleet/backend';
 import type { FleetResolver } from '../fleet/resolver';
+import { mapConcurrently } from '../concurrency';
 import type { Clock } from '../deps';
 import type { DueTarget, Lease, ReconcileStore, ServiceSlice, ShardPage } from '../ports';
 import { dueNeedsWrite } from './due';
@@ -35,6 +36,8 @@ import { plan, recordLaunchRefusal, type PlanOptions, type ServicePlan, type Tas
 export interface ReconcilerSettings {
   shards: number;
   leaseTtlMs: number;
+  /** Services of a page acted on side by side (each its own commits, all under the shard's lease). */
+  servicesAtOnce: number;
   plan: PlanOptions;
 }
 
@@ -264,16 +267,23 @@ export class Reconciler {
     }
 
     let acted = 0;
-    for (const item of work) {
-      const lease = await this.keepLease(shard);
-      if (!lease) return { busy: true, acted, nextWakeAt };
+    let lost = false;
+    // Services are independent (each commit holds only at the versions it read, fenced by the lease):
+    // acting on several at once overlaps DynamoDB's and the backend's latency.
+    await mapConcurrently(work, this.settings.servicesAtOnce, async (item) => {
+      const lease = lost ? undefined : await this.keepLease(shard);
+      if (!lease) {
+        lost = true;
+        return;
+      }
       try {
-        if (await this.applyServicePlan(lease, item, now)) acted += 1;
+        if (await this.applyServicePlan(shard, lease, item, now)) acted += 1;
       } catch (error) {
         // Every effect is repeatable: a service whose backend failed is simply planned again next pass.
         this.log.info('service reconcile failed', { serviceArn: item.slice.service.serviceArn, error: String(error) });
       }
-    }
+    });
+    if (lost) return { busy: true, acted, nextWakeAt };
     const lease = await this.keepLease(shard);
     if (!lease) return { busy: true, acted, nextWakeAt };
     if (standaloneChanged.length && !(await this.store.commitTasks(lease, standaloneChanged, this.clock.now(), standaloneDues))) {
@@ -281,7 +291,7 @@ export class Reconciler {
     }
     const latest = new Map(standaloneChanged.map((record) => [record.taskId, record]));
     await this.deliverStops(
-      lease,
+      shard,
       standaloneUndelivered.map((record) => latest.get(record.taskId) ?? record),
       now,
     );
@@ -293,7 +303,19 @@ export class Reconciler {
    * once it is lost (expired, or a successor took it): the pass stops, and every commit it would
    * still make is fenced out anyway, as each checks the lease against the time of the commit.
    */
-  private async keepLease(shard: number): Promise<Lease | undefined> {
+  private keepLease(shard: number): Promise<Lease | undefined> {
+    // One renewal at a time per shard, shared by the services acted on side by side.
+    let renewal = this.renewals.get(shard);
+    if (!renewal) {
+      renewal = this.renewIfOld(shard).finally(() => this.renewals.delete(shard));
+      this.renewals.set(shard, renewal);
+    }
+    return renewal;
+  }
+
+  private readonly renewals = new Map<number, Promise<Lease | undefined>>();
+
+  private async renewIfOld(shard: number): Promise<Lease | undefined> {
     const lease = this.leases.get(shard);
     if (!lease) return undefined;
     const now = this.clock.now();
@@ -345,7 +367,7 @@ export class Reconciler {
     return stopped;
   }
 
-  private async applyServicePlan(lease: Lease, work: ServiceWork, now: EpochMs): Promise<boolean> {
+  private async applyServicePlan(shard: number, lease: Lease, work: ServiceWork, now: EpochMs): Promise<boolean> {
     const { slice, plan: servicePlan } = work;
     const service = { ...servicePlan.service, version: slice.service.version + 1 };
     const originals = new Map(slice.tasks.map((task) => [task.taskId, task]));
@@ -387,10 +409,10 @@ export class Reconciler {
     }
     // This pass's launches, and any an earlier pass recorded but did not get to make.
     const leftOver = slice.tasks.map((task) => latest.get(task.taskId) ?? task).filter(isUnlaunched);
-    await this.launchRecorded(lease, service, [...planned, ...leftOver], now, servicePlan.nextWakeAt);
+    await this.launchRecorded(shard, service, [...planned, ...leftOver], now, servicePlan.nextWakeAt);
     const undeliveredIds = work.undelivered.map((task) => task.taskId);
     await this.deliverStops(
-      lease,
+      shard,
       [...new Set([...stopIds, ...undeliveredIds])].map((taskId) => latest.get(taskId) ?? originals.get(taskId)!),
       now,
     );
@@ -452,7 +474,7 @@ export class Reconciler {
    * (the backend recognises the task id).
    */
   private async launchRecorded(
-    lease: Lease,
+    shard: number,
     service: ServicePlan['service'] & { version: number },
     records: TaskRecord[],
     now: EpochMs,
@@ -497,6 +519,9 @@ export class Reconciler {
       const observation = observations.get(record.taskId);
       return bumped(observation ? applyObservation(record, observation) : record, byId.get(record.taskId)!);
     });
+    // Renewed (or found lost) now: launches of the services acted on side by side may have been slow.
+    const lease = await this.keepLease(shard);
+    if (!lease) return;
     let committed: boolean;
     if (refused.length) {
       const next = { ...structuredClone(service), version: service.version + 1 };
@@ -531,7 +556,7 @@ export class Reconciler {
   }
 
   /** Tells the backend about committed stop decisions, then records what it reports. */
-  private async deliverStops(lease: Lease, decided: TaskRecord[], now: EpochMs): Promise<void> {
+  private async deliverStops(shard: number, decided: TaskRecord[], now: EpochMs): Promise<void> {
     // A task never launched was recorded STOPPED at once: there is nothing to tell.
     const records = decided.filter((record) => record.ref !== undefined && record.lastStatus !== 'STOPPED');
     if (!records.length) return;
@@ -557,7 +582,8 @@ export class Reconciler {
         return next === record ? undefined : bumped(next, record);
       })
       .filter((record): record is TaskRecord => record !== undefined);
-    if (updates.length && !(await this.store.commitTasks(lease, updates, this.clock.now(), dues))) {
+    const lease = updates.length ? await this.keepLease(shard) : undefined;
+    if (lease && !(await this.store.commitTasks(lease, updates, this.clock.now(), dues))) {
       // The stop reached the backend; the next pass observes and records it.
       this.log.info('reconcile commit lost a race', { scope: 'stop delivery', tasks: updates.length });
     }

@@ -9,6 +9,7 @@ import type { ReconcilerSettings } from './reconciler';
 export const reconcilerSettings = (profile: 'fast' | 'realistic', shards: number): ReconcilerSettings => ({
   shards,
   leaseTtlMs: 15_000,
+  servicesAtOnce: 16,
   plan:
     profile === 'fast'
       ? {

@@ -76,7 +76,7 @@ describe('the reconciler reads what is due, and everything only at the resync', 
     await reconciler.reconciler.release();
     const [launched] = await serviceTaskRecords(deps, 'c1', 'web');
     expect(launched.ref).toBeDefined();
-    const [observed] = await new SimulatedFleet({ profile: 'fast' }).observe([{ taskId: launched.taskId, ref: launched.ref!, createdAt: launched.createdAt }], clock.now());
+    const [observed] = await new SimulatedFleet({ profile: 'fast' }).observe([{ taskId: launched.taskId, ref: launched.ref! }], clock.now());
     expect(observed.nextChangeAt).toBeGreaterThan(clock.now());
 
     // From here on no API call is made: the due index alone brings the task to RUNNING.

@@ -1,4 +1,5 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mapConcurrently } from '../../concurrency';
 import { arns, clusterNameOf, scopeOf } from '../../domain/arn';
 import { parseTaskDefinitionRef } from '../../domain/task-definition';
 import type { ServiceState } from '../../domain/service';
@@ -44,12 +45,6 @@ const fitsOneTransaction = (actions: object[]) =>
 
 /** Slices read side by side from one page of due entries: enough to overlap DynamoDB's latency. */
 const SLICE_READS_AT_ONCE = 16;
-
-const inBatches = async <T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> => {
-  const results: R[] = [];
-  for (let start = 0; start < items.length; start += size) results.push(...(await Promise.all(items.slice(start, start + size).map(work))));
-  return results;
-};
 
 /**
  * Turns reconcile-index items, read in index order over one or more pages, into whole service
@@ -186,7 +181,7 @@ export class DynamoReconcileStore implements ReconcileStore {
     for await (const page of pages) {
       let readUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
       const owners = [...new Set((page.Items ?? []).map(dueOwner))];
-      const slices = await inBatches(owners, SLICE_READS_AT_ONCE, (owner) => this.ownerSlice(shard, owner));
+      const slices = await mapConcurrently(owners, SLICE_READS_AT_ONCE, (owner) => this.ownerSlice(shard, owner));
       const merged: ShardPage = { services: [], standalone: [], dues: new Map(), readUnits: 0 };
       for (const slice of slices) {
         readUnits += slice.readUnits;
