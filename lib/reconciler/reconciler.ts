@@ -459,10 +459,28 @@ export class Reconciler {
     return { records, failures };
   }
 
+  /**
+   * Task definitions by ARN, read once per reconciler (one invocation): a revision never changes
+   * once registered, so the services of a pass that launch the same one share a read. One not found
+   * is not kept.
+   */
+  private readonly definitions = new Map<string, Promise<TaskDefinition | undefined>>();
+
   private async taskDefinitions(references: string[]): Promise<Map<string, TaskDefinition | undefined>> {
     const definitions = new Map<string, TaskDefinition | undefined>();
     for (const reference of references) {
-      if (!definitions.has(reference)) definitions.set(reference, await this.store.taskDefinition(reference));
+      if (definitions.has(reference)) continue;
+      let definition = this.definitions.get(reference);
+      if (!definition) {
+        definition = this.store.taskDefinition(reference);
+        this.definitions.set(reference, definition);
+      }
+      const found = await definition.catch((error: unknown) => {
+        this.definitions.delete(reference);
+        throw error;
+      });
+      if (!found) this.definitions.delete(reference);
+      definitions.set(reference, found);
     }
     return definitions;
   }
