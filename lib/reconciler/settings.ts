@@ -9,7 +9,7 @@ import type { ReconcilerSettings } from './reconciler';
 export const reconcilerSettings = (profile: 'fast' | 'realistic', shards: number): ReconcilerSettings => ({
   shards,
   leaseTtlMs: 15_000,
-  servicesAtOnce: 16,
+  servicesAtOnce: 8,
   plan:
     profile === 'fast'
       ? {

@@ -44,7 +44,7 @@ const fitsOneTransaction = (actions: object[]) =>
   actions.length <= MAX_TRANSACTION_ACTIONS && actions.reduce((sum, action) => sum + sizeOf(action), 0) <= MAX_TRANSACTION_BYTES;
 
 /** Slices read side by side from one page of due entries: enough to overlap DynamoDB's latency. */
-const SLICE_READS_AT_ONCE = 16;
+const SLICE_READS_AT_ONCE = 8;
 
 /**
  * Turns reconcile-index items, read in index order over one or more pages, into whole service
