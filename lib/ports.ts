@@ -188,6 +188,8 @@ export interface ReconcileStore {
    * each entry's whole service slice (or its cluster's standalone tasks) read from the reconcile index.
    */
   duePages(shard: number, now: EpochMs): AsyncIterable<ShardPage>;
+  /** The earliest due time in the shard, passed or not; undefined when nothing is due. */
+  nextDueAt(shard: number): Promise<EpochMs | undefined>;
   /** The shards with anything due by `now`: one read of the due index per shard. */
   dueShards(now: EpochMs): Promise<number[]>;
   /**

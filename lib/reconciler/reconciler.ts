@@ -180,6 +180,12 @@ export class Reconciler {
     }
     // What a pass changed is looked at again at once: its launches and stops are in flight.
     if (outcome.acted) outcome.nextWakeAt = now;
+    else if (!outcome.busy) {
+      // What others made due (or this pass left due) in the shard is followed too. A due time already
+      // passed was read by this pass or lands right after it: looked at again after a poll interval.
+      const due = await this.store.nextDueAt(shard);
+      if (due !== undefined) outcome.nextWakeAt = earliest(outcome.nextWakeAt, Math.max(due, now + this.settings.plan.pollIntervalMs));
+    }
     return outcome;
   }
 

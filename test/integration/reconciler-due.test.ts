@@ -74,6 +74,11 @@ describe('the reconciler reads what is due, and everything only at the resync', 
     // The write made it due: the first pass launches its task and nothing else is read.
     expect(await reconciler.reconciler.pass('due')).toMatchObject({ visited: 1, acted: 1 });
     await reconciler.reconciler.release();
+    // Nothing is due yet, but an invocation's loop must know when it will be, to follow it.
+    const early = await reconciler.reconciler.pass('due');
+    expect(early.visited).toBe(0);
+    expect(early.nextWakeAt).toBeGreaterThan(clock.now());
+    expect(early.nextWakeAt).toBeLessThanOrEqual(clock.now() + 60_000);
     const [launched] = await serviceTaskRecords(deps, 'c1', 'web');
     expect(launched.ref).toBeDefined();
     const [observed] = await new SimulatedFleet({ profile: 'fast' }).observe([{ taskId: launched.taskId, ref: launched.ref! }], clock.now());

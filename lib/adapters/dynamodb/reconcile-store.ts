@@ -217,6 +217,23 @@ export class DynamoReconcileStore implements ReconcileStore {
     return slice;
   }
 
+  async nextDueAt(shard: number): Promise<EpochMs | undefined> {
+    const { Items, ConsumedCapacity } = await this.table.client
+      .send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: DUE_INDEX,
+          KeyConditionExpression: 'GSI3PK = :shard',
+          ExpressionAttributeValues: { ':shard': shardKey(shard) },
+          Limit: 1,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      )
+      .catch(translateThrottling);
+    this.consumedReadUnits += ConsumedCapacity?.CapacityUnits ?? 0;
+    return Items?.[0] ? storedDueAt(Items[0]) : undefined;
+  }
+
   async dueShards(now: EpochMs): Promise<number[]> {
     const due = await Promise.all(
       Array.from({ length: this.shards }, async (_, shard) => {
