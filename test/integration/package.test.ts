@@ -51,7 +51,7 @@ describe('the packaged CloudFormation template', () => {
     ({ template, zips } = await packaged());
   }, 240_000);
 
-  it('defines the single table with its reconcile index and TTL', () => {
+  it('defines the single table with its reconcile, list and due indexes and TTL', () => {
     const [[, table]] = resourcesOf(template, 'AWS::DynamoDB::Table');
     expect(resourcesOf(template, 'AWS::DynamoDB::Table')).toHaveLength(1);
     expect(table.Properties).toMatchObject({
@@ -61,7 +61,11 @@ describe('the packaged CloudFormation template', () => {
         { AttributeName: 'PK', KeyType: 'HASH' },
         { AttributeName: 'SK', KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: [expect.objectContaining({ IndexName: 'GSI1' }), expect.objectContaining({ IndexName: 'GSI2' })],
+      GlobalSecondaryIndexes: [
+        expect.objectContaining({ IndexName: 'GSI1' }),
+        expect.objectContaining({ IndexName: 'GSI2' }),
+        expect.objectContaining({ IndexName: 'GSI3', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+      ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
   });
