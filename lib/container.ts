@@ -68,7 +68,7 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
  * runs handlers in-process) never share a lease.
  */
 export const buildReconciler = (settings: Config, overrides: Overrides = {}) => {
-  const store = new DynamoReconcileStore(tableFor(settings), settings.reconcileShards, settings.taskRetentionMs, overrides.reconcilePageSize);
+  const store = new DynamoReconcileStore(overrides.table ?? tableFor(settings), settings.reconcileShards, settings.taskRetentionMs, overrides.reconcilePageSize);
   const fleets = fleetsFor(settings, overrides);
   /** A reconciler of one shard (a fanned-out or targeted invocation), or of every shard. */
   const newReconciler = (shard?: number) =>
