@@ -187,6 +187,11 @@ export interface ReconcileStore {
    * tasks are one transaction; observations that do not fit with them are committed first.
    */
   commitService(lease: Lease, commit: ServiceCommit, now: EpochMs): Promise<boolean>;
+  /**
+   * Commits several services' changes as commitService does each, sharing transactions (one lease
+   * check per transaction); whether each committed. A service whose version moved on loses alone.
+   */
+  commitServices(lease: Lease, commits: ServiceCommit[], now: EpochMs): Promise<boolean[]>;
   /** Commits task changes under the lease, in as many transactions as DynamoDB's limits need; false on a conflict. */
   commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs): Promise<boolean>;
   /** Every live task's id in every shard, read after the caller listed what the backend runs. */
