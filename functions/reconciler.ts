@@ -4,9 +4,10 @@ import { systemClock } from '../lib/deps';
 import { log } from '../lib/log';
 import { reconcileUntilIdle, type LoopEnd } from '../lib/reconciler/loop';
 import { LOOP_SETTINGS } from '../lib/reconciler/settings';
+import { isTaskStateChange, type TaskEventOutcome } from '../lib/reconciler/task-events';
 
 const settings = config();
-const { newReconciler, trigger } = buildReconciler(settings);
+const { newReconciler, trigger, applyTaskEvent } = buildReconciler(settings);
 
 /** EventBridge's scheduled events say so; wake-ups after desired-state changes come from ecsbox. */
 const isScheduled = (event: unknown) => (event as { source?: unknown } | undefined)?.source === 'aws.events';
@@ -23,7 +24,13 @@ const shardNamed = (event: unknown): number | undefined => {
  * shard, fans out: one asynchronous invocation per shard, each passing over its shard under its own
  * lease, so shards are reconciled in parallel. A wake-up naming a shard passes over that shard only.
  */
-export const handler = async (event?: unknown): Promise<{ end: LoopEnd | 'fanned-out' }> => {
+export const handler = async (event?: unknown): Promise<{ end: LoopEnd | 'fanned-out' } | { taskEvent: TaskEventOutcome }> => {
+  // A Fargate task's state change, from ECS through EventBridge: recorded at once (task-events.ts).
+  if (isTaskStateChange(event)) {
+    const outcome = await applyTaskEvent(event);
+    log.info('task state change applied', { outcome });
+    return { taskEvent: outcome };
+  }
   if (isScheduled(event)) {
     await newReconciler()
       .collectStrays()

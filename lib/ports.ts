@@ -196,6 +196,8 @@ export interface ReconcileStore {
   commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs): Promise<boolean>;
   /** Every live task's id in every shard, read after the caller listed what the backend runs. */
   liveTaskIds(): Promise<ReadonlySet<string>>;
+  /** One task record (strongly consistent), by account, cluster and task id. */
+  task(accountId: string, clusterName: string, taskId: string): Promise<TaskRecord | undefined>;
   /** The service's event list, read only when there is something to add to it. */
   loadEvents(service: ServiceState): Promise<ServiceEvent[]>;
   /** A cluster's fleet setting, by ARN, in whichever account it belongs to. */

@@ -87,6 +87,13 @@ export class DynamoReconcileStore implements ReconcileStore {
     }
   }
 
+  async task(accountId: string, clusterName: string, taskId: string): Promise<TaskRecord | undefined> {
+    const { Item } = await this.table.client
+      .send(new GetCommand({ TableName: this.table.tableName, Key: taskKey(accountId, clusterName, taskId), ConsistentRead: true }))
+      .catch(translateThrottling);
+    return Item ? toTask(Item) : undefined;
+  }
+
   async clusterFleet(clusterArn: string): Promise<ClusterFleet | undefined> {
     const scope = scopeOf(clusterArn);
     const { Item, ConsumedCapacity } = await this.table.client
