@@ -29,6 +29,7 @@ import { createService, describeServices, updateService } from '../lib/usecases/
 import { registerTaskDefinition } from '../lib/usecases/task-definitions';
 import { startDynamoDbLocal } from '../scripts/local/dynamodb-local';
 import { createTable } from '../scripts/local/table';
+import { fargateTaskDefinition } from '../test/support/fixtures';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000);
 const TASKS = Number(process.env.BENCH_TASKS ?? 3);
@@ -173,17 +174,8 @@ const main = async () => {
     const { store, newReconciler } = buildReconciler(settings, { table });
 
     await createCluster(deps, { clusterName: 'bench' });
-    await registerTaskDefinition(
-      deps,
-      validateTaskDefinition({
-        family: 'bench',
-        requiresCompatibilities: ['FARGATE'],
-        networkMode: 'awsvpc',
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [{ name: 'web', image: 'nginx:1.27', portMappings: [{ containerPort: 80 }] }],
-      }),
-    );
+    // One nginx container on Fargate, the tests' usual definition.
+    await registerTaskDefinition(deps, validateTaskDefinition(fargateTaskDefinition('bench')));
     const name = (index: number) => `svc-${String(index).padStart(6, '0')}`;
     const everyService = async (work: (serviceName: string) => Promise<unknown>) => {
       for (let start = 0; start < SERVICES; start += 50) {
