@@ -307,6 +307,7 @@ export class DynamoReconcileStore implements ReconcileStore {
    * the others are committed again without them. A lost lease fails them all.
    */
   async commitServices(lease: Lease, commits: ServiceCommit[], now: EpochMs): Promise<boolean[]> {
+    const started = performance.now();
     const committed = commits.map(() => false);
     const check = this.leaseCheck(lease, now);
     let pending: Array<{ index: number; actions: object[]; bytes: number }> = [];
@@ -340,7 +341,9 @@ export class DynamoReconcileStore implements ReconcileStore {
     let leaseLost = false;
     const commitBatch = async (batch: typeof pending): Promise<void> => {
       if (leaseLost) return;
-      const reasons = await this.transactOrReasons([check, ...batch.flatMap((group) => group.actions)]);
+      // The lease is checked against the time of each transaction, not of the first one.
+      const checkNow = this.leaseCheck(lease, now + (performance.now() - started));
+      const reasons = await this.transactOrReasons([checkNow, ...batch.flatMap((group) => group.actions)]);
       if (reasons === undefined) {
         for (const group of batch) committed[group.index] = true;
         return;
