@@ -97,18 +97,14 @@ class WritePricer {
     const size = itemSize(item);
     this.sizes.set(keyOf(item), size);
     const kind = (item.kind as { S?: string } | undefined)?.S;
-    const what = `${kind ?? 'other'}:${(item.lastStatus as { S?: string } | undefined)?.S ?? ''}:${item.ref ? 'ref' : 'noref'}`;
+    const what = `${kind ?? 'other'}:${(item.lastStatus as { S?: string } | undefined)?.S ?? ''}`;
     this.breakdown.set(what, (this.breakdown.get(what) ?? 0) + 1);
     if (kind === 'task') {
-      if (process.env.BENCH_DEBUG && item.lastStatus && (item.lastStatus as { S: string }).S === 'RUNNING' && !this.runningAt.size) console.log(JSON.stringify(item));
       this.taskItemBytes.push(size);
       const id = (item.SK as { S: string }).S;
       if ((item.lastStatus as { S?: string } | undefined)?.S === 'RUNNING' && !this.runningAt.has(id)) this.runningAt.set(id, Date.now());
     }
-    if (kind === 'service') {
-      if (process.env.BENCH_DEBUG && this.serviceItemBytes.length === 3) console.log(JSON.stringify(item));
-      this.serviceItemBytes.push(size);
-    }
+    if (kind === 'service') this.serviceItemBytes.push(size);
     return size;
   }
 
@@ -217,6 +213,7 @@ const main = async () => {
       `writes: transactions=${pricer.transactions} items_in_transactions=${pricer.transactionItems} plain_writes=${pricer.plainWrites} ` +
         `transact_units=${pricer.transactUnits} plain_units=${pricer.plainUnits} dynamodb_local_reported_units=${(store.writeUnits() - reportedBefore).toFixed(0)}`,
     );
+    // BENCH_DEBUG=1: how many items of each kind (a task's by lastStatus) were written, set-up included.
     if (process.env.BENCH_DEBUG) console.log([...pricer.breakdown].map(([what, count]) => `${what}=${count}`).join(' '));
     console.log(`items: task_item_bytes_median=${median(pricer.taskItemBytes)} task_item_bytes_max=${Math.max(...pricer.taskItemBytes)} service_item_bytes_median=${median(pricer.serviceItemBytes)}`);
     console.log(
