@@ -6,9 +6,10 @@ import { isResyncMinute, scheduledMinute } from '../lib/reconciler/due';
 import { reconcileUntilIdle, type LoopEnd } from '../lib/reconciler/loop';
 import type { PassScope } from '../lib/reconciler/reconciler';
 import { LOOP_SETTINGS } from '../lib/reconciler/settings';
+import { isTaskStateChange, type TaskEventOutcome } from '../lib/reconciler/task-events';
 
 const settings = config();
-const { store, newReconciler, trigger } = buildReconciler(settings);
+const { store, newReconciler, trigger, applyTaskEvent } = buildReconciler(settings);
 
 type Invocation = { source?: unknown; shard?: unknown; resync?: unknown; time?: unknown } | undefined;
 
@@ -36,7 +37,13 @@ const everyShard = () => Array.from({ length: settings.reconcileShards }, (_, sh
  * A wake-up naming a shard reads that shard's due work (or all of it when it says `resync`); one
  * naming none (the local stack's start-up wake) resyncs every shard.
  */
-export const handler = async (event?: Invocation): Promise<{ end: LoopEnd | 'fanned-out' }> => {
+export const handler = async (event?: Invocation): Promise<{ end: LoopEnd | 'fanned-out' } | { taskEvent: TaskEventOutcome }> => {
+  // A Fargate task's state change, from ECS through EventBridge: recorded at once (task-events.ts).
+  if (isTaskStateChange(event)) {
+    const outcome = await applyTaskEvent(event);
+    log.info('task state change applied', { outcome });
+    return { taskEvent: outcome };
+  }
   let scope: PassScope = event?.resync === true || shardNamed(event) === undefined ? 'resync' : 'due';
   if (isScheduled(event)) {
     const now = systemClock.now();

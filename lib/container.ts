@@ -15,6 +15,7 @@ import { log } from './log';
 import type { ReconcileTrigger } from './ports';
 import { Reconciler } from './reconciler/reconciler';
 import { reconcilerSettings } from './reconciler/settings';
+import { applyTaskStateChange } from './reconciler/task-events';
 
 /** The composition root: SDK clients and adapters are built once per cold start and injected. */
 export interface Overrides {
@@ -68,7 +69,7 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
  * runs handlers in-process) never share a lease.
  */
 export const buildReconciler = (settings: Config, overrides: Overrides = {}) => {
-  const store = new DynamoReconcileStore(tableFor(settings), settings.reconcileShards, settings.taskRetentionMs, overrides.reconcilePageSize);
+  const store = new DynamoReconcileStore(overrides.table ?? tableFor(settings), settings.reconcileShards, settings.taskRetentionMs, overrides.reconcilePageSize);
   const fleets = fleetsFor(settings, overrides);
   /** A reconciler of one shard (a fanned-out or targeted invocation), or of every shard. */
   const newReconciler = (shard?: number) =>
@@ -81,7 +82,22 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
       log,
       shard,
     );
-  return { store, reconciler: newReconciler(), newReconciler, trigger: overrides.trigger ?? triggerFor(settings) };
+  const trigger = overrides.trigger ?? triggerFor(settings);
+  /** Applies an "ECS Task State Change" event to its task's record (lib/reconciler/task-events.ts). */
+  const applyTaskEvent = (event: unknown) =>
+    applyTaskStateChange(
+      {
+        store,
+        fleets,
+        trigger,
+        clock: overrides.clock ?? systemClock,
+        shards: settings.reconcileShards,
+        leaseTtlMs: reconcilerSettings(settings.fleetProfile, settings.reconcileShards).leaseTtlMs,
+        holder: randomUUID(),
+      },
+      event,
+    );
+  return { store, reconciler: newReconciler(), newReconciler, trigger, applyTaskEvent };
 };
 
 let built: Deps | undefined;

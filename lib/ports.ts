@@ -162,6 +162,13 @@ export interface ShardPage {
 /** An item whose due time alone is set (or cleared), at the version it was read. */
 export type DueTarget = { service: ServiceState } | { task: TaskRecord };
 
+/** A service by name, in its account and cluster. */
+export interface ServiceName {
+  accountId: string;
+  clusterName: string;
+  serviceName: string;
+}
+
 export interface ServiceCommit {
   service: ServiceState;
   /** When the service must next be looked at (the "next due" index); undefined when it is steady. */
@@ -197,6 +204,11 @@ export interface ReconcileStore {
    * false if it moved on (whoever moved it set its own due time).
    */
   setDue(target: DueTarget, dueAt: EpochMs | undefined): Promise<boolean>;
+  /**
+   * Makes a live service due at `dueAt` under the lease (checked against `now`), whatever its version:
+   * a task event it must act on. False if the lease was lost or the service is gone.
+   */
+  setServiceDue(lease: Lease, service: ServiceName, dueAt: EpochMs, now: EpochMs): Promise<boolean>;
   /** Takes the shard's lease with a new fencing token; undefined while someone else holds it. */
   acquireLease(shard: number, holder: string, now: EpochMs, ttlMs: number): Promise<Lease | undefined>;
   /** Extends a lease still held (same holder and token, not expired at `now`); undefined if it was lost. */
@@ -209,12 +221,19 @@ export interface ReconcileStore {
    */
   commitService(lease: Lease, commit: ServiceCommit, now: EpochMs): Promise<boolean>;
   /**
+   * Commits several services' changes as commitService does each, sharing transactions (one lease
+   * check per transaction); whether each committed. A service whose version moved on loses alone.
+   */
+  commitServices(lease: Lease, commits: ServiceCommit[], now: EpochMs): Promise<boolean[]>;
+  /**
    * Commits task changes under the lease, in as many transactions as DynamoDB's limits need; false on
    * a conflict. `dues` gives standalone tasks their next due time, by task id.
    */
   commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs, dues?: ReadonlyMap<string, EpochMs>): Promise<boolean>;
   /** Every live task's id in every shard, read after the caller listed what the backend runs. */
   liveTaskIds(): Promise<ReadonlySet<string>>;
+  /** One task record (strongly consistent), by account, cluster and task id. */
+  task(accountId: string, clusterName: string, taskId: string): Promise<TaskRecord | undefined>;
   /** The service's event list, read only when there is something to add to it. */
   loadEvents(service: ServiceState): Promise<ServiceEvent[]>;
   /** A cluster's fleet setting, by ARN, in whichever account it belongs to. */

@@ -16,7 +16,7 @@ import { THROTTLED_REASON, type FleetBackend, type LaunchSpec, type ObservedTask
 import type { FleetResolver } from '../fleet/resolver';
 import { mapConcurrently } from '../concurrency';
 import type { Clock } from '../deps';
-import type { DueTarget, Lease, ReconcileStore, ServiceSlice, ShardPage } from '../ports';
+import type { DueTarget, Lease, ReconcileStore, ServiceCommit, ServiceSlice, ShardPage } from '../ports';
 import { dueNeedsWrite } from './due';
 import { plan, recordLaunchRefusal, type PlanOptions, type ServicePlan, type TaskView } from './plan';
 
@@ -71,6 +71,17 @@ interface ServiceWork {
   changed: TaskRecord[];
   undelivered: TaskRecord[];
 }
+
+interface PreparedPlan {
+  commit: ServiceCommit & { service: ServiceCommit['service'] & { version: number } };
+  /** Recorded launches without a ref, to make once the commit is in. */
+  toLaunch: TaskRecord[];
+  /** Committed stop decisions to deliver. */
+  toStop: TaskRecord[];
+}
+
+/** Services prepared at once: their events are read together (one BatchGetItem reads up to 100). */
+const PREPARE_CONCURRENCY = 100;
 
 const earliest = (a: EpochMs | undefined, b: EpochMs | undefined): EpochMs | undefined =>
   a === undefined ? b : b === undefined ? a : Math.min(a, b);
@@ -272,21 +283,43 @@ export class Reconciler {
       this.leases.set(shard, acquired);
     }
 
-    let acted = 0;
+    // Every service's decisions are prepared (side by side: their events are read together), then
+    // committed together in shared transactions, then made (launches, stops) several services at once.
+    const slots = await mapConcurrently(work, PREPARE_CONCURRENCY, async (item): Promise<PreparedPlan | undefined> => {
+      try {
+        return await this.prepareServicePlan(item, now);
+      } catch (error) {
+        // Every effect is repeatable: a service whose backend failed is simply planned again next pass.
+        this.log.info('service reconcile failed', { serviceArn: item.slice.service.serviceArn, error: String(error) });
+        return undefined;
+      }
+    });
+    const prepared = slots.filter((plan): plan is PreparedPlan => plan !== undefined);
+    const commitLease = await this.keepLease(shard);
+    if (!commitLease) return { busy: true, acted: 0, nextWakeAt };
+    const committed = prepared.length
+      ? await this.store.commitServices(commitLease, prepared.map((plan) => plan.commit), this.clock.now()).catch((error: unknown) => {
+          this.log.info('service reconcile failed', { shard, services: prepared.length, error: String(error) });
+          return prepared.map(() => false);
+        })
+      : [];
+    const toMake = prepared.filter((plan, index) => {
+      if (!committed[index]) this.log.info('reconcile commit lost a race', { serviceArn: plan.commit.service.serviceArn });
+      return committed[index];
+    });
+    const acted = toMake.length;
     let lost = false;
-    // Services are independent (each commit holds only at the versions it read, fenced by the lease):
-    // acting on several at once overlaps DynamoDB's and the backend's latency.
-    await mapConcurrently(work, this.settings.servicesAtOnce, async (item) => {
-      const lease = lost ? undefined : await this.keepLease(shard);
-      if (!lease) {
+    // Committed services are independent (each later commit holds only at the versions it wrote,
+    // fenced by the lease): making several at once overlaps the backend's and DynamoDB's latency.
+    await mapConcurrently(toMake, this.settings.servicesAtOnce, async (plan) => {
+      if (lost || !(await this.keepLease(shard))) {
         lost = true;
         return;
       }
       try {
-        if (await this.applyServicePlan(shard, lease, item, now)) acted += 1;
+        await this.makeCommittedPlan(shard, plan, now);
       } catch (error) {
-        // Every effect is repeatable: a service whose backend failed is simply planned again next pass.
-        this.log.info('service reconcile failed', { serviceArn: item.slice.service.serviceArn, error: String(error) });
+        this.log.info('service reconcile failed', { serviceArn: plan.commit.service.serviceArn, error: String(error) });
       }
     });
     if (lost) return { busy: true, acted, nextWakeAt };
@@ -373,7 +406,8 @@ export class Reconciler {
     return stopped;
   }
 
-  private async applyServicePlan(shard: number, lease: Lease, work: ServiceWork, now: EpochMs): Promise<boolean> {
+  /** A service's decisions as one commit, and what to do once it is committed. */
+  private async prepareServicePlan(work: ServiceWork, now: EpochMs): Promise<PreparedPlan> {
     const { slice, plan: servicePlan } = work;
     const service = { ...servicePlan.service, version: slice.service.version + 1 };
     const originals = new Map(slice.tasks.map((task) => [task.taskId, task]));
@@ -390,39 +424,41 @@ export class Reconciler {
       latest.set(stop.taskId, decided.ref ? decided : stopUnlaunched(decided, now));
     }
     const { records: planned, failures } = await this.plannedTasks(service, servicePlan, slice.tasks, now);
+    // A backend whose launch has no effect (the simulated fleet) is launched now, and the task
+    // recorded with its ref in the decision's own write; any other is recorded first, launched after.
+    const fleet = planned.length ? await this.fleetOf(service.clusterArn) : undefined;
+    const launchedNow = fleet?.launchHasNoEffect ? await this.makeLaunches(fleet, planned, now) : undefined;
+    for (const { record, reason } of launchedNow?.refused ?? []) failures.push({ deploymentId: record.deploymentId!, reason });
+    const newTasks = launchedNow?.launched ?? planned;
     const messages = [
       ...servicePlan.events,
       ...failures.map(({ deploymentId, reason }) => recordLaunchRefusal(service, deploymentId, reason, now, this.settings.plan)),
     ];
     const events = messages.length ? await this.withEvents(service, messages, now) : undefined;
     const changed = [...latest.values()];
-    // The launches are recorded before they are made: a task can never run without a record.
-    const committed = await this.store.commitService(
-      lease,
-      {
+    const undeliveredIds = work.undelivered.map((task) => task.taskId);
+    return {
+      commit: {
         service,
         dueAt: servicePlan.nextWakeAt,
         events,
-        newTasks: planned,
+        newTasks,
         changedTasks: changed.filter((record) => stopIds.has(record.taskId)),
         observedTasks: changed.filter((record) => !stopIds.has(record.taskId)),
       },
-      this.clock.now(),
-    );
-    if (!committed) {
-      this.log.info('reconcile commit lost a race', { serviceArn: service.serviceArn });
-      return false;
-    }
-    // This pass's launches, and any an earlier pass recorded but did not get to make.
-    const leftOver = slice.tasks.map((task) => latest.get(task.taskId) ?? task).filter(isUnlaunched);
-    await this.launchRecorded(shard, service, [...planned, ...leftOver], now, servicePlan.nextWakeAt);
-    const undeliveredIds = work.undelivered.map((task) => task.taskId);
-    await this.deliverStops(
-      shard,
-      [...new Set([...stopIds, ...undeliveredIds])].map((taskId) => latest.get(taskId) ?? originals.get(taskId)!),
-      now,
-    );
-    return true;
+      // This pass's launches, and any an earlier pass recorded but did not get to make.
+      toLaunch: [...newTasks, ...slice.tasks.map((task) => latest.get(task.taskId) ?? task)].filter(isUnlaunched),
+      toStop: [...new Set([...stopIds, ...undeliveredIds])].map((taskId) => latest.get(taskId) ?? originals.get(taskId)!),
+    };
+  }
+
+  /**
+   * After the commit: the launches are recorded before they are made (a task can never run without
+   * a record), and stops are committed before they are delivered.
+   */
+  private async makeCommittedPlan(shard: number, plan: PreparedPlan, now: EpochMs): Promise<void> {
+    await this.launchRecorded(shard, plan.commit.service, plan.toLaunch, now, plan.commit.dueAt);
+    await this.deliverStops(shard, plan.toStop, now);
   }
 
   /** Records for the plan's launches (PROVISIONING, no ref), and the launches that cannot be made. */
@@ -473,22 +509,18 @@ export class Reconciler {
   private readonly definitions = new Map<string, Promise<TaskDefinition | undefined>>();
 
   private async taskDefinitions(references: string[]): Promise<Map<string, TaskDefinition | undefined>> {
-    const definitions = new Map<string, TaskDefinition | undefined>();
+    const found = new Map<string, TaskDefinition | undefined>();
     for (const reference of references) {
-      if (definitions.has(reference)) continue;
       let definition = this.definitions.get(reference);
       if (!definition) {
         definition = this.store.taskDefinition(reference);
         this.definitions.set(reference, definition);
+        // Only what exists is kept: a failed or empty read is asked again.
+        definition.then((value) => value ?? this.definitions.delete(reference), () => this.definitions.delete(reference));
       }
-      const found = await definition.catch((error: unknown) => {
-        this.definitions.delete(reference);
-        throw error;
-      });
-      if (!found) this.definitions.delete(reference);
-      definitions.set(reference, found);
+      found.set(reference, await definition);
     }
-    return definitions;
+    return found;
   }
 
   /**
@@ -505,45 +537,10 @@ export class Reconciler {
     dueAt: EpochMs | undefined,
   ): Promise<void> {
     if (!records.length) return;
-    const definitions = await this.taskDefinitions(records.map((record) => record.taskDefinitionArn));
-    const refused: Array<{ record: TaskRecord; reason: string }> = [];
-    const specs: LaunchSpec[] = [];
-    for (const record of records) {
-      const taskDefinition = definitions.get(record.taskDefinitionArn);
-      if (!taskDefinition) refused.push({ record, reason: `task definition ${record.taskDefinitionArn} does not exist` });
-      else {
-        specs.push({
-          taskId: record.taskId,
-          clusterName: record.clusterName,
-          taskDefinition,
-          startedBy: record.startedBy,
-          group: record.group,
-          ...(record.capacityProviderName ? { capacityProviderName: record.capacityProviderName } : {}),
-          networkConfiguration: record.networkConfiguration,
-        });
-      }
-    }
-    const fleet = await this.fleetOf(service.clusterArn);
-    const outcomes = specs.length ? await fleet.launch(specs, now) : [];
-    const byId = new Map(records.map((record) => [record.taskId, record]));
-    const launched: TaskRecord[] = [];
-    for (const outcome of outcomes) {
-      const record = byId.get(outcome.taskId)!;
-      if (outcome.accepted) launched.push({ ...record, ref: outcome.ref });
-      else {
-        const reason = outcome.reason === THROTTLED_REASON || !outcome.detail ? outcome.reason : `${outcome.reason} (${outcome.detail})`;
-        refused.push({ record, reason });
-      }
-    }
-    const firstLooks = launched.length
-      ? await fleet.observe(launched.map(({ taskId, ref, createdAt }) => ({ taskId, ref: ref!, createdAt })), now)
-      : [];
-    const observations = new Map(firstLooks.map((entry) => [entry.taskId, entry]));
-    const recorded = launched.map((record) => {
-      const observation = observations.get(record.taskId);
-      return bumped(observation ? applyObservation(record, observation) : record, byId.get(record.taskId)!);
-    });
-    // Renewed (or found lost) now: launches of the services acted on side by side may have been slow.
+    const { launched, refused } = await this.makeLaunches(await this.fleetOf(service.clusterArn), records, now);
+    const originals = new Map(records.map((record) => [record.taskId, record]));
+    const recorded = launched.map((record) => bumped(record, originals.get(record.taskId)!));
+    // Renewed (or found lost) now: launches of the services made side by side may have been slow.
     const lease = await this.keepLease(shard);
     if (!lease) return;
     let committed: boolean;
@@ -569,6 +566,55 @@ export class Reconciler {
       committed = await this.store.commitTasks(lease, recorded, this.clock.now());
     }
     if (!committed) this.log.info('reconcile commit lost a race', { serviceArn: service.serviceArn, scope: 'launch' });
+  }
+
+  /**
+   * Launches the records' tasks on the backend and takes a first look at those it accepted: the
+   * records with their refs and first observation, and the launches refused (their reasons).
+   */
+  private async makeLaunches(
+    fleet: FleetBackend,
+    records: TaskRecord[],
+    now: EpochMs,
+  ): Promise<{ launched: TaskRecord[]; refused: Array<{ record: TaskRecord; reason: string }> }> {
+    const definitions = await this.taskDefinitions(records.map((record) => record.taskDefinitionArn));
+    const refused: Array<{ record: TaskRecord; reason: string }> = [];
+    const specs: LaunchSpec[] = [];
+    for (const record of records) {
+      const taskDefinition = definitions.get(record.taskDefinitionArn);
+      if (!taskDefinition) refused.push({ record, reason: `task definition ${record.taskDefinitionArn} does not exist` });
+      else {
+        specs.push({
+          taskId: record.taskId,
+          clusterName: record.clusterName,
+          taskDefinition,
+          startedBy: record.startedBy,
+          group: record.group,
+          ...(record.capacityProviderName ? { capacityProviderName: record.capacityProviderName } : {}),
+          networkConfiguration: record.networkConfiguration,
+        });
+      }
+    }
+    const outcomes = specs.length ? await fleet.launch(specs, now) : [];
+    const byId = new Map(records.map((record) => [record.taskId, record]));
+    const accepted: TaskRecord[] = [];
+    for (const outcome of outcomes) {
+      const record = byId.get(outcome.taskId)!;
+      if (outcome.accepted) accepted.push({ ...record, ref: outcome.ref });
+      else {
+        const reason = outcome.reason === THROTTLED_REASON || !outcome.detail ? outcome.reason : `${outcome.reason} (${outcome.detail})`;
+        refused.push({ record, reason });
+      }
+    }
+    const firstLooks = accepted.length
+      ? await fleet.observe(accepted.map(({ taskId, ref, createdAt }) => ({ taskId, ref: ref!, createdAt })), now)
+      : [];
+    const observations = new Map(firstLooks.map((entry) => [entry.taskId, entry]));
+    const launched = accepted.map((record) => {
+      const observation = observations.get(record.taskId);
+      return observation ? applyObservation(record, observation) : record;
+    });
+    return { launched, refused };
   }
 
   private async withEvents(service: ServicePlan['service'], messages: string[], now: EpochMs): Promise<ServiceEvent[]> {

@@ -82,7 +82,7 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it('runs the reconciler every minute', () => {
-    const rules = resourcesOf(template, 'AWS::Events::Rule');
+    const rules = resourcesOf(template, 'AWS::Events::Rule').filter(([name]) => name !== 'FargateTaskStateRule');
     expect(rules).toHaveLength(1);
     const [[, rule]] = rules;
     expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
@@ -99,7 +99,15 @@ describe('the packaged CloudFormation template', () => {
       const actions: string[] = statement.Action;
       if (actions.some((action) => action.startsWith('dynamodb:'))) {
         expect(actions.sort()).toEqual(
-          ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'].sort(),
+          [
+            'dynamodb:BatchGetItem',
+            'dynamodb:ConditionCheckItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+          ].sort(),
         );
         expect(statement.Resource).toEqual([tableArn, { 'Fn::Join': ['/', [tableArn, 'index', '*']] }]);
       } else if (actions.some((action) => action.startsWith('lambda:'))) {
@@ -109,6 +117,24 @@ describe('the packaged CloudFormation template', () => {
         expect(actions.every((action) => action.startsWith('logs:'))).toBe(true);
       }
     }
+  });
+
+  it("sends ECS's state changes of ecsbox's Fargate tasks to the reconciler, only with a Fargate target", () => {
+    const rule = template.Resources.FargateTaskStateRule as Template['Resources'][string] & { Condition: string };
+    expect(rule.Condition).toBe('FargateEnabled');
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: {
+        clusterArn: [{ 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/' }],
+        startedBy: [{ prefix: 'ecsbox-' }],
+      },
+    });
+    expect(rule.Properties.Targets).toEqual([{ Id: 'reconciler', Arn: { 'Fn::GetAtt': ['ReconcilerLambdaFunction', 'Arn'] } }]);
+    expect(template.Resources.FargateTaskStatePermission).toMatchObject({
+      Condition: 'FargateEnabled',
+      Properties: { Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': ['FargateTaskStateRule', 'Arn'] } },
+    });
   });
 
   it('grants no ECS permission at all while no Fargate target is configured', () => {

@@ -1,8 +1,9 @@
-import { scopeOf } from '../../domain/arn';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { arns, scopeOf } from '../../domain/arn';
 import type { EpochMs } from '../../domain/model';
 import { shardOf, STANDALONE } from '../../domain/shard';
 import type { ServiceState } from '../../domain/service';
-import type { TaskRecord } from '../../domain/task';
+import { containerArnFor, type TaskRecord } from '../../domain/task';
 import { listKeys } from './list-index';
 import { keys } from './table';
 
@@ -68,15 +69,77 @@ export const taskKey = (accountId: string, clusterName: string, taskId: string) 
 });
 
 /**
+ * Service and task items keep as attributes only what a key, query, filter, condition or projection
+ * names; the rest of the record is one binary attribute, `packed`: its JSON, deflated with a preset
+ * dictionary of the words every record repeats (field names, ARN prefixes, ECS's statuses). A write
+ * is priced per started KB of the item (twice in a transaction), and a task item shrank from about
+ * 1.4 KB to under 1 KB this way, a service item from 1.2 KB to about 0.6 KB (docs/benchmarks.md,
+ * bench:launch). DynamoDB's own guidance for large attributes is the same: compress them into a
+ * binary attribute. A record derivable from another (a task's clusterArn and containerArns, from
+ * its taskArn) is not stored at all.
+ */
+const PACKED = 'packed';
+/** The first byte of a packed value: which dictionary it was deflated with. Never change a published one. */
+const PACKING_V1 = 1;
+const PACKING_DICTIONARY_V1 = Buffer.from(
+  [
+    '"containers":[{"name":"","image":"","lastStatus":"RUNNING","healthStatus":"UNKNOWN","essential":true,"cpu":"0","memory":"',
+    '"imageDigest":"sha256:","runtimeId":"","exitCode":0,"reason":"","networkInterfaces":[{"attachmentId":"","privateIpv4Address":"10.',
+    '"network":{"attachments":[{"id":"","type":"ElasticNetworkInterface","status":"ATTACHED","details":[{"name":"subnetId","value":"subnet-',
+    '{"name":"networkInterfaceId","value":"eni-"},{"name":"macAddress","value":"0e:"},{"name":"privateDnsName","value":"ip-10-',
+    '.ec2.internal"},{"name":"privateIPv4Address","value":"10."}]}],"availabilityZone":"us-east-1","connectivity":"CONNECTED","connectivityAt":',
+    '"ref":{"kind":"simulated","timeline":{"v":1,"launchedAt":,"up":[,"down":[,"containers":[{"name":"","image":"","essential":true,"cpu":0}],',
+    '"net":{"region":"us-east-1","subnet":"subnet-"}}},"kind":"fargate","taskArn":"arn:aws:ecs:',
+    '"networkConfiguration":{"awsvpcConfiguration":{"subnets":["subnet-"],"securityGroups":["sg-"],"assignPublicIp":"DISABLED"}},',
+    '"deploymentId":"ecs-svc/","group":"service:","launchType":"FARGATE","platformVersion":"1.4.0","healthChecked":false,',
+    '"createdAt":,"pullStartedAt":,"pullStoppedAt":,"startedAt":,"stoppingAt":,"stoppedAt":,"stopCode":"ServiceSchedulerInitiated","stoppedReason":"',
+    '"deploymentConfiguration":{"maximumPercent":200,"minimumHealthyPercent":100,"deploymentCircuitBreaker":{"enable":false,"rollback":false}},',
+    '"deployments":[{"id":"ecs-svc/","status":"PRIMARY","taskDefinition":"arn:aws:ecs:us-east-1::task-definition/","desiredCount":,"pendingCount":0,',
+    '"runningCount":,"failedTasks":0,"consecutiveFailures":0,"createdAt":,"updatedAt":,"launchType":"FARGATE","rolloutState":"COMPLETED",',
+    '"rolloutStateReason":"ECS deployment ecs-svc/ completed.","lastCompleted":{"id":"ecs-svc/","taskDefinition":"arn:aws:ecs:',
+    '"clusterArn":"arn:aws:ecs:us-east-1::cluster/","schedulingStrategy":"REPLICA","platformVersion":"LATEST","deploymentSeq":,"launchSeq":,"steady":true,',
+  ].join(''),
+);
+
+const pack = (fields: Record<string, unknown>): Uint8Array =>
+  Buffer.concat([Buffer.of(PACKING_V1), deflateRawSync(JSON.stringify(fields), { dictionary: PACKING_DICTIONARY_V1 })]);
+
+const unpack = (value: Uint8Array): Record<string, unknown> => {
+  const bytes = Buffer.from(value);
+  if (bytes[0] !== PACKING_V1) throw new Error(`a stored record is packed with unknown dictionary ${bytes[0]}`);
+  return JSON.parse(inflateRawSync(bytes.subarray(1), { dictionary: PACKING_DICTIONARY_V1 }).toString()) as Record<string, unknown>;
+};
+
+/** Splits a record into the attributes kept plain (named in expressions) and the packed rest. */
+const packRecord = <T extends object, K extends keyof T & string>(record: T, plain: readonly K[]) => {
+  const kept: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    if ((plain as readonly string[]).includes(name)) kept[name] = value;
+    else rest[name] = value;
+  }
+  return { ...(kept as Pick<T, K>), [PACKED]: pack(rest) };
+};
+
+/** What ListServices returns and creates' conditions name; the rest is packed. */
+const SERVICE_PLAIN = ['serviceArn', 'status', 'version'] as const;
+/** What ListTasks returns and filters on, the cluster's counts project, conditions name; the rest is packed. */
+const TASK_PLAIN = ['taskArn', 'serviceName', 'startedBy', 'taskDefinitionArn', 'lastStatus', 'version'] as const;
+
+/**
  * A service item. `dueAt` is when the reconciler must next look at it: DUE_NOW after a desired-state
  * change, the plan's next wake-up after a reconcile, undefined when it is steady.
  */
+/** A live service's reconcile-index keys. */
+export const serviceReconcileKeys = (accountId: string, clusterName: string, serviceName: string, shards: number) => ({
+  GSI1PK: shardKey(shardOf(accountId, clusterName, serviceName, shards)),
+  GSI1SK: ownerSortKey(accountId, clusterName, serviceName),
+});
+
 export const serviceItem = (service: ServiceState, shards: number, dueAt: EpochMs | undefined) => {
   const accountId = accountOf(service.serviceArn);
-  const reconcileKeys = {
-    GSI1PK: shardKey(shardOf(accountId, service.clusterName, service.serviceName, shards)),
-    GSI1SK: ownerSortKey(accountId, service.clusterName, service.serviceName),
-  };
+  const reconcileKeys = serviceReconcileKeys(accountId, service.clusterName, service.serviceName, shards);
   return {
     ...serviceKey(accountId, service.clusterName, service.serviceName),
     kind: 'service' as const,
@@ -88,7 +151,7 @@ export const serviceItem = (service: ServiceState, shards: number, dueAt: EpochM
           // The list index (ListServices), see list-index.ts.
           GSI2SK: listKeys.service(service.serviceName),
         }),
-    ...service,
+    ...packRecord(service, SERVICE_PLAIN),
   };
 };
 
@@ -112,20 +175,36 @@ export const taskItem = (task: TaskRecord, shards: number, retentionMs: number, 
     ...(stopped
       ? { expiresAt: Math.ceil(((task.stoppedAt ?? task.createdAt) + retentionMs) / 1000) }
       : { ...reconcileKeys, ...dueIndexKeys(reconcileKeys, dueAt) }),
-    ...task,
+    ...packRecord(storedTask(task), TASK_PLAIN),
   };
 };
 
-const ITEM_ONLY = ['PK', 'SK', 'kind', 'GSI1PK', 'GSI1SK', 'GSI2SK', 'GSI3PK', 'GSI3SK', 'expiresAt'] as const;
+/** The task without what its taskArn implies: the cluster's ARN and each container's. */
+const storedTask = ({ clusterArn: _clusterArn, ...task }: TaskRecord) => ({
+  ...task,
+  containers: task.containers.map(({ containerArn, ...container }) =>
+    containerArn === containerArnFor(task.taskArn, container.name) ? container : { containerArn, ...container },
+  ),
+});
 
+const ITEM_ONLY = ['PK', 'SK', 'kind', 'GSI1PK', 'GSI1SK', 'GSI2SK', 'GSI3PK', 'GSI3SK', 'expiresAt', PACKED] as const;
+
+/** The record an item holds, packed or (written before packing) not. */
 const stripItem = <T>(item: Record<string, unknown>): T => {
-  const record = { ...item };
+  const record = { ...item, ...(item[PACKED] ? unpack(item[PACKED] as Uint8Array) : {}) };
   for (const key of ITEM_ONLY) delete record[key];
   return record as T;
 };
 
 export const toService = (item: Record<string, unknown>) => stripItem<ServiceState>(item);
-export const toTask = (item: Record<string, unknown>) => stripItem<TaskRecord>(item);
+export const toTask = (item: Record<string, unknown>): TaskRecord => {
+  const task = stripItem<Omit<TaskRecord, 'clusterArn'> & { clusterArn?: string }>(item);
+  return {
+    ...task,
+    clusterArn: task.clusterArn ?? arns.cluster(scopeOf(task.taskArn), task.clusterName),
+    containers: task.containers.map((container) => ({ ...container, containerArn: container.containerArn ?? containerArnFor(task.taskArn, container.name) })),
+  };
+};
 
 /** An expired item may linger until DynamoDB's TTL sweeper removes it; reads must skip it. */
 export const isExpired = (item: Record<string, unknown>, now: EpochMs) =>
