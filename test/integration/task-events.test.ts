@@ -92,7 +92,7 @@ describe('"ECS Task State Change" events', () => {
     fakeEcsClient.reset();
   });
 
-  it('are applied to the record under the shard lease, in lifecycle order, and wake the shard', async () => {
+  it('are applied to the record under the shard lease, in lifecycle order, make the service due and wake the shard', async () => {
     const ecs = new FakeEcs(() => clock.now());
     const fleet = new FargateFleet(new ECSClient({ region: 'eu-west-3' }), { cluster: 'ecsbox-tasks', subnets: ['subnet-1'], familyPrefix: 'ecsbox-000000000000-' }, {
       clock,
@@ -141,10 +141,20 @@ describe('"ECS Task State Change" events', () => {
     });
     expect(after.containers[0]).toMatchObject({ name: 'web', lastStatus: 'RUNNING', runtimeId: 'ba0d6b83bcc8417e8ad43b1e86a0ed3c-2531612879' });
     expect(woken).toEqual([0]);
+    // The service settles (ECS runs the task, as the event said): nothing in the shard is due any
+    // more, so only the resync would read it.
+    Object.assign(launched, { lastStatus: 'RUNNING', startedAt: new Date(clock.now() - 2_000), containers: launched.containers!.map((c) => ({ ...c, lastStatus: 'RUNNING' })) });
+    for (let pass = 0; pass < 30 && (await store.dueShards(clock.now() + 60_000)).length; pass++) {
+      await reconciler.pass('due');
+      await reconciler.release();
+      clock.advance(250);
+    }
+    expect(await store.dueShards(clock.now() + 60_000)).toEqual([]);
+    const settled = (await deps.tasks.get('c1', taskId))!.version;
 
     // An older event, delivered late: nothing is written.
     expect(await applyTaskStateChange(context, taskStateChange(task, clock.now() - 40_000, { lastStatus: 'PENDING', containers: [] }))).toBe('stale');
-    expect((await deps.tasks.get('c1', taskId))!.version).toBe(after.version);
+    expect((await deps.tasks.get('c1', taskId))!.version).toBe(settled);
 
     // While a reconciler holds the shard's lease, the event is left to it (it observes the task itself).
     const stopped = taskStateChange(task, clock.now() + 1_000, {
@@ -158,7 +168,7 @@ describe('"ECS Task State Change" events', () => {
     });
     const held = (await store.acquireLease(0, 'reconciler', clock.now(), 15_000))!;
     expect(await applyTaskStateChange(context, stopped)).toBe('busy');
-    expect((await deps.tasks.get('c1', taskId))!.version).toBe(after.version);
+    expect((await deps.tasks.get('c1', taskId))!.version).toBe(settled);
     await store.releaseLease(held);
     expect(await applyTaskStateChange(context, stopped)).toBe('applied');
     expect(await deps.tasks.get('c1', taskId)).toMatchObject({
@@ -166,8 +176,13 @@ describe('"ECS Task State Change" events', () => {
       desiredStatus: 'STOPPED',
       stopCode: 'EssentialContainerExited',
       stoppedReason: 'Essential container in task exited',
-      version: after.version + 1,
+      version: settled + 1,
     });
+    // The event made the service due: the wake-up's due pass reads it and replaces the task.
+    expect(await store.dueShards(clock.now())).toEqual([0]);
+    expect(await reconciler.pass('due')).toMatchObject({ visited: 1, acted: 1 });
+    await reconciler.release();
+    expect(fakeEcsClient.commandCalls(RunTaskCommand)).toHaveLength(2);
 
     // Not ecsbox's: another group, or another task under a record's group.
     expect(await applyTaskStateChange(context, taskStateChange({ ...task, group: 'family:web' }, clock.now(), {}))).toBe('unknown');
