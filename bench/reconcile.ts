@@ -1,43 +1,77 @@
 /**
- * npm run bench:reconcile — one full reconcile pass over 1,000 services in steady state, on
- * DynamoDB Local, with the real adapters and the simulated fleet.
+ * npm run bench:reconcile — what a steady fleet costs the reconciler, on DynamoDB Local, with the
+ * real adapters and the simulated fleet (issue 10, target 1). 1,000 services of 2 tasks in 8 shards
+ * (the deployed default), brought to a steady state through the API and the reconciler, then:
+ * - a scheduled minute: the read of the "next due" index per shard (nothing is due: no shard woken);
+ * - the resync: the stray collection's read and one full pass of every shard by fresh reconcilers
+ *   (as the fanned-out invocations run it), side by side;
+ * - the same two over an empty table (an idle deployment);
+ * and from the measured units the monthly cost of each (on-demand prices; see docs/benchmarks.md).
+ * Targets: a minute ≤ 5 read units; 1,000 steady services ≤ $0.50 a month; idle ≤ $0.05.
  *
- * Prints the pass's wall time and the DynamoDB capacity it consumed per service, as DynamoDB
- * reports it (ReturnConsumedCapacity). Targets: under 2 s, at most 1 read unit and 0 write units
- * per steady service.
+ * npm run bench:reconcile -- 1000 10000 100000 — the scale check (target 2): for each task count,
+ * a fresh table of (count / BENCH_TASKS_PER_SERVICE, default 10) steady services, seeded by cloning
+ * one service the reconciler settled (set-up through the API would take hours at 100,000 tasks), and
+ * the steady resync timed: time per task flat across the counts, heap bounded by a page.
  *
- * npm run bench:reconcile -- 1000 10000 100000 — the scale check: for each task count, a fresh
- * table of (count / BENCH_TASKS_PER_SERVICE, default 10) steady services in one shard, and the same
- * steady pass, printing the time per task and the heap the pass grew by at most. Target: time per
- * task flat across the counts (no loop worse than linear), heap bounded by a page, not the fleet.
- *
- * BENCH_SHARDS=8 runs every pass as the fanned-out invocations do, one reconciler (lease) per shard
- * at once; BENCH_CHANGE=1 then changes every service (one more task) and times the pass that acts
- * on all of them. Target (issue 10): 10,000 services x 10 tasks changing in <= 30 s, resync <= 10 s.
+ * BENCH_CHANGE=1 then changes every service (UpdateService, one more task each) and times the due
+ * pass that acts on all of them, every shard's reconciler at once as the fanned-out invocations
+ * do (target 3: 10,000 services x 10 tasks in ≤ 30 s, a steady resync of it in ≤ 10 s).
+ * BENCH_SHARDS sets the shard count (default 8), BENCH_PAGE_SIZE the reconcile index's page (items).
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapConcurrently } from '../lib/concurrency';
 import { parseConfig } from '../lib/config';
 import { buildDeps, buildReconciler } from '../lib/container';
+import { serviceItem, taskItem } from '../lib/adapters/dynamodb/fleet-items';
 import { validateTaskDefinition } from '../lib/domain/task-definition';
+import type { ServiceSlice } from '../lib/ports';
+import type { PassScope, Reconciler } from '../lib/reconciler/reconciler';
 import { createCluster } from '../lib/usecases/clusters';
-import { createService, listServices, describeServices, updateService } from '../lib/usecases/services';
-import type { Reconciler } from '../lib/reconciler/reconciler';
+import { createService, describeServices, updateService } from '../lib/usecases/services';
 import { registerTaskDefinition } from '../lib/usecases/task-definitions';
 import { startDynamoDbLocal } from '../scripts/local/dynamodb-local';
 import { createTable } from '../scripts/local/table';
 
 const SCALES = process.argv.slice(2).map(Number);
 const TASKS_PER_SERVICE = Number(process.env.BENCH_TASKS_PER_SERVICE ?? (SCALES.length ? 10 : 2));
-/** Reconcile shards; each pass runs one reconciler per shard at once, as the fanned-out invocations do. */
-const SHARDS = Number(process.env.BENCH_SHARDS ?? 1);
+const SHARDS = Number(process.env.BENCH_SHARDS ?? 8);
+/**
+ * Items per page of the reconcile index (BENCH_PAGE_SIZE; DynamoDB's 1 MB page when unset): DynamoDB
+ * Local, starved of CPU, can take past the call deadline over a 1 MB page deep in a large shard.
+ */
+const PAGE_SIZE = process.env.BENCH_PAGE_SIZE ? Number(process.env.BENCH_PAGE_SIZE) : undefined;
 
-/** One pass of every shard, each by its own reconciler (lease) at the same time. */
-const passShards = async (reconcilers: Reconciler[]) => {
-  const outcomes = await Promise.all(reconcilers.map((reconciler) => reconciler.pass()));
+/** On-demand prices (us-east-1) and what the cost arithmetic counts. */
+const PRICE = { readUnit: 0.125e-6, writeUnit: 0.625e-6, lambdaRequest: 0.2e-6, lambdaGbSecond: 0.0000166667 };
+const LAMBDA_GB = 0.5; // the reconciler's memorySize (serverless.yml)
+const MINUTES_A_MONTH = 30 * 24 * 60;
+const RESYNC_MINUTES = 60;
+/** DynamoDB bills a Query at least 0.5 read units (eventually consistent), even when it returns nothing. */
+const MIN_QUERY_UNITS = 0.5;
+
+const name = (index: number) => `svc-${String(index).padStart(6, '0')}`;
+const elapsedMs = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;
+
+/** One pass of every shard, each by its own reconciler (lease) at the same time; each shard's time kept. */
+const passShards = async (reconcilers: Reconciler[], scope: PassScope) => {
+  const shardMs: number[] = [];
+  const outcomes = await Promise.all(
+    reconcilers.map(async (reconciler, shard) => {
+      const started = process.hrtime.bigint();
+      const outcome = await reconciler.pass(scope);
+      shardMs[shard] = elapsedMs(started);
+      return outcome;
+    }),
+  );
   await Promise.all(reconcilers.map((reconciler) => reconciler.release()));
   return {
     acted: outcomes.reduce((sum, outcome) => sum + outcome.acted, 0),
+    visited: outcomes.reduce((sum, outcome) => sum + outcome.visited, 0),
     quiet: outcomes.every((outcome) => outcome.nextWakeAt === undefined),
+    maxShardMs: Math.max(...shardMs),
   };
 };
 
@@ -56,17 +90,21 @@ const heapGrowth = async <T>(work: () => Promise<T>): Promise<{ result: T; growt
   }
 };
 
-const measure = async (dynamo: { endpoint: string }, services: number) => {
+/** A fresh table with the bench cluster and task definition, and the reconciler's parts over it. */
+const freshStack = async (dynamo: { endpoint: string }) => {
   const tableName = `bench-${randomUUID()}`;
   await createTable(dynamo.endpoint, tableName);
-  let now = Date.UTC(2026, 0, 1);
-  const clock = { now: () => now };
-  const settings = parseConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamo.endpoint, FLEET_PROFILE: 'fast', RECONCILE_SHARDS: String(SHARDS) });
+  const clock = { current: Date.UTC(2026, 0, 1), now: () => clock.current };
+  const settings = parseConfig({
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    FLEET_PROFILE: 'fast',
+    RECONCILE_SHARDS: String(SHARDS),
+    // DynamoDB Local, one Java process on two shared cores, can stall past the deployed 10 s deadline.
+    DYNAMODB_DEADLINE_MS: '20000',
+  });
   const deps = buildDeps(settings, { clock });
-  const { store, newReconciler } = buildReconciler(settings, { clock });
-  const perShard = () => Array.from({ length: SHARDS }, (_, shard) => newReconciler(shard));
-  const reconcilers = perShard();
-
+  const reconciling = buildReconciler(settings, { clock, reconcilePageSize: PAGE_SIZE });
   await createCluster(deps, { clusterName: 'bench' });
   await registerTaskDefinition(
     deps,
@@ -79,69 +117,196 @@ const measure = async (dynamo: { endpoint: string }, services: number) => {
       containerDefinitions: [{ name: 'web', image: 'nginx:1.27', portMappings: [{ containerPort: 80 }] }],
     }),
   );
-  console.log(`setting up ${services} services of ${TASKS_PER_SERVICE} tasks in ${SHARDS} shard(s)...`);
-  const name = (index: number) => `svc-${String(index).padStart(6, '0')}`;
-  const everyService = async (work: (serviceName: string) => Promise<unknown>) => {
-    for (let start = 0; start < services; start += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, services - start) }, (_, offset) => work(name(start + offset))));
-    }
-  };
-  await everyService((serviceName) =>
-    createService(deps, {
+  const perShard = () => Array.from({ length: SHARDS }, (_, shard) => reconciling.newReconciler(shard));
+  return { tableName, clock, settings, deps, ...reconciling, perShard };
+};
+type Stack = Awaited<ReturnType<typeof freshStack>>;
+
+/** Due passes of every shard, the clock moving on, until nothing is in flight. */
+const settle = async (stack: Stack) => {
+  for (let pass = 0; pass < 40; pass++) {
+    const outcome = await passShards(stack.perShard(), 'due');
+    if (outcome.acted === 0 && outcome.quiet && !(await stack.store.dueShards(stack.clock.current + 60_000)).length) return;
+    stack.clock.current += 1_000;
+  }
+  throw new Error('the services did not settle in 40 passes');
+};
+
+const createServices = async (stack: Stack, from: number, to: number) => {
+  const indexes = Array.from({ length: to - from }, (_, offset) => from + offset);
+  await mapConcurrently(indexes, 50, (index) =>
+    createService(stack.deps, {
       cluster: 'bench',
-      serviceName,
+      serviceName: name(index),
       taskDefinition: 'bench',
       desiredCount: TASKS_PER_SERVICE,
       networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-bench'] } },
     }),
   );
-  // Drive every service to its steady state with the reconciler itself, moving the clock on.
-  const settle = async () => {
-    for (let pass = 0; pass < 20; pass++) {
-      const outcome = await passShards(reconcilers);
-      console.log(`setup pass ${pass}: acted on ${outcome.acted} services`);
-      if (outcome.acted === 0 && outcome.quiet) break;
-      now += 5_000;
+};
+
+/**
+ * Services 1..count-1 as copies of service 0 (settled by the reconciler): the same records under
+ * their own names and fresh task ids, written straight into the table in batches.
+ */
+const seedClones = async (stack: Stack, endpoint: string, count: number) => {
+  let template: ServiceSlice | undefined;
+  for (let shard = 0; shard < SHARDS && !template; shard++) {
+    for await (const page of stack.store.shardPages(shard)) template ??= page.services.find(({ service }) => service.serviceName === name(0));
+  }
+  if (!template) throw new Error('the template service is not in the reconcile index');
+  const text = JSON.stringify(template);
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  const write = async (items: object[]) => {
+    let requests = items.map((Item) => ({ PutRequest: { Item } }));
+    while (requests.length) {
+      const { UnprocessedItems } = await client.send(new BatchWriteCommand({ RequestItems: { [stack.tableName]: requests } }));
+      requests = (UnprocessedItems?.[stack.tableName] as typeof requests | undefined) ?? [];
     }
   };
-  await settle();
-  const sample = await describeServices(deps, 'bench', ['svc-000000', `svc-${String(services - 1).padStart(6, '0')}`]);
-  const steady = sample.services.every((service) => service.runningCount === TASKS_PER_SERVICE && service.deployments[0].rolloutState === 'COMPLETED');
-  const listed = await listServices(deps, 'bench', { maxResults: 1 });
-  if (!steady || !listed.serviceArns.length) throw new Error('the services did not reach a steady state');
+  const indexes = Array.from({ length: count - 1 }, (_, offset) => offset + 1);
+  const perBatch = Math.max(1, Math.floor(25 / (TASKS_PER_SERVICE + 1)));
+  const batches = Array.from({ length: Math.ceil(indexes.length / perBatch) }, (_, batch) => indexes.slice(batch * perBatch, (batch + 1) * perBatch));
+  await mapConcurrently(batches, 4, (batch) =>
+    write(
+      batch.flatMap((index) => {
+        let copy = text.replaceAll(name(0), name(index));
+        for (const task of template!.tasks) copy = copy.replaceAll(task.taskId, randomBytes(16).toString('hex'));
+        const { service, tasks } = JSON.parse(copy) as ServiceSlice;
+        return [serviceItem(service, SHARDS, undefined), ...tasks.map((task) => taskItem(task, SHARDS, stack.settings.taskRetentionMs))];
+      }),
+    ),
+  );
+};
 
-  // Warm-up pass (JIT, connections), then the measured one.
-  await passShards(reconcilers);
-  now += 60_000;
-  // The index read alone (DynamoDB Local's share of the pass), then the pass.
-  const readStarted = process.hrtime.bigint();
-  for (let shard = 0; shard < SHARDS; shard++) for await (const page of store.shardPages(shard)) void page;
-  const readMs = Number(process.hrtime.bigint() - readStarted) / 1e6;
-  // Fresh reconcilers, as new invocations would have: they also look up the cluster's fleet.
-  const readsBefore = store.readUnits();
-  const writesBefore = store.writeUnits();
+/** A scheduled minute: the due index's read of every shard; nothing may be due. */
+const scheduledMinute = async (stack: Stack) => {
+  stack.clock.current += 60_000;
+  const before = stack.store.readUnits();
   const started = process.hrtime.bigint();
-  const { result: outcome, growthMb } = await heapGrowth(() => passShards(perShard()));
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const readUnits = store.readUnits() - readsBefore;
-  const writeUnits = store.writeUnits() - writesBefore;
-  if (outcome.acted !== 0) throw new Error(`a steady pass acted on ${outcome.acted} services`);
-  console.log(`read units: ${readUnits} in total, write units: ${writeUnits} in total`);
+  const due = await stack.store.dueShards(stack.clock.current);
+  const wallMs = elapsedMs(started);
+  if (due.length) throw new Error(`a steady fleet has due work in shards ${due.join(',')}`);
+  const measured = stack.store.readUnits() - before;
+  return { measured, billed: Math.max(measured, SHARDS * MIN_QUERY_UNITS), wallMs };
+};
+
+/**
+ * The resync: the stray collection's read of every shard, then a full pass of each shard by a fresh
+ * reconciler, one shard after another, each timed alone (what its own invocation would bill; the
+ * largest is the resync's wall time when every shard has its own invocation and CPU). Then the same
+ * passes side by side, as the fanned-out invocations run them, sharing this machine's two cores.
+ */
+const resync = async (stack: Stack) => {
+  const readsBefore = stack.store.readUnits();
+  const writesBefore = stack.store.writeUnits();
+  const collectStarted = process.hrtime.bigint();
+  await stack.newReconciler().collectStrays();
+  const collectMs = elapsedMs(collectStarted);
+  const shardMs: number[] = [];
+  const { result: visited, growthMb } = await heapGrowth(async () => {
+    let seen = 0;
+    for (const reconciler of stack.perShard()) {
+      const started = process.hrtime.bigint();
+      const outcome = await reconciler.pass('resync');
+      shardMs.push(elapsedMs(started));
+      if (outcome.acted !== 0) throw new Error(`a steady resync acted on ${outcome.acted} services`);
+      seen += outcome.visited;
+    }
+    return seen;
+  });
+  const readUnits = Math.max(stack.store.readUnits() - readsBefore, 2 * SHARDS * MIN_QUERY_UNITS);
+  const writeUnits = stack.store.writeUnits() - writesBefore;
+  const started = process.hrtime.bigint();
+  const together = await passShards(stack.perShard(), 'resync');
+  const wallMs = elapsedMs(started);
+  if (together.acted !== 0) throw new Error(`a steady resync acted on ${together.acted} services`);
+  const passSeconds = shardMs.reduce((sum, ms) => sum + Math.ceil(ms), 0) / 1000;
+  return { visited, growthMb, wallMs, collectMs, shardMs, passSeconds, readUnits, writeUnits };
+};
+
+/** A month of scheduled minutes and hourly resyncs, from measured units and times. */
+const monthly = (minute: { billed: number; wallMs: number }, resyncRun: { readUnits: number; writeUnits: number; collectMs: number; passSeconds: number }) => {
+  const resyncs = MINUTES_A_MONTH / RESYNC_MINUTES;
+  const minutes = MINUTES_A_MONTH - resyncs;
+  const readUnits = minutes * minute.billed + resyncs * resyncRun.readUnits;
+  const writeUnits = resyncs * resyncRun.writeUnits;
+  const requests = MINUTES_A_MONTH + resyncs * SHARDS;
+  // Lambda bills each invocation's duration in 1 ms steps: the scheduler's minute, the resync's
+  // collection and each shard's pass (all measured here, on DynamoDB Local, slower than DynamoDB).
+  const seconds = (minutes * Math.ceil(minute.wallMs) + resyncs * Math.ceil(resyncRun.collectMs)) / 1000 + resyncs * resyncRun.passSeconds;
+  const dynamodb = readUnits * PRICE.readUnit + writeUnits * PRICE.writeUnit;
+  const lambda = requests * PRICE.lambdaRequest + seconds * LAMBDA_GB * PRICE.lambdaGbSecond;
+  return { readUnits, writeUnits, requests, seconds, dynamodb, lambda, total: dynamodb + lambda };
+};
+
+const costLine = (label: string, cost: ReturnType<typeof monthly>) =>
+  `cost: ${label} month_rru=${Math.round(cost.readUnits)} month_wru=${Math.round(cost.writeUnits)} dynamodb_usd=${cost.dynamodb.toFixed(4)} lambda_requests=${cost.requests} lambda_gb_s=${(cost.seconds * LAMBDA_GB).toFixed(0)} lambda_usd=${cost.lambda.toFixed(4)} total_usd=${cost.total.toFixed(4)}`;
+
+const measure = async (dynamo: { endpoint: string }, services: number) => {
+  const stack = await freshStack(dynamo);
+  const seeded = SCALES.length > 0;
+  console.log(
+    `setting up ${services} services of ${TASKS_PER_SERVICE} tasks in ${SHARDS} shard(s)${seeded ? ' (copies of one settled service)' : ''}, page ${PAGE_SIZE ?? '1 MB'}...`,
+  );
+  const setupStarted = process.hrtime.bigint();
+  await createServices(stack, 0, seeded ? 1 : services);
+  await settle(stack);
+  if (seeded) await seedClones(stack, dynamo.endpoint, services);
+  console.log(`set up in ${Math.round(elapsedMs(setupStarted) / 1000)} s`);
+  const sample = await describeServices(stack.deps, 'bench', [name(0), name(services - 1)]);
+  if (!sample.services.every((service) => service.runningCount === TASKS_PER_SERVICE && service.deployments[0].rolloutState === 'COMPLETED')) {
+    throw new Error('the services did not reach a steady state');
+  }
+
+  // Warm-up resync (JIT, connections), one shard after another, then the measured minute and resync.
+  for (const reconciler of stack.perShard()) await reconciler.pass('resync');
+  const minute = await scheduledMinute(stack);
+  const readStarted = process.hrtime.bigint();
+  for (let shard = 0; shard < SHARDS; shard++) for await (const page of stack.store.shardPages(shard)) void page;
+  const readMs = elapsedMs(readStarted);
+  const run = await resync(stack);
   const tasks = services * TASKS_PER_SERVICE;
   console.log(
-    `reconcile: shards=${SHARDS} services=${services} tasks=${tasks} wall_ms=${Math.round(wallMs)} us_per_task=${Math.round((wallMs * 1000) / tasks)} read_only_us_per_task=${Math.round((readMs * 1000) / tasks)} heap_growth_mb=${growthMb.toFixed(1)} rru_per_service=${(readUnits / services).toFixed(3)} wru_per_service=${(writeUnits / services).toFixed(3)}`,
+    `minute: shards=${SHARDS} services=${services} rru_measured=${minute.measured} rru_billed=${minute.billed} wall_ms=${minute.wallMs.toFixed(1)} shards_woken=0`,
+  );
+  console.log(
+    `reconcile: shards=${SHARDS} services=${services} tasks=${tasks} visited=${run.visited} shards_one_by_one_ms=${Math.round(run.passSeconds * 1000)} max_shard_ms=${Math.round(Math.max(...run.shardMs))} us_per_task=${Math.round((run.passSeconds * 1e6) / tasks)} read_only_us_per_task=${Math.round((readMs * 1000) / tasks)} heap_growth_mb=${run.growthMb.toFixed(1)} at_once_wall_ms=${Math.round(run.wallMs)} collect_ms=${Math.round(run.collectMs)} rru=${run.readUnits} rru_per_service=${(run.readUnits / services).toFixed(3)} wru=${run.writeUnits}`,
   );
 
+  if (!seeded) {
+    const idle = await freshStack(dynamo);
+    await passShards(idle.perShard(), 'resync');
+    const idleMinute = await scheduledMinute(idle);
+    const idleResync = await resync(idle);
+    console.log(
+      `idle: minute_rru_measured=${idleMinute.measured} minute_rru_billed=${idleMinute.billed} minute_wall_ms=${idleMinute.wallMs.toFixed(1)} resync_rru=${idleResync.readUnits} resync_lambda_ms=${Math.round(idleResync.collectMs + idleResync.passSeconds * 1000)}`,
+    );
+    console.log(costLine(`steady_services=${services}`, monthly(minute, run)));
+    console.log(costLine('idle', monthly(idleMinute, idleResync)));
+  }
+
   if (process.env.BENCH_CHANGE === '1') {
-    // Every service changes (one more task each): the pass that acts on all of them, shards at once.
-    await settle();
-    await everyService((serviceName) => updateService(deps, 'bench', serviceName, { desiredCount: TASKS_PER_SERVICE + 1 }));
-    now += 1_000;
-    const changeStarted = process.hrtime.bigint();
-    const changed = await passShards(perShard());
-    const changeMs = Number(process.hrtime.bigint() - changeStarted) / 1e6;
+    // Every service changes (one more task each): the due pass that acts on all of them, shards at once.
+    const updateStarted = process.hrtime.bigint();
+    await mapConcurrently(
+      Array.from({ length: services }, (_, index) => name(index)),
+      50,
+      (serviceName) => updateService(stack.deps, 'bench', serviceName, { desiredCount: TASKS_PER_SERVICE + 1 }),
+    );
+    console.log(`updated ${services} services in ${Math.round(elapsedMs(updateStarted) / 1000)} s`);
+    stack.clock.current += 1_000;
+    const writesBefore = stack.store.writeUnits();
+    const started = process.hrtime.bigint();
+    const changed = await passShards(stack.perShard(), 'due');
+    const changeMs = elapsedMs(started);
     if (changed.acted !== services) throw new Error(`the changing pass acted on ${changed.acted} of ${services} services`);
-    console.log(`reconcile-change: shards=${SHARDS} services=${services} wall_ms=${Math.round(changeMs)} ms_per_service=${(changeMs / services).toFixed(2)}`);
+    console.log(
+      `reconcile-change: shards=${SHARDS} services=${services} wall_ms=${Math.round(changeMs)} max_shard_ms=${Math.round(changed.maxShardMs)} ms_per_service=${(changeMs / services).toFixed(2)} wru_per_service=${((stack.store.writeUnits() - writesBefore) / services).toFixed(2)}`,
+    );
   }
 };
 

@@ -2,41 +2,75 @@ import { config } from '../lib/config';
 import { buildReconciler } from '../lib/container';
 import { systemClock } from '../lib/deps';
 import { log } from '../lib/log';
+import { isResyncMinute, scheduledMinute } from '../lib/reconciler/due';
 import { reconcileUntilIdle, type LoopEnd } from '../lib/reconciler/loop';
+import type { PassScope } from '../lib/reconciler/reconciler';
 import { LOOP_SETTINGS } from '../lib/reconciler/settings';
+import { isTaskStateChange, type TaskEventOutcome } from '../lib/reconciler/task-events';
 
 const settings = config();
-const { newReconciler, trigger } = buildReconciler(settings);
+const { store, newReconciler, trigger, applyTaskEvent } = buildReconciler(settings);
+
+type Invocation = { source?: unknown; shard?: unknown; resync?: unknown; time?: unknown } | undefined;
 
 /** EventBridge's scheduled events say so; wake-ups after desired-state changes come from ecsbox. */
-const isScheduled = (event: unknown) => (event as { source?: unknown } | undefined)?.source === 'aws.events';
+const isScheduled = (event: Invocation) => event?.source === 'aws.events';
 
 /** The shard a wake-up names (the changed service's, or a fanned-out one); undefined for every shard. */
-const shardNamed = (event: unknown): number | undefined => {
-  const shard = (event as { shard?: unknown } | undefined)?.shard;
+const shardNamed = (event: Invocation): number | undefined => {
+  const shard = event?.shard;
   return Number.isInteger(shard) && (shard as number) >= 0 && (shard as number) < settings.reconcileShards ? (shard as number) : undefined;
 };
 
+const everyShard = () => Array.from({ length: settings.reconcileShards }, (_, shard) => shard);
+
 /**
- * Runs from the one-minute schedule and from wake-ups. The scheduled run collects stray backend
- * tasks that no record owns (a failure there never holds up reconciling), then, with more than one
- * shard, fans out: one asynchronous invocation per shard, each passing over its shard under its own
- * lease, so shards are reconciled in parallel. A wake-up naming a shard passes over that shard only.
+ * Runs from the one-minute schedule and from wake-ups.
+ *
+ * A scheduled minute reads the "next due" index (one small read per shard) and wakes only the
+ * shards with something due by now: a steady fleet costs those reads and nothing else. Once every
+ * RECONCILE_RESYNC_MINUTES the minute is a resync instead: it collects stray backend tasks that no
+ * record owns (a failure there never holds up reconciling) and wakes every shard for a full
+ * level-triggered pass. Each shard is its own asynchronous invocation under its own lease, so
+ * shards are reconciled in parallel; with one shard the scheduled run reconciles it itself.
+ *
+ * A wake-up naming a shard reads that shard's due work (or all of it when it says `resync`); one
+ * naming none (the local stack's start-up wake) resyncs every shard.
  */
-export const handler = async (event?: unknown): Promise<{ end: LoopEnd | 'fanned-out' }> => {
+export const handler = async (event?: Invocation): Promise<{ end: LoopEnd | 'fanned-out' } | { taskEvent: TaskEventOutcome }> => {
+  // A Fargate task's state change, from ECS through EventBridge: recorded at once (task-events.ts).
+  if (isTaskStateChange(event)) {
+    const outcome = await applyTaskEvent(event);
+    log.info('task state change applied', { outcome });
+    return { taskEvent: outcome };
+  }
+  let scope: PassScope = event?.resync === true || shardNamed(event) === undefined ? 'resync' : 'due';
   if (isScheduled(event)) {
-    await newReconciler()
-      .collectStrays()
-      .catch((error: unknown) => log.warn('stray collection failed', { error: error as Error }));
-    if (settings.reconcileShards > 1) {
-      await Promise.all(Array.from({ length: settings.reconcileShards }, (_, shard) => trigger.wake(shard)));
-      log.info('reconciler fanned out', { shards: settings.reconcileShards });
+    const now = systemClock.now();
+    const resync = isResyncMinute(scheduledMinute(event?.time, now), settings.reconcileResyncMs);
+    if (resync) {
+      await newReconciler()
+        .collectStrays()
+        .catch((error: unknown) => log.warn('stray collection failed', { error: error as Error }));
+    }
+    const shards = resync ? everyShard() : await store.dueShards(now);
+    if (settings.reconcileShards > 1 || !shards.length) {
+      await Promise.all(shards.map((shard) => trigger.wake(shard, { resync })));
+      log.info('reconciler fanned out', { shards, resync });
       return { end: 'fanned-out' };
     }
+    scope = resync ? 'resync' : 'due';
   }
-  const reconciler = newReconciler(shardNamed(event));
-  const end = await reconcileUntilIdle(reconciler, systemClock, trigger, LOOP_SETTINGS, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-  log.info('reconciler finished', { end, shard: reconciler.shard });
+  const reconciler = newReconciler(isScheduled(event) ? undefined : shardNamed(event));
+  const end = await reconcileUntilIdle(
+    reconciler,
+    systemClock,
+    trigger,
+    LOOP_SETTINGS,
+    (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    scope,
+  );
+  log.info('reconciler finished', { end, shard: reconciler.shard, scope });
   // A synchronous caller (the local stack's start-up wake) learns whether the pass got its shards.
   return { end };
 };

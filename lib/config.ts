@@ -66,6 +66,8 @@ const configSchema = z.object({
   LAMBDA_ENDPOINT: optional,
   /** Number of reconcile shards (each has its own lease). */
   RECONCILE_SHARDS: z.coerce.number().int().min(1).max(64).default(1),
+  /** Minutes between full resyncs of every shard (the safety net under the due-driven minutes). */
+  RECONCILE_RESYNC_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
   /** The backend of clusters that do not choose one, and the Fargate target's defaults. */
   FLEET_BACKEND: z.enum(['simulated', 'fargate']).default('simulated'),
   FARGATE_CLUSTER: optional,
@@ -152,6 +154,7 @@ export interface Config {
   scalingFunctionName?: string;
   lambdaEndpoint?: string;
   reconcileShards: number;
+  reconcileResyncMs: number;
   fleetDefaults: ClusterFleet;
   /** The profile's quotas with the stage's overrides: every account's defaults. */
   quotas: Quotas;
@@ -210,6 +213,7 @@ export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
     scalingFunctionName: env.SCALING_FUNCTION_NAME,
     lambdaEndpoint: env.LAMBDA_ENDPOINT,
     reconcileShards: env.RECONCILE_SHARDS,
+    reconcileResyncMs: env.RECONCILE_RESYNC_MINUTES * 60_000,
     quotas: {
       ...QUOTA_DEFAULTS[quotaProfile],
       ...overrides<Quotas>({

@@ -27,6 +27,7 @@ import { Authenticator } from './auth/authenticator';
 import { secretsSource, type AuthSecrets } from './auth/secrets';
 import { TenantStore } from './auth/tenant-store';
 import { reconcilerSettings } from './reconciler/settings';
+import { applyTaskStateChange } from './reconciler/task-events';
 
 /** The composition root: SDK clients and adapters are built once per cold start and injected. */
 export interface Overrides {
@@ -113,7 +114,7 @@ export const buildDeps = (settings: Config, overrides: Overrides = {}): Deps => 
  * runs handlers in-process) never share a lease.
  */
 export const buildReconciler = (settings: Config, overrides: Overrides = {}) => {
-  const table = tableFor(settings);
+  const table = overrides.table ?? tableFor(settings);
   const clock = overrides.clock ?? systemClock;
   const committed = new DynamoReconcileStore(table, settings.reconcileShards, settings.taskRetentionMs, overrides.reconcilePageSize);
   // The cost meter counts each task the reconciler records STOPPED (lib/metering/stopped-tasks.ts).
@@ -130,7 +131,22 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
       log,
       shard,
     );
-  return { store, reconciler: newReconciler(), newReconciler, trigger: overrides.trigger ?? triggerFor(settings) };
+  const trigger = overrides.trigger ?? triggerFor(settings);
+  /** Applies an "ECS Task State Change" event to its task's record (lib/reconciler/task-events.ts). */
+  const applyTaskEvent = (event: unknown) =>
+    applyTaskStateChange(
+      {
+        store,
+        fleets,
+        trigger,
+        clock: overrides.clock ?? systemClock,
+        shards: settings.reconcileShards,
+        leaseTtlMs: reconcilerSettings(settings.fleetProfile, settings.reconcileShards).leaseTtlMs,
+        holder: randomUUID(),
+      },
+      event,
+    );
+  return { store, reconciler: newReconciler(), newReconciler, trigger, applyTaskEvent };
 };
 
 /**

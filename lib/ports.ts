@@ -205,12 +205,26 @@ export interface ShardPage {
   services: ServiceSlice[];
   /** Live tasks that no service owns (RunTask), grouped by cluster. */
   standalone: TaskRecord[];
+  /** The stored due time of each item of the page that has one, by service ARN or task id. */
+  dues: ReadonlyMap<string, EpochMs>;
   /** DynamoDB read capacity the page consumed. */
   readUnits: number;
 }
 
+/** An item whose due time alone is set (or cleared), at the version it was read. */
+export type DueTarget = { service: ServiceState } | { task: TaskRecord };
+
+/** A service by name, in its account and cluster. */
+export interface ServiceName {
+  accountId: string;
+  clusterName: string;
+  serviceName: string;
+}
+
 export interface ServiceCommit {
   service: ServiceState;
+  /** When the service must next be looked at (the "next due" index); undefined when it is steady. */
+  dueAt?: EpochMs;
   /** When set, the service's whole event list after this change. */
   events?: ServiceEvent[];
   /** Written atomically with the service: new task records, decisions about tasks, removals. */
@@ -228,6 +242,25 @@ export interface ServiceCommit {
 export interface ReconcileStore {
   /** The shard's live services with their live tasks, and its standalone tasks, a page at a time. */
   shardPages(shard: number): AsyncIterable<ShardPage>;
+  /**
+   * Only what is due by `now` in the shard (the "next due" index), a page of due entries at a time,
+   * each entry's whole service slice (or its cluster's standalone tasks) read from the reconcile index.
+   */
+  duePages(shard: number, now: EpochMs): AsyncIterable<ShardPage>;
+  /** The earliest due time in the shard, passed or not; undefined when nothing is due. */
+  nextDueAt(shard: number): Promise<EpochMs | undefined>;
+  /** The shards with anything due by `now`: one read of the due index per shard. */
+  dueShards(now: EpochMs): Promise<number[]>;
+  /**
+   * Sets an item's due time alone (undefined: clears it), if the item is still at the version read;
+   * false if it moved on (whoever moved it set its own due time).
+   */
+  setDue(target: DueTarget, dueAt: EpochMs | undefined): Promise<boolean>;
+  /**
+   * Makes a live service due at `dueAt` under the lease (checked against `now`), whatever its version:
+   * a task event it must act on. False if the lease was lost or the service is gone.
+   */
+  setServiceDue(lease: Lease, service: ServiceName, dueAt: EpochMs, now: EpochMs): Promise<boolean>;
   /** Takes the shard's lease with a new fencing token; undefined while someone else holds it. */
   acquireLease(shard: number, holder: string, now: EpochMs, ttlMs: number): Promise<Lease | undefined>;
   /** Extends a lease still held (same holder and token, not expired at `now`); undefined if it was lost. */
@@ -239,10 +272,20 @@ export interface ReconcileStore {
    * tasks are one transaction; observations that do not fit with them are committed first.
    */
   commitService(lease: Lease, commit: ServiceCommit, now: EpochMs): Promise<boolean>;
-  /** Commits task changes under the lease, in as many transactions as DynamoDB's limits need; false on a conflict. */
-  commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs): Promise<boolean>;
+  /**
+   * Commits several services' changes as commitService does each, sharing transactions (one lease
+   * check per transaction); whether each committed. A service whose version moved on loses alone.
+   */
+  commitServices(lease: Lease, commits: ServiceCommit[], now: EpochMs): Promise<boolean[]>;
+  /**
+   * Commits task changes under the lease, in as many transactions as DynamoDB's limits need; false on
+   * a conflict. `dues` gives standalone tasks their next due time, by task id.
+   */
+  commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs, dues?: ReadonlyMap<string, EpochMs>): Promise<boolean>;
   /** Every live task's id in every shard, read after the caller listed what the backend runs. */
   liveTaskIds(): Promise<ReadonlySet<string>>;
+  /** One task record (strongly consistent), by account, cluster and task id. */
+  task(accountId: string, clusterName: string, taskId: string): Promise<TaskRecord | undefined>;
   /** The service's event list, read only when there is something to add to it. */
   loadEvents(service: ServiceState): Promise<ServiceEvent[]>;
   /** A cluster's fleet setting, by ARN, in whichever account it belongs to. */
@@ -256,8 +299,11 @@ export interface ReconcileStore {
 
 /** Asks for a reconcile pass soon (after a desired-state change). */
 export interface ReconcileTrigger {
-  /** Wakes the reconciler for one shard (the changed service's), or for every shard when none is named. */
-  wake(shard?: number): Promise<void>;
+  /**
+   * Wakes the reconciler for one shard (the changed service's), or for every shard when none is
+   * named; `resync` asks for a full level-triggered pass instead of what is due.
+   */
+  wake(shard?: number, options?: { resync?: boolean }): Promise<void>;
 }
 
 /** One account's request-side usage of one day (UTC), as the cost meter counts it. */

@@ -1,3 +1,4 @@
+import { toTask } from '../adapters/dynamodb/fleet-items';
 import { datapointsPartition } from '../adapters/dynamodb/metrics-repository';
 import { usagePartition } from '../adapters/dynamodb/usage-store';
 import { keys } from '../adapters/dynamodb/table';
@@ -41,7 +42,10 @@ const purgePass = async (
     const live: Array<{ taskId: string; ref: BackendRef }> = [];
     for await (const item of tenants.partitionItems(keys.cluster(accountId, cluster.clusterName))) {
       owned.push({ PK: item.PK as string, SK: item.SK as string });
-      if (item.kind === 'task' && item.ref && item.lastStatus !== 'STOPPED') live.push(item as { taskId: string; ref: BackendRef });
+      if (item.kind !== 'task') continue;
+      // Most of a task item is packed (fleet-items.ts): its ref is read through the codec.
+      const task = toTask(item);
+      if (task.ref && task.lastStatus !== 'STOPPED') live.push({ taskId: task.taskId, ref: task.ref });
     }
     if (live.length === 0) continue;
     const backend = fleets.forCluster({ clusterArn: arns.cluster({ region, accountId }, cluster.clusterName), fleet: cluster.fleet });

@@ -105,6 +105,14 @@ export const LAUNCH_VISIBILITY_GRACE_MS = 5 * 60_000;
 
 export interface FleetBackend {
   readonly name: 'simulated' | 'fargate';
+  /**
+   * True when a launch has no effect outside the ref it returns (the simulated fleet: the ref is
+   * the task's whole planned future, and nothing runs anywhere). The reconciler then plans such a
+   * launch before it commits, and records the task with its ref in the same write as the decision
+   * to launch it: there is no effect a crash could leave unrecorded. Backends that start something
+   * real (Fargate) record the launch first and make it after.
+   */
+  readonly launchHasNoEffect?: boolean;
   launch(specs: LaunchSpec[], now: EpochMs): Promise<LaunchOutcome[]>;
   /**
    * Reports each task; a task the backend cannot see yet (created within LAUNCH_VISIBILITY_GRACE_MS)

@@ -12,6 +12,7 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type Task as EcsTask,
 } from '@aws-sdk/client-ecs';
+import { scopeOf } from '../domain/arn';
 import { systemClock, type Clock } from '../deps';
 import {
   LIFECYCLE,
@@ -159,6 +160,39 @@ export const startedByFor = (familyPrefix: string, taskId: string): string =>
   STARTED_BY_PREFIX +
   clientTokenFor(familyPrefix, taskId).slice(0, MAX_STARTED_BY_LENGTH - STARTED_BY_PREFIX.length);
 
+const MAX_GROUP_LENGTH = 255;
+const GROUP_PREFIX = 'ecsbox:';
+
+/**
+ * The ECS task's group names the ecsbox record it belongs to (account, cluster, task id), so that
+ * ECS's "ECS Task State Change" events, which carry the group but not the tags, lead straight to
+ * the record (see lib/reconciler/task-events.ts). A cluster name too long for ECS's 255 characters
+ * keeps ecsbox's group: its tasks are then observed by DescribeTasks alone.
+ */
+export const ecsGroupFor = (accountId: string, clusterName: string, taskId: string, fallback: string): string => {
+  const group = `${GROUP_PREFIX}${accountId}:${clusterName}:${taskId}`;
+  return group.length <= MAX_GROUP_LENGTH ? group : fallback;
+};
+
+/** The record an ECS task's group names; undefined for a group ecsbox did not set. */
+export const recordOfEcsGroup = (group: string | undefined): { accountId: string; clusterName: string; taskId: string } | undefined => {
+  const match = /^ecsbox:(\d{12}):([A-Za-z0-9_-]{1,255}):([0-9a-f]{32})$/.exec(group ?? '');
+  return match ? { accountId: match[1], clusterName: match[2], taskId: match[3] } : undefined;
+};
+
+/** The ECS Task a "ECS Task State Change" event's detail describes: timestamps are ISO strings there. */
+export const taskOfEvent = (detail: Record<string, unknown>): EcsTask => {
+  const task = { ...detail } as Record<string, unknown>;
+  for (const field of ['createdAt', 'connectivityAt', 'pullStartedAt', 'pullStoppedAt', 'startedAt', 'stoppingAt', 'stoppedAt', 'executionStoppedAt', 'updatedAt']) {
+    if (typeof task[field] === 'string') task[field] = new Date(task[field] as string);
+  }
+  // Events name the ENI attachment "eni"; DescribeTasks says "ElasticNetworkInterface".
+  task.attachments = ((task.attachments as Array<Record<string, unknown>> | undefined) ?? []).map((attachment) =>
+    attachment.type === 'eni' ? { ...attachment, type: 'ElasticNetworkInterface' } : attachment,
+  );
+  return task as EcsTask;
+};
+
 /** The order and essential flags of a definition's containers: what DescribeTasks does not say. */
 type ContainerLayout = Array<{ name: string; essential: boolean }>;
 
@@ -248,6 +282,12 @@ export class FargateFleet implements FleetBackend {
       // MISSING: a task launched a moment ago may not be visible yet; past the grace it is gone.
       return now - createdAt < LAUNCH_VISIBILITY_GRACE_MS ? [] : [{ taskId, ref, ...forgotten() }];
     });
+  }
+
+  /** What an "ECS Task State Change" event says of its task (taskOfEvent), as observe would report it. */
+  async observeEvent(task: EcsTask): Promise<Omit<ObservedTask, 'taskId' | 'ref'>> {
+    await this.loadLayouts([task]);
+    return this.observation(task);
   }
 
   async collectStrays(owners: () => Promise<ReadonlySet<string>>, now: EpochMs): Promise<string[]> {
@@ -384,7 +424,7 @@ export class FargateFleet implements FleetBackend {
         count: 1,
         clientToken: clientTokenFor(this.target.familyPrefix, spec.taskId),
         startedBy: startedByFor(this.target.familyPrefix, spec.taskId),
-        group: spec.group,
+        group: ecsGroupFor(scopeOf(spec.taskDefinition.taskDefinitionArn).accountId, spec.clusterName, spec.taskId, spec.group),
         networkConfiguration: this.network(spec.networkConfiguration),
         overrides: spec.overrides,
       }),

@@ -160,6 +160,7 @@ type ContainerPlan = SchemaOutput<typeof containerPlanSchema>;
 
 export class SimulatedFleet implements FleetBackend {
   readonly name = 'simulated' as const;
+  readonly launchHasNoEffect = true;
   private readonly profile: Profile;
 
   constructor(options: { profile: TimingProfile }) {

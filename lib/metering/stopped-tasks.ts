@@ -35,6 +35,11 @@ export const countingStoppedTasks = (store: ReconcileStore, usage: UsageStore, m
     if (committed) await count([...commit.changedTasks, ...(commit.observedTasks ?? [])]);
     return committed;
   };
+  const commitServices: ReconcileStore['commitServices'] = async (lease, commits, now) => {
+    const committed = await store.commitServices(lease, commits, now);
+    await count(commits.filter((_, index) => committed[index]).flatMap((commit) => [...commit.changedTasks, ...(commit.observedTasks ?? [])]));
+    return committed;
+  };
   const commitTasks: ReconcileStore['commitTasks'] = async (lease, tasks, now) => {
     const committed = await store.commitTasks(lease, tasks, now);
     // A false commit may have landed some batches: those tasks are counted by the usage report.
@@ -44,6 +49,7 @@ export const countingStoppedTasks = (store: ReconcileStore, usage: UsageStore, m
   return new Proxy(store, {
     get(target, property) {
       if (property === 'commitService') return commitService;
+      if (property === 'commitServices') return commitServices;
       if (property === 'commitTasks') return commitTasks;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;

@@ -14,8 +14,10 @@ import {
 import type { EpochMs, ServiceEvent, TaskDefinition } from '../domain/model';
 import { THROTTLED_REASON, type FleetBackend, type LaunchSpec, type ObservedTask, type StopRequest } from '../fleet/backend';
 import type { FleetResolver } from '../fleet/resolver';
+import { mapConcurrently } from '../concurrency';
 import type { Clock } from '../deps';
-import type { Lease, ReconcileStore, ServiceSlice, ShardPage } from '../ports';
+import type { DueTarget, Lease, ReconcileStore, ServiceCommit, ServiceSlice, ShardPage } from '../ports';
+import { dueNeedsWrite } from './due';
 import { plan, recordLaunchRefusal, type PlanOptions, type ServicePlan, type TaskView } from './plan';
 
 /**
@@ -34,6 +36,8 @@ import { plan, recordLaunchRefusal, type PlanOptions, type ServicePlan, type Tas
 export interface ReconcilerSettings {
   shards: number;
   leaseTtlMs: number;
+  /** Services of a page acted on side by side (each its own commits, all under the shard's lease). */
+  servicesAtOnce: number;
   plan: PlanOptions;
 }
 
@@ -42,9 +46,18 @@ export interface Logger {
   info(message: string, context: Record<string, unknown>): void;
 }
 
+/**
+ * What a pass reads: `due`, only the services and tasks the "next due" index says are due by now
+ * (what every wake-up and scheduled minute does); `resync`, every live service and task of the shard
+ * (the level-triggered safety net, every RECONCILE_RESYNC_MINUTES).
+ */
+export type PassScope = 'due' | 'resync';
+
 export interface PassOutcome {
   /** Another reconciler holds a lease this pass needed. */
   busy: boolean;
+  /** Services and standalone tasks read and planned. */
+  visited: number;
   /** When something in flight next needs a look; undefined when all is quiet. */
   nextWakeAt?: EpochMs;
   /** Services whose plan was committed. */
@@ -59,10 +72,24 @@ interface ServiceWork {
   undelivered: TaskRecord[];
 }
 
+interface PreparedPlan {
+  commit: ServiceCommit & { service: ServiceCommit['service'] & { version: number } };
+  /** Recorded launches without a ref, to make once the commit is in. */
+  toLaunch: TaskRecord[];
+  /** Committed stop decisions to deliver. */
+  toStop: TaskRecord[];
+}
+
+/** Services prepared at once: their events are read together (one BatchGetItem reads up to 100). */
+const PREPARE_CONCURRENCY = 100;
+
 const earliest = (a: EpochMs | undefined, b: EpochMs | undefined): EpochMs | undefined =>
   a === undefined ? b : b === undefined ? a : Math.min(a, b);
 
 const bumped = (record: TaskRecord, original: TaskRecord): TaskRecord => ({ ...record, version: original.version + 1 });
+
+/** A pass that read nothing yet. */
+const noOutcome = (): PassOutcome => ({ busy: false, visited: 0, acted: 0, readUnits: 0 });
 
 export class Reconciler {
   private readonly leases = new Map<number, Lease>();
@@ -82,11 +109,12 @@ export class Reconciler {
     return this.shard === undefined ? Array.from({ length: this.settings.shards }, (_, shard) => shard) : [this.shard];
   }
 
-  async pass(): Promise<PassOutcome> {
-    const outcome: PassOutcome = { busy: false, acted: 0, readUnits: 0 };
+  async pass(scope: PassScope = 'resync'): Promise<PassOutcome> {
+    const outcome = noOutcome();
     for (const shard of this.shardsToPass()) {
-      const result = await this.passShard(shard);
+      const result = await this.passShard(shard, scope);
       outcome.busy ||= result.busy;
+      outcome.visited += result.visited;
       outcome.acted += result.acted;
       outcome.readUnits += result.readUnits;
       outcome.nextWakeAt = earliest(outcome.nextWakeAt, result.nextWakeAt);
@@ -146,11 +174,13 @@ export class Reconciler {
    * the next is read, so a pass holds one page in memory however large the shard. The lease is
    * taken at the first page with work and kept (renewed) for the rest of the pass.
    */
-  private async passShard(shard: number): Promise<PassOutcome> {
+  private async passShard(shard: number, scope: PassScope): Promise<PassOutcome> {
     const now = this.clock.now();
-    const outcome: PassOutcome = { busy: false, acted: 0, readUnits: 0 };
-    for await (const page of this.store.shardPages(shard)) {
+    const outcome = noOutcome();
+    const pages = scope === 'due' ? this.store.duePages(shard, now) : this.store.shardPages(shard);
+    for await (const page of pages) {
       outcome.readUnits += page.readUnits;
+      outcome.visited += page.services.length + page.standalone.length;
       const result = await this.passPage(shard, page, now);
       outcome.acted += result.acted;
       outcome.nextWakeAt = earliest(outcome.nextWakeAt, result.nextWakeAt);
@@ -161,10 +191,36 @@ export class Reconciler {
     }
     // What a pass changed is looked at again at once: its launches and stops are in flight.
     if (outcome.acted) outcome.nextWakeAt = now;
+    else if (!outcome.busy) {
+      // What others made due (or this pass left due) in the shard is followed too. A due time already
+      // passed was read by this pass or lands right after it: looked at again after a poll interval.
+      const due = await this.store.nextDueAt(shard);
+      if (due !== undefined) outcome.nextWakeAt = earliest(outcome.nextWakeAt, Math.max(due, now + this.settings.plan.pollIntervalMs));
+    }
     return outcome;
   }
 
-  private async passPage(shard: number, page: ShardPage, now: EpochMs): Promise<Omit<PassOutcome, 'readUnits'>> {
+  /**
+   * When a standalone task must next be looked at: its announced transition, or a poll while it is
+   * starting or stopping; a service's task is looked at through its service's due time (undefined).
+   */
+  private standaloneDue(record: TaskRecord, nextChangeAt: EpochMs | undefined, now: EpochMs): EpochMs | undefined {
+    if (record.serviceName || record.lastStatus === 'STOPPED') return undefined;
+    if (nextChangeAt !== undefined) return nextChangeAt;
+    return isPendingStatus(record.lastStatus) || record.desiredStatus === 'STOPPED' ? now + this.settings.plan.pollIntervalMs : undefined;
+  }
+
+  /**
+   * Brings the stored due times of what a pass read but had nothing else to write about in line
+   * with what it computed (see dueNeedsWrite); no lease needed, each write holds only at the
+   * version read.
+   */
+  private async settleDues(page: ShardPage, desired: Array<{ target: DueTarget; id: string; dueAt: EpochMs | undefined }>, now: EpochMs) {
+    const writes = desired.filter(({ id, dueAt }) => dueNeedsWrite(page.dues.get(id), dueAt, now));
+    await Promise.all(writes.map(({ target, dueAt }) => this.store.setDue(target, dueAt)));
+  }
+
+  private async passPage(shard: number, page: ShardPage, now: EpochMs): Promise<Omit<PassOutcome, 'readUnits' | 'visited'>> {
     const everyTask: TaskRecord[] = [...page.standalone];
     for (const slice of page.services) for (const task of slice.tasks) everyTask.push(task);
     const observations = await this.observe(everyTask.filter((record) => record.ref !== undefined), now);
@@ -187,6 +243,7 @@ export class Reconciler {
 
     let nextWakeAt: EpochMs | undefined;
     const work: ServiceWork[] = [];
+    const dues: Array<{ target: DueTarget; id: string; dueAt: EpochMs | undefined }> = [];
     for (const slice of page.services) {
       const views = slice.tasks.map(view);
       const servicePlan = plan(slice.service, views, now, this.settings.plan);
@@ -198,6 +255,9 @@ export class Reconciler {
       const acts = servicePlan.launches.length || servicePlan.stops.length;
       if (serviceChanged || changed.length || undelivered.length || unlaunched || acts) {
         work.push({ slice, plan: servicePlan, changed, undelivered });
+      } else {
+        dues.push({ target: { service: slice.service }, id: slice.service.serviceArn, dueAt: servicePlan.nextWakeAt });
+        for (const task of slice.tasks) dues.push({ target: { task }, id: task.taskId, dueAt: undefined });
       }
     }
     const standaloneViews = page.standalone.map(view);
@@ -205,13 +265,14 @@ export class Reconciler {
       .map((entry, index) => (entry.record === page.standalone[index] ? undefined : bumped(entry.record, page.standalone[index])))
       .filter((record): record is TaskRecord => record !== undefined);
     const standaloneUndelivered = undeliveredStops(page.standalone);
-    for (const { record, nextChangeAt } of standaloneViews) {
-      if (record.lastStatus === 'STOPPED') continue;
-      if (nextChangeAt !== undefined) nextWakeAt = earliest(nextWakeAt, nextChangeAt);
-      else if (isPendingStatus(record.lastStatus) || record.desiredStatus === 'STOPPED') {
-        nextWakeAt = earliest(nextWakeAt, now + this.settings.plan.pollIntervalMs);
-      }
+    const standaloneDues = new Map<string, EpochMs>();
+    for (const [index, { record, nextChangeAt }] of standaloneViews.entries()) {
+      const dueAt = this.standaloneDue(record, nextChangeAt, now);
+      nextWakeAt = earliest(nextWakeAt, dueAt);
+      if (dueAt !== undefined) standaloneDues.set(record.taskId, dueAt);
+      if (record === page.standalone[index]) dues.push({ target: { task: record }, id: record.taskId, dueAt });
     }
+    await this.settleDues(page, dues, now);
     if (!work.length && !standaloneChanged.length && !standaloneUndelivered.length) {
       return { busy: false, acted: 0, nextWakeAt };
     }
@@ -222,25 +283,54 @@ export class Reconciler {
       this.leases.set(shard, acquired);
     }
 
-    let acted = 0;
-    for (const item of work) {
-      const lease = await this.keepLease(shard);
-      if (!lease) return { busy: true, acted, nextWakeAt };
+    // Every service's decisions are prepared (side by side: their events are read together), then
+    // committed together in shared transactions, then made (launches, stops) several services at once.
+    const slots = await mapConcurrently(work, PREPARE_CONCURRENCY, async (item): Promise<PreparedPlan | undefined> => {
       try {
-        if (await this.applyServicePlan(lease, item, now)) acted += 1;
+        return await this.prepareServicePlan(item, now);
       } catch (error) {
         // Every effect is repeatable: a service whose backend failed is simply planned again next pass.
         this.log.info('service reconcile failed', { serviceArn: item.slice.service.serviceArn, error: String(error) });
+        return undefined;
       }
-    }
+    });
+    const prepared = slots.filter((plan): plan is PreparedPlan => plan !== undefined);
+    const commitLease = await this.keepLease(shard);
+    if (!commitLease) return { busy: true, acted: 0, nextWakeAt };
+    const committed = prepared.length
+      ? await this.store.commitServices(commitLease, prepared.map((plan) => plan.commit), this.clock.now()).catch((error: unknown) => {
+          this.log.info('service reconcile failed', { shard, services: prepared.length, error: String(error) });
+          return prepared.map(() => false);
+        })
+      : [];
+    const toMake = prepared.filter((plan, index) => {
+      if (!committed[index]) this.log.info('reconcile commit lost a race', { serviceArn: plan.commit.service.serviceArn });
+      return committed[index];
+    });
+    const acted = toMake.length;
+    let lost = false;
+    // Committed services are independent (each later commit holds only at the versions it wrote,
+    // fenced by the lease): making several at once overlaps the backend's and DynamoDB's latency.
+    await mapConcurrently(toMake, this.settings.servicesAtOnce, async (plan) => {
+      if (lost || !(await this.keepLease(shard))) {
+        lost = true;
+        return;
+      }
+      try {
+        await this.makeCommittedPlan(shard, plan, now);
+      } catch (error) {
+        this.log.info('service reconcile failed', { serviceArn: plan.commit.service.serviceArn, error: String(error) });
+      }
+    });
+    if (lost) return { busy: true, acted, nextWakeAt };
     const lease = await this.keepLease(shard);
     if (!lease) return { busy: true, acted, nextWakeAt };
-    if (standaloneChanged.length && !(await this.store.commitTasks(lease, standaloneChanged, this.clock.now()))) {
+    if (standaloneChanged.length && !(await this.store.commitTasks(lease, standaloneChanged, this.clock.now(), standaloneDues))) {
       this.log.info('reconcile commit lost a race', { shard, scope: 'standalone tasks' });
     }
     const latest = new Map(standaloneChanged.map((record) => [record.taskId, record]));
     await this.deliverStops(
-      lease,
+      shard,
       standaloneUndelivered.map((record) => latest.get(record.taskId) ?? record),
       now,
     );
@@ -252,7 +342,19 @@ export class Reconciler {
    * once it is lost (expired, or a successor took it): the pass stops, and every commit it would
    * still make is fenced out anyway, as each checks the lease against the time of the commit.
    */
-  private async keepLease(shard: number): Promise<Lease | undefined> {
+  private keepLease(shard: number): Promise<Lease | undefined> {
+    // One renewal at a time per shard, shared by the services acted on side by side.
+    let renewal = this.renewals.get(shard);
+    if (!renewal) {
+      renewal = this.renewIfOld(shard).finally(() => this.renewals.delete(shard));
+      this.renewals.set(shard, renewal);
+    }
+    return renewal;
+  }
+
+  private readonly renewals = new Map<number, Promise<Lease | undefined>>();
+
+  private async renewIfOld(shard: number): Promise<Lease | undefined> {
     const lease = this.leases.get(shard);
     if (!lease) return undefined;
     const now = this.clock.now();
@@ -304,7 +406,8 @@ export class Reconciler {
     return stopped;
   }
 
-  private async applyServicePlan(lease: Lease, work: ServiceWork, now: EpochMs): Promise<boolean> {
+  /** A service's decisions as one commit, and what to do once it is committed. */
+  private async prepareServicePlan(work: ServiceWork, now: EpochMs): Promise<PreparedPlan> {
     const { slice, plan: servicePlan } = work;
     const service = { ...servicePlan.service, version: slice.service.version + 1 };
     const originals = new Map(slice.tasks.map((task) => [task.taskId, task]));
@@ -321,38 +424,41 @@ export class Reconciler {
       latest.set(stop.taskId, decided.ref ? decided : stopUnlaunched(decided, now));
     }
     const { records: planned, failures } = await this.plannedTasks(service, servicePlan, slice.tasks, now);
+    // A backend whose launch has no effect (the simulated fleet) is launched now, and the task
+    // recorded with its ref in the decision's own write; any other is recorded first, launched after.
+    const fleet = planned.length ? await this.fleetOf(service.clusterArn) : undefined;
+    const launchedNow = fleet?.launchHasNoEffect ? await this.makeLaunches(fleet, planned, now) : undefined;
+    for (const { record, reason } of launchedNow?.refused ?? []) failures.push({ deploymentId: record.deploymentId!, reason });
+    const newTasks = launchedNow?.launched ?? planned;
     const messages = [
       ...servicePlan.events,
       ...failures.map(({ deploymentId, reason }) => recordLaunchRefusal(service, deploymentId, reason, now, this.settings.plan)),
     ];
     const events = messages.length ? await this.withEvents(service, messages, now) : undefined;
     const changed = [...latest.values()];
-    // The launches are recorded before they are made: a task can never run without a record.
-    const committed = await this.store.commitService(
-      lease,
-      {
+    const undeliveredIds = work.undelivered.map((task) => task.taskId);
+    return {
+      commit: {
         service,
+        dueAt: servicePlan.nextWakeAt,
         events,
-        newTasks: planned,
+        newTasks,
         changedTasks: changed.filter((record) => stopIds.has(record.taskId)),
         observedTasks: changed.filter((record) => !stopIds.has(record.taskId)),
       },
-      this.clock.now(),
-    );
-    if (!committed) {
-      this.log.info('reconcile commit lost a race', { serviceArn: service.serviceArn });
-      return false;
-    }
-    // This pass's launches, and any an earlier pass recorded but did not get to make.
-    const leftOver = slice.tasks.map((task) => latest.get(task.taskId) ?? task).filter(isUnlaunched);
-    await this.launchRecorded(lease, service, [...planned, ...leftOver], now);
-    const undeliveredIds = work.undelivered.map((task) => task.taskId);
-    await this.deliverStops(
-      lease,
-      [...new Set([...stopIds, ...undeliveredIds])].map((taskId) => latest.get(taskId) ?? originals.get(taskId)!),
-      now,
-    );
-    return true;
+      // This pass's launches, and any an earlier pass recorded but did not get to make.
+      toLaunch: [...newTasks, ...slice.tasks.map((task) => latest.get(task.taskId) ?? task)].filter(isUnlaunched),
+      toStop: [...new Set([...stopIds, ...undeliveredIds])].map((taskId) => latest.get(taskId) ?? originals.get(taskId)!),
+    };
+  }
+
+  /**
+   * After the commit: the launches are recorded before they are made (a task can never run without
+   * a record), and stops are committed before they are delivered.
+   */
+  private async makeCommittedPlan(shard: number, plan: PreparedPlan, now: EpochMs): Promise<void> {
+    await this.launchRecorded(shard, plan.commit.service, plan.toLaunch, now, plan.commit.dueAt);
+    await this.deliverStops(shard, plan.toStop, now);
   }
 
   /** Records for the plan's launches (PROVISIONING, no ref), and the launches that cannot be made. */
@@ -395,12 +501,26 @@ export class Reconciler {
     return { records, failures };
   }
 
+  /**
+   * Task definitions by ARN, read once per reconciler (one invocation): a revision never changes
+   * once registered, so the services of a pass that launch the same one share a read. One not found
+   * is not kept.
+   */
+  private readonly definitions = new Map<string, Promise<TaskDefinition | undefined>>();
+
   private async taskDefinitions(references: string[]): Promise<Map<string, TaskDefinition | undefined>> {
-    const definitions = new Map<string, TaskDefinition | undefined>();
+    const found = new Map<string, TaskDefinition | undefined>();
     for (const reference of references) {
-      if (!definitions.has(reference)) definitions.set(reference, await this.store.taskDefinition(reference));
+      let definition = this.definitions.get(reference);
+      if (!definition) {
+        definition = this.store.taskDefinition(reference);
+        this.definitions.set(reference, definition);
+        // Only what exists is kept: a failed or empty read is asked again.
+        definition.then((value) => value ?? this.definitions.delete(reference), () => this.definitions.delete(reference));
+      }
+      found.set(reference, await definition);
     }
-    return definitions;
+    return found;
   }
 
   /**
@@ -410,12 +530,53 @@ export class Reconciler {
    * (the backend recognises the task id).
    */
   private async launchRecorded(
-    lease: Lease,
+    shard: number,
     service: ServicePlan['service'] & { version: number },
     records: TaskRecord[],
     now: EpochMs,
+    dueAt: EpochMs | undefined,
   ): Promise<void> {
     if (!records.length) return;
+    const { launched, refused } = await this.makeLaunches(await this.fleetOf(service.clusterArn), records, now);
+    const originals = new Map(records.map((record) => [record.taskId, record]));
+    const recorded = launched.map((record) => bumped(record, originals.get(record.taskId)!));
+    // Renewed (or found lost) now: launches of the services made side by side may have been slow.
+    const lease = await this.keepLease(shard);
+    if (!lease) return;
+    let committed: boolean;
+    if (refused.length) {
+      const next = { ...structuredClone(service), version: service.version + 1 };
+      const messages = refused.map(({ record, reason }) =>
+        recordLaunchRefusal(next, record.deploymentId!, reason, now, this.settings.plan),
+      );
+      committed = await this.store.commitService(
+        lease,
+        {
+          service: next,
+          dueAt,
+          events: await this.withEvents(next, messages, now),
+          newTasks: [],
+          changedTasks: [],
+          removedTasks: refused.map(({ record }) => record),
+          observedTasks: recorded,
+        },
+        this.clock.now(),
+      );
+    } else {
+      committed = await this.store.commitTasks(lease, recorded, this.clock.now());
+    }
+    if (!committed) this.log.info('reconcile commit lost a race', { serviceArn: service.serviceArn, scope: 'launch' });
+  }
+
+  /**
+   * Launches the records' tasks on the backend and takes a first look at those it accepted: the
+   * records with their refs and first observation, and the launches refused (their reasons).
+   */
+  private async makeLaunches(
+    fleet: FleetBackend,
+    records: TaskRecord[],
+    now: EpochMs,
+  ): Promise<{ launched: TaskRecord[]; refused: Array<{ record: TaskRecord; reason: string }> }> {
     const definitions = await this.taskDefinitions(records.map((record) => record.taskDefinitionArn));
     const refused: Array<{ record: TaskRecord; reason: string }> = [];
     const specs: LaunchSpec[] = [];
@@ -434,48 +595,26 @@ export class Reconciler {
         });
       }
     }
-    const fleet = await this.fleetOf(service.clusterArn);
     const outcomes = specs.length ? await fleet.launch(specs, now) : [];
     const byId = new Map(records.map((record) => [record.taskId, record]));
-    const launched: TaskRecord[] = [];
+    const accepted: TaskRecord[] = [];
     for (const outcome of outcomes) {
       const record = byId.get(outcome.taskId)!;
-      if (outcome.accepted) launched.push({ ...record, ref: outcome.ref });
+      if (outcome.accepted) accepted.push({ ...record, ref: outcome.ref });
       else {
         const reason = outcome.reason === THROTTLED_REASON || !outcome.detail ? outcome.reason : `${outcome.reason} (${outcome.detail})`;
         refused.push({ record, reason });
       }
     }
-    const firstLooks = launched.length
-      ? await fleet.observe(launched.map(({ taskId, ref, createdAt }) => ({ taskId, ref: ref!, createdAt })), now)
+    const firstLooks = accepted.length
+      ? await fleet.observe(accepted.map(({ taskId, ref, createdAt }) => ({ taskId, ref: ref!, createdAt })), now)
       : [];
     const observations = new Map(firstLooks.map((entry) => [entry.taskId, entry]));
-    const recorded = launched.map((record) => {
+    const launched = accepted.map((record) => {
       const observation = observations.get(record.taskId);
-      return bumped(observation ? applyObservation(record, observation) : record, byId.get(record.taskId)!);
+      return observation ? applyObservation(record, observation) : record;
     });
-    let committed: boolean;
-    if (refused.length) {
-      const next = { ...structuredClone(service), version: service.version + 1 };
-      const messages = refused.map(({ record, reason }) =>
-        recordLaunchRefusal(next, record.deploymentId!, reason, now, this.settings.plan),
-      );
-      committed = await this.store.commitService(
-        lease,
-        {
-          service: next,
-          events: await this.withEvents(next, messages, now),
-          newTasks: [],
-          changedTasks: [],
-          removedTasks: refused.map(({ record }) => record),
-          observedTasks: recorded,
-        },
-        this.clock.now(),
-      );
-    } else {
-      committed = await this.store.commitTasks(lease, recorded, this.clock.now());
-    }
-    if (!committed) this.log.info('reconcile commit lost a race', { serviceArn: service.serviceArn, scope: 'launch' });
+    return { launched, refused };
   }
 
   private async withEvents(service: ServicePlan['service'], messages: string[], now: EpochMs): Promise<ServiceEvent[]> {
@@ -487,7 +626,7 @@ export class Reconciler {
   }
 
   /** Tells the backend about committed stop decisions, then records what it reports. */
-  private async deliverStops(lease: Lease, decided: TaskRecord[], now: EpochMs): Promise<void> {
+  private async deliverStops(shard: number, decided: TaskRecord[], now: EpochMs): Promise<void> {
     // A task never launched was recorded STOPPED at once: there is nothing to tell.
     const records = decided.filter((record) => record.ref !== undefined && record.lastStatus !== 'STOPPED');
     if (!records.length) return;
@@ -503,14 +642,18 @@ export class Reconciler {
       return fleet.observe(stopped.map((entry) => ({ ...entry, createdAt: createdAt.get(entry.taskId)! })), now);
     });
     const byId = new Map(records.map((record) => [record.taskId, record]));
+    const dues = new Map<string, EpochMs>();
     const updates = observations
       .map((observation) => {
         const record = byId.get(observation.taskId)!;
         const next = applyObservation(record, observation);
+        const dueAt = this.standaloneDue(next, observation.nextChangeAt, now);
+        if (dueAt !== undefined) dues.set(record.taskId, dueAt);
         return next === record ? undefined : bumped(next, record);
       })
       .filter((record): record is TaskRecord => record !== undefined);
-    if (updates.length && !(await this.store.commitTasks(lease, updates, this.clock.now()))) {
+    const lease = updates.length ? await this.keepLease(shard) : undefined;
+    if (lease && !(await this.store.commitTasks(lease, updates, this.clock.now(), dues))) {
       // The stop reached the backend; the next pass observes and records it.
       this.log.info('reconcile commit lost a race', { scope: 'stop delivery', tasks: updates.length });
     }

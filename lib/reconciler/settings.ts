@@ -1,3 +1,4 @@
+import { SCHEDULE_PERIOD_MS } from './due';
 import type { ReconcilerSettings } from './reconciler';
 
 /**
@@ -8,6 +9,7 @@ import type { ReconcilerSettings } from './reconciler';
 export const reconcilerSettings = (profile: 'fast' | 'realistic', shards: number): ReconcilerSettings => ({
   shards,
   leaseTtlMs: 15_000,
+  servicesAtOnce: 8,
   plan:
     profile === 'fast'
       ? {
@@ -34,4 +36,6 @@ export const LOOP_SETTINGS = {
   maxSleepMs: 500,
   /** Time spent in one invocation before handing over to a fresh one. */
   budgetMs: 90_000,
+  /** Next looks further away than the schedule's period wait in the "next due" index. */
+  followMs: SCHEDULE_PERIOD_MS,
 };

@@ -55,7 +55,7 @@ describe('the packaged CloudFormation template', () => {
     ({ template, zips } = await packaged(['--param=auth=sigv4']));
   }, 240_000);
 
-  it('defines the single table with its reconcile index and TTL', () => {
+  it('defines the single table with its reconcile, list and due indexes and TTL', () => {
     const [[, table]] = resourcesOf(template, 'AWS::DynamoDB::Table');
     expect(resourcesOf(template, 'AWS::DynamoDB::Table')).toHaveLength(1);
     expect(table.Properties).toMatchObject({
@@ -65,7 +65,11 @@ describe('the packaged CloudFormation template', () => {
         { AttributeName: 'PK', KeyType: 'HASH' },
         { AttributeName: 'SK', KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: [expect.objectContaining({ IndexName: 'GSI1' }), expect.objectContaining({ IndexName: 'GSI2' })],
+      GlobalSecondaryIndexes: [
+        expect.objectContaining({ IndexName: 'GSI1' }),
+        expect.objectContaining({ IndexName: 'GSI2' }),
+        expect.objectContaining({ IndexName: 'GSI3', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+      ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
   });
@@ -94,7 +98,9 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it('runs the reconciler and the scaling controller every minute, and the tenant sweeper every five', () => {
-    const rules = resourcesOf(template, 'AWS::Events::Rule').map(([, rule]) => rule.Properties);
+    const rules = resourcesOf(template, 'AWS::Events::Rule')
+      .filter(([name]) => name !== 'FargateTaskStateRule')
+      .map(([, rule]) => rule.Properties);
     expect(rules).toHaveLength(3);
     const [reconciler, scaling, sweeper] = ['ReconcilerLambdaFunction', 'ScalingLambdaFunction', 'TenantSweeperLambdaFunction'].map((target) =>
       rules.find((rule) => JSON.stringify(rule.Targets).includes(target)),
@@ -145,6 +151,24 @@ describe('the packaged CloudFormation template', () => {
     const stages = resourcesOf(template, 'AWS::ApiGatewayV2::Stage');
     expect(stages).toHaveLength(1);
     expect(stages[0][1].Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+  });
+
+  it("sends ECS's state changes of ecsbox's Fargate tasks to the reconciler, only with a Fargate target", () => {
+    const rule = template.Resources.FargateTaskStateRule as Template['Resources'][string] & { Condition: string };
+    expect(rule.Condition).toBe('FargateEnabled');
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: {
+        clusterArn: [{ 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/' }],
+        startedBy: [{ prefix: 'ecsbox-' }],
+      },
+    });
+    expect(rule.Properties.Targets).toEqual([{ Id: 'reconciler', Arn: { 'Fn::GetAtt': ['ReconcilerLambdaFunction', 'Arn'] } }]);
+    expect(template.Resources.FargateTaskStatePermission).toMatchObject({
+      Condition: 'FargateEnabled',
+      Properties: { Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': ['FargateTaskStateRule', 'Arn'] } },
+    });
   });
 
   it('grants no ECS permission at all while no Fargate target is configured', () => {

@@ -35,14 +35,15 @@ describe('the reconciler under faults', () => {
   });
 
   /** A reconciler over `store` and `fleet` (the default cluster backend), with the fast profile. */
-  const reconcilerOver = (store: ReconcileStore, fleet: FleetBackend, holder = 'holder') => {
+  const reconcilerOver = (store: ReconcileStore, fleet: FleetBackend, holder = 'holder', servicesAtOnce?: number) => {
     const config = testConfig(deps.tableName);
+    const settings = reconcilerSettings('fast', config.reconcileShards);
     return new Reconciler(
       store,
       new ClusterFleets(fleet, config.fleetDefaults, config.region),
       clock,
       holder,
-      reconcilerSettings('fast', config.reconcileShards),
+      { ...settings, servicesAtOnce: servicesAtOnce ?? settings.servicesAtOnce },
       quiet,
     );
   };
@@ -190,9 +191,10 @@ describe('the reconciler under faults', () => {
 
     it('is renewed between services, so a pass longer than the lease commits every service', async () => {
       const { store } = buildReconciler(testConfig(deps.tableName), { clock });
-      // Each service's launch takes 6 s: five services take twice the lease's 15 s.
+      // Each service's launch takes 6 s of the test's clock, one service after another (side by
+      // side, the test clock would add up what real time overlaps): five take twice the lease's 15 s.
       const slow = slowFleet(() => 6_000);
-      const reconciler = reconcilerOver(store, slow);
+      const reconciler = reconcilerOver(store, slow, 'holder', 1);
       const names = ['a', 'b', 'c', 'd', 'e'];
       for (const serviceName of names) {
         await createService(deps, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });

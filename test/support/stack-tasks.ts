@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { toTask } from '../../lib/adapters/dynamodb/fleet-items';
 import type { TaskRecord } from '../../lib/domain/task';
 
 /**
@@ -22,7 +23,8 @@ export const clusterTasksNow = async (clusterName: string): Promise<TaskRecord[]
         ConsistentRead: true,
       }),
     );
-    return Items as TaskRecord[];
+    // Through the items' own codec: a task item keeps most of its record packed (fleet-items.ts).
+    return Items.map(toTask);
   } finally {
     client.destroy();
   }

@@ -26,6 +26,8 @@ import {
   STRAY_REASON,
   type FargateFleetOptions,
   type FargateTarget,
+  ecsGroupFor,
+  recordOfEcsGroup,
 } from '../../lib/fleet/fargate';
 import { sampleTaskDefinition } from '../contract/fleet-backend';
 
@@ -209,7 +211,8 @@ describe('FargateFleet launch: one RunTask per slot', () => {
       cluster: TARGET.cluster,
       launchType: 'FARGATE',
       count: 1,
-      group: 'service:web',
+      // The ECS task's group names the ecsbox record (its state-change events lead back to it).
+      group: 'ecsbox:000000000000:default:slot-a',
       startedBy: startedByFor(TARGET.familyPrefix, 'slot-a'),
       networkConfiguration: network,
       overrides,
@@ -588,5 +591,18 @@ describe('FargateFleet garbage collection', () => {
     const strayArn = [...fake.tasks.values()].find((task) => task.startedBy === startedByFor(TARGET.familyPrefix, 'stray'))!.taskArn;
     expect(stopped).toEqual([strayArn]);
     expect(inputs(StopTaskCommand)).toEqual([{ cluster: TARGET.cluster, task: strayArn, reason: STRAY_REASON }]);
+  });
+});
+
+describe('the ECS group naming the record', () => {
+  const taskId = '0123456789abcdef0123456789abcdef';
+
+  it('names account, cluster and task, and is read back; a name past 255 characters keeps the fallback', () => {
+    const group = ecsGroupFor('000000000000', 'web', taskId, 'service:web');
+    expect(recordOfEcsGroup(group)).toEqual({ accountId: '000000000000', clusterName: 'web', taskId });
+    expect(ecsGroupFor('000000000000', 'c'.repeat(255), taskId, 'service:web')).toBe('service:web');
+    for (const other of ['service:web', 'family:web', `ecsbox:00000000000:web:${taskId}`, `ecsbox:000000000000:web:${taskId}x`, undefined]) {
+      expect(recordOfEcsGroup(other)).toBeUndefined();
+    }
   });
 });

@@ -6,8 +6,8 @@ const scripted = (outcomes: Array<Partial<PassOutcome>>) => {
   const calls: string[] = [];
   let index = 0;
   const reconciler = {
-    pass: async () => {
-      calls.push('pass');
+    pass: async (scope: string) => {
+      calls.push(scope === 'resync' ? 'resync' : 'pass');
       return { busy: false, acted: 0, readUnits: 0, ...outcomes[Math.min(index++, outcomes.length - 1)] };
     },
     release: async () => {
@@ -17,14 +17,21 @@ const scripted = (outcomes: Array<Partial<PassOutcome>>) => {
   return { reconciler, calls };
 };
 
-const run = (reconciler: Reconciler, clock = { now: () => 0 }, wake = jest.fn(async () => undefined)) => {
+const run = (reconciler: Reconciler, clock = { now: () => 0 }, wake = jest.fn(async () => undefined), firstPass: 'due' | 'resync' = 'due') => {
   const sleeps: number[] = [];
   return {
     sleeps,
     wake,
-    end: reconcileUntilIdle(reconciler, clock, { wake }, { maxSleepMs: 500, budgetMs: 90_000 }, async (ms) => {
-      sleeps.push(ms);
-    }),
+    end: reconcileUntilIdle(
+      reconciler,
+      clock,
+      { wake },
+      { maxSleepMs: 500, budgetMs: 90_000, followMs: 60_000 },
+      async (ms) => {
+        sleeps.push(ms);
+      },
+      firstPass,
+    ),
   };
 };
 
@@ -61,5 +68,19 @@ describe('reconcileUntilIdle', () => {
     const { wake, end } = run(reconciler, clock);
     expect(await end).toBe('handed-over');
     expect(wake).toHaveBeenCalledTimes(1);
+  });
+
+  it('leaves a next look further than followMs to the due index and the scheduled minute', async () => {
+    const { reconciler, calls } = scripted([{ nextWakeAt: 60_001 }]);
+    const { sleeps, end } = run(reconciler);
+    expect(await end).toBe('idle');
+    expect(calls).toEqual(['pass', 'release', 'pass', 'release']);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('resyncs on its first pass when asked to, and reads only what is due after', async () => {
+    const { reconciler, calls } = scripted([{ nextWakeAt: 0, acted: 1 }, {}]);
+    expect(await run(reconciler, undefined, undefined, 'resync').end).toBe('idle');
+    expect(calls).toEqual(['resync', 'pass', 'release', 'pass', 'release']);
   });
 });

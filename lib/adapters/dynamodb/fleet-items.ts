@@ -1,8 +1,9 @@
-import { scopeOf } from '../../domain/arn';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { arns, scopeOf } from '../../domain/arn';
 import type { EpochMs } from '../../domain/model';
 import { shardOf, STANDALONE } from '../../domain/shard';
 import type { ServiceState } from '../../domain/service';
-import type { TaskRecord } from '../../domain/task';
+import { containerArnFor, type TaskRecord } from '../../domain/task';
 import { listKeys } from './list-index';
 import { keys } from './table';
 
@@ -13,6 +14,37 @@ import { keys } from './table';
  */
 
 export const RECONCILE_INDEX = 'GSI1';
+
+/**
+ * The "next due" index (GSI3, keys only): sparse, it holds an item only while the reconciler has
+ * something to do about it at a known time, keyed `SHARD#<n>` / `<due time>#<reconcile sort key>`, so a
+ * scheduled minute reads only what is due by now, shard by shard (see docs/reconciler.md).
+ */
+export const DUE_INDEX = 'GSI3';
+
+/** The due time of a desired-state change (an API write): due at once, whatever the clock says. */
+export const DUE_NOW: EpochMs = 0;
+
+/** Epoch milliseconds, zero-padded so that the index's string order is time order. */
+const dueTime = (dueAt: EpochMs) => String(Math.max(0, Math.floor(dueAt))).padStart(15, '0');
+
+/** Sorts after every due key of `now` and before any of a later millisecond. */
+export const dueBound = (now: EpochMs) => `${dueTime(now)}#~`;
+
+
+/** The stored due time of an item read from either index; undefined when it is not due. */
+export const storedDueAt = (item: Record<string, unknown>): EpochMs | undefined =>
+  typeof item.GSI3SK === 'string' ? Number(item.GSI3SK.slice(0, 15)) : undefined;
+
+/** The reconcile-index sort key of the service (or cluster's standalone group) a due entry is about. */
+export const dueOwner = (item: Record<string, unknown>): string => {
+  const [, accountId, clusterName, owner] = String(item.GSI3SK).split('#');
+  return `${accountId}#${clusterName}#${owner}`;
+};
+
+/** The due-index keys of an item, to set (or, undefined, to remove) them alone. */
+export const dueIndexKeys = (item: { GSI1PK: string; GSI1SK: string }, dueAt: EpochMs | undefined) =>
+  dueAt === undefined ? {} : { GSI3PK: item.GSI1PK, GSI3SK: `${dueTime(dueAt)}#${item.GSI1SK}` };
 
 export const accountOf = (arn: string): string => scopeOf(arn).accountId;
 
@@ -36,27 +68,105 @@ export const taskKey = (accountId: string, clusterName: string, taskId: string) 
   SK: keys.taskItem(taskId),
 });
 
-export const serviceItem = (service: ServiceState, shards: number) => {
+/**
+ * Service and task items keep as attributes only what a key, query, filter, condition or projection
+ * names; the rest of the record is one binary attribute, `packed`: its JSON, deflated with a preset
+ * dictionary of the words every record repeats (field names, ARN prefixes, ECS's statuses). A write
+ * is priced per started KB of the item (twice in a transaction), and a task item shrank from about
+ * 1.4 KB to under 1 KB this way, a service item from 1.2 KB to about 0.6 KB (docs/benchmarks.md,
+ * bench:launch). DynamoDB's own guidance for large attributes is the same: compress them into a
+ * binary attribute. A record derivable from another (a task's clusterArn and containerArns, from
+ * its taskArn) is not stored at all.
+ */
+const PACKED = 'packed';
+/** The first byte of a packed value: which dictionary it was deflated with. Never change a published one. */
+const PACKING_V1 = 1;
+const PACKING_DICTIONARY_V1 = Buffer.from(
+  [
+    '"containers":[{"name":"","image":"","lastStatus":"RUNNING","healthStatus":"UNKNOWN","essential":true,"cpu":"0","memory":"',
+    '"imageDigest":"sha256:","runtimeId":"","exitCode":0,"reason":"","networkInterfaces":[{"attachmentId":"","privateIpv4Address":"10.',
+    '"network":{"attachments":[{"id":"","type":"ElasticNetworkInterface","status":"ATTACHED","details":[{"name":"subnetId","value":"subnet-',
+    '{"name":"networkInterfaceId","value":"eni-"},{"name":"macAddress","value":"0e:"},{"name":"privateDnsName","value":"ip-10-',
+    '.ec2.internal"},{"name":"privateIPv4Address","value":"10."}]}],"availabilityZone":"us-east-1","connectivity":"CONNECTED","connectivityAt":',
+    '"ref":{"kind":"simulated","timeline":{"v":1,"launchedAt":,"up":[,"down":[,"containers":[{"name":"","image":"","essential":true,"cpu":0}],',
+    '"net":{"region":"us-east-1","subnet":"subnet-"}}},"kind":"fargate","taskArn":"arn:aws:ecs:',
+    '"networkConfiguration":{"awsvpcConfiguration":{"subnets":["subnet-"],"securityGroups":["sg-"],"assignPublicIp":"DISABLED"}},',
+    '"deploymentId":"ecs-svc/","group":"service:","launchType":"FARGATE","platformVersion":"1.4.0","healthChecked":false,',
+    '"createdAt":,"pullStartedAt":,"pullStoppedAt":,"startedAt":,"stoppingAt":,"stoppedAt":,"stopCode":"ServiceSchedulerInitiated","stoppedReason":"',
+    '"deploymentConfiguration":{"maximumPercent":200,"minimumHealthyPercent":100,"deploymentCircuitBreaker":{"enable":false,"rollback":false}},',
+    '"deployments":[{"id":"ecs-svc/","status":"PRIMARY","taskDefinition":"arn:aws:ecs:us-east-1::task-definition/","desiredCount":,"pendingCount":0,',
+    '"runningCount":,"failedTasks":0,"consecutiveFailures":0,"createdAt":,"updatedAt":,"launchType":"FARGATE","rolloutState":"COMPLETED",',
+    '"rolloutStateReason":"ECS deployment ecs-svc/ completed.","lastCompleted":{"id":"ecs-svc/","taskDefinition":"arn:aws:ecs:',
+    '"clusterArn":"arn:aws:ecs:us-east-1::cluster/","schedulingStrategy":"REPLICA","platformVersion":"LATEST","deploymentSeq":,"launchSeq":,"steady":true,',
+  ].join(''),
+);
+
+const pack = (fields: Record<string, unknown>): Uint8Array =>
+  Buffer.concat([Buffer.of(PACKING_V1), deflateRawSync(JSON.stringify(fields), { dictionary: PACKING_DICTIONARY_V1 })]);
+
+const unpack = (value: Uint8Array): Record<string, unknown> => {
+  const bytes = Buffer.from(value);
+  if (bytes[0] !== PACKING_V1) throw new Error(`a stored record is packed with unknown dictionary ${bytes[0]}`);
+  return JSON.parse(inflateRawSync(bytes.subarray(1), { dictionary: PACKING_DICTIONARY_V1 }).toString()) as Record<string, unknown>;
+};
+
+/** Splits a record into the attributes kept plain (named in expressions) and the packed rest. */
+const packRecord = <T extends object, K extends keyof T & string>(record: T, plain: readonly K[]) => {
+  const kept: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    if ((plain as readonly string[]).includes(name)) kept[name] = value;
+    else rest[name] = value;
+  }
+  return { ...(kept as Pick<T, K>), [PACKED]: pack(rest) };
+};
+
+/** What ListServices returns and creates' conditions name; the rest is packed. */
+const SERVICE_PLAIN = ['serviceArn', 'status', 'version'] as const;
+/** What ListTasks returns and filters on, the cluster's counts project, conditions name; the rest is packed. */
+const TASK_PLAIN = ['taskArn', 'serviceName', 'startedBy', 'taskDefinitionArn', 'lastStatus', 'version'] as const;
+
+/**
+ * A service item. `dueAt` is when the reconciler must next look at it: DUE_NOW after a desired-state
+ * change, the plan's next wake-up after a reconcile, undefined when it is steady.
+ */
+/** A live service's reconcile-index keys. */
+export const serviceReconcileKeys = (accountId: string, clusterName: string, serviceName: string, shards: number) => ({
+  GSI1PK: shardKey(shardOf(accountId, clusterName, serviceName, shards)),
+  GSI1SK: ownerSortKey(accountId, clusterName, serviceName),
+});
+
+export const serviceItem = (service: ServiceState, shards: number, dueAt: EpochMs | undefined) => {
   const accountId = accountOf(service.serviceArn);
+  const reconcileKeys = serviceReconcileKeys(accountId, service.clusterName, service.serviceName, shards);
   return {
     ...serviceKey(accountId, service.clusterName, service.serviceName),
     kind: 'service' as const,
     ...(service.status === 'INACTIVE'
       ? {}
       : {
-          GSI1PK: shardKey(shardOf(accountId, service.clusterName, service.serviceName, shards)),
-          GSI1SK: ownerSortKey(accountId, service.clusterName, service.serviceName),
+          ...reconcileKeys,
+          ...dueIndexKeys(reconcileKeys, dueAt),
           // The list index (ListServices), see list-index.ts.
           GSI2SK: listKeys.service(service.serviceName),
         }),
-    ...service,
+    ...packRecord(service, SERVICE_PLAIN),
   };
 };
 
-/** A task item; once STOPPED it leaves the reconcile index and expires after the retention. */
-export const taskItem = (task: TaskRecord, shards: number, retentionMs: number) => {
+/**
+ * A task item; once STOPPED it leaves the reconcile and due indexes and expires after the retention.
+ * `dueAt`: DUE_NOW after an API write (RunTask, StopTask), a standalone task's next transition after
+ * a reconcile; a service's task is looked at through its service's due time, so undefined.
+ */
+export const taskItem = (task: TaskRecord, shards: number, retentionMs: number, dueAt?: EpochMs) => {
   const accountId = accountOf(task.taskArn);
   const stopped = task.lastStatus === 'STOPPED';
+  const reconcileKeys = {
+    GSI1PK: shardKey(shardOf(accountId, task.clusterName, task.serviceName, shards)),
+    GSI1SK: `${ownerSortKey(accountId, task.clusterName, task.serviceName)}#T#${task.taskId}`,
+  };
   return {
     ...taskKey(accountId, task.clusterName, task.taskId),
     kind: 'task' as const,
@@ -64,24 +174,37 @@ export const taskItem = (task: TaskRecord, shards: number, retentionMs: number) 
     GSI2SK: listKeys.task(task.desiredStatus, task.taskId),
     ...(stopped
       ? { expiresAt: Math.ceil(((task.stoppedAt ?? task.createdAt) + retentionMs) / 1000) }
-      : {
-          GSI1PK: shardKey(shardOf(accountId, task.clusterName, task.serviceName, shards)),
-          GSI1SK: `${ownerSortKey(accountId, task.clusterName, task.serviceName)}#T#${task.taskId}`,
-        }),
-    ...task,
+      : { ...reconcileKeys, ...dueIndexKeys(reconcileKeys, dueAt) }),
+    ...packRecord(storedTask(task), TASK_PLAIN),
   };
 };
 
-const ITEM_ONLY = ['PK', 'SK', 'kind', 'GSI1PK', 'GSI1SK', 'GSI2SK', 'expiresAt'] as const;
+/** The task without what its taskArn implies: the cluster's ARN and each container's. */
+const storedTask = ({ clusterArn: _clusterArn, ...task }: TaskRecord) => ({
+  ...task,
+  containers: task.containers.map(({ containerArn, ...container }) =>
+    containerArn === containerArnFor(task.taskArn, container.name) ? container : { containerArn, ...container },
+  ),
+});
 
+const ITEM_ONLY = ['PK', 'SK', 'kind', 'GSI1PK', 'GSI1SK', 'GSI2SK', 'GSI3PK', 'GSI3SK', 'expiresAt', PACKED] as const;
+
+/** The record an item holds, packed or (written before packing) not. */
 const stripItem = <T>(item: Record<string, unknown>): T => {
-  const record = { ...item };
+  const record = { ...item, ...(item[PACKED] ? unpack(item[PACKED] as Uint8Array) : {}) };
   for (const key of ITEM_ONLY) delete record[key];
   return record as T;
 };
 
 export const toService = (item: Record<string, unknown>) => stripItem<ServiceState>(item);
-export const toTask = (item: Record<string, unknown>) => stripItem<TaskRecord>(item);
+export const toTask = (item: Record<string, unknown>): TaskRecord => {
+  const task = stripItem<Omit<TaskRecord, 'clusterArn'> & { clusterArn?: string }>(item);
+  return {
+    ...task,
+    clusterArn: task.clusterArn ?? arns.cluster(scopeOf(task.taskArn), task.clusterName),
+    containers: task.containers.map((container) => ({ ...container, containerArn: container.containerArn ?? containerArnFor(task.taskArn, container.name) })),
+  };
+};
 
 /** An expired item may linger until DynamoDB's TTL sweeper removes it; reads must skip it. */
 export const isExpired = (item: Record<string, unknown>, now: EpochMs) =>

@@ -5,9 +5,8 @@ import type { Alarm, CustomDatapoint, MetricIdentity } from '../../domain/cloudw
 import { MAX_LOAD_HISTORY, type ServiceLoad } from '../../domain/load';
 import type { TaskInterval } from '../../domain/metrics';
 import type { EpochMs } from '../../domain/model';
-import type { TaskRecord } from '../../domain/task';
 import type { MetricsRepository } from '../../ports';
-import { isExpired } from './fleet-items';
+import { isExpired, toTask } from './fleet-items';
 import { forEachPage, isConditionFailure, keys, translateThrottling, type TableContext } from './table';
 
 /** CloudWatch keeps custom datapoints for 15 months; ecsbox, a sandbox, for 15 days. */
@@ -58,7 +57,7 @@ export class DynamoMetricsRepository implements MetricsRepository {
     const items = await this.queryAll(keys.cluster(this.scope.accountId, clusterName), 'TASK#');
     return items
       .filter((item) => !isExpired(item, now))
-      .map((item) => item as unknown as TaskRecord)
+      .map(toTask)
       .filter((task) => task.serviceName !== undefined && task.startedAt !== undefined)
       .map((task) => ({
         serviceName: task.serviceName!,

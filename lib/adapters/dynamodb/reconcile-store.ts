@@ -1,22 +1,30 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mapConcurrently } from '../../concurrency';
 import { arns, clusterNameOf, scopeOf } from '../../domain/arn';
 import { parseTaskDefinitionRef } from '../../domain/task-definition';
 import type { ServiceState } from '../../domain/service';
 import type { ClusterFleet, EpochMs, ServiceEvent, TaskDefinition } from '../../domain/model';
 import type { TaskRecord } from '../../domain/task';
-import type { Lease, ReconcileStore, ServiceCommit, ServiceSlice, ShardPage } from '../../ports';
+import type { DueTarget, Lease, ReconcileStore, ServiceCommit, ServiceName, ServiceSlice, ShardPage } from '../../ports';
 import {
   accountOf,
+  DUE_INDEX,
+  dueBound,
+  dueOwner,
   RECONCILE_INDEX,
   serviceEventsKey,
+  dueIndexKeys,
   serviceItem,
+  serviceKey,
+  serviceReconcileKeys,
   shardKey,
+  storedDueAt,
   taskItem,
   taskKey,
   toService,
   toTask,
 } from './fleet-items';
-import { isConditionFailure, keys, putAtVersion, queryPages, translateThrottling, type TableContext } from './table';
+import { cancellationCodes, consistentGetMany, isConditionFailure, keys, putAtVersion, queryPages, translateThrottling, type Key, type TableContext } from './table';
 import { fromDocument, type StoredDocument } from './task-definition-repository';
 
 /**
@@ -34,9 +42,49 @@ const leaseKey = (shard: number) => ({ PK: 'SYSTEM', SK: `LEASE#${shard}` });
 /** DynamoDB's limits on one TransactWriteItems: 100 actions and 4 MB (kept well below: sizes are estimated). */
 const MAX_TRANSACTION_ACTIONS = 100;
 const MAX_TRANSACTION_BYTES = 3_500_000;
+/** Transactions of one commitServices in flight at once. */
+const TRANSACTIONS_AT_ONCE = 4;
 const sizeOf = (action: object) => Buffer.byteLength(JSON.stringify(action));
 const fitsOneTransaction = (actions: object[]) =>
   actions.length <= MAX_TRANSACTION_ACTIONS && actions.reduce((sum, action) => sum + sizeOf(action), 0) <= MAX_TRANSACTION_BYTES;
+
+/** Slices read side by side from one page of due entries: enough to overlap DynamoDB's latency. */
+const SLICE_READS_AT_ONCE = 8;
+
+/**
+ * Turns reconcile-index items, read in index order over one or more pages, into whole service
+ * slices: a slice is held back until the next service's item (or the end of the range) is read.
+ */
+class SliceReader {
+  private pending: ServiceSlice | undefined;
+
+  read(items: Array<Record<string, unknown>>, last: boolean): Omit<ShardPage, 'readUnits'> {
+    const services: ServiceSlice[] = [];
+    const standalone: TaskRecord[] = [];
+    const dues = new Map<string, EpochMs>();
+    for (const item of items) {
+      const dueAt = storedDueAt(item);
+      if (item.kind === 'service') {
+        if (this.pending) services.push(this.pending);
+        this.pending = { service: toService(item), tasks: [] };
+        if (dueAt !== undefined) dues.set(this.pending.service.serviceArn, dueAt);
+      } else if (item.kind === 'task') {
+        const task = toTask(item);
+        if (dueAt !== undefined) dues.set(task.taskId, dueAt);
+        if (!task.serviceName) standalone.push(task);
+        // A task whose service left the index (deleted) has no slice to join; it is skipped as before.
+        else if (this.pending?.service.serviceArn === arns.service(scopeOf(task.taskArn), task.clusterName, task.serviceName)) {
+          this.pending.tasks.push(task);
+        }
+      }
+    }
+    if (last && this.pending) {
+      services.push(this.pending);
+      this.pending = undefined;
+    }
+    return { services, standalone, dues };
+  }
+}
 
 export class DynamoReconcileStore implements ReconcileStore {
   private consumedWriteUnits = 0;
@@ -58,17 +106,37 @@ export class DynamoReconcileStore implements ReconcileStore {
     return this.consumedReadUnits;
   }
 
-  async loadEvents(service: ServiceState): Promise<ServiceEvent[]> {
+  /** loadEvents calls made in the same turn of the event loop, read together. */
+  private eventReads: Array<{ key: Key; resolve: (events: ServiceEvent[]) => void; reject: (error: unknown) => void }> = [];
+
+  /**
+   * The events of services prepared side by side are read in one BatchGetItem (strongly consistent):
+   * a pass that adds events to 1,000 services reads them in 10 round trips, not 1,000.
+   */
+  loadEvents(service: ServiceState): Promise<ServiceEvent[]> {
+    const key = serviceEventsKey(accountOf(service.serviceArn), service.clusterName, service.serviceName);
+    return new Promise((resolve, reject) => {
+      if (!this.eventReads.length) setImmediate(() => void this.readEvents());
+      this.eventReads.push({ key, resolve, reject });
+    });
+  }
+
+  private async readEvents(): Promise<void> {
+    const reads = this.eventReads;
+    this.eventReads = [];
+    try {
+      const items = await consistentGetMany(this.table, reads.map((read) => read.key));
+      for (const read of reads) read.resolve((items.get(read.key)?.events as ServiceEvent[] | undefined) ?? []);
+    } catch (error) {
+      for (const read of reads) read.reject(error);
+    }
+  }
+
+  async task(accountId: string, clusterName: string, taskId: string): Promise<TaskRecord | undefined> {
     const { Item } = await this.table.client
-      .send(
-        new GetCommand({
-          TableName: this.table.tableName,
-          Key: serviceEventsKey(accountOf(service.serviceArn), service.clusterName, service.serviceName),
-          ConsistentRead: true,
-        }),
-      )
+      .send(new GetCommand({ TableName: this.table.tableName, Key: taskKey(accountId, clusterName, taskId), ConsistentRead: true }))
       .catch(translateThrottling);
-    return (Item?.events as ServiceEvent[] | undefined) ?? [];
+    return Item ? toTask(Item) : undefined;
   }
 
   async clusterFleet(clusterArn: string): Promise<ClusterFleet | undefined> {
@@ -106,7 +174,7 @@ export class DynamoReconcileStore implements ReconcileStore {
    * slice is complete once the next service's item, or the end of the shard, has been read.
    */
   async *shardPages(shard: number): AsyncGenerator<ShardPage> {
-    let pending: ServiceSlice | undefined;
+    const slicer = new SliceReader();
     const pages = queryPages(this.table, {
       IndexName: RECONCILE_INDEX,
       KeyConditionExpression: 'GSI1PK = :shard',
@@ -117,24 +185,146 @@ export class DynamoReconcileStore implements ReconcileStore {
     for await (const page of pages) {
       const readUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
       this.consumedReadUnits += readUnits;
-      const services: ServiceSlice[] = [];
-      const standalone: TaskRecord[] = [];
-      for (const item of page.Items ?? []) {
-        if (item.kind === 'service') {
-          if (pending) services.push(pending);
-          pending = { service: toService(item), tasks: [] };
-        } else if (item.kind === 'task') {
-          const task = toTask(item);
-          if (!task.serviceName) standalone.push(task);
-          // A task whose service left the index (deleted) has no slice to join; it is skipped as before.
-          else if (pending?.service.serviceArn === arns.service(scopeOf(task.taskArn), task.clusterName, task.serviceName)) {
-            pending.tasks.push(task);
-          }
-        }
-      }
-      if (!page.LastEvaluatedKey && pending) services.push(pending);
-      yield { services, standalone, readUnits };
+      yield { ...slicer.read(page.Items ?? [], !page.LastEvaluatedKey), readUnits };
     }
+  }
+
+  /**
+   * What is due by `now`: a page of the due index (keys only, in due order), then the slice of
+   * every service (or cluster's standalone group) it names, read side by side from the reconcile
+   * index. An owner due twice in one page is read once; one due in two pages is read twice, which
+   * only costs a read (its second plan finds nothing left to do), so memory stays one page.
+   */
+  async *duePages(shard: number, now: EpochMs): AsyncGenerator<ShardPage> {
+    const pages = queryPages(this.table, {
+      IndexName: DUE_INDEX,
+      KeyConditionExpression: 'GSI3PK = :shard AND GSI3SK < :bound',
+      ExpressionAttributeValues: { ':shard': shardKey(shard), ':bound': dueBound(now) },
+      ReturnConsumedCapacity: 'TOTAL',
+      ...(this.pageSize ? { Limit: this.pageSize } : {}),
+    });
+    for await (const page of pages) {
+      let readUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
+      const owners = [...new Set((page.Items ?? []).map(dueOwner))];
+      const slices = await mapConcurrently(owners, SLICE_READS_AT_ONCE, (owner) => this.ownerSlice(shard, owner));
+      const merged: ShardPage = { services: [], standalone: [], dues: new Map(), readUnits: 0 };
+      for (const slice of slices) {
+        readUnits += slice.readUnits;
+        merged.services.push(...slice.services);
+        merged.standalone.push(...slice.standalone);
+        for (const [id, dueAt] of slice.dues) (merged.dues as Map<string, EpochMs>).set(id, dueAt);
+      }
+      this.consumedReadUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
+      yield { ...merged, readUnits };
+    }
+  }
+
+  /** One service with its live tasks (or a cluster's standalone tasks): its range of the reconcile index. */
+  private async ownerSlice(shard: number, owner: string): Promise<ShardPage> {
+    const slicer = new SliceReader();
+    const slice: ShardPage = { services: [], standalone: [], dues: new Map(), readUnits: 0 };
+    const pages = queryPages(this.table, {
+      IndexName: RECONCILE_INDEX,
+      // `#~` sorts after the owner's tasks (`#T#...`) and before any name that extends the owner's.
+      KeyConditionExpression: 'GSI1PK = :shard AND GSI1SK BETWEEN :owner AND :end',
+      ExpressionAttributeValues: { ':shard': shardKey(shard), ':owner': owner, ':end': `${owner}#~` },
+      ReturnConsumedCapacity: 'TOTAL',
+    });
+    for await (const page of pages) {
+      const read = slicer.read(page.Items ?? [], !page.LastEvaluatedKey);
+      const readUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
+      this.consumedReadUnits += readUnits;
+      slice.readUnits += readUnits;
+      slice.services.push(...read.services);
+      slice.standalone.push(...read.standalone);
+      for (const [id, dueAt] of read.dues) (slice.dues as Map<string, EpochMs>).set(id, dueAt);
+    }
+    return slice;
+  }
+
+  async nextDueAt(shard: number): Promise<EpochMs | undefined> {
+    const { Items, ConsumedCapacity } = await this.table.client
+      .send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: DUE_INDEX,
+          KeyConditionExpression: 'GSI3PK = :shard',
+          ExpressionAttributeValues: { ':shard': shardKey(shard) },
+          Limit: 1,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      )
+      .catch(translateThrottling);
+    this.consumedReadUnits += ConsumedCapacity?.CapacityUnits ?? 0;
+    return Items?.[0] ? storedDueAt(Items[0]) : undefined;
+  }
+
+  async dueShards(now: EpochMs): Promise<number[]> {
+    const due = await Promise.all(
+      Array.from({ length: this.shards }, async (_, shard) => {
+        const { Count, ConsumedCapacity } = await this.table.client
+          .send(
+            new QueryCommand({
+              TableName: this.table.tableName,
+              IndexName: DUE_INDEX,
+              KeyConditionExpression: 'GSI3PK = :shard AND GSI3SK < :bound',
+              ExpressionAttributeValues: { ':shard': shardKey(shard), ':bound': dueBound(now) },
+              Limit: 1,
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          )
+          .catch(translateThrottling);
+        this.consumedReadUnits += ConsumedCapacity?.CapacityUnits ?? 0;
+        return Count ? [shard] : [];
+      }),
+    );
+    return due.flat();
+  }
+
+  async setDue(target: DueTarget, dueAt: EpochMs | undefined): Promise<boolean> {
+    const item =
+      'service' in target
+        ? serviceItem(target.service, this.shards, dueAt)
+        : taskItem(target.task, this.shards, this.retentionMs, dueAt);
+    const set = dueAt !== undefined && 'GSI3PK' in item;
+    try {
+      const { ConsumedCapacity } = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: { PK: item.PK, SK: item.SK },
+          UpdateExpression: set ? 'SET GSI3PK = :pk, GSI3SK = :sk' : 'REMOVE GSI3PK, GSI3SK',
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: {
+            ':version': item.version,
+            ...(set ? { ':pk': item.GSI3PK, ':sk': item.GSI3SK } : {}),
+          },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.consumedWriteUnits += ConsumedCapacity?.CapacityUnits ?? 0;
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      return translateThrottling(error);
+    }
+  }
+
+  async setServiceDue(lease: Lease, service: ServiceName, dueAt: EpochMs, now: EpochMs): Promise<boolean> {
+    const { accountId, clusterName, serviceName } = service;
+    const due = dueIndexKeys(serviceReconcileKeys(accountId, clusterName, serviceName, this.shards), dueAt);
+    return this.transact([
+      this.leaseCheck(lease, now),
+      {
+        Update: {
+          TableName: this.table.tableName,
+          Key: serviceKey(accountId, clusterName, serviceName),
+          UpdateExpression: 'SET GSI3PK = :pk, GSI3SK = :sk',
+          // Only a live service (in the reconcile index) is ever due.
+          ConditionExpression: 'attribute_exists(GSI1PK)',
+          ExpressionAttributeValues: { ':pk': due.GSI3PK, ':sk': due.GSI3SK },
+        },
+      },
+    ]);
   }
 
   async acquireLease(shard: number, holder: string, now: EpochMs, ttlMs: number): Promise<Lease | undefined> {
@@ -219,8 +409,8 @@ export class DynamoReconcileStore implements ReconcileStore {
     };
   }
 
-  private taskPut(task: TaskRecord, isNew: boolean) {
-    const item = taskItem(task, this.shards, this.retentionMs);
+  private taskPut(task: TaskRecord, isNew: boolean, dueAt?: EpochMs) {
+    const item = taskItem(task, this.shards, this.retentionMs, dueAt);
     return {
       Put: isNew
         ? { TableName: this.table.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }
@@ -229,23 +419,28 @@ export class DynamoReconcileStore implements ReconcileStore {
   }
 
   private async transact(items: object[]): Promise<boolean> {
+    return (await this.transactOrReasons(items)) === undefined;
+  }
+
+  /** Undefined when the transaction committed; else why each of its items failed ('None' for those that did not). */
+  private async transactOrReasons(items: object[]): Promise<string[] | undefined> {
     try {
       const { ConsumedCapacity } = await this.table.client.send(
         new TransactWriteCommand({ TransactItems: items as never, ReturnConsumedCapacity: 'TOTAL' }),
       );
       this.consumedWriteUnits += (ConsumedCapacity ?? []).reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
-      return true;
+      return undefined;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailure(error)) return cancellationCodes(error);
       return translateThrottling(error);
     }
   }
 
-  async commitService(lease: Lease, commit: ServiceCommit, now: EpochMs): Promise<boolean> {
+  /** A service's actions: what must be atomic (the decisions) and the observations that may go first. */
+  private serviceActions(commit: ServiceCommit) {
     const { service } = commit;
     const atomic = [
-      this.leaseCheck(lease, now),
-      { Put: putAtVersion(this.table.tableName, serviceItem(service, this.shards)) },
+      { Put: putAtVersion(this.table.tableName, serviceItem(service, this.shards, commit.dueAt)) },
       ...(commit.events
         ? [
             {
@@ -264,18 +459,87 @@ export class DynamoReconcileStore implements ReconcileStore {
       ...(commit.removedTasks ?? []).map((task) => this.taskDelete(task)),
     ];
     const observed = (commit.observedTasks ?? []).map((task) => this.taskPut(task, false));
-    if (fitsOneTransaction([...atomic, ...observed])) return this.transact([...atomic, ...observed]);
-    // Too much for one transaction: observations first (each batch fenced too), then the service.
-    if (!fitsOneTransaction(atomic)) {
-      throw new Error(`a service commit of ${atomic.length} actions exceeds one DynamoDB transaction`);
-    }
-    return (await this.commitInBatches(lease, observed, now)) && this.transact(atomic);
+    return { atomic, observed };
   }
 
-  async commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs): Promise<boolean> {
+  async commitService(lease: Lease, commit: ServiceCommit, now: EpochMs): Promise<boolean> {
+    return (await this.commitServices(lease, [commit], now))[0];
+  }
+
+  /**
+   * Several services' commits share transactions (each service's actions whole, one lease check per
+   * transaction): a page of services that all change costs a round trip and a lease check per
+   * transaction of up to 100 actions instead of per service. A transaction cancelled because some
+   * services' conditions failed (a version moved on) says which: those services lose their race,
+   * the others are committed again without them. A lost lease fails them all.
+   */
+  async commitServices(lease: Lease, commits: ServiceCommit[], now: EpochMs): Promise<boolean[]> {
+    const started = performance.now();
+    const committed = commits.map(() => false);
+    const check = this.leaseCheck(lease, now);
+    let pending: Array<{ index: number; actions: object[]; bytes: number }> = [];
+    for (const [index, commit] of commits.entries()) {
+      const { atomic, observed } = this.serviceActions(commit);
+      const actions = [...atomic, ...observed];
+      if (fitsOneTransaction([check, ...actions])) {
+        pending.push({ index, actions, bytes: actions.reduce((sum, action) => sum + sizeOf(action), 0) });
+        continue;
+      }
+      // Too much for one transaction: observations first (each batch fenced too), then the service.
+      if (!fitsOneTransaction([check, ...atomic])) {
+        throw new Error(`a service commit of ${atomic.length} actions exceeds one DynamoDB transaction`);
+      }
+      committed[index] = (await this.commitInBatches(lease, observed, now)) && (await this.transact([check, ...atomic]));
+    }
+    const batches: Array<typeof pending> = [];
+    let actions = Infinity;
+    let bytes = 0;
+    for (const group of pending) {
+      if (actions + group.actions.length > MAX_TRANSACTION_ACTIONS || bytes + group.bytes > MAX_TRANSACTION_BYTES) {
+        batches.push([]);
+        actions = 1;
+        bytes = sizeOf(check);
+      }
+      batches.at(-1)!.push(group);
+      actions += group.actions.length;
+      bytes += group.bytes;
+    }
+    // The transactions touch different items: several are in flight at once.
+    let leaseLost = false;
+    const commitBatch = async (batch: typeof pending): Promise<void> => {
+      if (leaseLost) return;
+      // The lease is checked against the time of each transaction, not of the first one.
+      const checkNow = this.leaseCheck(lease, now + (performance.now() - started));
+      const reasons = await this.transactOrReasons([checkNow, ...batch.flatMap((group) => group.actions)]);
+      if (reasons === undefined) {
+        for (const group of batch) committed[group.index] = true;
+        return;
+      }
+      if (batch.length === 1) return; // that service lost its race (or the lease is lost)
+      if (reasons[0] !== undefined && reasons[0] !== 'None') {
+        leaseLost = true; // nothing more can be written
+        return;
+      }
+      // The services whose actions failed lost their race; the others go again without them.
+      let offset = 1;
+      const retry: typeof pending = [];
+      for (const group of batch) {
+        const own = reasons.slice(offset, offset + group.actions.length);
+        offset += group.actions.length;
+        if (own.every((code) => code === 'None')) retry.push(group);
+      }
+      if (retry.length < batch.length) return commitBatch(retry);
+      // No reason names a service: each goes again on its own.
+      for (const group of batch) await commitBatch([group]);
+    };
+    await mapConcurrently(batches, TRANSACTIONS_AT_ONCE, commitBatch);
+    return committed;
+  }
+
+  async commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs, dues?: ReadonlyMap<string, EpochMs>): Promise<boolean> {
     return this.commitInBatches(
       lease,
-      tasks.map((task) => this.taskPut(task, false)),
+      tasks.map((task) => this.taskPut(task, false, dues?.get(task.taskId))),
       now,
     );
   }

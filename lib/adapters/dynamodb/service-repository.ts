@@ -4,7 +4,7 @@ import type { EpochMs, ServiceEvent } from '../../domain/model';
 import type { ServiceState } from '../../domain/service';
 import { ClientException, ClusterNotFoundException, ConflictException } from '../../errors';
 import type { Page, PageRequest, QuotaSource, ServiceRepository, StoredService } from '../../ports';
-import { accountOf, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
+import { accountOf, DUE_NOW, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
 import type { TaskReservations } from './task-reservations';
 import { cancellationCodes, consistentGetMany, isConditionFailure, keys, putAtVersion, putNewOrInactive, queryPage, translateThrottling, type TableContext } from './table';
@@ -29,7 +29,7 @@ export class DynamoServiceRepository implements ServiceRepository {
   }
 
   private versionedPut(service: ServiceState) {
-    return putAtVersion(this.table.tableName, serviceItem(service, this.shards));
+    return putAtVersion(this.table.tableName, serviceItem(service, this.shards, DUE_NOW));
   }
 
   private clusterCount(service: ServiceState, delta: 1 | -1, servicesPerCluster = 0) {
@@ -58,7 +58,7 @@ export class DynamoServiceRepository implements ServiceRepository {
       await this.table.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            putNewOrInactive(this.table.tableName, serviceItem(service, this.shards)),
+            putNewOrInactive(this.table.tableName, serviceItem(service, this.shards, DUE_NOW)),
             this.eventsPut(service, events),
             this.clusterCount(service, 1, servicesPerCluster),
             ...(reserve ? [reserve.action] : []),

@@ -5,7 +5,7 @@ import type { TaskRecord } from '../../domain/task';
 import { ConflictException } from '../../errors';
 import { withRetries } from '../../retry';
 import type { IdempotentLaunch, Page, PageRequest, TaskFilter, TaskRepository } from '../../ports';
-import { isExpired, taskItem, taskKey, toTask } from './fleet-items';
+import { DUE_NOW, isExpired, taskItem, taskKey, toTask } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
 import { cancellationCodes, isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
 import { standaloneEntry, type Reservation, type TaskReservations } from './task-reservations';
@@ -97,7 +97,7 @@ export class DynamoTaskRepository implements TaskRepository {
             ...tasks.map((task) => ({
               Put: {
                 TableName: this.table.tableName,
-                Item: taskItem(task, this.shards, this.retentionMs),
+                Item: taskItem(task, this.shards, this.retentionMs, DUE_NOW),
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             })),
@@ -178,7 +178,7 @@ export class DynamoTaskRepository implements TaskRepository {
   async save(task: TaskRecord): Promise<void> {
     try {
       await this.table.client.send(
-        new PutCommand(putAtVersion(this.table.tableName, taskItem(task, this.shards, this.retentionMs))),
+        new PutCommand(putAtVersion(this.table.tableName, taskItem(task, this.shards, this.retentionMs, DUE_NOW))),
       );
     } catch (error) {
       if (isConditionFailure(error)) throw new ConflictException('The task was changed concurrently; try again.');

@@ -28,9 +28,13 @@ export class LambdaReconcileTrigger implements ReconcileTrigger {
     });
   }
 
-  async wake(shard?: number): Promise<void> {
+  async wake(shard?: number, options: { resync?: boolean } = {}): Promise<void> {
     try {
-      const payload = JSON.stringify({ source: WAKE_SOURCE, ...(shard === undefined ? {} : { shard }) });
+      const payload = JSON.stringify({
+        source: WAKE_SOURCE,
+        ...(shard === undefined ? {} : { shard }),
+        ...(options.resync ? { resync: true } : {}),
+      });
       await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: payload }));
     } catch (error) {
       log.warn('reconciler wake-up failed', { error: error as Error });
