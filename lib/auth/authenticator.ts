@@ -42,15 +42,37 @@ export const signingNameOf = (event: HttpEvent, face: Face): string => {
 };
 
 /**
+ * The path with each segment percent-encoded as the SDKs send it (an ARN's ':' as %3A): the
+ * server may hand such characters over decoded, while the client signed them encoded.
+ */
+const encodedSegments = (path: string): string =>
+  path
+    .split('/')
+    .map((segment) => {
+      try {
+        return encodeURIComponent(decodeURIComponent(segment));
+      } catch {
+        return segment;
+      }
+    })
+    .join('/');
+
+/**
  * The paths the client may have signed. API Gateway hands the path without the stage on the
- * $default stage and with it on a named one; a client signs the URL it called, so both forms are tried.
+ * $default stage and with it on a named one; a client signs the URL it called, so both forms are
+ * tried, each as received and as the SDKs encode it.
  */
 const signedPaths = (event: HttpEvent): string[] => {
   const path = event.rawPath || '/';
   const stage = event.requestContext?.stage;
-  if (!stage || stage === '$default') return [path];
   const prefix = `/${stage}`;
-  return path === prefix || path.startsWith(`${prefix}/`) ? [path, path.slice(prefix.length) || '/'] : [path, `${prefix}${path}`];
+  const staged =
+    !stage || stage === '$default'
+      ? [path]
+      : path === prefix || path.startsWith(`${prefix}/`)
+        ? [path, path.slice(prefix.length) || '/']
+        : [path, `${prefix}${path}`];
+  return [...new Set([...staged, ...staged.map(encodedSegments)])];
 };
 
 export const arrivedRequest = (event: HttpEvent): ArrivedRequest => ({
