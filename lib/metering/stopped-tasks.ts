@@ -30,20 +30,23 @@ export const countingStoppedTasks = (store: ReconcileStore, usage: UsageStore, m
       }
     }
   };
-  const commitService: ReconcileStore['commitService'] = async (lease, commit: ServiceCommit, now) => {
-    const committed = await store.commitService(lease, commit, now);
+  // Each wrapper passes every argument on (a commit's due times included) and counts what landed.
+  const commitService: ReconcileStore['commitService'] = async (...args) => {
+    const committed = await store.commitService(...args);
+    const [, commit] = args;
     if (committed) await count([...commit.changedTasks, ...(commit.observedTasks ?? [])]);
     return committed;
   };
-  const commitServices: ReconcileStore['commitServices'] = async (lease, commits, now) => {
-    const committed = await store.commitServices(lease, commits, now);
+  const commitServices: ReconcileStore['commitServices'] = async (...args) => {
+    const committed = await store.commitServices(...args);
+    const [, commits] = args;
     await count(commits.filter((_, index) => committed[index]).flatMap((commit) => [...commit.changedTasks, ...(commit.observedTasks ?? [])]));
     return committed;
   };
-  const commitTasks: ReconcileStore['commitTasks'] = async (lease, tasks, now) => {
-    const committed = await store.commitTasks(lease, tasks, now);
+  const commitTasks: ReconcileStore['commitTasks'] = async (...args) => {
+    const committed = await store.commitTasks(...args);
     // A false commit may have landed some batches: those tasks are counted by the usage report.
-    if (committed) await count(tasks);
+    if (committed) await count(args[1]);
     return committed;
   };
   return new Proxy(store, {

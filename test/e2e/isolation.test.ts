@@ -1,7 +1,8 @@
 import * as sdk from '@aws-sdk/client-ecs';
-import { operations } from '../../lib/ecs-wire/operations';
+import { operations } from '../../lib/protocols/ecs/operations';
 import { routes } from '../../lib/http/routes';
 import { DELETE_FAILURE } from '../../lib/usecases/task-definitions';
+import { identityDocument } from '../support/ec2';
 import { fargateTaskDefinition } from '../support/fixtures';
 import { startHostedStack, type AccessKey, type HostedStack, type Sandbox } from '../support/hosted';
 import { eventually } from '../support/poll';
@@ -29,6 +30,7 @@ interface World {
   taskArn: string;
   taskId: string;
   tokens: { clusters: string; definitions: string; families: string; services: string; tasks: string };
+  containerInstanceArn: string;
   own: { clusterArn: string; serviceArn: string; taskArn: string };
 }
 
@@ -64,6 +66,7 @@ const NOT_FOUND_NAMES = new Set([
   'TaskNotFoundException',
   'TaskDefinitionNotFoundException',
   'ResourceNotFoundException',
+  'TargetNotFoundException',
 ]);
 const MISSING_REASONS = new Set(['MISSING', DELETE_FAILURE.missing]);
 
@@ -249,6 +252,30 @@ const ecsRecipes: Record<string, Case[]> = {
     expect: 'notFound' as const,
     request: ecs('ListTagsForResource', (world) => ({ resourceArn: taggableArn(world, kind) })),
   })),
+  RegisterContainerInstance: byCluster("RegisterContainerInstance into A's cluster", 'notFound', (cluster) =>
+    ecsCall('RegisterContainerInstance', { cluster, instanceIdentityDocument: identityDocument('i-0b0b0b0b0b0b0b0b0', 't3.micro', 'us-east-1a') }), 1),
+  // Once only (cluster by ARN): A's mirrored call deregisters the instance, and a second would not find it.
+  DeregisterContainerInstance: [
+    {
+      label: "DeregisterContainerInstance of A's instance (cluster by ARN)",
+      expect: 'notFound',
+      request: ecs('DeregisterContainerInstance', (world) => ({ cluster: world.clusterArn, containerInstance: world.containerInstanceArn, force: true })),
+      rank: 5,
+    },
+  ],
+  DescribeContainerInstances: [
+    inOwnCluster("DescribeContainerInstances in B's cluster naming A's instance", 'missing', (cluster, world) =>
+      ecsCall('DescribeContainerInstances', { cluster, containerInstances: [world.containerInstanceArn] })),
+    ...byCluster('DescribeContainerInstances', 'notFound', (cluster, world) => ecsCall('DescribeContainerInstances', { cluster, containerInstances: [world.containerInstanceArn] })),
+  ],
+  ListContainerInstances: byCluster('ListContainerInstances', 'notFound', (cluster) => ecsCall('ListContainerInstances', { cluster })),
+  UpdateContainerInstancesState: byCluster("UpdateContainerInstancesState of A's instance", 'notFound', (cluster, world) =>
+    ecsCall('UpdateContainerInstancesState', { cluster, containerInstances: [world.containerInstanceArn], status: 'DRAINING' }), 2),
+  PutAttributes: byCluster("PutAttributes on A's instance", 'notFound', (cluster, world) =>
+    ecsCall('PutAttributes', { cluster, attributes: [{ name: 'intruder', value: 'b', targetType: 'container-instance', targetId: world.containerInstanceArn }] }), 1),
+  DeleteAttributes: byCluster("DeleteAttributes on A's instance", 'notFound', (cluster, world) =>
+    ecsCall('DeleteAttributes', { cluster, attributes: [{ name: 'stack', targetType: 'container-instance', targetId: world.containerInstanceArn }] }), 1),
+  ListAttributes: byCluster('ListAttributes', 'notFound', (cluster) => ecsCall('ListAttributes', { cluster, targetType: 'container-instance' })),
 };
 
 const restRecipes: Record<keyof typeof routes, Case[]> = {
@@ -319,6 +346,14 @@ const restRecipes: Record<keyof typeof routes, Case[]> = {
   ],
   stopTask: byCluster('POST /v1/clusters/{cluster}/tasks/{taskId}/stop', 'notFound', (cluster, world) =>
     restCall('stopTask', { params: { cluster, taskId: world.taskId }, body: { reason: 'intruder' } }), 2),
+  getUsage: [{ label: 'GET /v1/usage', expect: 'noneOfA', request: rest('getUsage', () => ({})) }],
+  putServiceLoad: byCluster("PUT /v1/clusters/{cluster}/services/{service}/load of A's service", 'notFound', (cluster) =>
+    restCall('putServiceLoad', { params: { cluster, service: 'svc' }, body: { cpuUtilization: 90 } }), 1),
+  getServiceLoad: byCluster('GET /v1/clusters/{cluster}/services/{service}/load', 'notFound', (cluster) => restCall('getServiceLoad', { params: { cluster, service: 'svc' } })),
+  getServiceScaling: byCluster('GET /v1/clusters/{cluster}/services/{service}/scaling', 'notFound', (cluster) =>
+    restCall('getServiceScaling', { params: { cluster, service: 'svc' } })),
+  launchContainerInstances: byCluster("POST /v1/clusters/{cluster}/container-instances into A's cluster", 'notFound', (cluster) =>
+    restCall('launchContainerInstances', { params: { cluster }, body: { instanceType: 't3.micro', count: 1 } }), 1),
 };
 
 // --- running a request as a tenant ----------------------------------------------------------------
@@ -405,6 +440,13 @@ const setUp = async (): Promise<World> => {
     ]),
   ]);
   const taskArn: string = tasks[0].taskArn;
+  const { containerInstances } = await ok(a, {
+    face: 'rest',
+    route: 'launchContainerInstances',
+    params: { cluster: 'iso' },
+    body: { instanceType: 't3.micro', count: 1 },
+  });
+  await ok(a, { face: 'ecs', operation: 'PutAttributes', input: { cluster: 'iso', attributes: [{ name: 'stack', value: 'blue', targetId: containerInstances[0].containerInstanceArn }] } });
   // The service's tasks running, and the standalone one too.
   const serviceTaskArn = await eventually(
     async () => {
@@ -433,12 +475,15 @@ const setUp = async (): Promise<World> => {
     taskArn,
     taskId: taskArn.split('/').pop()!,
     tokens,
+    containerInstanceArn: containerInstances[0].containerInstanceArn,
     own: { clusterArn: own[0].service.clusterArn, serviceArn: own[0].service.serviceArn, taskArn: own[1].tasks[0].taskArn },
   };
 };
 
 beforeAll(async () => {
-  hosted = await startHostedStack(TABLE);
+  // The matrix sends a few hundred calls per tenant in seconds: the sandbox's request rate (its own
+  // test is sandbox-quotas) would only throttle them, so it is raised here.
+  hosted = await startHostedStack(TABLE, { ECSBOX_MAX_REQUESTS_PER_SECOND: '1000', ECSBOX_REQUEST_BURST: '1000' });
   world = await setUp();
 }, 120_000);
 
