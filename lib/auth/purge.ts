@@ -42,7 +42,8 @@ const purgePass = async (
     const live: Array<{ taskId: string; ref: BackendRef }> = [];
     for await (const item of tenants.partitionItems(keys.cluster(accountId, cluster.clusterName))) {
       owned.push({ PK: item.PK as string, SK: item.SK as string });
-      if (item.kind !== 'task') continue;
+      // (An item of a commit cut short may be partial: only a task with its ARN can be decoded.)
+      if (item.kind !== 'task' || typeof item.taskArn !== 'string') continue;
       // Most of a task item is packed (fleet-items.ts): its ref is read through the codec.
       const task = toTask(item);
       if (task.ref && task.lastStatus !== 'STOPPED') live.push({ taskId: task.taskId, ref: task.ref });
