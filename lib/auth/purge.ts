@@ -14,6 +14,8 @@ const MAX_PASSES = 3;
 
 type KnownClusters = Map<string, { clusterName: string; fleet?: ClusterFleet }>;
 
+const keyOf = (item: Record<string, unknown>) => ({ PK: item.PK as string, SK: item.SK as string });
+
 /**
  * One pass: stops the live tasks of every partition of the account, then deletes every item read.
  * `clusters` outlives the pass: a cluster's partition is visited again after its item is gone.
@@ -30,7 +32,7 @@ const purgePass = async (
   const metricIds: string[] = [];
   for await (const item of tenants.partitionItems(keys.account(accountId))) {
     if (item.SK === TENANT_SORT_KEY) continue;
-    owned.push({ PK: item.PK as string, SK: item.SK as string });
+    owned.push(keyOf(item));
     const sortKey = item.SK as string;
     if (sortKey.startsWith('METRIC#')) metricIds.push(sortKey.slice('METRIC#'.length));
     if (sortKey.startsWith('CLUSTER#')) {
@@ -41,7 +43,7 @@ const purgePass = async (
   for (const cluster of clusters.values()) {
     const live: Array<{ taskId: string; ref: BackendRef }> = [];
     for await (const item of tenants.partitionItems(keys.cluster(accountId, cluster.clusterName))) {
-      owned.push({ PK: item.PK as string, SK: item.SK as string });
+      owned.push(keyOf(item));
       // (An item of a commit cut short may be partial: only a task with its ARN can be decoded.)
       if (item.kind !== 'task' || typeof item.taskArn !== 'string') continue;
       // Most of a task item is packed (fleet-items.ts): its ref is read through the codec.
@@ -57,12 +59,11 @@ const purgePass = async (
       )
       .catch((error: unknown) => log.warn('tenant purge could not stop tasks', { accountId, error: error as Error }));
   }
-  // Custom metrics' datapoints (CloudWatch PutMetricData) live in a partition per metric.
-  for (const id of metricIds) {
-    for await (const item of tenants.partitionItems(datapointsPartition(accountId, id))) owned.push({ PK: item.PK as string, SK: item.SK as string });
+  // The partitions beside the clusters': each custom metric's datapoints (CloudWatch PutMetricData),
+  // and the cost meter's partition (its days, would-be Fargate costs and request-rate bucket).
+  for (const partition of [...metricIds.map((id) => datapointsPartition(accountId, id)), usagePartition(accountId)]) {
+    for await (const item of tenants.partitionItems(partition)) owned.push(keyOf(item));
   }
-  // The cost meter's partition (its days, would-be Fargate costs and request-rate bucket) goes too.
-  for await (const item of tenants.partitionItems(usagePartition(accountId))) owned.push({ PK: item.PK as string, SK: item.SK as string });
   await tenants.deleteItems(owned);
   return owned.length;
 };

@@ -19,7 +19,9 @@ export const countingStoppedTasks = (store: ReconcileStore, usage: UsageStore, m
     const accounts = new Map<string, TaskRecord[]>();
     for (const task of stopped) {
       const accountId = scopeOf(task.taskArn).accountId;
-      accounts.set(accountId, [...(accounts.get(accountId) ?? []), task]);
+      const accountTasks = accounts.get(accountId);
+      if (accountTasks) accountTasks.push(task);
+      else accounts.set(accountId, [task]);
     }
     for (const [accountId, accountTasks] of accounts) {
       try {
@@ -30,17 +32,18 @@ export const countingStoppedTasks = (store: ReconcileStore, usage: UsageStore, m
       }
     }
   };
+  const tasksOf = (commit: ServiceCommit) => [...commit.changedTasks, ...(commit.observedTasks ?? [])];
   // Each wrapper passes every argument on (a commit's due times included) and counts what landed.
   const commitService: ReconcileStore['commitService'] = async (...args) => {
     const committed = await store.commitService(...args);
     const [, commit] = args;
-    if (committed) await count([...commit.changedTasks, ...(commit.observedTasks ?? [])]);
+    if (committed) await count(tasksOf(commit));
     return committed;
   };
   const commitServices: ReconcileStore['commitServices'] = async (...args) => {
     const committed = await store.commitServices(...args);
     const [, commits] = args;
-    await count(commits.filter((_, index) => committed[index]).flatMap((commit) => [...commit.changedTasks, ...(commit.observedTasks ?? [])]));
+    await count(commits.filter((_, index) => committed[index]).flatMap(tasksOf));
     return committed;
   };
   const commitTasks: ReconcileStore['commitTasks'] = async (...args) => {
