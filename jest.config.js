@@ -1,7 +1,7 @@
 /**
  * Jest 30 + swc, CommonJS. middy v7 is ESM-only, so it is transformed and mapped to its entry file.
  * Three layers: unit (pure logic), integration (DynamoDB Local, started by the project's setup),
- * e2e (the whole local stack over HTTP, as `npm start` runs it); and browser, the web console in
+ * e2e (the whole local stack over HTTP, as `npm start` runs it, one stack per worker); and browser, the web console in
  * chromium against that stack (npm run test:browser, not part of npm test).
  */
 const swc = [
@@ -36,6 +36,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/stack-setup.ts',
       globalTeardown: '<rootDir>/test/support/teardown.ts',
+      setupFiles: ['<rootDir>/test/support/stack-worker.ts'],
     },
     // The web console in Debian's chromium, against the same local stack (npm run test:browser).
     {
@@ -44,6 +45,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/stack-setup.ts',
       globalTeardown: '<rootDir>/test/support/teardown.ts',
+      setupFiles: ['<rootDir>/test/support/stack-worker.ts'],
     },
   ],
 };
