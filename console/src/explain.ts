@@ -121,7 +121,8 @@ export const explainScaling = (scaling: ServiceScaling, metrics: ServiceMetrics,
   if (tracking.disableScaleIn) return `Average CPU ${pct(now)} is below ${pct(low)}, but the policy ${tracking.policy.PolicyName} disables scale-in.`;
   if (desiredCount <= min) return `Average CPU ${pct(now)} is below ${pct(low)}, but the service is at its minimum capacity (${min} tasks).`;
   const below = inARow(values, (value) => value < low);
-  const window = values.slice(-SCALE_IN_DATAPOINTS);
+  // The alarm's window will hold only datapoints below the threshold: the run so far is the best guess of it.
+  const window = values.slice(values.length - Math.min(below, SCALE_IN_DATAPOINTS));
   const wanted = Math.max(min, Math.ceil((desiredCount * Math.max(...window)) / low));
   const then = wanted < desiredCount ? `, then to about ${wanted} tasks` : '';
   if (below < SCALE_IN_DATAPOINTS) {
