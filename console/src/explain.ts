@@ -114,7 +114,7 @@ export const explainScaling = (scaling: ServiceScaling, metrics: ServiceMetrics,
     const wanted = Math.min(max, Math.ceil((desiredCount * now) / target));
     return (
       `Average CPU ${pct(now)} is above the target ${pct(target)}: ${Math.min(above, SCALE_OUT_DATAPOINTS)} of the ${SCALE_OUT_DATAPOINTS} datapoints in a row that scale out` +
-      ` (to about ${wanted} tasks).`
+      ` (to about ${wanted} task${wanted === 1 ? '' : 's'}).`
     );
   }
   if (now >= low) return `Average CPU ${pct(now)} is between the scale-in threshold ${pct(low)} (90 % of the target) and the target ${pct(target)}: no alarm, the count holds.`;
@@ -124,7 +124,7 @@ export const explainScaling = (scaling: ServiceScaling, metrics: ServiceMetrics,
   // The alarm's window will hold only datapoints below the threshold: the run so far is the best guess of it.
   const window = values.slice(values.length - Math.min(below, SCALE_IN_DATAPOINTS));
   const wanted = Math.max(min, Math.ceil((desiredCount * Math.max(...window)) / low));
-  const then = wanted < desiredCount ? `, then to about ${wanted} tasks` : '';
+  const then = wanted < desiredCount ? `, then to about ${wanted} task${wanted === 1 ? '' : 's'}` : '';
   if (below < SCALE_IN_DATAPOINTS) {
     return (
       `Why no scale-in yet: scale-in waits for ${SCALE_IN_DATAPOINTS} one-minute datapoints in a row below ${pct(low)} (90 % of the target ${pct(target)}); ` +

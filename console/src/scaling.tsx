@@ -11,10 +11,14 @@ const SCALING_POLL_MS = 5000;
 
 const W = 640;
 const H = 200;
-const PAD = { left: 40, right: 8, top: 10, bottom: 22 };
+const PAD = { left: 52, right: 8, top: 12, bottom: 22 };
 
-/** The y axis' top: the data, the target and 100 % fit, rounded up to a multiple of 25. */
-const axisTop = (values: number[]) => Math.max(25, Math.ceil(Math.max(...values) / 25) * 25);
+/** The y axis' ticks: round steps (10, 20, 25, 50, 100, …), at most 5 of them up to the highest value. */
+const axisTicks = (highest: number) => {
+  const steps = [10, 20, 25, 50].flatMap((step) => [step, step * 10, step * 100, step * 1000]).sort((a, b) => a - b);
+  const step = steps.find((candidate) => Math.ceil(highest / candidate) <= 5) ?? steps[steps.length - 1];
+  return Array.from({ length: Math.ceil(highest / step) + 1 }, (_, index) => index * step);
+};
 
 /**
  * The service's CPUUtilization per metric minute (average line, minimum–maximum band) with the
@@ -26,7 +30,8 @@ export const CpuChart = ({ metrics, target }: { metrics: ServiceMetrics; target?
   const end = Date.parse(metrics.end);
   const periodMs = (metrics.periodSeconds * 1000) / metrics.timeScale;
   const points = metrics.datapoints.map((point) => ({ ...point, at: Date.parse(point.timestamp) + periodMs / 2 }));
-  const top = axisTop([100, ...points.map((point) => point.maximum), ...(target ? [target * 1.2] : [])]);
+  const ticks = axisTicks(Math.max(100, ...points.map((point) => point.maximum), ...(target ? [target * 1.2] : [])));
+  const top = ticks[ticks.length - 1];
   const x = (at: number) => PAD.left + ((at - start) / (end - start)) * (W - PAD.left - PAD.right);
   const y = (value: number) => PAD.top + (1 - value / top) * (H - PAD.top - PAD.bottom);
   // A period without a RUNNING task has no datapoint: the line breaks there rather than lying.
@@ -45,15 +50,15 @@ export const CpuChart = ({ metrics, target }: { metrics: ServiceMetrics; target?
     })
     .join('');
   const last = points[points.length - 1];
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((fraction) => fraction * top);
   const summary =
     `CPU utilization over the last ${metrics.datapoints.length ? `${CHART_MINUTES} metric minutes` : 'minutes: no datapoints yet'}` +
     (last ? `, now ${last.average} % on average` : '') +
     (target ? `; target ${target} %, scale-in below ${Math.round(target * SCALE_IN_RATIO * 10) / 10} %` : '');
-  const horizontal = (value: number, kind: string, label: string) => (
+  // The target's label sits above its line, the threshold's below: the two lines are close.
+  const horizontal = (value: number, kind: string, label: string, below = false) => (
     <g class={kind} data-value={value}>
       <line x1={PAD.left} x2={W - PAD.right} y1={y(value)} y2={y(value)} />
-      <text x={W - PAD.right - 4} y={y(value) - 4} text-anchor="end">{label}</text>
+      <text x={W - PAD.right - 4} y={y(value) + (below ? 13 : -4)} text-anchor="end">{label}</text>
     </g>
   );
   return (
@@ -70,7 +75,7 @@ export const CpuChart = ({ metrics, target }: { metrics: ServiceMetrics; target?
         {band && <path class="band" d={band} />}
         {line && <path class="average" d={line} />}
         {last && <circle class="average-dot" cx={x(last.at)} cy={y(last.average)} r={3.5} />}
-        {target !== undefined && horizontal(target * SCALE_IN_RATIO, 'threshold-line', `scale-in below ${Math.round(target * SCALE_IN_RATIO * 10) / 10} %`)}
+        {target !== undefined && horizontal(target * SCALE_IN_RATIO, 'threshold-line', `scale-in below ${Math.round(target * SCALE_IN_RATIO * 10) / 10} %`, true)}
         {target !== undefined && horizontal(target, 'target-line', `target ${target} %`)}
       </svg>
       <figcaption class="small muted">

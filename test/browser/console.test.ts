@@ -116,7 +116,8 @@ describe('the web console', () => {
     });
     expect(polls).toBeGreaterThan(1);
     expect(seen.has('RUNNING')).toBe(true);
-    await expect(page.locator('[data-count="running"]').textContent()).resolves.toBe('2');
+    // The service's runningCount is the reconciler's, written a pass after the tasks' own status.
+    await waitFor('the running count', async () => (await page.locator('[data-count="running"]').textContent()) === '2');
     await expectAccessible();
   });
 
