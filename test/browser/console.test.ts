@@ -243,12 +243,16 @@ describe('the web console', () => {
     await saveScreenshot(section, 'console-scaling.png');
   });
 
-  it('fits a phone: no horizontal scrolling on the service page', async () => {
+  it('fits a phone: no horizontal scrolling on the service page, its auto scaling view included', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(consoleUrl(`#/clusters/${CLUSTER}/services/web`));
     await page.locator('li.deployment').first().waitFor();
     const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     expect(overflow).toBeLessThanOrEqual(0);
     await saveScreenshot(page, 'console-phone.png');
+    // The auto scaling view too: its chart, load form and activities.
+    await page.goto(consoleUrl(`#/clusters/${CLUSTER}/services/scaled`));
+    await page.locator('section.scaling ol.activities').waitFor();
+    expect((await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number).toBeLessThanOrEqual(0);
   });
 });
