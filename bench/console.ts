@@ -8,7 +8,7 @@
  *    by the page's own clock (performance.now()). The first load of the clusters page includes the
  *    console function's cold start. Target: under 1 s.
  * 3. Cost per open tab: requests and bytes over BENCH_WATCH_S seconds (default 15) on a steady
- *    service page of 3 tasks, with the API's ETag/304 answers.
+ *    service page of 3 tasks (its auto scaling view included), with the API's ETag/304 answers.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -76,6 +76,7 @@ const main = async () => {
       { name: 'clusters', hash: '#/', ready: 'ul.cards' },
       { name: 'cluster', hash: '#/clusters/bench', ready: 'table' },
       { name: 'service', hash: '#/clusters/bench/services/web', ready: 'li.deployment' },
+      { name: 'service + scaling', hash: '#/clusters/bench/services/web', ready: 'section.scaling figure.chart' },
       { name: 'task definitions', hash: '#/task-definitions', ready: 'ul.chips' },
     ];
     await new Promise((resolve) => setTimeout(resolve, 4000)); // the service's tasks reach RUNNING

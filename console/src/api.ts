@@ -172,6 +172,69 @@ export type TaskDefinition = Record<string, unknown> & {
   containerDefinitions: Array<Record<string, unknown>>;
 };
 
+/** The simulated load (docs/autoscaling.md): the CPU percent ONE task would show carrying it all. */
+export interface LoadInput {
+  shape?: 'constant' | 'step' | 'ramp' | 'sine' | 'spike';
+  cpuUtilization: number;
+  memoryUtilization?: number;
+  then?: { cpuUtilization: number; memoryUtilization?: number };
+  afterSeconds?: number;
+  overSeconds?: number;
+  forSeconds?: number;
+  periodSeconds?: number;
+}
+
+export interface ServiceLoad {
+  load: (LoadInput & { setAt?: string }) | null;
+  current: {
+    cpuUtilization: number;
+    memoryUtilization: number;
+    runningTasks: number;
+    perTask: { cpuUtilization: number; memoryUtilization: number } | null;
+    timeScale: number;
+  };
+}
+
+export interface ServiceMetrics {
+  metricName: string;
+  periodSeconds: number;
+  timeScale: number;
+  start: string;
+  end: string;
+  datapoints: Array<{ timestamp: string; average: number; minimum: number; maximum: number }>;
+}
+
+export interface ScalingPolicy {
+  PolicyName: string;
+  PolicyType: 'TargetTrackingScaling' | 'StepScaling';
+  TargetTrackingScalingPolicyConfiguration?: {
+    TargetValue: number;
+    PredefinedMetricSpecification?: { PredefinedMetricType: string };
+    DisableScaleIn?: boolean;
+    ScaleInCooldown?: number;
+  };
+}
+
+export interface ScalingActivity {
+  ActivityId: string;
+  Description: string;
+  Cause: string;
+  StartTime: string;
+  EndTime?: string;
+  StatusCode: string;
+  StatusMessage?: string;
+  Details?: string;
+  NotScaledReasons?: Array<{ Code: string; MinCapacity?: number; MaxCapacity?: number; CurrentCapacity?: number }>;
+}
+
+export interface ServiceScaling {
+  scalableTarget: { MinCapacity: number; MaxCapacity: number; SuspendedState: Record<string, boolean> } | null;
+  policies: ScalingPolicy[];
+  scheduledActions: Array<{ ScheduledActionName: string; Schedule: string }>;
+  activities: ScalingActivity[];
+  notScaledBecause: string | null;
+}
+
 export const taskId = (taskArn: string) => taskArn.slice(taskArn.lastIndexOf('/') + 1);
 /** "web:3" from a task definition ARN. */
 export const familyRevision = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
@@ -227,4 +290,12 @@ export const api = {
     (await request<{ taskDefinition: TaskDefinition }>('GET', `/v1/task-definitions/${enc(reference)}`)).taskDefinition,
   registerTaskDefinition: (input: Record<string, unknown>) =>
     request<{ taskDefinition: TaskDefinition }>('POST', '/v1/task-definitions', input),
+  getLoad: (cluster: string, service: string) => request<ServiceLoad>('GET', `/v1/clusters/${enc(cluster)}/services/${enc(service)}/load`),
+  putLoad: (cluster: string, service: string, input: LoadInput) =>
+    request<ServiceLoad>('PUT', `/v1/clusters/${enc(cluster)}/services/${enc(service)}/load`, input),
+  /** The service's CPUUtilization, one datapoint per complete metric minute. */
+  getMetrics: async (cluster: string, service: string, minutes: number) =>
+    (await request<{ metrics: ServiceMetrics }>('GET', `/v1/clusters/${enc(cluster)}/services/${enc(service)}/metrics?minutes=${minutes}`)).metrics,
+  getScaling: async (cluster: string, service: string) =>
+    (await request<{ scaling: ServiceScaling }>('GET', `/v1/clusters/${enc(cluster)}/services/${enc(service)}/scaling`)).scaling,
 };

@@ -1,4 +1,4 @@
-import { familyRevision, type Service, type Task } from './api';
+import { familyRevision, type Service, type ServiceMetrics, type ServiceScaling, type Task } from './api';
 
 /** Whether a stopped task failed (rather than being stopped by a person or a scale-in). */
 export const failed = (task: Task) =>
@@ -67,4 +67,69 @@ export const explain = (service: Service, tasks: Task[]): string | undefined => 
     return `Rolling out ${familyRevision(primary.taskDefinition)}: ${primary.runningCount} of ${primary.desiredCount} tasks running, ${old} old task(s) still running. ECS keeps between ${minimum} and ${maximum} tasks during the rollout.`;
   }
   return undefined;
+};
+
+// ----- auto scaling (docs/autoscaling.md: target tracking's two managed alarms)
+
+/** AlarmHigh: this many one-minute datapoints in a row above the target scale out. */
+export const SCALE_OUT_DATAPOINTS = 3;
+/** AlarmLow: this many in a row below SCALE_IN_RATIO × the target scale in. */
+export const SCALE_IN_DATAPOINTS = 15;
+export const SCALE_IN_RATIO = 0.9;
+
+/** The service's CPU target tracking policy and its target, if it has one. */
+export const cpuTarget = (scaling: ServiceScaling) => {
+  const policy = scaling.policies.find(
+    (candidate) => candidate.TargetTrackingScalingPolicyConfiguration?.PredefinedMetricSpecification?.PredefinedMetricType === 'ECSServiceAverageCPUUtilization',
+  );
+  const config = policy?.TargetTrackingScalingPolicyConfiguration;
+  return policy && config ? { policy, target: config.TargetValue, disableScaleIn: config.DisableScaleIn === true } : undefined;
+};
+
+/** How many of the last values, in a row, pass `test`. */
+const inARow = (values: number[], test: (value: number) => boolean) => {
+  let count = 0;
+  while (count < values.length && test(values[values.length - 1 - count])) count += 1;
+  return count;
+};
+
+const pct = (value: number) => `${Math.round(value * 10) / 10} %`;
+
+/**
+ * Where the service stands against its CPU target, in plain words: why it has not scaled out or
+ * in yet, and what it will do. Reads only the API's answers (the scaling, the metric datapoints).
+ */
+export const explainScaling = (scaling: ServiceScaling, metrics: ServiceMetrics, desiredCount: number): string | undefined => {
+  const tracking = cpuTarget(scaling);
+  if (!scaling.scalableTarget || !tracking) return undefined;
+  const { MinCapacity: min, MaxCapacity: max } = scaling.scalableTarget;
+  const { target } = tracking;
+  const low = target * SCALE_IN_RATIO;
+  const values = metrics.datapoints.map((point) => point.average);
+  if (values.length === 0) return `No CPU datapoints yet: they come once a task has run through a whole metric minute.`;
+  const now = values[values.length - 1];
+  if (now > target) {
+    if (desiredCount >= max) return `Average CPU ${pct(now)} is above the target ${pct(target)}, but the service is at its maximum capacity (${max} tasks).`;
+    const above = inARow(values, (value) => value > target);
+    const wanted = Math.min(max, Math.ceil((desiredCount * now) / target));
+    return (
+      `Average CPU ${pct(now)} is above the target ${pct(target)}: ${Math.min(above, SCALE_OUT_DATAPOINTS)} of the ${SCALE_OUT_DATAPOINTS} datapoints in a row that scale out` +
+      ` (to about ${wanted} task${wanted === 1 ? '' : 's'}).`
+    );
+  }
+  if (now >= low) return `Average CPU ${pct(now)} is between the scale-in threshold ${pct(low)} (90 % of the target) and the target ${pct(target)}: no alarm, the count holds.`;
+  if (tracking.disableScaleIn) return `Average CPU ${pct(now)} is below ${pct(low)}, but the policy ${tracking.policy.PolicyName} disables scale-in.`;
+  if (desiredCount <= min) return `Average CPU ${pct(now)} is below ${pct(low)}, but the service is at its minimum capacity (${min} tasks).`;
+  const below = inARow(values, (value) => value < low);
+  // The alarm's window will hold only datapoints below the threshold: the run so far is the best guess of it.
+  const window = values.slice(values.length - Math.min(below, SCALE_IN_DATAPOINTS));
+  const wanted = Math.max(min, Math.ceil((desiredCount * Math.max(...window)) / low));
+  const then = wanted < desiredCount ? `, then to about ${wanted} task${wanted === 1 ? '' : 's'}` : '';
+  if (below < SCALE_IN_DATAPOINTS) {
+    return (
+      `Why no scale-in yet: scale-in waits for ${SCALE_IN_DATAPOINTS} one-minute datapoints in a row below ${pct(low)} (90 % of the target ${pct(target)}); ` +
+      `${below} of ${SCALE_IN_DATAPOINTS} so far${then}. Scaling in slowly keeps a short dip from removing tasks.`
+    );
+  }
+  return `Average CPU has stayed below ${pct(low)} for ${SCALE_IN_DATAPOINTS} datapoints: scale-in is due${then}.`;
 };

@@ -30,6 +30,11 @@ const statusTone: Record<string, string> = {
   STOPPED: 'muted',
   INACTIVE: 'muted',
   DRAINING: 'warn',
+  // Application Auto Scaling's activity statuses
+  Successful: 'ok',
+  InProgress: 'info',
+  Pending: 'info',
+  Failed: 'bad',
 };
 
 export const Badge = ({ status }: { status: string | undefined }) =>

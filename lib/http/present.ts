@@ -42,6 +42,8 @@ const outputShape: Shape = {
   tasks: task,
   /** A service's simulated load (lib/usecases/load.ts). */
   load: { setAt: 'timestamp' },
+  /** A service's metric datapoints (lib/usecases/load.ts). */
+  metrics: { start: 'timestamp', end: 'timestamp', datapoints: { timestamp: 'timestamp' } },
   /** A service's auto scaling (lib/usecases/scaling.ts). */
   scaling: {
     scalableTarget: { CreationTime: 'timestamp' },

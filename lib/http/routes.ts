@@ -14,6 +14,7 @@ import { usageQuery } from '../usecases/usage';
 import { lazySchema } from '../domain/validation';
 import { InvalidParameterException } from '../errors';
 import { loadInput } from '../domain/load';
+import { serviceMetricsQuery } from '../usecases/load';
 import { defineRoute } from './route';
 
 /** Every REST route. serverless.yml declares the same routes; a test keeps the two in step. */
@@ -240,6 +241,20 @@ export const routes = {
     successStatus: 200,
     refusal: InvalidParameterException,
     responds: 'load, current',
+  }),
+  getServiceMetrics: defineRoute({
+    operationId: 'GetServiceMetrics',
+    method: 'GET',
+    path: '/v1/clusters/{cluster}/services/{service}/metrics',
+    summary:
+      "The service's AWS/ECS CPUUtilization (or MemoryUtilization, `metric`) over the last `minutes` complete one-minute " +
+      'periods (default 30, at most 1440; metric minutes, 5 s each on the fast profile): average, minimum and maximum per period, ' +
+      'the datapoints its target tracking alarms evaluate.',
+    tag: 'Services',
+    successStatus: 200,
+    query: serviceMetricsQuery,
+    refusal: InvalidParameterException,
+    responds: 'metrics',
   }),
   getServiceScaling: defineRoute({
     operationId: 'GetServiceScaling',

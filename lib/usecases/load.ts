@@ -1,5 +1,8 @@
+import * as z from 'zod';
 import { loadAt, loadInForce, type LoadInput, type ServiceLoad } from '../domain/load';
 import { serviceNameOf } from '../domain/arn';
+import { ECS_METRICS, ECS_NAMESPACE } from '../domain/metrics';
+import { lazySchema, type SchemaOutput } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ServiceNotFoundException } from '../errors';
 import { requireActiveCluster } from './clusters';
@@ -45,4 +48,51 @@ export const getServiceLoad = async (deps: Deps, clusterReference: string, servi
   const service = await requireLiveService(deps, clusterReference, serviceReference);
   const history = (await deps.metrics.loads(service.clusterName)).get(service.serviceName);
   return presentLoad(deps, service.clusterName, service.serviceName, history);
+};
+
+/** GET …/metrics reaches back at most a day of metric minutes (what a chart of one service needs). */
+export const SERVICE_METRICS_MINUTES_MAX = 1440;
+
+export const serviceMetricsQuery = lazySchema(() =>
+  z
+    .object({
+      metric: z.enum(ECS_METRICS).optional(),
+      minutes: z.coerce.number().int().min(1).max(SERVICE_METRICS_MINUTES_MAX).optional(),
+    })
+    .strict(),
+);
+
+/** The period of the datapoints: target tracking's alarms evaluate one-minute periods. */
+const METRIC_PERIOD_SECONDS = 60;
+
+/**
+ * The service's AWS/ECS metric (CPUUtilization by default) over the last `minutes` complete
+ * one-minute periods (metric minutes: 5 s each on the fast profile), as CloudWatch's
+ * GetMetricStatistics would give it for the ClusterName + ServiceName dimensions: the datapoints
+ * the target tracking alarms evaluate, for a frontend's chart.
+ */
+export const getServiceMetrics = async (deps: Deps, clusterReference: string, serviceReference: string, query: SchemaOutput<typeof serviceMetricsQuery>) => {
+  const service = await requireLiveService(deps, clusterReference, serviceReference);
+  const metricName = query.metric ?? 'CPUUtilization';
+  const source = new MetricSource(deps, deps.clock.now());
+  const periodMs = source.periodMs(METRIC_PERIOD_SECONDS);
+  // Complete periods only, as an alarm sees them: the one in progress is left out.
+  const end = Math.floor(source.now / periodMs) * periodMs;
+  const start = end - (query.minutes ?? 30) * periodMs;
+  const dimensions = [
+    { Name: 'ClusterName', Value: service.clusterName },
+    { Name: 'ServiceName', Value: service.serviceName },
+  ];
+  const points = await source.datapoints({ Namespace: ECS_NAMESPACE, MetricName: metricName, Dimensions: dimensions }, start, end, METRIC_PERIOD_SECONDS);
+  return {
+    metrics: {
+      metricName,
+      unit: 'Percent',
+      periodSeconds: METRIC_PERIOD_SECONDS,
+      timeScale: deps.timeScale,
+      start,
+      end,
+      datapoints: points.map((point) => ({ timestamp: point.Timestamp, average: point.Average, minimum: point.Minimum, maximum: point.Maximum })),
+    },
+  };
 };

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's chromium (.ci/run installs it); never a downloaded browser. */
@@ -29,4 +30,14 @@ export const seriousViolations = async (page: Page): Promise<AxeViolation[]> => 
     .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
     .then((result) => result.violations.map(({ id, impact, help, nodes }) => ({ id, impact, help, nodes: nodes.map(({ target }) => ({ target })) })))`)) as AxeViolation[];
   return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+};
+
+/**
+ * The README's screenshots (docs/*.png) are written only when asked (ECSBOX_SCREENSHOTS=1 npm run
+ * test:browser), so that an ordinary run leaves the tracked files alone.
+ */
+export const SCREENSHOTS_WANTED = process.env.ECSBOX_SCREENSHOTS === '1';
+
+export const saveScreenshot = async (target: Pick<Page, 'screenshot'>, name: string) => {
+  if (SCREENSHOTS_WANTED) await target.screenshot({ path: join(__dirname, '..', '..', 'docs', name) });
 };

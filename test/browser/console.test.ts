@@ -1,14 +1,22 @@
 /**
  * The web console in a real browser (Debian's chromium through playwright-core) against the whole
  * local stack: everything a learner does, through the console's own pages and controls, with an
- * accessibility check (axe-core) on every page. Saves the README's screenshots under docs/.
+ * accessibility check (axe-core) on every page. Saves the README's screenshots under docs/ when
+ * asked (ECSBOX_SCREENSHOTS=1).
  */
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApplicationAutoScalingClient, PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import type { Browser, Page } from 'playwright-core';
-import { apiUrl } from '../support/http';
-import { launchChromium, seriousViolations } from './browser';
+import { api, apiUrl } from '../support/http';
+import { scalableTargetOf } from '../support/scaling';
+import { launchChromium, saveScreenshot, SCREENSHOTS_WANTED, seriousViolations } from './browser';
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'docs');
+/** The README's screenshots, whose files an ordinary run must leave alone. */
+const SCREENSHOT_FILES = ['console-deployment.png', 'console-failure.png', 'console-phone.png', 'console-scaling.png'].map((name) => join(__dirname, '..', '..', 'docs', name));
+const modifiedTimes = () => SCREENSHOT_FILES.map((file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs);
+const screenshotsBefore = modifiedTimes();
+
 const CLUSTER = 'console-e2e';
 const FAMILY = 'console-web';
 
@@ -41,6 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  if (!SCREENSHOTS_WANTED) expect(modifiedTimes()).toEqual(screenshotsBefore);
 });
 
 describe('the web console', () => {
@@ -107,7 +116,8 @@ describe('the web console', () => {
     });
     expect(polls).toBeGreaterThan(1);
     expect(seen.has('RUNNING')).toBe(true);
-    await expect(page.locator('[data-count="running"]').textContent()).resolves.toBe('2');
+    // The service's runningCount is the reconciler's, written a pass after the tasks' own status.
+    await waitFor('the running count', async () => (await page.locator('[data-count="running"]').textContent()) === '2');
     await expectAccessible();
   });
 
@@ -119,7 +129,7 @@ describe('the web console', () => {
     // desired 2, minimum healthy 100%, maximum 200%: between 2 and 4 tasks.
     await expect(page.locator('li.deployment[data-deployment="PRIMARY"] .bounds-text').textContent()).resolves.toContain('min 2 (100%) – max 4 (200%)');
     await expect(page.locator('li.deployment[data-deployment="PRIMARY"] .bound.max').count()).resolves.toBe(1);
-    await page.screenshot({ path: join(SCREENSHOTS, 'console-deployment.png'), fullPage: false });
+    await saveScreenshot(page, 'console-deployment.png');
     await waitFor('the rollout to complete', async () => (await page.locator('li.deployment').count()) === 1 && (await taskCards('RUNNING').count()) === 2, 30_000);
   });
 
@@ -147,7 +157,7 @@ describe('the web console', () => {
     await page.getByRole('button', { name: 'Deploy a failing revision' }).click();
     const explanation = page.locator('.banner.explain');
     await waitFor('the explanation to name the pull error', async () => ((await explanation.textContent().catch(() => '')) ?? '').includes('CannotPullContainerError'), 30_000);
-    await page.screenshot({ path: join(SCREENSHOTS, 'console-failure.png'), fullPage: false });
+    await saveScreenshot(page, 'console-failure.png');
     await expectAccessible();
     // The stopped task's own page: stop code, reason, lifecycle and network.
     const failed = page.locator('ul.tasks li.task', { hasText: 'CannotPullContainerError' }).first();
@@ -169,12 +179,80 @@ describe('the web console', () => {
     await expect(crashed.first().textContent()).resolves.toContain('Essential container in task exited');
   });
 
-  it('fits a phone: no horizontal scrolling on the service page', async () => {
+  it('auto scaling: sets the load with the keyboard, charts the CPU against the target, scales out and says why it does not scale in yet', async () => {
+    // The policy comes from Application Auto Scaling's own API (the console only reads it): 1 to 4 tasks, CPU at 50 %.
+    const created = await api.post(`/v1/clusters/${CLUSTER}/services`, {
+      serviceName: 'scaled',
+      taskDefinition: `${FAMILY}:1`,
+      desiredCount: 1,
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-12345678'] } },
+    });
+    expect(created.status).toBe(201);
+    const scaling = new ApplicationAutoScalingClient({ endpoint: apiUrl(), region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+    const resource = scalableTargetOf(CLUSTER, 'scaled');
+    await scaling.send(new RegisterScalableTargetCommand({ ...resource, MinCapacity: 1, MaxCapacity: 4 }));
+    await scaling.send(
+      new PutScalingPolicyCommand({
+        ...resource,
+        PolicyName: 'cpu50',
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: { TargetValue: 50, PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' } },
+      }),
+    );
+    scaling.destroy();
+
+    await page.goto(consoleUrl(`#/clusters/${CLUSTER}/services/scaled`));
+    const section = page.locator('section.scaling');
+    await section.getByText('target tracking, keeps ECSServiceAverageCPUUtilization at 50').waitFor();
+    await expect(section.locator('[data-field="scalable-target"]').textContent()).resolves.toContain('Between 1 and 4 tasks.');
+    // The target is drawn on the chart.
+    await expect(section.locator('.chart .target-line').getAttribute('data-value')).resolves.toBe('50');
+    await expectAccessible();
+
+    // Keyboard only: a step from 20 % to 150 % after 10 metric seconds (the shape chosen by arrow key), submitted with Enter.
+    await section.getByLabel('Load shape').focus();
+    await page.keyboard.press('ArrowDown');
+    await expect(section.getByLabel('Load shape').inputValue()).resolves.toBe('step');
+    for (const value of ['20', '150', '10']) {
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type(value);
+    }
+    await page.keyboard.press('Enter');
+    await waitFor('the load to show', async () => ((await section.locator('[data-field="load"]').textContent()) ?? '').includes('Set: 20 %, then to 150 % after 10 s'));
+    await waitFor('the explanation to count datapoints above the target', async () =>
+      /above the target 50 %/.test((await section.locator('[data-field="scaling-why"]').textContent().catch(() => '')) ?? ''));
+    // Target tracking scales out after 3 one-minute datapoints (5 s each here) above the target.
+    const activity = section.locator('ol.activities li[data-status="Successful"]').first();
+    await activity.waitFor({ timeout: 40_000 });
+    await expect(activity.textContent()).resolves.toMatch(/Setting desired count to [2-4]\..*1 → [2-4] tasks.*Cause: monitor alarm TargetTracking-service\/console-e2e\/scaled-AlarmHigh-/);
+    await waitFor('desired above 1', async () => Number(await page.locator('[data-count="desired"]').textContent()) > 1);
+    const chartPoints = await section.locator('.chart path.average').getAttribute('d');
+    expect(chartPoints).toMatch(/^M[\d.]+,[\d.]+L/);
+
+    // A light load: the explanation says why it does not scale in yet (AlarmLow's 15 datapoints).
+    await section.getByLabel('Load shape').selectOption('constant');
+    await section.getByLabel('CPU load %').fill('10');
+    await section.getByRole('button', { name: 'Set load' }).click();
+    await waitFor('the scale-in explanation', async () =>
+      /Why no scale-in yet: scale-in waits for 15 one-minute datapoints in a row below 45 % .*\d+ of 15 so far/.test(
+        (await section.locator('[data-field="scaling-why"]').textContent().catch(() => '')) ?? '',
+      ), 30_000);
+    await expect(section.locator('.chart .threshold-line').getAttribute('data-value')).resolves.toBe('45');
+    await expectAccessible();
+    await saveScreenshot(section, 'console-scaling.png');
+  });
+
+  it('fits a phone: no horizontal scrolling on the service page, its auto scaling view included', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(consoleUrl(`#/clusters/${CLUSTER}/services/web`));
     await page.locator('li.deployment').first().waitFor();
     const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: join(SCREENSHOTS, 'console-phone.png'), fullPage: false });
+    await saveScreenshot(page, 'console-phone.png');
+    // The auto scaling view too: its chart, load form and activities.
+    await page.goto(consoleUrl(`#/clusters/${CLUSTER}/services/scaled`));
+    await page.locator('section.scaling ol.activities').waitFor();
+    expect((await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number).toBeLessThanOrEqual(0);
   });
 });

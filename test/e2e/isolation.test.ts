@@ -350,6 +350,8 @@ const restRecipes: Record<keyof typeof routes, Case[]> = {
   putServiceLoad: byCluster("PUT /v1/clusters/{cluster}/services/{service}/load of A's service", 'notFound', (cluster) =>
     restCall('putServiceLoad', { params: { cluster, service: 'svc' }, body: { cpuUtilization: 90 } }), 1),
   getServiceLoad: byCluster('GET /v1/clusters/{cluster}/services/{service}/load', 'notFound', (cluster) => restCall('getServiceLoad', { params: { cluster, service: 'svc' } })),
+  getServiceMetrics: byCluster('GET /v1/clusters/{cluster}/services/{service}/metrics', 'notFound', (cluster) =>
+    restCall('getServiceMetrics', { params: { cluster, service: 'svc' }, query: { minutes: '60' } })),
   getServiceScaling: byCluster('GET /v1/clusters/{cluster}/services/{service}/scaling', 'notFound', (cluster) =>
     restCall('getServiceScaling', { params: { cluster, service: 'svc' } })),
   launchContainerInstances: byCluster("POST /v1/clusters/{cluster}/container-instances into A's cluster", 'notFound', (cluster) =>

@@ -1,15 +1,15 @@
 /**
  * The web console's pure parts (console/src), run in Node: the SigV4 signer of hosted mode's
  * sign-in against the AWS one, the revision diff, the field an ECS refusal names, and the plain
- * words for a stuck or failed deployment. The pages themselves are tested in chromium
+ * words for a stuck or failed deployment and for auto scaling's next move. The pages themselves are tested in chromium
  * (test/browser, npm run test:browser).
  */
 import { createHash } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
-import type { Deployment, Service, Task } from '../../console/src/api';
+import type { Deployment, Service, ServiceMetrics, ServiceScaling, Task } from '../../console/src/api';
 import { sideBySide } from '../../console/src/diff';
-import { bounds, explain } from '../../console/src/explain';
+import { bounds, explain, explainScaling } from '../../console/src/explain';
 import { fieldOf } from '../../console/src/fields';
 import { signRequest } from '../../console/src/sigv4';
 import { NodeSha256 } from '../support/node-sha256';
@@ -146,5 +146,69 @@ describe('console: why a deployment is stuck or failed', () => {
 
   it('says nothing when the service is steady', () => {
     expect(explain(service([deployment({ runningCount: 2, rolloutState: 'COMPLETED' })]), [])).toBeUndefined();
+  });
+});
+
+describe('console: why auto scaling has not moved yet', () => {
+  const scaling = (options: { min?: number; max?: number; disableScaleIn?: boolean } = {}): ServiceScaling => ({
+    scalableTarget: { MinCapacity: options.min ?? 1, MaxCapacity: options.max ?? 6, SuspendedState: {} },
+    policies: [
+      {
+        PolicyName: 'cpu50',
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 50,
+          PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+          DisableScaleIn: options.disableScaleIn,
+        },
+      },
+    ],
+    scheduledActions: [],
+    activities: [],
+    notScaledBecause: null,
+  });
+  const metrics = (averages: number[]): ServiceMetrics => ({
+    metricName: 'CPUUtilization',
+    periodSeconds: 60,
+    timeScale: 12,
+    start: new Date(0).toISOString(),
+    end: new Date(averages.length * 5000).toISOString(),
+    datapoints: averages.map((average, index) => ({ timestamp: new Date(index * 5000).toISOString(), average, minimum: average, maximum: average })),
+  });
+
+  it('counts the datapoints above the target that scale out, and sizes the move', () => {
+    expect(explainScaling(scaling(), metrics([20, 80, 75]), 2)).toBe(
+      'Average CPU 75 % is above the target 50 %: 2 of the 3 datapoints in a row that scale out (to about 3 tasks).',
+    );
+    expect(explainScaling(scaling({ max: 2 }), metrics([80]), 2)).toMatch(/at its maximum capacity \(2 tasks\)/);
+  });
+
+  it('says why there is no scale-in yet: 15 datapoints in a row below 90 % of the target', () => {
+    expect(explainScaling(scaling(), metrics([60, 10, 12, 11]), 4)).toBe(
+      'Why no scale-in yet: scale-in waits for 15 one-minute datapoints in a row below 45 % (90 % of the target 50 %); 3 of 15 so far, ' +
+        'then to about 2 tasks. Scaling in slowly keeps a short dip from removing tasks.',
+    );
+    expect(explainScaling(scaling(), metrics(Array(15).fill(10)), 4)).toMatch(/^Average CPU has stayed below 45 % for 15 datapoints: scale-in is due, then to about 1 task\.$/);
+    expect(explainScaling(scaling({ disableScaleIn: true }), metrics([10]), 4)).toMatch(/disables scale-in/);
+    expect(explainScaling(scaling({ min: 4 }), metrics([10]), 4)).toMatch(/at its minimum capacity \(4 tasks\)/);
+    expect(explainScaling(scaling(), metrics([47]), 4)).toMatch(/between the scale-in threshold 45 % .* and the target 50 %: no alarm/);
+  });
+
+  it('predicts a scale-in that stays within the bounds and leaves each task under the threshold', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 44.9, noNaN: true }), { minLength: 15, maxLength: 30 }), fc.integer({ min: 2, max: 20 }), (averages, desired) => {
+        const text = explainScaling(scaling({ min: 1, max: 20 }), metrics(averages), desired) ?? '';
+        const wanted = Number(/then to about (\d+) tasks?/.exec(text)?.[1] ?? desired);
+        expect(wanted).toBeGreaterThanOrEqual(1);
+        expect(wanted).toBeLessThanOrEqual(desired);
+        // Spread over `wanted` tasks, the window's highest load stays at most 90 % of the target.
+        expect((desired * Math.max(...averages.slice(-15))) / wanted).toBeLessThanOrEqual(45 + 1e-9);
+      }),
+    );
+  });
+
+  it('says nothing without a CPU target tracking policy', () => {
+    expect(explainScaling({ ...scaling(), scalableTarget: null }, metrics([90]), 1)).toBeUndefined();
+    expect(explainScaling({ ...scaling(), policies: [] }, metrics([90]), 1)).toBeUndefined();
   });
 });

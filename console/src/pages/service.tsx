@@ -4,6 +4,7 @@ import { usePoll } from '../poll';
 import { FAILURES, failingRevision, type FailureId } from '../presets';
 import { href } from '../router';
 import { bounds, explain } from '../explain';
+import { ScalingSection } from '../scaling';
 import { loadTasks, TaskCard } from '../tasks';
 import { ActionButton, Badge, Empty, ErrorBanner, Loading, time } from '../ui';
 
@@ -188,6 +189,7 @@ export const ServicePage = ({ cluster, service: serviceName }: { cluster: string
       <ul class="cards deployments">
         {service.deployments.map((deployment) => <DeploymentCard key={deployment.id} service={service} deployment={deployment} />)}
       </ul>
+      <ScalingSection cluster={cluster} service={service} />
       <h2>Tasks</h2>
       {tasks.length === 0 ? (
         <Empty>No tasks. Scale the service up to start some.</Empty>
