@@ -273,8 +273,8 @@ const overridesCase = (random: Random): HostileCase => {
   const command = Array.from({ length: random.int(20, 60) }, () => 'x'.repeat(random.int(500, 1000)));
   const overrides = { containerOverrides: [{ name: 'web', command }] };
   return random.next() < 0.5
-    ? rest('POST', `/v1/clusters/${FIXTURE.cluster}/tasks`, { taskDefinition: FIXTURE.family, overrides, networkConfiguration: NETWORK }, 'overrides over 8 KiB')
-    : ecs('RunTask', { cluster: FIXTURE.cluster, taskDefinition: FIXTURE.family, overrides, networkConfiguration: NETWORK }, 'overrides over 8 KiB');
+    ? rest('POST', `/v1/clusters/${FIXTURE.cluster}/tasks`, { taskDefinition: FIXTURE.family, launchType: 'FARGATE', overrides, networkConfiguration: NETWORK }, 'overrides over 8 KiB')
+    : ecs('RunTask', { launchType: 'FARGATE', cluster: FIXTURE.cluster, taskDefinition: FIXTURE.family, overrides, networkConfiguration: NETWORK }, 'overrides over 8 KiB');
 };
 
 const simulationCase = (random: Random): HostileCase => {
