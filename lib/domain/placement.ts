@@ -1,4 +1,4 @@
-import { evaluateClusterQuery, type QueryExpression } from './cluster-query';
+import { evaluateClusterQuery, parseClusterQuery, type QueryExpression } from './cluster-query';
 import { queryTargetOf, type ContainerInstanceRecord } from './container-instance';
 import { DYNAMIC_PORT_RANGE } from './instance-types';
 import type { TaskDefinition } from './model';
@@ -35,6 +35,24 @@ export type PlacementStrategy =
   | { type: 'random' };
 
 export type PlacementConstraint = { type: 'distinctInstance' } | { type: 'memberOf'; expression: QueryExpression };
+
+/** A constraint as ECS's API carries it: the expression as text (memberOf only). */
+export interface PlacementConstraintInput {
+  type: 'distinctInstance' | 'memberOf';
+  expression?: string;
+}
+
+/** Constraints as placement evaluates them; the expressions were checked when they were accepted. */
+export const parsedConstraints = (inputs: readonly PlacementConstraintInput[] | undefined): PlacementConstraint[] =>
+  (inputs ?? []).map((input) =>
+    input.type === 'memberOf' ? { type: 'memberOf', expression: parseClusterQuery(input.expression ?? '') } : { type: 'distinctInstance' },
+  );
+
+/** Whether the instance meets every memberOf constraint (what a DAEMON service asks of an instance). */
+export const meetsMemberOf = (instance: ContainerInstanceRecord, groups: readonly string[], constraints: readonly PlacementConstraint[]) =>
+  constraints.every(
+    (constraint) => constraint.type !== 'memberOf' || evaluateClusterQuery(constraint.expression, queryTargetOf(instance, groups)),
+  );
 
 /** ECS's default for services: balanced across zones, then across instances. */
 export const SERVICE_DEFAULT_STRATEGIES: readonly PlacementStrategy[] = [

@@ -11,6 +11,7 @@ import type {
 } from './model';
 import { references, scopeOf } from './arn';
 import { capacityProviderStrategySchema, type CapacityProviderStrategyItem } from './capacity-provider';
+import type { PlacementConstraintInput, PlacementStrategy } from './placement';
 import { lazySchema, resourceName, taggingMembers, type SchemaOutput } from './validation';
 
 /** ECS's defaults for replica services. */
@@ -121,6 +122,9 @@ export interface DeploymentState extends Deployment {
   blockedReported?: boolean;
 }
 
+export type ServiceLaunchType = 'FARGATE' | 'EC2';
+export type SchedulingStrategy = 'REPLICA' | 'DAEMON';
+
 /** The service record: desired state (from the API) and what the reconciler learned. */
 export interface ServiceState {
   serviceArn: string;
@@ -130,11 +134,19 @@ export interface ServiceState {
   status: ServiceStatus;
   taskDefinition: string;
   desiredCount: number;
-  launchType: 'FARGATE';
+  launchType: ServiceLaunchType;
   /** Set instead of a launch type (shown without one then), as ECS keeps one or the other. */
   capacityProviderStrategy?: CapacityProviderStrategyItem[];
   platformVersion: string;
-  schedulingStrategy: 'REPLICA';
+  schedulingStrategy: SchedulingStrategy;
+  /** EC2: how tasks are placed on container instances, as the caller gave them (ECS's wire form). */
+  placementStrategy?: PlacementStrategy[];
+  placementConstraints?: PlacementConstraintInput[];
+  /**
+   * The last "unable to place a task" event and when it was said: ECS omits a repeated event until
+   * its cause is resolved or six hours pass.
+   */
+  unplaceableReported?: { message: string; at: EpochMs };
   networkConfiguration?: NetworkConfiguration;
   deploymentConfiguration: DeploymentConfiguration;
   healthCheckGracePeriodSeconds?: number;
@@ -184,6 +196,7 @@ export const newDeployment = (
   desiredCount: number,
   now: EpochMs,
   reason?: string,
+  launchType: ServiceLaunchType = 'FARGATE',
 ): DeploymentState => ({
   id,
   status: 'PRIMARY',
@@ -194,7 +207,7 @@ export const newDeployment = (
   failedTasks: 0,
   rolloutState: 'IN_PROGRESS',
   rolloutStateReason: reason ?? `ECS deployment ${id} in progress.`,
-  launchType: 'FARGATE',
+  launchType,
   createdAt: now,
   updatedAt: now,
   consecutiveFailures: 0,

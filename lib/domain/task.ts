@@ -27,7 +27,9 @@ export interface TaskRecord {
   deploymentId?: string;
   startedBy?: string;
   group: string;
-  launchType: 'FARGATE';
+  launchType: 'FARGATE' | 'EC2';
+  /** EC2: the container instance the task was placed on. */
+  containerInstanceArn?: string;
   /** FARGATE or FARGATE_SPOT when the task was placed by a capacity provider strategy. */
   capacityProviderName?: string;
   platformVersion: string;
