@@ -2,6 +2,9 @@ import { evaluateClusterQuery, parseClusterQuery, type QueryExpression } from '.
 import { queryTargetOf, type ContainerInstanceRecord } from './container-instance';
 import { DYNAMIC_PORT_RANGE } from './instance-types';
 import type { TaskDefinition } from './model';
+import * as z from 'zod';
+import { InvalidParameterException } from '../errors';
+import { lazySchema } from './validation';
 
 /**
  * Task placement on container instances, as ECS's scheduler does it: a pure function of the task's
@@ -41,6 +44,58 @@ export interface PlacementConstraintInput {
   type: 'distinctInstance' | 'memberOf';
   expression?: string;
 }
+
+/** ECS's limits: at most 5 strategies and 10 constraints per request. */
+export const placementStrategyInputSchema = lazySchema(() =>
+  z.array(z.object({ type: z.string().max(255), field: z.string().max(255).optional() }).strict()).max(5),
+);
+export const placementConstraintInputSchema = lazySchema(() =>
+  z.array(z.object({ type: z.string().max(255), expression: z.string().max(2000).optional() }).strict()).max(10),
+);
+
+/** Strategies as the API gives them, checked with ECS's rules and normalized (undefined: none given). */
+export const checkPlacementStrategies = (
+  inputs: ReadonlyArray<{ type: string; field?: string }> | undefined,
+): PlacementStrategy[] | undefined =>
+  inputs?.map(({ type, field }): PlacementStrategy => {
+    if (type === 'random') return { type: 'random' };
+    if (type === 'binpack') {
+      const lower = field?.toLowerCase();
+      if (lower !== 'cpu' && lower !== 'memory') {
+        throw new InvalidParameterException(`Invalid 'placementStrategy': the binpack strategy's field must be cpu or memory, not '${field ?? ''}'.`);
+      }
+      return { type: 'binpack', field: lower };
+    }
+    if (type === 'spread') {
+      const valid = field === 'instanceId' || field === 'host' || (field?.startsWith('attribute:') && field.length > 'attribute:'.length);
+      if (!valid) {
+        throw new InvalidParameterException(
+          `Invalid 'placementStrategy': the spread strategy's field must be instanceId, host or attribute:NAME, not '${field ?? ''}'.`,
+        );
+      }
+      return { type: 'spread', field: field! };
+    }
+    throw new InvalidParameterException(`Invalid 'placementStrategy': unknown type '${type}'; the types are random, spread and binpack.`);
+  });
+
+/** Constraints as the API gives them, checked (a memberOf expression is parsed) and kept as given. */
+export const checkPlacementConstraints = (
+  inputs: ReadonlyArray<{ type: string; expression?: string }> | undefined,
+): PlacementConstraintInput[] | undefined =>
+  inputs?.map(({ type, expression }): PlacementConstraintInput => {
+    if (type === 'distinctInstance') {
+      if (expression !== undefined) {
+        throw new InvalidParameterException("Invalid 'placementConstraints': a distinctInstance constraint takes no expression.");
+      }
+      return { type };
+    }
+    if (type === 'memberOf') {
+      if (!expression) throw new InvalidParameterException("Invalid 'placementConstraints': a memberOf constraint requires an expression.");
+      parseClusterQuery(expression);
+      return { type, expression };
+    }
+    throw new InvalidParameterException(`Invalid 'placementConstraints': unknown type '${type}'; the types are distinctInstance and memberOf.`);
+  });
 
 /** Constraints as placement evaluates them; the expressions were checked when they were accepted. */
 export const parsedConstraints = (inputs: readonly PlacementConstraintInput[] | undefined): PlacementConstraint[] =>

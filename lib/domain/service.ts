@@ -11,7 +11,12 @@ import type {
 } from './model';
 import { references, scopeOf } from './arn';
 import { capacityProviderStrategySchema, type CapacityProviderStrategyItem } from './capacity-provider';
-import type { PlacementConstraintInput, PlacementStrategy } from './placement';
+import {
+  placementConstraintInputSchema,
+  placementStrategyInputSchema,
+  type PlacementConstraintInput,
+  type PlacementStrategy,
+} from './placement';
 import { lazySchema, resourceName, taggingMembers, type SchemaOutput } from './validation';
 
 /** ECS's defaults for replica services. */
@@ -19,6 +24,13 @@ export const DEFAULT_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
   minimumHealthyPercent: 100,
   maximumPercent: 200,
   deploymentCircuitBreaker: { enable: false, rollback: false },
+};
+
+/** ECS's defaults for DAEMON services: the old task on an instance stops before its replacement starts. */
+export const DAEMON_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
+  ...DEFAULT_DEPLOYMENT_CONFIGURATION,
+  minimumHealthyPercent: 0,
+  maximumPercent: 100,
 };
 
 /** ECS keeps the last 100 service events. */
@@ -53,12 +65,12 @@ const deploymentConfigurationSchema = lazySchema(() =>
 const desiredCountSchema = lazySchema(() => z.number().int().min(0).max(MAX_DESIRED_COUNT));
 
 /**
- * Members ECS shows on every service that ecsbox has no use for: load balancers, Cloud Map
- * registries and EC2 task placement. Tools send them back as they read them (empty), so an empty
- * list is taken; anything in it is refused by the use case, by name, rather than ignored.
+ * Members ECS shows on every service that ecsbox has no use for: load balancers and Cloud Map
+ * registries. Tools send them back as they read them (empty), so an empty list is taken; anything
+ * in it is refused by the use case, by name, rather than ignored.
  */
 const unsupportedList = lazySchema(() => z.array(z.record(z.string(), z.unknown())).max(10));
-export const UNSUPPORTED_SERVICE_LISTS = ['loadBalancers', 'serviceRegistries', 'placementConstraints', 'placementStrategy'] as const;
+export const UNSUPPORTED_SERVICE_LISTS = ['loadBalancers', 'serviceRegistries'] as const;
 
 export const createServiceInput = lazySchema(() =>
   z
@@ -67,14 +79,14 @@ export const createServiceInput = lazySchema(() =>
       serviceName: resourceName(),
       taskDefinition: references.taskDefinition(),
       desiredCount: desiredCountSchema().optional(),
-      launchType: z.literal('FARGATE').optional(),
+      launchType: z.enum(['FARGATE', 'EC2']).optional(),
       capacityProviderStrategy: capacityProviderStrategySchema().optional(),
       platformVersion: z.string().min(1).max(32).optional(),
-      schedulingStrategy: z.literal('REPLICA').optional(),
+      schedulingStrategy: z.enum(['REPLICA', 'DAEMON']).optional(),
       loadBalancers: unsupportedList().optional(),
       serviceRegistries: unsupportedList().optional(),
-      placementConstraints: unsupportedList().optional(),
-      placementStrategy: unsupportedList().optional(),
+      placementConstraints: placementConstraintInputSchema().optional(),
+      placementStrategy: placementStrategyInputSchema().optional(),
       networkConfiguration: networkConfigurationSchema().optional(),
       deploymentConfiguration: deploymentConfigurationSchema().optional(),
       healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
@@ -98,8 +110,8 @@ export const updateServiceInput = lazySchema(() =>
       capacityProviderStrategy: capacityProviderStrategySchema().optional(),
       loadBalancers: unsupportedList().optional(),
       serviceRegistries: unsupportedList().optional(),
-      placementConstraints: unsupportedList().optional(),
-      placementStrategy: unsupportedList().optional(),
+      placementConstraints: placementConstraintInputSchema().optional(),
+      placementStrategy: placementStrategyInputSchema().optional(),
     })
     .strict(),
 );
@@ -238,8 +250,8 @@ export const presentService = (service: ServiceState, events: ServiceEvent[]) =>
     : {}),
   loadBalancers: [],
   serviceRegistries: [],
-  placementConstraints: [],
-  placementStrategy: [],
+  placementConstraints: service.placementConstraints ?? [],
+  placementStrategy: service.placementStrategy ?? [],
   schedulingStrategy: service.schedulingStrategy,
   deploymentController: { type: 'ECS' as const },
   // ecsbox does not authenticate callers: the account's root principal stands for all of them.

@@ -1,9 +1,11 @@
 import * as z from 'zod';
 import { arns, clusterNameOf, parseArn, serviceNameOf } from '../domain/arn';
-import { checkCapacityProviderStrategy } from '../domain/capacity-provider';
+import { checkCapacityProviderStrategy, isFargateProvider, type CapacityProviderStrategyItem } from '../domain/capacity-provider';
+import { checkPlacementConstraints, checkPlacementStrategies } from '../domain/placement';
 import { LAUNCH_TYPES, type Cluster, type ServiceEvent } from '../domain/model';
 import { shardOf } from '../domain/shard';
 import {
+  DAEMON_DEPLOYMENT_CONFIGURATION,
   DEFAULT_DEPLOYMENT_CONFIGURATION,
   MAX_SERVICE_EVENTS,
   UNSUPPORTED_SERVICE_LISTS,
@@ -12,6 +14,7 @@ import {
   newDeployment,
   presentService,
   type CreateServiceInput,
+  type ServiceLaunchType,
   type ServiceState,
   type UpdateServiceInput,
 } from '../domain/service';
@@ -69,6 +72,61 @@ const refuseUnsupportedLists = (input: Partial<Record<(typeof UNSUPPORTED_SERVIC
 };
 
 /**
+ * The launch type a service's tasks get: EC2 when asked, or when its strategy names a provider other
+ * than Fargate's (an Auto Scaling group provider), or for DAEMON (which Fargate cannot run); else FARGATE.
+ */
+const launchTypeOf = (
+  requested: ServiceLaunchType | undefined,
+  strategy: CapacityProviderStrategyItem[] | undefined,
+  daemon: boolean,
+): ServiceLaunchType => {
+  if (requested) return requested;
+  if (strategy) return strategy.some((item) => !isFargateProvider(item.capacityProvider)) ? 'EC2' : 'FARGATE';
+  return daemon ? 'EC2' : 'FARGATE';
+};
+
+/** ECS's rules for the DAEMON scheduling strategy. */
+const checkDaemon = (
+  input: Pick<CreateServiceInput, 'launchType' | 'desiredCount' | 'placementStrategy'>,
+  strategy: CapacityProviderStrategyItem[] | undefined,
+) => {
+  if (input.launchType === 'FARGATE') {
+    throw new InvalidParameterException('The DAEMON scheduling strategy is not supported with the FARGATE launch type.');
+  }
+  if (strategy) throw new InvalidParameterException('The DAEMON scheduling strategy does not support capacity provider strategies.');
+  refuseDaemonDesiredCount(input.desiredCount);
+  if (input.placementStrategy?.length) {
+    throw new InvalidParameterException('The daemon scheduling strategy does not support placement strategies.');
+  }
+};
+
+const refuseDaemonDesiredCount = (desiredCount: number | undefined) => {
+  if (desiredCount !== undefined) {
+    throw new InvalidParameterException('The daemon scheduling strategy does not support a desired count for services.');
+  }
+};
+
+/** Placement strategies and constraints: checked, and only for tasks on EC2 instances. */
+const checkServicePlacement = (
+  input: Pick<CreateServiceInput, 'placementStrategy' | 'placementConstraints'>,
+  launchType: ServiceLaunchType,
+  daemon: boolean,
+): Pick<ServiceState, 'placementStrategy' | 'placementConstraints'> => {
+  if (launchType === 'FARGATE' && (input.placementStrategy?.length || input.placementConstraints?.length)) {
+    throw new InvalidParameterException('Task placement strategies and constraints are not supported for tasks on Fargate.');
+  }
+  if (daemon && input.placementStrategy?.length) {
+    throw new InvalidParameterException('The daemon scheduling strategy does not support placement strategies.');
+  }
+  const placementStrategy = checkPlacementStrategies(input.placementStrategy);
+  const placementConstraints = checkPlacementConstraints(input.placementConstraints);
+  return {
+    ...(placementStrategy ? { placementStrategy } : {}),
+    ...(placementConstraints ? { placementConstraints } : {}),
+  };
+};
+
+/**
  * CreateService. Identical calls racing with one clientToken all answer the one service: a call
  * whose write lost to a concurrent create (a ConflictException from the repository) runs again,
  * and then finds the winner's service and its token.
@@ -79,6 +137,10 @@ export const createService = (deps: Deps, input: CreateServiceInput) =>
 const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
   const capacityProviderStrategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
   refuseUnsupportedLists(input);
+  const daemon = input.schedulingStrategy === 'DAEMON';
+  if (daemon) checkDaemon(input, capacityProviderStrategy);
+  const launchType = launchTypeOf(input.launchType, capacityProviderStrategy, daemon);
+  const placement = checkServicePlacement(input, launchType, daemon);
   await requireTagRoom(deps, input.tags);
   const cluster = await requireActiveCluster(deps, input.cluster);
   const existing = await deps.services.get(cluster.clusterName, input.serviceName);
@@ -87,14 +149,16 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
     if (input.clientToken && existing.service.clientToken === input.clientToken) return { service: present(existing) };
     throw new InvalidParameterException('Creation of service was not idempotent.');
   }
-  if (input.desiredCount === undefined) {
+  if (input.desiredCount === undefined && !daemon) {
     throw new InvalidParameterException("Invalid 'desiredCount': required for the REPLICA scheduling strategy.");
   }
-  const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration);
+  // A DAEMON service's desired count is its eligible instances', counted by the reconciler.
+  const desiredCount = input.desiredCount ?? 0;
+  const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration, launchType);
   const now = deps.clock.now();
   const serviceArn = arns.service(deps.scope, cluster.clusterName, input.serviceName);
   const deploymentConfiguration = {
-    ...DEFAULT_DEPLOYMENT_CONFIGURATION,
+    ...(daemon ? DAEMON_DEPLOYMENT_CONFIGURATION : DEFAULT_DEPLOYMENT_CONFIGURATION),
     ...input.deploymentConfiguration,
   };
   const service: ServiceState = {
@@ -104,11 +168,12 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
     clusterName: cluster.clusterName,
     status: 'ACTIVE',
     taskDefinition: taskDefinition.taskDefinitionArn,
-    desiredCount: input.desiredCount,
-    launchType: 'FARGATE',
+    desiredCount,
+    launchType,
     ...(capacityProviderStrategy ? { capacityProviderStrategy } : {}),
     platformVersion: input.platformVersion ?? 'LATEST',
-    schedulingStrategy: 'REPLICA',
+    schedulingStrategy: daemon ? 'DAEMON' : 'REPLICA',
+    ...placement,
     ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
     deploymentConfiguration,
     ...(input.healthCheckGracePeriodSeconds !== undefined
@@ -119,7 +184,7 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
     ...(input.tags?.length ? { tags: input.tags } : {}),
     runningCount: 0,
     pendingCount: 0,
-    deployments: [newDeployment(deploymentIdFor(serviceArn, 1), taskDefinition.taskDefinitionArn, input.desiredCount, now)],
+    deployments: [newDeployment(deploymentIdFor(serviceArn, 1), taskDefinition.taskDefinitionArn, desiredCount, now, undefined, launchType)],
     deploymentSeq: 1,
     launchSeq: 0,
     steady: false,
@@ -223,6 +288,12 @@ export const updateService = async (
     serviceReference,
     async (service) => {
       const next: ServiceState = structuredClone(service);
+      const daemon = service.schedulingStrategy === 'DAEMON';
+      if (daemon) refuseDaemonDesiredCount(input.desiredCount);
+      // As in ECS: an empty list removes them; absent keeps them.
+      const placement = checkServicePlacement(input, service.launchType, daemon);
+      if (input.placementStrategy) next.placementStrategy = placement.placementStrategy;
+      if (input.placementConstraints) next.placementConstraints = placement.placementConstraints;
       if (input.desiredCount !== undefined) next.desiredCount = input.desiredCount;
       if (capacityProviderStrategy) next.capacityProviderStrategy = capacityProviderStrategy;
       else if (input.capacityProviderStrategy) delete next.capacityProviderStrategy;
@@ -235,14 +306,14 @@ export const updateService = async (
       }
       if (input.platformVersion) next.platformVersion = input.platformVersion;
       const taskDefinition = input.taskDefinition
-        ? (await resolveLaunchableTaskDefinition(deps, input.taskDefinition, next.networkConfiguration)).taskDefinitionArn
+        ? (await resolveLaunchableTaskDefinition(deps, input.taskDefinition, next.networkConfiguration, next.launchType)).taskDefinitionArn
         : next.taskDefinition;
       if (taskDefinition !== next.taskDefinition || input.forceNewDeployment) {
         const now = deps.clock.now();
         next.deploymentSeq += 1;
         for (const deployment of next.deployments) if (deployment.status === 'PRIMARY') deployment.status = 'ACTIVE';
         next.deployments.unshift(
-          newDeployment(deploymentIdFor(next.serviceArn, next.deploymentSeq), taskDefinition, next.desiredCount, now),
+          newDeployment(deploymentIdFor(next.serviceArn, next.deploymentSeq), taskDefinition, next.desiredCount, now, undefined, next.launchType),
         );
         next.taskDefinition = taskDefinition;
       } else {
@@ -271,7 +342,8 @@ export const deleteService = async (
     clusterReference,
     serviceReference,
     async (service) => {
-      if (service.desiredCount > 0 && !force) {
+      // A DAEMON service's count is its instances': it is deleted without scaling it in first, as on ECS.
+      if (service.desiredCount > 0 && !force && service.schedulingStrategy !== 'DAEMON') {
         throw new InvalidParameterException(
           'The service cannot be stopped while it is scaled above 0. Set desiredCount to 0 first, or delete with force.',
         );

@@ -77,13 +77,14 @@ export const resolveLaunchableTaskDefinition = async (
   deps: Deps,
   reference: string,
   network: NetworkConfiguration | undefined,
+  launchType: 'FARGATE' | 'EC2' = 'FARGATE',
 ): Promise<TaskDefinition> => {
   const { taskDefinition } = await resolveTaskDefinition(deps, reference);
   if (taskDefinition.status !== 'ACTIVE') {
     throw new ClientException(`TaskDefinition is inactive: ${taskDefinition.taskDefinitionArn}`);
   }
-  if (!taskDefinition.compatibilities.includes('FARGATE')) {
-    throw new InvalidParameterException('Task definition does not support launch_type FARGATE.');
+  if (!taskDefinition.compatibilities.includes(launchType)) {
+    throw new InvalidParameterException(`Task definition does not support launch_type ${launchType}.`);
   }
   if (taskDefinition.networkMode === 'awsvpc' && !network?.awsvpcConfiguration) {
     throw new InvalidParameterException(
