@@ -99,8 +99,9 @@ export interface ServicePlan {
   stops: StopAction[];
   /** EC2: tasks waiting for capacity that this pass placed. */
   binds: BindAction[];
-  /** EC2: the cluster's instances with this plan's tasks charged, for the next service of the pass. */
+  /** EC2: the cluster's instances with this plan's tasks charged, and their tasks' groups, for the next service of the pass. */
   instances?: ContainerInstanceRecord[];
+  taskGroups?: Map<string, string[]>;
   /** When this service wants to be looked at again; undefined when nothing is in flight. */
   nextWakeAt?: EpochMs;
 }
@@ -179,6 +180,7 @@ const placementFor = (service: ServiceState, capacity: ClusterCapacity) => {
     groupsOn,
     constraints,
     instances: () => [...byId.values()],
+    taskGroups: () => groups,
     /** Places up to `count` tasks of the definition (on `only`, when given); undefined when its requirements are unknown. */
     place: (taskDefinition: string, count: number, only?: string): PlacementResult | undefined => {
       const task = capacity.requirements.get(taskDefinition);
@@ -525,7 +527,7 @@ export const plan = (
     launches,
     stops,
     binds,
-    ...(placement ? { instances: placement.instances() } : {}),
+    ...(placement ? { instances: placement.instances(), taskGroups: placement.taskGroups() } : {}),
     nextWakeAt: wakes.length ? Math.max(now, Math.min(...wakes)) : undefined,
   };
 };

@@ -353,3 +353,42 @@ export const deleteService = async (
     },
     (next, events, previous) => deps.services.saveDeleted(next, events, previous.desiredCount),
   );
+
+/** Services read at once when a cluster's EC2 services are made due (each read takes a service and its events). */
+const FOLLOW_BATCH = 50;
+
+/**
+ * Makes the cluster's EC2 services due at once and wakes the reconciler: a container instance
+ * registered, changed state or attributes, or left, and their plans follow the instances (a DAEMON
+ * service's desired count, tasks on a DRAINING instance, tasks that could not be placed). The write
+ * is the service as it is, one version on: any write to a service makes it due, and one that races
+ * the reconciler's commit is retried on the version that commit left, so the plan after it sees the
+ * instances as they are now.
+ */
+export const followContainerInstances = async (deps: Deps, clusterName: string): Promise<void> => {
+  const names: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await deps.services.list(clusterName, { maxResults: 100, nextToken });
+    names.push(...page.items.map((arn) => arn.slice(arn.lastIndexOf('/') + 1)));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const shards = new Set<number>();
+  for (let start = 0; start < names.length; start += FOLLOW_BATCH) {
+    const read = await deps.services.getMany(clusterName, names.slice(start, start + FOLLOW_BATCH));
+    for (const stored of read) {
+      if (!stored || stored.service.launchType !== 'EC2' || stored.service.status !== 'ACTIVE') continue;
+      const { serviceName } = stored.service;
+      await retryOnConflict(
+        async () => {
+          const current = (await deps.services.get(clusterName, serviceName))?.service ?? stored.service;
+          await deps.services.save({ ...current, version: current.version + 1 });
+        },
+        MAX_ATTEMPTS,
+        'The service is being changed by others; try again.',
+      );
+      shards.add(shardOf(deps.scope.accountId, clusterName, serviceName, deps.reconcileShards));
+    }
+  }
+  await Promise.all([...shards].map((shard) => deps.trigger.wake(shard)));
+};
