@@ -5,6 +5,7 @@ import type { ServiceLoad } from './domain/load';
 import type { TaskInterval } from './domain/metrics';
 import type { ScalableTarget, ScalingActivity } from './domain/scaling';
 import type { Attribute, ContainerInstanceRecord } from './domain/container-instance';
+import type { ClusterInstances } from './domain/placement';
 import type { ServiceState } from './domain/service';
 import type { TaskRecord } from './domain/task';
 import type { ValidatedTaskDefinition } from './domain/task-definition';
@@ -138,9 +139,11 @@ export interface TaskRepository {
   list(clusterName: string, filter: TaskFilter, page: PageRequest, now: EpochMs): Promise<Page<string>>;
   /**
    * Stores newly launched standalone tasks. With a token: the first request's tasks are kept and
-   * a retry gets them back; a reuse with other parameters is a ConflictException.
+   * a retry gets them back; a reuse with other parameters is a ConflictException. EC2 tasks placed
+   * on `instances` (as loadForPlacement read them) are charged to them in the same write;
+   * InstancesChanged when one changed since: read and place again.
    */
-  createStandalone(tasks: TaskRecord[], idempotency?: IdempotentLaunch): Promise<TaskRecord[]>;
+  createStandalone(tasks: TaskRecord[], idempotency?: IdempotentLaunch, instances?: readonly ContainerInstanceRecord[]): Promise<TaskRecord[]>;
   /** Writes the task if it is still at `task.version - 1`; ConflictException otherwise. */
   save(task: TaskRecord): Promise<void>;
   /**
@@ -148,6 +151,13 @@ export interface TaskRepository {
    * running-tasks quota; tasks it counts already (a retried RunTask) take no more room.
    */
   requireRoom(clusterName: string, taskIds: string[]): Promise<void>;
+}
+
+/** A launch's placement was decided on instances that have changed since they were read: place again. */
+export class InstancesChanged extends Error {
+  constructor() {
+    super('The container instances changed while the tasks were placed');
+  }
 }
 
 export interface ContainerInstanceRepository {
@@ -160,8 +170,13 @@ export interface ContainerInstanceRepository {
   /** Any status, INACTIVE ones until their retention ends. */
   get(clusterName: string, id: string): Promise<ContainerInstanceRecord | undefined>;
   getMany(clusterName: string, ids: string[]): Promise<Array<ContainerInstanceRecord | undefined>>;
-  /** Every ACTIVE and DRAINING instance of the cluster (what placement chooses from). */
+  /** Every ACTIVE and DRAINING instance of the cluster, with what is left on each. */
   listLive(clusterName: string): Promise<ContainerInstanceRecord[]>;
+  /**
+   * What placement chooses from: the live instances with what is left on each (derived from the
+   * live tasks placed there) and those tasks' groups. Charge a launch against the versions read.
+   */
+  loadForPlacement(clusterName: string): Promise<ClusterInstances>;
   /** A page of the live instances `matches` accepts; `query` binds the page token to the filter. */
   list(
     clusterName: string,

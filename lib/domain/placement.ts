@@ -1,9 +1,11 @@
-import { evaluateClusterQuery, parseClusterQuery, type QueryExpression } from './cluster-query';
-import { queryTargetOf, type ContainerInstanceRecord } from './container-instance';
-import { DYNAMIC_PORT_RANGE } from './instance-types';
-import type { TaskDefinition } from './model';
 import * as z from 'zod';
 import { InvalidParameterException } from '../errors';
+import { evaluateClusterQuery, MAX_EXPRESSION_LENGTH, parseClusterQuery, type QueryExpression } from './cluster-query';
+import { queryTargetOf, type ContainerInstanceRecord } from './container-instance';
+import { DYNAMIC_PORT_RANGE } from './instance-types';
+import type { TaskOverrides } from '../fleet/backend';
+import type { TaskDefinition } from './model';
+import type { InstancePlacement, NetworkBinding } from './task';
 import { lazySchema } from './validation';
 
 /**
@@ -39,69 +41,67 @@ export type PlacementStrategy =
 
 export type PlacementConstraint = { type: 'distinctInstance' } | { type: 'memberOf'; expression: QueryExpression };
 
-/** A constraint as ECS's API carries it: the expression as text (memberOf only). */
+/** ECS's PlacementStrategy and PlacementConstraint as requests spell them (RunTask, CreateService, UpdateService). */
+export const placementStrategiesSchema = lazySchema(() =>
+  z
+    .array(z.object({ type: z.enum(['binpack', 'spread', 'random']), field: z.string().min(1).max(255).optional() }).strict())
+    .max(5),
+);
+export const placementConstraintsSchema = lazySchema(() =>
+  z
+    .array(
+      z
+        .object({ type: z.enum(['distinctInstance', 'memberOf']), expression: z.string().max(MAX_EXPRESSION_LENGTH).optional() })
+        .strict(),
+    )
+    .max(10),
+);
+
+/** Checks and reads a request's strategies, with ECS's rules for each type's field. */
+export const parsePlacementStrategies = (strategies: z.output<ReturnType<typeof placementStrategiesSchema>>): PlacementStrategy[] =>
+  strategies.map(({ type, field }, index) => {
+    if (type === 'random') return { type };
+    if (type === 'binpack') {
+      const resource = field?.toLowerCase();
+      if (resource !== 'cpu' && resource !== 'memory') {
+        throw new InvalidParameterException(`Invalid 'placementStrategy[${index}].field': the binpack strategy's field must be cpu or memory.`);
+      }
+      return { type, field: resource };
+    }
+    if (!field) {
+      throw new InvalidParameterException(
+        `Invalid 'placementStrategy[${index}].field': the spread strategy needs a field (instanceId, host or attribute:NAME).`,
+      );
+    }
+    return { type, field };
+  });
+
+/**
+ * Checks and reads a request's constraints and the task definition's (memberOf only), as ECS
+ * applies both: distinctInstance takes no expression, memberOf needs one in the cluster query language.
+ */
+export const parsePlacementConstraints = (
+  constraints: ReadonlyArray<{ type: string; expression?: string }>,
+  path = 'placementConstraints',
+): PlacementConstraint[] =>
+  constraints.map(({ type, expression }, index) => {
+    if (type === 'distinctInstance') {
+      if (expression !== undefined) {
+        throw new InvalidParameterException(`Invalid '${path}[${index}].expression': a distinctInstance constraint takes no expression.`);
+      }
+      return { type };
+    }
+    if (type !== 'memberOf' || !expression) {
+      throw new InvalidParameterException(`Invalid '${path}[${index}].expression': a memberOf constraint needs an expression.`);
+    }
+    return { type, expression: parseClusterQuery(expression) };
+  });
+
+/** A constraint as ECS's API carries it and a service keeps it: the expression as text (memberOf only). */
 export interface PlacementConstraintInput {
   type: 'distinctInstance' | 'memberOf';
   expression?: string;
 }
-
-/** ECS's limits: at most 5 strategies and 10 constraints per request. */
-export const placementStrategyInputSchema = lazySchema(() =>
-  z.array(z.object({ type: z.string().max(255), field: z.string().max(255).optional() }).strict()).max(5),
-);
-export const placementConstraintInputSchema = lazySchema(() =>
-  z.array(z.object({ type: z.string().max(255), expression: z.string().max(2000).optional() }).strict()).max(10),
-);
-
-/** Strategies as the API gives them, checked with ECS's rules and normalized (undefined: none given). */
-export const checkPlacementStrategies = (
-  inputs: ReadonlyArray<{ type: string; field?: string }> | undefined,
-): PlacementStrategy[] | undefined =>
-  inputs?.map(({ type, field }): PlacementStrategy => {
-    if (type === 'random') return { type: 'random' };
-    if (type === 'binpack') {
-      const lower = field?.toLowerCase();
-      if (lower !== 'cpu' && lower !== 'memory') {
-        throw new InvalidParameterException(`Invalid 'placementStrategy': the binpack strategy's field must be cpu or memory, not '${field ?? ''}'.`);
-      }
-      return { type: 'binpack', field: lower };
-    }
-    if (type === 'spread') {
-      const valid = field === 'instanceId' || field === 'host' || (field?.startsWith('attribute:') && field.length > 'attribute:'.length);
-      if (!valid) {
-        throw new InvalidParameterException(
-          `Invalid 'placementStrategy': the spread strategy's field must be instanceId, host or attribute:NAME, not '${field ?? ''}'.`,
-        );
-      }
-      return { type: 'spread', field: field! };
-    }
-    throw new InvalidParameterException(`Invalid 'placementStrategy': unknown type '${type}'; the types are random, spread and binpack.`);
-  });
-
-/** Constraints as the API gives them, checked (a memberOf expression is parsed) and kept as given. */
-export const checkPlacementConstraints = (
-  inputs: ReadonlyArray<{ type: string; expression?: string }> | undefined,
-): PlacementConstraintInput[] | undefined =>
-  inputs?.map(({ type, expression }): PlacementConstraintInput => {
-    if (type === 'distinctInstance') {
-      if (expression !== undefined) {
-        throw new InvalidParameterException("Invalid 'placementConstraints': a distinctInstance constraint takes no expression.");
-      }
-      return { type };
-    }
-    if (type === 'memberOf') {
-      if (!expression) throw new InvalidParameterException("Invalid 'placementConstraints': a memberOf constraint requires an expression.");
-      parseClusterQuery(expression);
-      return { type, expression };
-    }
-    throw new InvalidParameterException(`Invalid 'placementConstraints': unknown type '${type}'; the types are distinctInstance and memberOf.`);
-  });
-
-/** Constraints as placement evaluates them; the expressions were checked when they were accepted. */
-export const parsedConstraints = (inputs: readonly PlacementConstraintInput[] | undefined): PlacementConstraint[] =>
-  (inputs ?? []).map((input) =>
-    input.type === 'memberOf' ? { type: 'memberOf', expression: parseClusterQuery(input.expression ?? '') } : { type: 'distinctInstance' },
-  );
 
 /** Whether the instance meets every memberOf constraint (what a DAEMON service asks of an instance). */
 export const meetsMemberOf = (instance: ContainerInstanceRecord, groups: readonly string[], constraints: readonly PlacementConstraint[]) =>
@@ -134,6 +134,12 @@ export interface Placement {
   udpPorts: number[];
 }
 
+/** A cluster's live instances with what is left on each, and the groups of the tasks each runs. */
+export interface ClusterInstances {
+  instances: ContainerInstanceRecord[];
+  taskGroups: Map<string, string[]>;
+}
+
 export interface PlacementRequest {
   task: TaskRequirements;
   count: number;
@@ -158,8 +164,32 @@ export interface PlacementResult {
   closest?: { instanceId: string; reason: PlacementReason };
 }
 
-/** What the task needs of an instance, from its task definition (ECS reserves memoryReservation when set). */
-export const requirementsOf = (definition: TaskDefinition, group: string): TaskRequirements => {
+/** The definition as a launch's overrides size it: task-level cpu/memory, each container's cpu/memory/memoryReservation. */
+const sizedBy = (definition: TaskDefinition, overrides: TaskOverrides | undefined): TaskDefinition => {
+  if (!overrides) return definition;
+  const byName = new Map((overrides.containerOverrides ?? []).map((override) => [override.name, override]));
+  return {
+    ...definition,
+    cpu: overrides.cpu ?? definition.cpu,
+    memory: overrides.memory ?? definition.memory,
+    containerDefinitions: definition.containerDefinitions.map((container) => {
+      const override = byName.get(container.name);
+      return {
+        ...container,
+        ...(override?.cpu !== undefined ? { cpu: override.cpu } : {}),
+        ...(override?.memory !== undefined ? { memory: override.memory } : {}),
+        ...(override?.memoryReservation !== undefined ? { memoryReservation: override.memoryReservation } : {}),
+      };
+    }),
+  };
+};
+
+/**
+ * What the task needs of an instance, from its task definition and the launch's overrides (ECS
+ * reserves memoryReservation when set).
+ */
+export const requirementsOf = (taskDefinition: TaskDefinition, group: string, overrides?: TaskOverrides): TaskRequirements => {
+  const definition = sizedBy(taskDefinition, overrides);
   const containers = definition.containerDefinitions;
   const mappings = containers.flatMap((container) => container.portMappings ?? []);
   const byProtocol = (protocol: 'tcp' | 'udp') => mappings.filter((mapping) => (mapping.protocol ?? 'tcp') === protocol);
@@ -182,6 +212,36 @@ export const requirementsOf = (definition: TaskDefinition, group: string): TaskR
     dynamicUdpPorts: dynamicPorts('udp'),
     needsEni: definition.networkMode === 'awsvpc',
     group,
+  };
+};
+
+/**
+ * What a placed task records: the instance, what it holds there, and each port mapping's host port
+ * (host mode: the container's port; bridge: the given hostPort, else the next dynamic port placement
+ * gave, in mapping order). awsvpc and none tasks bind no host port.
+ */
+export const instancePlacement = (
+  definition: TaskDefinition,
+  task: TaskRequirements,
+  placement: Placement,
+  containerInstanceArn: string,
+): InstancePlacement => {
+  const dynamic = { tcp: placement.tcpPorts.slice(task.tcpPorts.length), udp: placement.udpPorts.slice(task.udpPorts.length) };
+  const networkBindings: NetworkBinding[] =
+    definition.networkMode === 'host' || definition.networkMode === 'bridge'
+      ? definition.containerDefinitions.flatMap((container) =>
+          (container.portMappings ?? []).map((mapping) => {
+            const protocol = mapping.protocol ?? 'tcp';
+            const hostPort =
+              definition.networkMode === 'host' ? mapping.hostPort || mapping.containerPort : mapping.hostPort || dynamic[protocol].shift()!;
+            return { containerName: container.name, bindIP: '0.0.0.0', containerPort: mapping.containerPort, hostPort, protocol };
+          }),
+        )
+      : [];
+  return {
+    containerInstanceArn,
+    charged: { cpu: task.cpu, memory: task.memory, tcpPorts: placement.tcpPorts, udpPorts: placement.udpPorts, eni: task.needsEni },
+    ...(networkBindings.length ? { networkBindings } : {}),
   };
 };
 

@@ -12,8 +12,8 @@ import type {
 import { references, scopeOf } from './arn';
 import { capacityProviderStrategySchema, type CapacityProviderStrategyItem } from './capacity-provider';
 import {
-  placementConstraintInputSchema,
-  placementStrategyInputSchema,
+  placementConstraintsSchema,
+  placementStrategiesSchema,
   type PlacementConstraintInput,
   type PlacementStrategy,
 } from './placement';
@@ -85,8 +85,8 @@ export const createServiceInput = lazySchema(() =>
       schedulingStrategy: z.enum(['REPLICA', 'DAEMON']).optional(),
       loadBalancers: unsupportedList().optional(),
       serviceRegistries: unsupportedList().optional(),
-      placementConstraints: placementConstraintInputSchema().optional(),
-      placementStrategy: placementStrategyInputSchema().optional(),
+      placementConstraints: placementConstraintsSchema().optional(),
+      placementStrategy: placementStrategiesSchema().optional(),
       networkConfiguration: networkConfigurationSchema().optional(),
       deploymentConfiguration: deploymentConfigurationSchema().optional(),
       healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
@@ -110,8 +110,8 @@ export const updateServiceInput = lazySchema(() =>
       capacityProviderStrategy: capacityProviderStrategySchema().optional(),
       loadBalancers: unsupportedList().optional(),
       serviceRegistries: unsupportedList().optional(),
-      placementConstraints: placementConstraintInputSchema().optional(),
-      placementStrategy: placementStrategyInputSchema().optional(),
+      placementConstraints: placementConstraintsSchema().optional(),
+      placementStrategy: placementStrategiesSchema().optional(),
     })
     .strict(),
 );

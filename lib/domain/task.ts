@@ -12,6 +12,35 @@ import type {
   TaskNetwork,
 } from './model';
 
+export type TaskLaunchType = 'FARGATE' | 'EC2';
+
+/** What an EC2 task holds of its container instance while it is live. */
+export interface TaskCharge {
+  cpu: number;
+  memory: number;
+  /** Host ports, static and dynamic. */
+  tcpPorts: number[];
+  udpPorts: number[];
+  /** awsvpc: one of the instance's ENIs. */
+  eni: boolean;
+}
+
+/** ECS's NetworkBinding, with the container it belongs to. */
+export interface NetworkBinding {
+  containerName: string;
+  bindIP: string;
+  containerPort: number;
+  hostPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
+/** Where placement put an EC2 task: recorded with the task, and charged to the instance in the same write. */
+export interface InstancePlacement {
+  containerInstanceArn: string;
+  charged: TaskCharge;
+  networkBindings?: NetworkBinding[];
+}
+
 /**
  * A task as ecsbox records it: ECS's Task fields, the backend's ref, and the version used for
  * conditional writes. The reconciler keeps it in step with what the backend observes.
@@ -27,12 +56,20 @@ export interface TaskRecord {
   deploymentId?: string;
   startedBy?: string;
   group: string;
-  launchType: 'FARGATE' | 'EC2';
-  /** EC2: the container instance the task was placed on. */
-  containerInstanceArn?: string;
-  /** FARGATE or FARGATE_SPOT when the task was placed by a capacity provider strategy. */
+  launchType: TaskLaunchType;
+  /**
+   * FARGATE or FARGATE_SPOT when the task was placed by a capacity provider strategy. An EC2 task
+   * with a capacity provider but no containerInstanceArn waits in PROVISIONING for capacity.
+   */
   capacityProviderName?: string;
-  platformVersion: string;
+  /** The instance an EC2 task runs on (absent while it waits for capacity). */
+  containerInstanceArn?: string;
+  /** What placement charged that instance; released (no longer counted) once the task is STOPPED. */
+  charged?: TaskCharge;
+  /** The host ports the task's containers were given (bridge and host network modes). */
+  networkBindings?: NetworkBinding[];
+  /** Fargate's platform; EC2 tasks have none. */
+  platformVersion?: string;
   cpu?: string;
   memory?: string;
   overrides?: TaskOverrides;
@@ -126,6 +163,12 @@ export const isPendingStatus = (status: LifecycleStatus) => IN_FLIGHT.has(status
 /** Fargate's ephemeral storage when the task definition asks for no more (platform 1.4.0). */
 const DEFAULT_EPHEMERAL_STORAGE_GIB = 20;
 
+/** A container's bindings as ECS shows them (once the container started). */
+const bindingsOf = (bindings: NetworkBinding[], containerName: string) =>
+  bindings
+    .filter((binding) => binding.containerName === containerName)
+    .map(({ containerName: _name, ...binding }) => binding);
+
 /** The task as ECS's DescribeTasks shows it. */
 export const presentTask = (task: TaskRecord) => ({
   taskArn: task.taskArn,
@@ -140,14 +183,20 @@ export const presentTask = (task: TaskRecord) => ({
   healthStatus: task.healthStatus,
   launchType: task.launchType,
   ...(task.capacityProviderName ? { capacityProviderName: task.capacityProviderName } : {}),
-  platformVersion: task.platformVersion,
-  platformFamily: 'Linux',
+  ...(task.containerInstanceArn ? { containerInstanceArn: task.containerInstanceArn } : {}),
+  ...(task.platformVersion ? { platformVersion: task.platformVersion, platformFamily: 'Linux' } : {}),
   ...(task.cpu ? { cpu: task.cpu } : {}),
   ...(task.memory ? { memory: task.memory } : {}),
   group: task.group,
   ...(task.startedBy ? { startedBy: task.startedBy } : {}),
   // ECS's Container structure has no `essential`; the task definition says it.
-  containers: task.containers.map(({ essential: _essential, ...container }) => ({ ...container, taskArn: task.taskArn })),
+  containers: task.containers.map(({ essential: _essential, ...container }) => ({
+    ...container,
+    taskArn: task.taskArn,
+    ...(task.networkBindings?.length && container.lastStatus !== 'PENDING'
+      ? { networkBindings: bindingsOf(task.networkBindings, container.name) }
+      : {}),
+  })),
   overrides: { containerOverrides: [], ...task.overrides },
   createdAt: task.createdAt,
   ...(task.pullStartedAt !== undefined ? { pullStartedAt: task.pullStartedAt } : {}),
@@ -157,7 +206,7 @@ export const presentTask = (task: TaskRecord) => ({
   ...(task.stoppedAt !== undefined ? { stoppedAt: task.stoppedAt, executionStoppedAt: task.stoppedAt } : {}),
   ...(task.stopCode ? { stopCode: task.stopCode } : {}),
   ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
-  ephemeralStorage: { sizeInGiB: task.ephemeralStorageGiB ?? DEFAULT_EPHEMERAL_STORAGE_GIB },
+  ...(task.launchType === 'FARGATE' ? { ephemeralStorage: { sizeInGiB: task.ephemeralStorageGiB ?? DEFAULT_EPHEMERAL_STORAGE_GIB } } : {}),
   enableExecuteCommand: false,
   ...(task.tags?.length ? { tags: task.tags } : {}),
   version: task.version,
@@ -173,7 +222,11 @@ export interface NewTask {
   deploymentId?: string;
   startedBy?: string;
   group: string;
+  /** FARGATE unless given. */
+  launchType?: TaskLaunchType;
   capacityProviderName?: string;
+  /** Where an EC2 task was placed; absent for Fargate and for EC2 tasks waiting for capacity. */
+  placement?: InstancePlacement;
   overrides?: TaskOverrides;
   networkConfiguration?: NetworkConfiguration;
   tags?: Tag[];
@@ -182,19 +235,20 @@ export interface NewTask {
 
 /** The record of a task whose launch is decided but not made yet: PROVISIONING, without a ref. */
 export const plannedTaskRecord = (task: NewTask): TaskRecord => {
-  const { taskDefinition, ...identity } = task;
+  const { taskDefinition, launchType = 'FARGATE', placement, ...identity } = task;
   return {
     ...identity,
     taskDefinitionArn: taskDefinition.taskDefinitionArn,
-    launchType: 'FARGATE',
-    platformVersion: '1.4.0',
+    launchType,
+    ...(launchType === 'FARGATE' ? { platformVersion: '1.4.0' } : {}),
+    ...placement,
     ...(task.overrides?.cpu ?? taskDefinition.cpu ? { cpu: task.overrides?.cpu ?? taskDefinition.cpu } : {}),
     ...(task.overrides?.memory ?? taskDefinition.memory ? { memory: task.overrides?.memory ?? taskDefinition.memory } : {}),
     lastStatus: 'PROVISIONING',
     desiredStatus: 'RUNNING',
     healthStatus: 'UNKNOWN',
     containers: [],
-    ...(taskDefinition.ephemeralStorage ? { ephemeralStorageGiB: taskDefinition.ephemeralStorage.sizeInGiB } : {}),
+    ...(taskDefinition.ephemeralStorage && launchType === 'FARGATE' ? { ephemeralStorageGiB: taskDefinition.ephemeralStorage.sizeInGiB } : {}),
     healthChecked: taskDefinition.containerDefinitions.some((container) => container.essential && container.healthCheck),
     version: 1,
   };

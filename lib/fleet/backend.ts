@@ -35,6 +35,10 @@ export interface LaunchSpec {
   group: string;
   /** FARGATE or FARGATE_SPOT when a capacity provider strategy placed the task; else launch type FARGATE. */
   capacityProviderName?: string;
+  /** EC2: the task runs on a container instance (only the simulated fleet has them); FARGATE when absent. */
+  launchType?: 'EC2';
+  /** The zone of the container instance an EC2 task was placed on. */
+  availabilityZone?: string;
   overrides?: TaskOverrides;
   networkConfiguration?: NetworkConfiguration;
 }

@@ -108,6 +108,9 @@ export interface FargateFleetOptions {
 export const FORGOTTEN_REASON =
   'Task is no longer known to ECS (DescribeTasks: MISSING); it stopped at an unknown time';
 
+/** Why the Fargate backend refuses EC2 launches. */
+export const EC2_REFUSED = 'The EC2 launch type needs the simulated fleet: this cluster runs its tasks on real Fargate, which has no container instances.';
+
 const FARGATE_LAUNCH_RATE: TokenBucketOptions = { capacity: 100, refillPerSecond: 20 };
 const DEFAULT_MAX_LAUNCH_WAIT_MS = 2_000;
 /** ECS calls in flight at once per launch, observe or stop. */
@@ -239,6 +242,10 @@ export class FargateFleet implements FleetBackend {
   }
 
   async launch(specs: LaunchSpec[]): Promise<LaunchOutcome[]> {
+    if (specs.some((spec) => spec.launchType === 'EC2')) {
+      // Container instances are simulated: real Fargate has none to run the task on.
+      return specs.map((spec) => ({ taskId: spec.taskId, accepted: false, reason: EC2_REFUSED }));
+    }
     const families = new Map<string, { input: RegisterTaskDefinitionCommandInput; definition: TaskDefinition }>();
     const familyOf = specs.map((spec) => {
       const input = this.registration(spec.taskDefinition);

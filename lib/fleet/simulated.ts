@@ -141,7 +141,7 @@ const timelineSchema = lazySchema(() =>
       down: z.tuple([z.number(), z.number(), z.number()]),
       containers: z.array(containerPlanSchema()).min(1),
       /** Where the task's ENI lives: the region, and the subnet picked from the launch's awsvpcConfiguration. */
-      net: z.object({ region: z.string(), subnet: z.string().optional() }).optional(),
+      net: z.object({ region: z.string(), subnet: z.string().optional(), zone: z.string().optional() }).optional(),
       /** Index of the container whose image cannot be pulled: the task fails when the pull ends. */
       pullError: z.number().int().nonnegative().optional(),
       stop: z
@@ -264,7 +264,8 @@ function planTimeline(spec: LaunchSpec, now: EpochMs, profile: Profile): Simulat
     up,
     down,
     containers: effective.map((c) => planContainer(c, scaled)),
-    net: compact({ region: regionOf(spec.taskDefinition.taskDefinitionArn), subnet }),
+    // An EC2 task lives in its container instance's zone.
+    net: compact({ region: regionOf(spec.taskDefinition.taskDefinitionArn), subnet, zone: spec.availabilityZone }),
     pullError: pullError >= 0 ? pullError : undefined,
   });
 }
@@ -610,7 +611,7 @@ function simulatedEni(taskId: string, net: SimulatedTimeline['net']): SimulatedE
   const address = `10.${digestOf(`subnet/${net.subnet ?? ''}`)[0]}.${host >> 8}.${host & 255}`;
   const hex = task.toString('hex');
   return {
-    availabilityZone: `${net.region}${'abc'[zone]}`,
+    availabilityZone: net.zone ?? `${net.region}${'abc'[zone]}`,
     attachmentId: uuidOf(hex.slice(8, 40)),
     subnet: net.subnet,
     networkInterfaceId: `eni-${hex.slice(40, 57)}`,

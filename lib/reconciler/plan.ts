@@ -12,7 +12,7 @@ import type { EpochMs } from '../domain/model';
 import type { ContainerInstanceRecord } from '../domain/container-instance';
 import {
   meetsMemberOf,
-  parsedConstraints,
+  parsePlacementConstraints,
   place,
   SERVICE_DEFAULT_STRATEGIES,
   unplaceableEvent,
@@ -172,7 +172,7 @@ const placementSeed = (serviceArn: string, launchSeq: number): number => {
 const placementFor = (service: ServiceState, capacity: ClusterCapacity) => {
   const byId = new Map(capacity.instances.map((instance) => [instance.id, instance]));
   const groups = new Map([...capacity.taskGroups].map(([id, list]) => [id, [...list]]));
-  const constraints = parsedConstraints(service.placementConstraints);
+  const constraints = parsePlacementConstraints(service.placementConstraints ?? []);
   const strategies = service.placementStrategy?.length ? service.placementStrategy : SERVICE_DEFAULT_STRATEGIES;
   const groupsOn = (id: string): readonly string[] => groups.get(id) ?? [];
   return {

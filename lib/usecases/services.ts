@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { arns, clusterNameOf, parseArn, serviceNameOf } from '../domain/arn';
 import { checkCapacityProviderStrategy, isFargateProvider, type CapacityProviderStrategyItem } from '../domain/capacity-provider';
-import { checkPlacementConstraints, checkPlacementStrategies } from '../domain/placement';
+import { parsePlacementConstraints, parsePlacementStrategies } from '../domain/placement';
 import { LAUNCH_TYPES, type Cluster, type ServiceEvent } from '../domain/model';
 import { shardOf } from '../domain/shard';
 import {
@@ -118,11 +118,11 @@ const checkServicePlacement = (
   if (daemon && input.placementStrategy?.length) {
     throw new InvalidParameterException('The daemon scheduling strategy does not support placement strategies.');
   }
-  const placementStrategy = checkPlacementStrategies(input.placementStrategy);
-  const placementConstraints = checkPlacementConstraints(input.placementConstraints);
+  // Constraints are kept as given (their expressions parsed once here, to refuse bad ones).
+  if (input.placementConstraints) parsePlacementConstraints(input.placementConstraints);
   return {
-    ...(placementStrategy ? { placementStrategy } : {}),
-    ...(placementConstraints ? { placementConstraints } : {}),
+    ...(input.placementStrategy ? { placementStrategy: parsePlacementStrategies(input.placementStrategy) } : {}),
+    ...(input.placementConstraints ? { placementConstraints: input.placementConstraints } : {}),
   };
 };
 

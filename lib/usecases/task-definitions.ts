@@ -70,8 +70,10 @@ export const resolveTaskDefinition = async (deps: Deps, reference: string): Prom
 };
 
 /**
- * As resolveTaskDefinition, for starting new tasks (CreateService, UpdateService, RunTask): ECS
- * refuses an INACTIVE revision, one that cannot run on Fargate, and awsvpc without a network.
+ * As resolveTaskDefinition, for starting new tasks (CreateService, UpdateService, RunTask,
+ * StartTask): ECS refuses an INACTIVE revision, one that cannot run on the launch type (a
+ * definition that did not require FARGATE is EC2-only), awsvpc without a network, and a network
+ * configuration for any other mode.
  */
 export const resolveLaunchableTaskDefinition = async (
   deps: Deps,
@@ -90,6 +92,9 @@ export const resolveLaunchableTaskDefinition = async (
     throw new InvalidParameterException(
       "Network Configuration must be provided when networkMode 'awsvpc' is specified (networkConfiguration.awsvpcConfiguration).",
     );
+  }
+  if (taskDefinition.networkMode !== 'awsvpc' && network?.awsvpcConfiguration) {
+    throw new InvalidParameterException('Network Configuration is not valid for the given networkMode of this task definition.');
   }
   return taskDefinition;
 };

@@ -1,15 +1,28 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { arns, parseArn, references, taskIdOf } from '../domain/arn';
+import { arns, containerInstanceIdOf, parseArn, references, taskIdOf } from '../domain/arn';
 import { assignCapacityProviders, capacityProviderStrategySchema, checkCapacityProviderStrategy } from '../domain/capacity-provider';
 import { shardOf } from '../domain/shard';
 import { networkConfigurationSchema } from '../domain/service';
-import { applyObservation, newTaskRecord, presentTask, type TaskRecord } from '../domain/task';
-import { LAUNCH_TYPES } from '../domain/model';
+import { applyObservation, newTaskRecord, presentTask, type InstancePlacement, type TaskRecord } from '../domain/task';
+import { LAUNCH_TYPES, type Cluster, type NetworkConfiguration, type Tag, type TaskDefinition } from '../domain/model';
+import type { ContainerInstanceRecord } from '../domain/container-instance';
+import {
+  instancePlacement,
+  parsePlacementConstraints,
+  parsePlacementStrategies,
+  place,
+  placementConstraintsSchema,
+  placementStrategiesSchema,
+  requirementsOf,
+  type PlacementResult,
+} from '../domain/placement';
+import type { TaskOverrides } from '../fleet/backend';
+import { InstancesChanged, type IdempotentLaunch } from '../ports';
 import { lazySchema, pageQuerySchema, taggingMembers, type SchemaOutput } from '../domain/validation';
 import type { Deps } from '../deps';
 import { ConflictException, InvalidParameterException, TaskNotFoundException } from '../errors';
-import { retryOnConflict } from '../retry';
+import { retryOnConflict, withRetries } from '../retry';
 import { requireActiveCluster } from './clusters';
 import { describedOrMissing } from './describe';
 import { requireTagRoom } from './tag-quota';
@@ -28,6 +41,16 @@ const containerOverrideSchema = lazySchema(() =>
     .strict(),
 );
 
+const overridesSchema = lazySchema(() =>
+  z
+    .object({
+      containerOverrides: z.array(containerOverrideSchema()).max(10).optional(),
+      cpu: z.string().min(1).optional(),
+      memory: z.string().min(1).optional(),
+    })
+    .strict(),
+);
+
 export const runTaskInput = lazySchema(() =>
   z
     .object({
@@ -36,18 +59,13 @@ export const runTaskInput = lazySchema(() =>
       count: z.number().int().min(1).max(10).optional(),
       startedBy: z.string().min(1).max(36).optional(),
       group: z.string().min(1).max(255).optional(),
-      launchType: z.literal('FARGATE').optional(),
+      launchType: z.enum(['EC2', 'FARGATE']).optional(),
       capacityProviderStrategy: capacityProviderStrategySchema().optional(),
+      placementStrategy: placementStrategiesSchema().optional(),
+      placementConstraints: placementConstraintsSchema().optional(),
       platformVersion: z.string().min(1).max(32).optional(),
       networkConfiguration: networkConfigurationSchema().optional(),
-      overrides: z
-        .object({
-          containerOverrides: z.array(containerOverrideSchema()).max(10).optional(),
-          cpu: z.string().min(1).optional(),
-          memory: z.string().min(1).optional(),
-        })
-        .strict()
-        .optional(),
+      overrides: overridesSchema().optional(),
       clientToken: z.string().min(1).max(64).optional(),
       ...taggingMembers(),
     })
@@ -68,6 +86,23 @@ export const listTasksQuery = lazySchema(() =>
     .strict(),
 );
 
+/** ECS's StartTask: one task on each named container instance (the same one may be named twice). */
+export const startTaskInput = lazySchema(() =>
+  z
+    .object({
+      cluster: references.cluster().optional(),
+      taskDefinition: references.taskDefinition(),
+      containerInstances: z.array(z.string().min(1).max(2048)).min(1).max(10),
+      startedBy: z.string().min(1).max(36).optional(),
+      group: z.string().min(1).max(255).optional(),
+      networkConfiguration: networkConfigurationSchema().optional(),
+      overrides: overridesSchema().optional(),
+      ...taggingMembers(),
+    })
+    .strict(),
+);
+export type StartTaskInput = SchemaOutput<typeof startTaskInput>;
+
 export const stopTaskInput = lazySchema(() => z.object({ reason: z.string().max(255).optional() }).strict());
 
 /** Task ids from a clientToken are deterministic, so a retried RunTask names the same tasks. */
@@ -84,82 +119,250 @@ const taskIdsFor = (clusterArn: string, count: number, clientToken?: string) =>
  */
 export const MAX_OVERRIDES_LENGTH = 8192;
 
-export const runTask = async (deps: Deps, input: RunTaskInput) => {
-  if (input.overrides && JSON.stringify(input.overrides).length > MAX_OVERRIDES_LENGTH) {
-    throw new InvalidParameterException(`Container Overrides length must be at most ${MAX_OVERRIDES_LENGTH}`);
-  }
-  const strategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
-  await requireTagRoom(deps, input.tags);
-  const cluster = await requireActiveCluster(deps, input.cluster);
-  const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration);
-  const names = new Set(taskDefinition.containerDefinitions.map((container) => container.name));
-  for (const [index, override] of (input.overrides?.containerOverrides ?? []).entries()) {
-    if (!names.has(override.name)) {
-      throw new InvalidParameterException(
-        `Invalid 'overrides.containerOverrides[${index}].name': no container named ${override.name} in the task definition.`,
-      );
-    }
-  }
+/** What every task of one RunTask or StartTask shares. */
+interface LaunchRequest {
+  cluster: Cluster;
+  taskDefinition: TaskDefinition;
+  group: string;
+  startedBy?: string;
+  overrides?: TaskOverrides;
+  networkConfiguration?: NetworkConfiguration;
+  tags?: Tag[];
+}
+
+/** One task to launch: Fargate (maybe by a capacity provider), or EC2 on the instance placement chose. */
+interface TaskLaunch {
+  taskId: string;
+  capacityProviderName?: string;
+  instance?: { record: ContainerInstanceRecord; placement: InstancePlacement };
+}
+
+/**
+ * Launches the tasks on the cluster's backend, records the accepted ones (charging EC2 tasks to
+ * their instances, read at `instances`, in the same write) and wakes their reconciler. The
+ * backend's refusals come back as ECS failures naming the task.
+ */
+const launchAndRecord = async (
+  deps: Deps,
+  request: LaunchRequest,
+  launches: TaskLaunch[],
+  idempotency?: IdempotentLaunch,
+  instances?: readonly ContainerInstanceRecord[],
+) => {
+  const { cluster, taskDefinition } = request;
   const now = deps.clock.now();
-  const group = input.group ?? `family:${taskDefinition.family}`;
-  const taskIds = taskIdsFor(cluster.clusterArn, input.count ?? 1, input.clientToken);
-  // The account's running-tasks quota (sandbox), before anything is launched.
-  await deps.tasks.requireRoom(cluster.clusterName, taskIds);
-  const providers = strategy ? assignCapacityProviders(strategy, new Map(), taskIds.length) : [];
   const fleet = deps.fleets.forCluster(cluster);
   const outcomes = await fleet.launch(
-    taskIds.map((taskId, index) => ({
-      taskId,
+    launches.map((launch) => ({
+      taskId: launch.taskId,
       clusterName: cluster.clusterName,
       taskDefinition,
-      startedBy: input.startedBy,
-      group,
-      ...(providers[index] ? { capacityProviderName: providers[index] } : {}),
-      overrides: input.overrides,
-      networkConfiguration: input.networkConfiguration,
+      startedBy: request.startedBy,
+      group: request.group,
+      ...(launch.capacityProviderName ? { capacityProviderName: launch.capacityProviderName } : {}),
+      ...(launch.instance ? { launchType: 'EC2' as const, availabilityZone: launch.instance.record.availabilityZone } : {}),
+      overrides: request.overrides,
+      networkConfiguration: request.networkConfiguration,
     })),
     now,
   );
-  const failures = outcomes
-    .filter((outcome) => !outcome.accepted)
-    .map((outcome) => ({
-      arn: arns.task(deps.scope, cluster.clusterName, outcome.taskId),
-      reason: outcome.accepted ? '' : outcome.reason,
-      ...(!outcome.accepted && outcome.detail ? { detail: outcome.detail } : {}),
-    }));
+  const failures = outcomes.flatMap((outcome) =>
+    outcome.accepted
+      ? []
+      : [{ arn: arns.task(deps.scope, cluster.clusterName, outcome.taskId), reason: outcome.reason, ...(outcome.detail ? { detail: outcome.detail } : {}) }],
+  );
   const accepted = outcomes.flatMap((outcome) => (outcome.accepted ? [{ taskId: outcome.taskId, ref: outcome.ref }] : []));
   const observations = accepted.length ? await fleet.observe(accepted.map((task) => ({ ...task, createdAt: now })), now) : [];
-  const providerOf = new Map(taskIds.map((taskId, index) => [taskId, providers[index]]));
-  const records = observations.map((observation) =>
-    newTaskRecord(
+  const launchOf = new Map(launches.map((launch) => [launch.taskId, launch]));
+  const records = observations.map((observation) => {
+    const launch = launchOf.get(observation.taskId)!;
+    return newTaskRecord(
       {
         taskId: observation.taskId,
         taskArn: arns.task(deps.scope, cluster.clusterName, observation.taskId),
         clusterName: cluster.clusterName,
         clusterArn: cluster.clusterArn,
         taskDefinition,
-        ...(input.startedBy ? { startedBy: input.startedBy } : {}),
-        group,
-        ...(providerOf.get(observation.taskId) ? { capacityProviderName: providerOf.get(observation.taskId) } : {}),
-        ...(input.overrides ? { overrides: input.overrides } : {}),
-        ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
-        ...(input.tags?.length ? { tags: input.tags } : {}),
+        ...(request.startedBy ? { startedBy: request.startedBy } : {}),
+        group: request.group,
+        ...(launch.capacityProviderName ? { capacityProviderName: launch.capacityProviderName } : {}),
+        ...(launch.instance ? { launchType: 'EC2' as const, placement: launch.instance.placement } : {}),
+        ...(request.overrides ? { overrides: request.overrides } : {}),
+        ...(request.networkConfiguration ? { networkConfiguration: request.networkConfiguration } : {}),
+        ...(request.tags?.length ? { tags: request.tags } : {}),
         createdAt: now,
       },
       observation,
-    ),
-  );
-  const { clientToken, ...parameters } = input;
-  const stored = records.length
-    ? await deps.tasks.createStandalone(
-        records,
-        clientToken
-          ? { clientToken, requestDigest: createHash('sha256').update(JSON.stringify(parameters)).digest('hex') }
-          : undefined,
-      )
-    : [];
+    );
+  });
+  const stored = records.length ? await deps.tasks.createStandalone(records, idempotency, instances) : [];
   if (stored.length) await deps.trigger.wake(shardOf(deps.scope.accountId, cluster.clusterName, undefined, deps.reconcileShards));
   return { tasks: stored.map(presentTask), failures };
+};
+
+/**
+ * An EC2 launch placed on instances as they were read: when one changed before the write (another
+ * launch charged it first), read and place again. Simulated launches have no effect until recorded.
+ */
+const PLACEMENT_ATTEMPTS = 10;
+const placeAndLaunch = <T>(attempt: () => Promise<T>) =>
+  withRetries(attempt, {
+    attempts: PLACEMENT_ATTEMPTS,
+    retryable: (error) => error instanceof InstancesChanged,
+    exhausted: () => new ConflictException("The cluster's container instances are being changed by others; try again."),
+  });
+
+/** ECS's failure for each instance that could not take the task, with its ARN. */
+const placementFailures = (deps: Deps, clusterName: string, failures: PlacementResult['failures']) =>
+  failures.map((failure) => ({
+    ...(failure.instanceId ? { arn: arns.containerInstance(deps.scope, clusterName, failure.instanceId) } : {}),
+    reason: failure.reason,
+  }));
+
+/** Random placements repeat for a retried request: the seed comes from its (deterministic with a token) task ids. */
+const seedOf = (taskIds: readonly string[]) => createHash('sha256').update(taskIds.join(',')).digest().readUInt32BE(0);
+
+/** The task definition's memberOf constraints, which ECS applies with the request's. */
+const definitionConstraints = (definition: TaskDefinition) =>
+  parsePlacementConstraints(definition.placementConstraints as Array<{ type: string; expression?: string }>, 'taskDefinition.placementConstraints');
+
+/**
+ * ECS's default when a request names neither a launch type nor a capacity provider strategy: the
+ * cluster's default strategy if it has one, else the EC2 launch type.
+ */
+const launchChoice = (input: Pick<RunTaskInput, 'launchType' | 'capacityProviderStrategy'>, cluster: Cluster) => {
+  const strategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
+  if (input.launchType) return { launchType: input.launchType };
+  const providers = strategy ?? (cluster.defaultCapacityProviderStrategy.length ? cluster.defaultCapacityProviderStrategy : undefined);
+  return providers ? { launchType: 'FARGATE' as const, strategy: providers } : { launchType: 'EC2' as const };
+};
+
+const checkOverrides = (overrides: RunTaskInput['overrides'], definition: TaskDefinition) => {
+  if (overrides && JSON.stringify(overrides).length > MAX_OVERRIDES_LENGTH) {
+    throw new InvalidParameterException(`Container Overrides length must be at most ${MAX_OVERRIDES_LENGTH}`);
+  }
+  const names = new Set(definition.containerDefinitions.map((container) => container.name));
+  for (const [index, override] of (overrides?.containerOverrides ?? []).entries()) {
+    if (!names.has(override.name)) {
+      throw new InvalidParameterException(
+        `Invalid 'overrides.containerOverrides[${index}].name': no container named ${override.name} in the task definition.`,
+      );
+    }
+  }
+};
+
+export const runTask = async (deps: Deps, input: RunTaskInput) => {
+  checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
+  const strategies = parsePlacementStrategies(input.placementStrategy ?? []);
+  const constraints = parsePlacementConstraints(input.placementConstraints ?? []);
+  await requireTagRoom(deps, input.tags);
+  const cluster = await requireActiveCluster(deps, input.cluster);
+  const choice = launchChoice(input, cluster);
+  const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration, choice.launchType);
+  checkOverrides(input.overrides, taskDefinition);
+  const request: LaunchRequest = {
+    cluster,
+    taskDefinition,
+    group: input.group ?? `family:${taskDefinition.family}`,
+    startedBy: input.startedBy,
+    overrides: input.overrides,
+    networkConfiguration: input.networkConfiguration,
+    tags: input.tags,
+  };
+  const taskIds = taskIdsFor(cluster.clusterArn, input.count ?? 1, input.clientToken);
+  // The account's running-tasks quota (sandbox), before anything is launched.
+  await deps.tasks.requireRoom(cluster.clusterName, taskIds);
+  const { clientToken, ...parameters } = input;
+  const idempotency = clientToken
+    ? { clientToken, requestDigest: createHash('sha256').update(JSON.stringify(parameters)).digest('hex') }
+    : undefined;
+  if (choice.launchType === 'FARGATE') {
+    const providers = choice.strategy ? assignCapacityProviders(choice.strategy, new Map(), taskIds.length) : [];
+    return launchAndRecord(
+      deps,
+      request,
+      taskIds.map((taskId, index) => ({ taskId, ...(providers[index] ? { capacityProviderName: providers[index] } : {}) })),
+      idempotency,
+    );
+  }
+  const requirements = requirementsOf(taskDefinition, request.group, input.overrides);
+  const allConstraints = [...constraints, ...definitionConstraints(taskDefinition)];
+  return placeAndLaunch(async () => {
+    const { instances, taskGroups } = await deps.containerInstances.loadForPlacement(cluster.clusterName);
+    const result = place({
+      task: requirements,
+      count: taskIds.length,
+      instances,
+      taskGroups,
+      // ECS places standalone tasks at random unless told otherwise.
+      strategies: strategies.length ? strategies : [{ type: 'random' }],
+      constraints: allConstraints,
+      seed: seedOf(taskIds),
+    });
+    const launches = result.placements.map((placement, index) => {
+      const record = instances.find((instance) => instance.id === placement.instanceId)!;
+      const arn = arns.containerInstance(deps.scope, cluster.clusterName, record.id);
+      return { taskId: taskIds[index], instance: { record, placement: instancePlacement(taskDefinition, requirements, placement, arn) } };
+    });
+    const launched = launches.length ? await launchAndRecord(deps, request, launches, idempotency, instances) : { tasks: [], failures: [] };
+    return { tasks: launched.tasks, failures: [...launched.failures, ...placementFailures(deps, cluster.clusterName, result.failures)] };
+  });
+};
+
+/**
+ * StartTask: one task on each named container instance, whatever the placement strategies would
+ * choose. An instance that is unknown, not ACTIVE, or short of what the task needs (counting the
+ * tasks this request already put there) gets a failure with ECS's reason; the others start.
+ */
+export const startTask = async (deps: Deps, input: StartTaskInput) => {
+  await requireTagRoom(deps, input.tags);
+  const cluster = await requireActiveCluster(deps, input.cluster);
+  const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration, 'EC2');
+  checkOverrides(input.overrides, taskDefinition);
+  const request: LaunchRequest = {
+    cluster,
+    taskDefinition,
+    group: input.group ?? `family:${taskDefinition.family}`,
+    startedBy: input.startedBy,
+    overrides: input.overrides,
+    networkConfiguration: input.networkConfiguration,
+    tags: input.tags,
+  };
+  const requirements = requirementsOf(taskDefinition, request.group, input.overrides);
+  const named = input.containerInstances.map((reference) => ({ reference, id: containerInstanceIdOf(deps.scope, reference) }));
+  const taskIds = taskIdsFor(cluster.clusterArn, named.length);
+  return placeAndLaunch(async () => {
+    const ids = [...new Set(named.flatMap(({ id }) => (id === undefined ? [] : [id])))];
+    const read = (await deps.containerInstances.getMany(cluster.clusterName, ids)).filter(
+      (record): record is ContainerInstanceRecord => record !== undefined,
+    );
+    const current = new Map(read.map((record) => [record.id, record]));
+    const launches: TaskLaunch[] = [];
+    const failures: Array<{ arn: string; reason: string }> = [];
+    for (const [index, { reference, id }] of named.entries()) {
+      const record = id === undefined ? undefined : current.get(id);
+      const arn = record ? arns.containerInstance(deps.scope, cluster.clusterName, record.id) : reference;
+      if (!record || record.status === 'INACTIVE') {
+        failures.push({ arn, reason: 'MISSING' });
+        continue;
+      }
+      if (record.status !== 'ACTIVE') {
+        failures.push({ arn, reason: record.status });
+        continue;
+      }
+      const result = place({ task: requirements, count: 1, instances: [record], strategies: [], constraints: [], seed: 0 });
+      const [placement] = result.placements;
+      if (!placement) {
+        failures.push({ arn, reason: result.failures[0].reason });
+        continue;
+      }
+      current.set(record.id, result.instances[0]);
+      launches.push({ taskId: taskIds[index], instance: { record, placement: instancePlacement(taskDefinition, requirements, placement, arn) } });
+    }
+    if (launches.length) await deps.tasks.requireRoom(cluster.clusterName, launches.map((launch) => launch.taskId));
+    const launched = launches.length ? await launchAndRecord(deps, request, launches, undefined, read) : { tasks: [], failures: [] };
+    return { tasks: launched.tasks, failures: [...launched.failures, ...failures] };
+  });
 };
 
 const requireTask = async (deps: Deps, clusterName: string, task: string): Promise<TaskRecord> => {

@@ -5,11 +5,11 @@ import type { EpochMs } from '../../domain/model';
 import { ClusterNotFoundException, ConflictException } from '../../errors';
 import type { ContainerInstanceRepository, Page, PageRequest } from '../../ports';
 import { withRetries } from '../../retry';
-import { isExpired } from './fleet-items';
+import type { ClusterInstances } from '../../domain/placement';
+import { instanceSortKey, loadClusterInstances, loadInstance, toInstanceRecord } from './instance-charges';
 import { LIST_INDEX } from './list-index';
 import {
   cancellationCodes,
-  consistentGetMany,
   decodeToken,
   encodeToken,
   forEachPage,
@@ -29,16 +29,8 @@ import {
  * a retried call) gets its container instance back instead of a second one. The cluster's
  * `registeredContainerInstancesCount` moves in the same transactions. See docs/data-model.md.
  */
-const instanceSortKey = (id: string) => `CINST#${id}`;
 const ec2SortKey = (ec2InstanceId: string) => `EC2#${ec2InstanceId}`;
 
-const ITEM_ONLY = ['PK', 'SK', 'kind', 'GSI2SK', 'expiresAt'] as const;
-
-const toRecord = (item: Record<string, unknown>): ContainerInstanceRecord => {
-  const record = { ...item };
-  for (const key of ITEM_ONLY) delete record[key];
-  return record as unknown as ContainerInstanceRecord;
-};
 
 /** A registration that another call for the same EC2 instance is committing: look again. */
 class RegistrationInFlight extends Error {}
@@ -59,7 +51,8 @@ export class DynamoContainerInstanceRepository implements ContainerInstanceRepos
     return { PK: this.partition(clusterName), SK: instanceSortKey(id) };
   }
 
-  private item(record: ContainerInstanceRecord) {
+  /** The stored item: what tasks hold of the instance is derived on every read (instance-charges.ts), never stored. */
+  private item({ remaining: _remaining, remainingEnis: _enis, runningTasksCount: _running, pendingTasksCount: _pending, ...record }: ContainerInstanceRecord) {
     const inactive = record.status === 'INACTIVE';
     return {
       ...this.key(record.clusterName, record.id),
@@ -126,27 +119,32 @@ export class DynamoContainerInstanceRepository implements ContainerInstanceRepos
     );
   }
 
+  /** The instance with what is left on it: one Query of its item and charges, one read of the charged tasks' status. */
   async get(clusterName: string, id: string): Promise<ContainerInstanceRecord | undefined> {
-    const { Item } = await this.table.client
-      .send(new GetCommand({ TableName: this.table.tableName, Key: this.key(clusterName, id), ConsistentRead: true }))
-      .catch(translateThrottling);
-    return Item && !isExpired(Item, this.clock.now()) ? toRecord(Item) : undefined;
+    return loadInstance(this.table, this.scope.accountId, clusterName, id, this.clock.now());
   }
 
   async getMany(clusterName: string, ids: string[]): Promise<Array<ContainerInstanceRecord | undefined>> {
-    const found = await consistentGetMany(this.table, ids.map((id) => this.key(clusterName, id)));
-    const now = this.clock.now();
-    return ids.map((id) => {
-      const item = found.get(this.key(clusterName, id));
-      return item && !isExpired(item, now) ? toRecord(item) : undefined;
-    });
+    const unique = [...new Set(ids)];
+    const found = new Map(await Promise.all(unique.map(async (id) => [id, await this.get(clusterName, id)] as const)));
+    return ids.map((id) => found.get(id));
+  }
+
+  /** See loadClusterInstances (instance-charges.ts), the entry point services share. */
+  async loadForPlacement(clusterName: string): Promise<ClusterInstances> {
+    return loadClusterInstances(this.table, this.scope.accountId, clusterName, this.clock.now());
+  }
+
+  /** The cluster's ACTIVE and DRAINING instances, in id order, with what is left on each. */
+  async listLive(clusterName: string): Promise<ContainerInstanceRecord[]> {
+    return (await this.loadForPlacement(clusterName)).instances;
   }
 
   /**
-   * The cluster's ACTIVE and DRAINING instances, in id order: one Query of the list index. Placement
-   * needs every one of them; a cluster holds at most ECS's 5,000.
+   * The cluster's ACTIVE and DRAINING instances as stored (their attributes; no resources), in id
+   * order: one Query of the list index. A cluster holds at most ECS's 5,000.
    */
-  async listLive(clusterName: string): Promise<ContainerInstanceRecord[]> {
+  private async listStored(clusterName: string): Promise<ContainerInstanceRecord[]> {
     const records: ContainerInstanceRecord[] = [];
     await forEachPage(
       this.table,
@@ -155,7 +153,7 @@ export class DynamoContainerInstanceRepository implements ContainerInstanceRepos
         KeyConditionExpression: 'PK = :pk AND begins_with(GSI2SK, :prefix)',
         ExpressionAttributeValues: { ':pk': this.partition(clusterName), ':prefix': instanceSortKey('') },
       },
-      (page) => records.push(...(page.Items ?? []).map(toRecord)),
+      (page) => records.push(...(page.Items ?? []).map(toInstanceRecord)),
     );
     return records;
   }
@@ -184,7 +182,7 @@ export class DynamoContainerInstanceRepository implements ContainerInstanceRepos
     matches: (attribute: Attribute) => boolean,
     page: PageRequest,
   ): Promise<Page<{ record: ContainerInstanceRecord; attribute: Attribute }>> {
-    const entries = (await this.listLive(clusterName)).flatMap((record) =>
+    const entries = (await this.listStored(clusterName)).flatMap((record) =>
       record.attributes
         .filter(matches)
         .map((attribute) => ({ position: `${instanceSortKey(record.id)}#${attribute.name}`, entry: { record, attribute } }))

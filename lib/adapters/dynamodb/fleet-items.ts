@@ -124,8 +124,12 @@ const packRecord = <T extends object, K extends keyof T & string>(record: T, pla
 
 /** What ListServices returns and creates' conditions name; the rest is packed. */
 const SERVICE_PLAIN = ['serviceArn', 'status', 'version'] as const;
-/** What ListTasks returns and filters on, the cluster's counts project, conditions name; the rest is packed. */
-const TASK_PLAIN = ['taskArn', 'serviceName', 'startedBy', 'taskDefinitionArn', 'lastStatus', 'version'] as const;
+/**
+ * What ListTasks returns and filters on, the cluster's counts project, conditions name; the rest is
+ * packed. launchType is stored only for EC2 tasks (absent means FARGATE), containerInstanceArn only
+ * for tasks on an instance: Fargate task items do not grow.
+ */
+const TASK_PLAIN = ['taskArn', 'serviceName', 'startedBy', 'taskDefinitionArn', 'lastStatus', 'version', 'launchType', 'containerInstanceArn'] as const;
 
 /**
  * A service item. `dueAt` is when the reconciler must next look at it: DUE_NOW after a desired-state
@@ -179,9 +183,10 @@ export const taskItem = (task: TaskRecord, shards: number, retentionMs: number, 
   };
 };
 
-/** The task without what its taskArn implies: the cluster's ARN and each container's. */
-const storedTask = ({ clusterArn: _clusterArn, ...task }: TaskRecord) => ({
+/** The task without what its taskArn implies (the cluster's ARN and each container's) nor the default launch type. */
+const storedTask = ({ clusterArn: _clusterArn, launchType, ...task }: TaskRecord) => ({
   ...task,
+  ...(launchType === 'FARGATE' ? {} : { launchType }),
   containers: task.containers.map(({ containerArn, ...container }) =>
     containerArn === containerArnFor(task.taskArn, container.name) ? container : { containerArn, ...container },
   ),
@@ -198,9 +203,10 @@ const stripItem = <T>(item: Record<string, unknown>): T => {
 
 export const toService = (item: Record<string, unknown>) => stripItem<ServiceState>(item);
 export const toTask = (item: Record<string, unknown>): TaskRecord => {
-  const task = stripItem<Omit<TaskRecord, 'clusterArn'> & { clusterArn?: string }>(item);
+  const task = stripItem<Omit<TaskRecord, 'clusterArn' | 'launchType'> & Partial<Pick<TaskRecord, 'clusterArn' | 'launchType'>>>(item);
   return {
     ...task,
+    launchType: task.launchType ?? 'FARGATE',
     clusterArn: task.clusterArn ?? arns.cluster(scopeOf(task.taskArn), task.clusterName),
     containers: task.containers.map((container) => ({ ...container, containerArn: container.containerArn ?? containerArnFor(task.taskArn, container.name) })),
   };

@@ -4,8 +4,10 @@ import type { EpochMs } from '../../domain/model';
 import type { TaskRecord } from '../../domain/task';
 import { ConflictException } from '../../errors';
 import { withRetries } from '../../retry';
-import type { IdempotentLaunch, Page, PageRequest, TaskFilter, TaskRepository } from '../../ports';
+import type { ContainerInstanceRecord } from '../../domain/container-instance';
+import { InstancesChanged, type IdempotentLaunch, type Page, type PageRequest, type TaskFilter, type TaskRepository } from '../../ports';
 import { DUE_NOW, isExpired, taskItem, taskKey, toTask } from './fleet-items';
+import { chargedInstanceCount, launchChargeItems } from './instance-charges';
 import { listIndexQuery, listKeys } from './list-index';
 import { cancellationCodes, isConditionFailure, keys, putAtVersion, queryPage, translateThrottling, type TableContext } from './table';
 import { standaloneEntry, type Reservation, type TaskReservations } from './task-reservations';
@@ -84,8 +86,14 @@ export class DynamoTaskRepository implements TaskRepository {
     return { items: items.map((item) => item.taskArn), nextToken };
   }
 
-  async createStandalone(tasks: TaskRecord[], idempotency?: IdempotentLaunch): Promise<TaskRecord[]> {
+  async createStandalone(
+    tasks: TaskRecord[],
+    idempotency?: IdempotentLaunch,
+    instances: readonly ContainerInstanceRecord[] = [],
+  ): Promise<TaskRecord[]> {
     const clusterName = tasks[0].clusterName;
+    const charges = launchChargeItems(this.table.tableName, instances, tasks);
+    const chargedInstances = chargedInstanceCount(tasks);
     const tokenKey = { PK: this.partition(clusterName), SK: `RUNTASK#${idempotency?.clientToken}` };
     const admitted = tasks.map((task) => standaloneEntry(clusterName, task.taskId));
     const writeOnce = (reservation: Reservation | undefined) =>
@@ -118,9 +126,22 @@ export class DynamoTaskRepository implements TaskRepository {
                   },
                 ]
               : []),
+            // Last, so that the instances' codes follow every other item's.
+            ...charges,
           ],
         }),
       );
+    /** Whether the write lost to a change of an instance it charged (and not to a retried token or task). */
+    const instancesChanged = (error: unknown) => {
+      if (chargedInstances === 0 || !isConditionFailure(error)) return false;
+      const codes = cancellationCodes(error);
+      const instanceCodes = codes.slice(codes.length - charges.length, codes.length - charges.length + chargedInstances);
+      const others = codes.slice(0, codes.length - charges.length);
+      return (
+        instanceCodes.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict') &&
+        !others.includes('ConditionalCheckFailed')
+      );
+    };
     // A growth of the account's reservation that lost to a concurrent one is computed again.
     const write = () =>
       withRetries(
@@ -129,6 +150,7 @@ export class DynamoTaskRepository implements TaskRepository {
           try {
             return await writeOnce(reservation);
           } catch (error) {
+            if (instancesChanged(error)) throw new InstancesChanged();
             if (reservation && isConditionFailure(error) && cancellationCodes(error)[0] === 'ConditionalCheckFailed') {
               throw await this.reservations.refusal(this.scope.accountId, reservation);
             }

@@ -36,7 +36,7 @@ import {
 } from '../../usecases/task-definitions';
 import { createServiceInput, updateServiceInput } from '../../domain/service';
 import { createService, deleteService, describeServices, listServices, listServicesQuery, updateService } from '../../usecases/services';
-import { describeTasks, listTasks, listTasksQuery, runTask, runTaskInput, stopTask } from '../../usecases/tasks';
+import { describeTasks, listTasks, listTasksQuery, runTask, runTaskInput, startTask, startTaskInput, stopTask } from '../../usecases/tasks';
 import {
   deleteAttributes,
   deleteAttributesInput,
@@ -115,6 +115,7 @@ export const operations: Record<string, WireOperation<any>> = {
   ),
 
   RunTask: operation(runTaskInput, runTask, invalidParameter),
+  StartTask: operation(startTaskInput, startTask, invalidParameter),
   StopTask: operation(() => z.object({ cluster: cluster(), task: references.task(), reason: z.string().max(255).optional() }).strict(), (deps, input) =>
     stopTask(deps, input.cluster, input.task, input.reason), invalidParameter,
   ),
