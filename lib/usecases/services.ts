@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { arns, clusterNameOf, parseArn, serviceNameOf } from '../domain/arn';
 import { checkCapacityProviderStrategy, isFargateProvider, type CapacityProviderStrategyItem } from '../domain/capacity-provider';
-import { parsePlacementConstraints, parsePlacementStrategies } from '../domain/placement';
+import { meetsMemberOf, parsePlacementConstraints, parsePlacementStrategies } from '../domain/placement';
 import { LAUNCH_TYPES, type Cluster, type ServiceEvent } from '../domain/model';
 import { shardOf } from '../domain/shard';
 import {
@@ -100,6 +100,13 @@ const checkDaemon = (
   }
 };
 
+/** The ACTIVE instances of the cluster that meet a DAEMON service's constraints: one task each. */
+const daemonDesiredCount = async (deps: Deps, clusterName: string, constraints: ServiceState['placementConstraints']) => {
+  const { instances, taskGroups } = await deps.containerInstances.loadForPlacement(clusterName);
+  const parsed = parsePlacementConstraints(constraints ?? []);
+  return instances.filter((instance) => instance.status === 'ACTIVE' && meetsMemberOf(instance, taskGroups.get(instance.id) ?? [], parsed)).length;
+};
+
 const refuseDaemonDesiredCount = (desiredCount: number | undefined) => {
   if (desiredCount !== undefined) {
     throw new InvalidParameterException('The daemon scheduling strategy does not support a desired count for services.');
@@ -152,8 +159,8 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
   if (input.desiredCount === undefined && !daemon) {
     throw new InvalidParameterException("Invalid 'desiredCount': required for the REPLICA scheduling strategy.");
   }
-  // A DAEMON service's desired count is its eligible instances', counted by the reconciler.
-  const desiredCount = input.desiredCount ?? 0;
+  // A DAEMON service's desired count is its eligible instances' (the reconciler follows them after).
+  const desiredCount = daemon ? await daemonDesiredCount(deps, cluster.clusterName, placement.placementConstraints) : input.desiredCount!;
   const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration, launchType);
   const now = deps.clock.now();
   const serviceArn = arns.service(deps.scope, cluster.clusterName, input.serviceName);
