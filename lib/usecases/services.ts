@@ -43,13 +43,17 @@ export const listServicesQuery = lazySchema(() =>
 );
 
 /**
- * Filters no ecsbox service can match: every service is a customer-managed REPLICA service whose
- * tasks run on Fargate (with or without a capacity provider strategy). ECS answers an empty list.
+ * Filters no ecsbox service can match: every service is customer-managed and runs on Fargate or
+ * EC2 (with or without a capacity provider strategy). ECS answers an empty list.
  */
 const matchesNoService = (input: SchemaOutput<typeof listServicesQuery>) =>
-  (input.launchType !== undefined && input.launchType !== 'FARGATE') ||
-  input.schedulingStrategy === 'DAEMON' ||
+  (input.launchType !== undefined && input.launchType !== 'FARGATE' && input.launchType !== 'EC2') ||
   input.resourceManagementType === 'ECS';
+
+/** ListServices' launchType and schedulingStrategy filters (a service with a strategy shows no launch type). */
+const matchesFilters = (service: ServiceState, input: SchemaOutput<typeof listServicesQuery>) =>
+  (input.launchType === undefined || (!service.capacityProviderStrategy && service.launchType === input.launchType)) &&
+  (input.schedulingStrategy === undefined || service.schedulingStrategy === input.schedulingStrategy);
 
 export const deleteServiceQuery = lazySchema(() =>
   z
@@ -247,8 +251,22 @@ export const describeServices = async (
 export const listServices = async (deps: Deps, clusterReference: string | undefined, input: SchemaOutput<typeof listServicesQuery>) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
   if (matchesNoService(input)) return { serviceArns: [] };
-  const page = await deps.services.list(cluster.clusterName, { maxResults: input.maxResults ?? 10, nextToken: input.nextToken });
-  return { serviceArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  const request = { maxResults: input.maxResults ?? 10, nextToken: input.nextToken };
+  if (input.launchType === undefined && input.schedulingStrategy === undefined) {
+    const page = await deps.services.list(cluster.clusterName, request);
+    return { serviceArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  }
+  // Filtered: each page of services is read and filtered; a page may come back shorter (as ECS's
+  // may), and pages that match nothing are skipped rather than answered empty.
+  const serviceArns: string[] = [];
+  let nextToken = input.nextToken;
+  do {
+    const page = await deps.services.list(cluster.clusterName, { ...request, nextToken });
+    const stored = page.items.length ? await deps.services.getMany(cluster.clusterName, page.items.map((arn) => arn.slice(arn.lastIndexOf('/') + 1))) : [];
+    for (const entry of stored) if (entry && matchesFilters(entry.service, input)) serviceArns.push(entry.service.serviceArn);
+    nextToken = page.nextToken;
+  } while (nextToken && !serviceArns.length);
+  return { serviceArns, ...(nextToken ? { nextToken } : {}) };
 };
 
 const changeService = async (

@@ -4,6 +4,7 @@ import {
   DeleteServiceCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
+  ListServicesCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   UpdateContainerInstancesStateCommand,
@@ -134,6 +135,23 @@ describe('services on EC2 container instances', () => {
     });
     await stable('agent');
     expect((await describe1('agent')).desiredCount).toBe(4);
+    const { serviceArns } = await client.send(new ListServicesCommand({ cluster: CLUSTER, schedulingStrategy: 'DAEMON' }));
+    expect(serviceArns).toEqual([expect.stringMatching(/:service\/e2e-ec2-services\/agent$/)]);
+    const ec2 = await client.send(new ListServicesCommand({ cluster: CLUSTER, launchType: 'EC2', maxResults: 100 }));
+    expect(ec2.serviceArns?.map((arn) => arn.split('/').at(-1)).sort()).toEqual(['agent', 'packed', 'random', 'spread']);
+  });
+
+  it.each([
+    ['a binpack field other than cpu or memory', { launchType: 'EC2', desiredCount: 1, placementStrategy: [{ type: 'binpack', field: 'disk' }] }, 'binpack'],
+    ['a memberOf constraint that does not parse', { launchType: 'EC2', desiredCount: 1, placementConstraints: [{ type: 'memberOf', expression: 'attribute:stack ==' }] }, 'expression'],
+    ['placement on Fargate', { launchType: 'FARGATE', desiredCount: 1, placementConstraints: [{ type: 'distinctInstance' }] }, 'Fargate'],
+    ['a desired count for DAEMON', { schedulingStrategy: 'DAEMON', desiredCount: 2 }, 'desired count'],
+    ['DAEMON on Fargate', { schedulingStrategy: 'DAEMON', launchType: 'FARGATE' }, 'FARGATE'],
+  ])('refuses %s with InvalidParameterException, creating nothing', async (_, input, words) => {
+    await expect(
+      client.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: 'refused', taskDefinition: web, ...(input as object) })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterException', message: expect.stringContaining(words) });
+    expect((await client.send(new DescribeServicesCommand({ cluster: CLUSTER, services: ['refused'] }))).failures).toHaveLength(1);
   });
 
   it('moves the tasks off a DRAINING instance during a rolling update, within the deployment bounds', async () => {
