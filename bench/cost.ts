@@ -103,7 +103,7 @@ const main = async () => {
     await call('DescribeTasks', { cluster: 'learn', tasks: taskArns });
     await call('UpdateService', { cluster: 'learn', service: 'web', taskDefinition: 'web:2' }, { wakes: true });
     await pollUntilSteady('web');
-    const { tasks } = await call('RunTask', { cluster: 'learn', taskDefinition: 'web:2', networkConfiguration: network }, { wakes: true });
+    const { tasks } = await call('RunTask', { launchType: 'FARGATE', cluster: 'learn', taskDefinition: 'web:2', networkConfiguration: network }, { wakes: true });
     await elapse(30_000);
     await call('DescribeTasks', { cluster: 'learn', tasks: [tasks[0].taskArn] });
     await call('StopTask', { cluster: 'learn', task: tasks[0].taskArn }, { wakes: true });

@@ -59,6 +59,9 @@ export interface ClusterRepository {
 export interface ClusterActivity {
   runningTasks: number;
   pendingTasks: number;
+  /** Of those, the EC2 tasks. */
+  runningEc2Tasks: number;
+  pendingEc2Tasks: number;
   drainingServices: number;
 }
 
@@ -125,6 +128,9 @@ export interface TaskFilter {
   family?: string;
   startedBy?: string;
   desiredStatus: 'RUNNING' | 'STOPPED';
+  launchType?: 'EC2' | 'FARGATE';
+  /** The ARN of the container instance the tasks run on. */
+  containerInstanceArn?: string;
 }
 
 export interface IdempotentLaunch {

@@ -143,13 +143,13 @@ export const requireActiveCluster = async (deps: Deps, cluster: string | undefin
   return found;
 };
 
-/** ECS's statistics, by launch type: every ecsbox task and service runs on Fargate. */
+/** ECS's statistics, by launch type (services all run on Fargate). */
 const statisticsOf = (cluster: Cluster, activity: ClusterActivity) =>
   Object.entries({
-    runningEC2TasksCount: 0,
-    runningFargateTasksCount: activity.runningTasks,
-    pendingEC2TasksCount: 0,
-    pendingFargateTasksCount: activity.pendingTasks,
+    runningEC2TasksCount: activity.runningEc2Tasks,
+    runningFargateTasksCount: activity.runningTasks - activity.runningEc2Tasks,
+    pendingEC2TasksCount: activity.pendingEc2Tasks,
+    pendingFargateTasksCount: activity.pendingTasks - activity.pendingEc2Tasks,
     activeEC2ServiceCount: 0,
     activeFargateServiceCount: cluster.activeServicesCount,
     drainingEC2ServiceCount: 0,

@@ -407,17 +407,19 @@ export const describeTasks = async (
 
 /**
  * Filters that no ecsbox task can match: ECS never sets a task's desiredStatus to PENDING (its API
- * Reference says the filter returns nothing), and Fargate tasks have no container instance and are
- * never of another launch type. ECS answers these with an empty list, not an error.
+ * Reference says the filter returns nothing), tasks are only ever FARGATE or EC2, and a container
+ * instance of another account or region runs none of them. ECS answers these with an empty list,
+ * not an error.
  */
-const matchesNoTask = (input: SchemaOutput<typeof listTasksQuery>) =>
+const matchesNoTask = (deps: Deps, input: SchemaOutput<typeof listTasksQuery>) =>
   input.desiredStatus === 'PENDING' ||
-  (input.launchType !== undefined && input.launchType !== 'FARGATE') ||
-  input.containerInstance !== undefined;
+  (input.launchType !== undefined && input.launchType !== 'FARGATE' && input.launchType !== 'EC2') ||
+  (input.containerInstance !== undefined && containerInstanceIdOf(deps.scope, input.containerInstance) === undefined);
 
 export const listTasks = async (deps: Deps, clusterReference: string | undefined, input: SchemaOutput<typeof listTasksQuery>) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
-  if (matchesNoTask(input)) return { taskArns: [] };
+  if (matchesNoTask(deps, input)) return { taskArns: [] };
+  const instanceId = input.containerInstance === undefined ? undefined : containerInstanceIdOf(deps.scope, input.containerInstance);
   const page = await deps.tasks.list(
     cluster.clusterName,
     {
@@ -425,6 +427,8 @@ export const listTasks = async (deps: Deps, clusterReference: string | undefined
       family: input.family,
       startedBy: input.startedBy,
       desiredStatus: input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',
+      ...(input.launchType === 'EC2' || input.launchType === 'FARGATE' ? { launchType: input.launchType } : {}),
+      ...(instanceId ? { containerInstanceArn: arns.containerInstance(deps.scope, cluster.clusterName, instanceId) } : {}),
     },
     { maxResults: input.maxResults ?? 100, nextToken: input.nextToken },
     deps.clock.now(),

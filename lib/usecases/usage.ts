@@ -51,7 +51,8 @@ export const countStoppedTasks = async (
   counted: (date: string, taskId: string) => boolean,
   now: EpochMs,
 ) => {
-  const stopped = tasks.filter((task) => task.lastStatus === 'STOPPED' && task.stoppedAt !== undefined);
+  // EC2 tasks cost nothing on top of their instances: Fargate's prices are for Fargate tasks only.
+  const stopped = tasks.filter((task) => task.lastStatus === 'STOPPED' && task.stoppedAt !== undefined && task.launchType === 'FARGATE');
   await Promise.all(
     stopped
       .filter((task) => !counted(dayOf(task.stoppedAt!), task.taskId))
@@ -106,6 +107,7 @@ export const usageReport = async (
   );
 
   const taskCharges = tasks
+    .filter((task) => task.launchType === 'FARGATE')
     .map((task) => {
       const architecture = architectures.get(task.taskDefinitionArn) ?? 'X86_64';
       const charge = fargateCharge({ ...task, architecture }, prices, now);

@@ -73,7 +73,7 @@ describe('cluster settings and capacity providers over the ECS wire protocol', (
   it('counts tasks and services by launch type in STATISTICS', async () => {
     await client.send(new CreateClusterCommand({ clusterName: 'cp-stats' }));
     await client.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition('cp-stats') as RegisterTaskDefinitionCommandInput));
-    await client.send(new RunTaskCommand({ cluster: 'cp-stats', taskDefinition: 'cp-stats', count: 2, networkConfiguration: network }));
+    await client.send(new RunTaskCommand({ launchType: 'FARGATE', cluster: 'cp-stats', taskDefinition: 'cp-stats', count: 2, networkConfiguration: network }));
     for (const serviceName of ['kept', 'drained']) {
       await client.send(
         new CreateServiceCommand({ cluster: 'cp-stats', serviceName, taskDefinition: 'cp-stats', desiredCount: 0, networkConfiguration: network }),

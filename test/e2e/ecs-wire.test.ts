@@ -412,7 +412,7 @@ describe('services and tasks over the ECS wire protocol', () => {
     const serviceTasks = await client.send(new ListTasksCommand({ cluster: 'wire-svc', serviceName: 'web' }));
     expect(serviceTasks.taskArns).toHaveLength(3);
 
-    const run = { cluster: 'wire-svc', taskDefinition: 'wire-svc-web:1', count: 2, startedBy: 'wire-test', networkConfiguration, clientToken: 'wire-token' };
+    const run = { cluster: 'wire-svc', taskDefinition: 'wire-svc-web:1', launchType: 'FARGATE' as const, count: 2, startedBy: 'wire-test', networkConfiguration, clientToken: 'wire-token' };
     const ran = await client.send(new RunTaskCommand(run));
     expect(ran.tasks).toHaveLength(2);
     expect(ran.failures).toEqual([]);
@@ -461,7 +461,7 @@ describe('services and tasks over the ECS wire protocol', () => {
       client.send(new DescribeServicesCommand({ cluster: 'wire-svc', services: Array.from({ length: 11 }, (_, index) => `s${index}`) })),
     ).rejects.toMatchObject({ name: 'InvalidParameterException', message: expect.stringMatching(/services/) });
     await expect(
-      client.send(new RunTaskCommand({ cluster: 'wire-svc', taskDefinition: 'wire-svc-web', count: 11, networkConfiguration })),
+      client.send(new RunTaskCommand({ launchType: 'FARGATE', cluster: 'wire-svc', taskDefinition: 'wire-svc-web', count: 11, networkConfiguration })),
     ).rejects.toMatchObject({ name: 'InvalidParameterException', message: 'count must be at most 10.' });
     await expect(client.send(new StopTaskCommand({ cluster: 'wire-svc', task: 'ffffffffffffffffffffffffffffffff' }))).rejects.toMatchObject({
       name: 'InvalidParameterException',

@@ -32,7 +32,7 @@ describe('identical concurrent calls with one clientToken', () => {
   });
 
   it('answers 100 identical RunTask calls with the same task, each within a bound', async () => {
-    const body = { cluster: 'e2e-idem', taskDefinition: 'e2e-idem-web', networkConfiguration: network, clientToken: 'run-once' };
+    const body = { cluster: 'e2e-idem', taskDefinition: 'e2e-idem-web', launchType: 'FARGATE', networkConfiguration: network, clientToken: 'run-once' };
     const started = Date.now();
     const timings: number[] = [];
     const answers = await Promise.all(

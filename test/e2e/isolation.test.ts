@@ -216,9 +216,9 @@ const ecsRecipes: Record<string, Case[]> = {
   ],
   RunTask: [
     ...byCluster("RunTask in A's cluster", 'notFound', (cluster, world) =>
-      ecsCall('RunTask', { cluster, taskDefinition: world.definitionArn, networkConfiguration: network }), 1),
+      ecsCall('RunTask', { launchType: 'FARGATE', cluster, taskDefinition: world.definitionArn, networkConfiguration: network }), 1),
     inOwnCluster("RunTask in B's cluster from A's task definition", 'notFound', (cluster, world) =>
-      ecsCall('RunTask', { cluster, taskDefinition: world.definitionArn, networkConfiguration: network }), 1),
+      ecsCall('RunTask', { launchType: 'FARGATE', cluster, taskDefinition: world.definitionArn, networkConfiguration: network }), 1),
   ],
   StopTask: [
     ...byCluster('StopTask by id', 'notFound', (cluster, world) => ecsCall('StopTask', { cluster, task: world.taskId, reason: 'intruder' }), 2),
@@ -433,10 +433,10 @@ const setUp = async (): Promise<World> => {
   const [{ service }, , { tasks }, own] = await Promise.all([
     asA('CreateService', { cluster: 'iso', serviceName: 'svc', taskDefinition: 'web:1', desiredCount: 2, networkConfiguration: network, tags, propagateTags: 'SERVICE' }),
     asA('CreateService', { cluster: 'iso', serviceName: 'svc-2', taskDefinition: 'web:1', desiredCount: 0, networkConfiguration: network }),
-    asA('RunTask', { cluster: 'iso', taskDefinition: 'web:1', networkConfiguration: network, startedBy: 'standalone', tags }),
+    asA('RunTask', { launchType: 'FARGATE', cluster: 'iso', taskDefinition: 'web:1', networkConfiguration: network, startedBy: 'standalone', tags }),
     Promise.all([
       asB('CreateService', { cluster: 'b-own', serviceName: 'b-svc', taskDefinition: 'b-web:1', desiredCount: 0, networkConfiguration: network }),
-      asB('RunTask', { cluster: 'b-own', taskDefinition: 'b-web:1', networkConfiguration: network }),
+      asB('RunTask', { launchType: 'FARGATE', cluster: 'b-own', taskDefinition: 'b-web:1', networkConfiguration: network }),
     ]),
   ]);
   const taskArn: string = tasks[0].taskArn;

@@ -96,7 +96,7 @@ describe('the sandbox quotas over HTTP', () => {
         "The maximum number of running tasks (2) for this account has been reached. Lower a service's desired count or stop tasks, and try again.",
       status: 400,
     };
-    expect(await refusal(ecs.send(new RunTaskCommand({ cluster: 'a', taskDefinition: 'web', networkConfiguration: network })))).toEqual(tasksRefusal);
+    expect(await refusal(ecs.send(new RunTaskCommand({ launchType: 'FARGATE', cluster: 'a', taskDefinition: 'web', networkConfiguration: network })))).toEqual(tasksRefusal);
     expect(await refusal(ecs.send(new UpdateServiceCommand({ cluster: 'b', service: 's', desiredCount: 3 })))).toEqual(tasksRefusal);
     const tags = Array.from({ length: 21 }, (_, index) => ({ key: `k${index}`, value: 'v' }));
     expect(await refusal(ecs.send(new CreateClusterCommand({ clusterName: 'a', tags })))).toEqual({

@@ -59,7 +59,7 @@ beforeAll(async () => {
 
 describe('ListTasks and ListServices filters', () => {
   it('take every valid enum value and answer what matches: PENDING, EC2, EXTERNAL and DAEMON match nothing', async () => {
-    const [task] = (await client.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'fid-web', networkConfiguration, startedBy: 'fid-filters' }))).tasks!;
+    const [task] = (await client.send(new RunTaskCommand({ launchType: 'FARGATE', cluster: CLUSTER, taskDefinition: 'fid-web', networkConfiguration, startedBy: 'fid-filters' }))).tasks!;
     await client.send(
       new CreateServiceCommand({ cluster: CLUSTER, serviceName: 'filtered', taskDefinition: 'fid-web', desiredCount: 0, networkConfiguration }),
     );
@@ -90,7 +90,7 @@ describe('ListTasks and ListServices filters', () => {
 
 describe('a Fargate task as DescribeTasks shows it', () => {
   it('has an ENI attachment with a private address from its subnet, a zone, connectivity and container runtime fields', async () => {
-    const [ran] = (await client.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'fid-web', networkConfiguration }))).tasks!;
+    const [ran] = (await client.send(new RunTaskCommand({ launchType: 'FARGATE', cluster: CLUSTER, taskDefinition: 'fid-web', networkConfiguration }))).tasks!;
     expect(ran.attachments?.[0]).toMatchObject({ type: 'ElasticNetworkInterface', status: 'PRECREATED' });
     const task = await taskWhere(ran.taskArn!, (found) => found.lastStatus === 'RUNNING', 'the task to run');
     const [attachment] = task.attachments!;
@@ -200,7 +200,7 @@ describe('capacity provider strategies and service fields', () => {
     );
     if ('loadBalancers' in members) return;
     await expectRefused(
-      () => client.send(new RunTaskCommand({ cluster: QUIET, taskDefinition: 'fid-web', networkConfiguration, ...members })),
+      () => client.send(new RunTaskCommand({ launchType: 'FARGATE', cluster: QUIET, taskDefinition: 'fid-web', networkConfiguration, ...members })),
       'InvalidParameterException',
       message,
     );
@@ -214,12 +214,12 @@ describe('RunTask overrides', () => {
 
   it('takes 8192 characters of overrides and refuses more, as ECS does, storing nothing', async () => {
     const accepted = await client.send(
-      new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'fid-web', networkConfiguration, overrides: overridesOf(8192) }),
+      new RunTaskCommand({ launchType: 'FARGATE', cluster: CLUSTER, taskDefinition: 'fid-web', networkConfiguration, overrides: overridesOf(8192) }),
     );
     expect(accepted.tasks?.[0].overrides?.containerOverrides?.[0].command?.[0]).toHaveLength(8192 - shellLength);
     for (const length of [8193, 300_000]) {
       await expectRefused(
-        () => client.send(new RunTaskCommand({ cluster: QUIET, taskDefinition: 'fid-web', networkConfiguration, overrides: overridesOf(length) })),
+        () => client.send(new RunTaskCommand({ launchType: 'FARGATE', cluster: QUIET, taskDefinition: 'fid-web', networkConfiguration, overrides: overridesOf(length) })),
         'InvalidParameterException',
         /^Container Overrides length must be at most 8192$/,
       );
@@ -235,6 +235,7 @@ describe('the largest task a request can build', () => {
       new RunTaskCommand({
         cluster: CLUSTER,
         taskDefinition: 'fid-web',
+        launchType: 'FARGATE',
         count: 10,
         networkConfiguration: {
           awsvpcConfiguration: {
@@ -270,6 +271,7 @@ describe('simulation settings out of range', () => {
           new RunTaskCommand({
             cluster: CLUSTER,
             taskDefinition: 'fid-web',
+            launchType: 'FARGATE',
             networkConfiguration,
             overrides: { containerOverrides: [{ name: 'web', environment: env }] },
           }),

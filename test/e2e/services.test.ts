@@ -211,7 +211,7 @@ describe('services over HTTP with the simulated fleet', () => {
 describe('standalone tasks and simulated failures over HTTP', () => {
   const runOne = async (cluster: string, family: string, container: Record<string, unknown>) => {
     await setUp(cluster, family, container);
-    const ran = await api.post(`/v1/clusters/${cluster}/tasks`, { taskDefinition: family, networkConfiguration: network });
+    const ran = await api.post(`/v1/clusters/${cluster}/tasks`, { taskDefinition: family, launchType: 'FARGATE', networkConfiguration: network });
     expect(ran.status).toBe(201);
     expect(ran.body.failures).toEqual([]);
     return ran.body.tasks[0].taskArn.split('/').pop() as string;
@@ -227,7 +227,7 @@ describe('standalone tasks and simulated failures over HTTP', () => {
 
   it('runs tasks idempotently with a clientToken and refuses a reused token with other parameters', async () => {
     await setUp('e2e-run', 'e2e-run-web');
-    const body = { taskDefinition: 'e2e-run-web', count: 2, clientToken: 'token-1', startedBy: 'me', networkConfiguration: network };
+    const body = { taskDefinition: 'e2e-run-web', launchType: 'FARGATE', count: 2, clientToken: 'token-1', startedBy: 'me', networkConfiguration: network };
     const first = await api.post('/v1/clusters/e2e-run/tasks', body);
     expect(first.body.tasks).toHaveLength(2);
     expect(first.body.tasks[0]).toMatchObject({ group: 'family:e2e-run-web', startedBy: 'me', lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING' });
@@ -294,7 +294,7 @@ describe('bad input to services and tasks', () => {
     ['an unknown update field', 'PATCH', '/v1/clusters/e2e-bad/services/exists', { desired: 1 }, 400, 'InvalidParameterException', /desired/],
     ['RunTask count 11', 'POST', '/v1/clusters/e2e-bad/tasks', { taskDefinition: 'e2e-bad-web', count: 11, networkConfiguration: network }, 400, 'InvalidParameterException', /count/],
     ['a long startedBy', 'POST', '/v1/clusters/e2e-bad/tasks', { taskDefinition: 'e2e-bad-web', startedBy: 'x'.repeat(37), networkConfiguration: network }, 400, 'InvalidParameterException', /startedBy/],
-    ['an override of a missing container', 'POST', '/v1/clusters/e2e-bad/tasks', { taskDefinition: 'e2e-bad-web', networkConfiguration: network, overrides: { containerOverrides: [{ name: 'ghost' }] } }, 400, 'InvalidParameterException', /containerOverrides/],
+    ['an override of a missing container', 'POST', '/v1/clusters/e2e-bad/tasks', { taskDefinition: 'e2e-bad-web', launchType: 'FARGATE', networkConfiguration: network, overrides: { containerOverrides: [{ name: 'ghost' }] } }, 400, 'InvalidParameterException', /containerOverrides/],
     ['stopping an unknown task', 'POST', '/v1/clusters/e2e-bad/tasks/0123456789abcdef0123456789abcdef/stop', {}, 404, 'InvalidParameterException', /task was not found/],
     ['a bad desiredStatus', 'GET', '/v1/clusters/e2e-bad/tasks?desiredStatus=DONE', undefined, 400, 'InvalidParameterException', /desiredStatus/],
     ['a bad force flag', 'DELETE', '/v1/clusters/e2e-bad/services/exists?force=yes', undefined, 400, 'InvalidParameterException', /force/],

@@ -70,7 +70,7 @@ describe('a frozen DynamoDB', () => {
   });
 
   it('leaves one set of tasks when a RunTask with a clientToken is retried after a stall', async () => {
-    const input = { cluster: 'c1', taskDefinition: 'web', count: 2, networkConfiguration: network, clientToken: randomUUID() };
+    const input = { cluster: 'c1', taskDefinition: 'web', launchType: 'FARGATE' as const, count: 2, networkConfiguration: network, clientToken: randomUUID() };
     await duringStall('TransactWriteItems', () => runTask(frozen, input));
     const retried = await runTask(frozen, input);
     expect(retried.tasks).toHaveLength(2);

@@ -73,14 +73,14 @@ describe('per-account quotas (sandbox profile) on DynamoDB Local', () => {
       message:
         "The maximum number of running tasks (3) for this account has been reached. Lower a service's desired count or stop tasks, and try again.",
     };
-    await expect(runTask(deps, { cluster: 'c1', taskDefinition: 'web', count: 2, networkConfiguration: network })).rejects.toMatchObject(refusal);
+    await expect(runTask(deps, { launchType: 'FARGATE', cluster: 'c1', taskDefinition: 'web', count: 2, networkConfiguration: network })).rejects.toMatchObject(refusal);
     await expect(updateService(deps, 'c1', 's', { desiredCount: 4 })).rejects.toMatchObject(refusal);
     await expect(
       createService(deps, { cluster: 'c1', serviceName: 't', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network }),
     ).rejects.toMatchObject(refusal);
     expect(await snapshot()).toEqual(before);
 
-    const { tasks } = await runTask(deps, { cluster: 'c1', taskDefinition: 'web', networkConfiguration: network });
+    const { tasks } = await runTask(deps, { launchType: 'FARGATE', cluster: 'c1', taskDefinition: 'web', networkConfiguration: network });
     await expect(updateService(deps, 'c1', 's', { desiredCount: 3 })).rejects.toMatchObject(refusal);
     // A stopped standalone task frees its slot; a lowered desired count frees its own.
     await stopTask(deps, 'c1', tasks[0].taskArn);
@@ -92,7 +92,7 @@ describe('per-account quotas (sandbox profile) on DynamoDB Local', () => {
     await updateService(deps, 'c1', 's', { desiredCount: 0 });
     // Concurrent RunTasks meet on the account's count: exactly the quota's worth land.
     const results = await Promise.allSettled(
-      Array.from({ length: 6 }, () => runTask(deps, { cluster: 'c1', taskDefinition: 'web', networkConfiguration: network })),
+      Array.from({ length: 6 }, () => runTask(deps, { launchType: 'FARGATE', cluster: 'c1', taskDefinition: 'web', networkConfiguration: network })),
     );
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
     for (const result of results) if (result.status === 'rejected') expect(result.reason).toMatchObject({ name: 'LimitExceededException' });
@@ -102,7 +102,7 @@ describe('per-account quotas (sandbox profile) on DynamoDB Local', () => {
   it('answers a RunTask retried with its clientToken at the quota with its tasks, not a refusal', async () => {
     const { deps, close } = await sandboxDeps(new TestClock(), { ECSBOX_MAX_RUNNING_TASKS: '1' });
     await withWebFamily(deps);
-    const run = (clientToken: string) => runTask(deps, { cluster: 'c1', taskDefinition: 'web', networkConfiguration: network, clientToken });
+    const run = (clientToken: string) => runTask(deps, { launchType: 'FARGATE', cluster: 'c1', taskDefinition: 'web', networkConfiguration: network, clientToken });
     const first = await run('once');
     expect((await run('once')).tasks.map((task) => task.taskArn)).toEqual(first.tasks.map((task) => task.taskArn));
     await expect(run('another')).rejects.toMatchObject({ name: 'LimitExceededException' });

@@ -41,9 +41,9 @@ describe('read costs on DynamoDB Local', () => {
     deps = buildDeps(testConfig(table.tableName), { clock, table });
     await createCluster(deps, { clusterName: 'busy' });
     await registerTaskDefinition(deps, validateTaskDefinition(fargateTaskDefinition('web')));
-    await runTask(deps, { cluster: 'busy', taskDefinition: 'web', count: LIVE_TASKS, networkConfiguration: network });
+    await runTask(deps, { launchType: 'FARGATE', cluster: 'busy', taskDefinition: 'web', count: LIVE_TASKS, networkConfiguration: network });
     for (let batch = 0; batch < STOPPED_TASKS / 10; batch++) {
-      const { tasks } = await runTask(deps, { cluster: 'busy', taskDefinition: 'web', count: 10, networkConfiguration: network });
+      const { tasks } = await runTask(deps, { launchType: 'FARGATE', cluster: 'busy', taskDefinition: 'web', count: 10, networkConfiguration: network });
       for (const task of tasks) {
         const record = (await deps.tasks.get('busy', task.taskArn.split('/').at(-1)!))!;
         await deps.tasks.save({

@@ -45,7 +45,7 @@ describe('services and tasks on DynamoDB Local', () => {
 
   it('keeps a stopped task visible for the retention (24 h), then forgets it', async () => {
     const { reconciler } = buildReconciler(testConfig(deps.tableName), { clock });
-    const { tasks } = await runTask(deps, { cluster: 'c1', taskDefinition: 'web', networkConfiguration: network });
+    const { tasks } = await runTask(deps, { launchType: 'FARGATE', cluster: 'c1', taskDefinition: 'web', networkConfiguration: network });
     const taskId = tasks[0].taskArn.split('/').pop()!;
     await stopTask(deps, 'c1', taskId, 'done');
     for (let pass = 0; pass < 10; pass++) {
@@ -62,7 +62,7 @@ describe('services and tasks on DynamoDB Local', () => {
   });
 
   it('refuses to delete a cluster with tasks that are not stopped', async () => {
-    await runTask(deps, { cluster: 'c1', taskDefinition: 'web', networkConfiguration: network });
+    await runTask(deps, { launchType: 'FARGATE', cluster: 'c1', taskDefinition: 'web', networkConfiguration: network });
     await expect(deleteCluster(deps, 'c1')).rejects.toMatchObject({ name: 'ClusterContainsTasksException' });
     expect((await describeCluster(deps, 'c1')).cluster).toMatchObject({ status: 'ACTIVE', pendingTasksCount: 1 });
   });

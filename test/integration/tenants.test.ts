@@ -64,7 +64,7 @@ describe('sandboxes and tenants in DynamoDB', () => {
       await registerTaskDefinition(deps, validateTaskDefinition(fargateTaskDefinition('web')));
       const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
       await createService(deps, createServiceInput().parse({ cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network }));
-      await runTask(deps, runTaskInput().parse({ cluster: 'c1', taskDefinition: 'web', count: 2, networkConfiguration: network }));
+      await runTask(deps, runTaskInput().parse({ launchType: 'FARGATE', cluster: 'c1', taskDefinition: 'web', count: 2, networkConfiguration: network }));
     }
     const other = survivors.tenants.find((tenant) => tenant.accountId !== doomed.accountId)!.accountId;
     const othersBefore = await itemsNaming(other);

@@ -33,9 +33,9 @@ describe('the cost meter on DynamoDB Local', () => {
     expect(afterCluster.usd.total).toBeGreaterThan(0);
 
     await metered(() => registerTaskDefinition(deps, validateTaskDefinition(fargateTaskDefinition('arm', { runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' } }))));
-    const { tasks } = await metered(() => runTask(deps, { cluster: 'c1', taskDefinition: 'arm', count: 2, networkConfiguration: network }));
+    const { tasks } = await metered(() => runTask(deps, { launchType: 'FARGATE', cluster: 'c1', taskDefinition: 'arm', count: 2, networkConfiguration: network }));
     // A refused request is counted too: it cost as much.
-    await expect(metered(() => runTask(deps, { cluster: 'nowhere', taskDefinition: 'arm', networkConfiguration: network }))).rejects.toThrow();
+    await expect(metered(() => runTask(deps, { launchType: 'FARGATE', cluster: 'nowhere', taskDefinition: 'arm', networkConfiguration: network }))).rejects.toThrow();
     const report = await usageReport(deps, '000000000000');
     expect(report.total.requests).toBe(4);
     expect(report.total.dynamoDb.readUnits).toBeGreaterThan(0);

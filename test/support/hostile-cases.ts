@@ -26,7 +26,8 @@ export type HostileClass =
   | 'map keys'
   | 'run-task overrides'
   | 'simulation settings'
-  | 'container instances';
+  | 'container instances'
+  | 'ec2 tasks';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same cases on every run. */
 export const prng = (seed: number) => {
@@ -273,8 +274,8 @@ const overridesCase = (random: Random): HostileCase => {
   const command = Array.from({ length: random.int(20, 60) }, () => 'x'.repeat(random.int(500, 1000)));
   const overrides = { containerOverrides: [{ name: 'web', command }] };
   return random.next() < 0.5
-    ? rest('POST', `/v1/clusters/${FIXTURE.cluster}/tasks`, { taskDefinition: FIXTURE.family, overrides, networkConfiguration: NETWORK }, 'overrides over 8 KiB')
-    : ecs('RunTask', { cluster: FIXTURE.cluster, taskDefinition: FIXTURE.family, overrides, networkConfiguration: NETWORK }, 'overrides over 8 KiB');
+    ? rest('POST', `/v1/clusters/${FIXTURE.cluster}/tasks`, { taskDefinition: FIXTURE.family, launchType: 'FARGATE', overrides, networkConfiguration: NETWORK }, 'overrides over 8 KiB')
+    : ecs('RunTask', { launchType: 'FARGATE', cluster: FIXTURE.cluster, taskDefinition: FIXTURE.family, overrides, networkConfiguration: NETWORK }, 'overrides over 8 KiB');
 };
 
 const simulationCase = (random: Random): HostileCase => {
@@ -339,6 +340,54 @@ const containerInstanceCase = (random: Random): HostileCase => {
 
 export const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
 
+/**
+ * StartTask and RunTask on container instances: bad instance references, strategies, constraints,
+ * launch types and network members. The fixture cluster has no instance, so a request that gets
+ * past validation can only answer failures: never a task, never a 5xx.
+ */
+const ec2TaskCase = (random: Random): HostileCase => {
+  const cluster = FIXTURE.cluster;
+  const instance = () =>
+    random.pick([
+      'f'.repeat(32),
+      `${ARN}:container-instance/${cluster}/${'0'.repeat(32)}`,
+      `arn:aws:ecs:eu-west-1:111111111111:container-instance/${cluster}/${'a'.repeat(32)}`,
+      text(random, random.int(1, 40)),
+      'x'.repeat(random.int(2049, 5000)),
+      '__proto__',
+      '',
+    ]);
+  const strategy = () =>
+    random.pick([
+      { type: random.pick(['binpack', 'spread', 'random', 'BINPACK', 'pack', '']), field: random.pick([undefined, 'cpu', 'memory', 'disk', '', 'instanceId', text(random, 300)]) },
+      { type: 'spread' },
+      { type: 'binpack', field: 12 },
+      { type: 'random', field: 'cpu', extra: true },
+    ]);
+  const constraint = () =>
+    random.pick([
+      { type: 'memberOf' },
+      { type: 'memberOf', expression: badExpression(random) },
+      { type: 'distinctInstance', expression: 'attribute:a exists' },
+      { type: random.pick(['member', 'DISTINCT', '']) },
+      { type: 'memberOf', expression: 'x'.repeat(random.int(2001, 4000)) },
+    ]);
+  const list = <T>(make: () => T, max: number) => Array.from({ length: random.int(1, max) }, make);
+  return random.pick([
+    () => ecs('StartTask', { cluster, taskDefinition: FIXTURE.family, containerInstances: random.pick([[], list(instance, 12)]), networkConfiguration: NETWORK }, 'containerInstances'),
+    () => ecs('StartTask', { cluster, taskDefinition: random.pick([text(random, 40), `${FIXTURE.family}:99`, '']), containerInstances: [instance()] }, 'taskDefinition'),
+    () => ecs('StartTask', { cluster, taskDefinition: FIXTURE.family, containerInstances: [instance()], group: random.pick(['', 'g'.repeat(256)]), startedBy: random.pick(['', 's'.repeat(37)]) }, 'group and startedBy'),
+    () => ecs('StartTask', { cluster, taskDefinition: FIXTURE.family, containerInstances: [instance()] }, 'awsvpc without a network'),
+    () => ecs('StartTask', { cluster, taskDefinition: FIXTURE.family, containerInstances: [instance()], placementStrategy: [strategy()] }, 'unknown member'),
+    () => ecs('RunTask', { cluster, taskDefinition: FIXTURE.family, launchType: 'EC2', networkConfiguration: NETWORK, placementStrategy: list(strategy, 7) }, 'placementStrategy'),
+    () => ecs('RunTask', { cluster, taskDefinition: FIXTURE.family, networkConfiguration: NETWORK, placementConstraints: list(constraint, 12) }, 'placementConstraints'),
+    () => ecs('RunTask', { cluster, taskDefinition: FIXTURE.family, networkConfiguration: NETWORK, launchType: random.pick(['EXTERNAL', 'ec2', 'MANAGED_INSTANCES', '', 3]) }, 'launchType'),
+    () => ecs('RunTask', { cluster, taskDefinition: FIXTURE.family, launchType: 'EC2', capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }], networkConfiguration: NETWORK }, 'launchType with a strategy'),
+    () => rest('POST', `/v1/clusters/${cluster}/tasks`, { taskDefinition: FIXTURE.family, launchType: 'EC2', placementStrategy: list(strategy, 7), placementConstraints: list(constraint, 12), networkConfiguration: NETWORK }, 'placement'),
+    () => ecs('ListTasks', { cluster, containerInstance: random.pick(['x'.repeat(random.int(2049, 5000)), 'f'.repeat(32)]), launchType: random.pick(['ec2', 'MARS', '', 3]) }, 'filters'),
+  ])();
+};
+
 export const generators: Record<HostileClass, (random: Random, tokens: { taskDefinitions: string; families: string }) => HostileCase> = {
   'long identifiers': longIdentifierCase,
   'page tokens': tokenCase,
@@ -352,4 +401,5 @@ export const generators: Record<HostileClass, (random: Random, tokens: { taskDef
   'run-task overrides': overridesCase,
   'simulation settings': simulationCase,
   'container instances': containerInstanceCase,
+  'ec2 tasks': ec2TaskCase,
 };

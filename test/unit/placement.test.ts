@@ -3,6 +3,7 @@ import { parseClusterQuery } from '../../lib/domain/cluster-query';
 import { newContainerInstance, resourcesOfType, type ContainerInstanceRecord } from '../../lib/domain/container-instance';
 import { INSTANCE_TYPE_NAMES } from '../../lib/domain/instance-types';
 import {
+  instancePlacement,
   NO_INSTANCES_REASON,
   place,
   reasonsAgainst,
@@ -227,5 +228,48 @@ describe('placement', () => {
     expect(requirementsOf(definition('bridge'), 'g')).toMatchObject({ cpu: 256, memory: 640, tcpPorts: [8080], dynamicTcpPorts: 1, dynamicUdpPorts: 1, needsEni: false });
     expect(requirementsOf(definition('host'), 'g')).toMatchObject({ tcpPorts: [8080, 9000], udpPorts: [53], dynamicTcpPorts: 0 });
     expect(requirementsOf(definition('awsvpc'), 'g')).toMatchObject({ tcpPorts: [], dynamicTcpPorts: 0, needsEni: true });
+  });
+
+  it("binds every port mapping to a host port placement gave, static ones to their own, each port once", () => {
+    const mappingArbitrary = fc.record({
+      containerPort: fc.integer({ min: 1, max: 65535 }),
+      hostPort: fc.option(fc.integer({ min: 1024, max: 2000 }), { nil: undefined }),
+      protocol: fc.constantFrom('tcp' as const, 'udp' as const),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.array(mappingArbitrary, { maxLength: 4 }), { minLength: 1, maxLength: 3 }), fc.constantFrom('bridge' as const, 'host' as const), (containers, networkMode) => {
+        const definition = {
+          networkMode,
+          containerDefinitions: containers.map((portMappings, index) => ({
+            name: `c${index}`,
+            image: 'x',
+            essential: true,
+            memory: 64,
+            portMappings: networkMode === 'host' ? portMappings.map((mapping) => ({ ...mapping, hostPort: mapping.containerPort })) : portMappings,
+          })),
+        } as TaskDefinition;
+        const task = requirementsOf(definition, 'g');
+        const [placement] = place({ task, count: 1, instances: [instance(1, 'm5.large', ZONES[0])], strategies: [], constraints: [], seed: 1 }).placements;
+        if (!placement) return;
+        const { networkBindings = [], charged } = instancePlacement(definition, task, placement, 'arn');
+        const sorted = (ports: number[]) => [...ports].sort((a, b) => a - b);
+        for (const protocol of ['tcp', 'udp'] as const) {
+          const bound = networkBindings.filter((binding) => binding.protocol === protocol).map((binding) => binding.hostPort);
+          expect(sorted(bound)).toEqual(sorted(protocol === 'tcp' ? charged.tcpPorts : charged.udpPorts));
+          expect(new Set(bound).size).toBe(bound.length);
+        }
+        const mappings = definition.containerDefinitions.flatMap((container) => container.portMappings ?? []);
+        mappings.forEach((mapping, index) => {
+          if (mapping.hostPort) expect(networkBindings[index].hostPort).toBe(mapping.hostPort);
+          expect(networkBindings[index]).toMatchObject({ bindIP: '0.0.0.0', containerPort: mapping.containerPort, protocol: mapping.protocol });
+        });
+      }),
+    );
+  });
+
+  it("sizes a task by the launch's overrides", () => {
+    const definition = { networkMode: 'bridge', containerDefinitions: [{ name: 'a', image: 'x', essential: true, memory: 512, cpu: 128 }] } as TaskDefinition;
+    expect(requirementsOf(definition, 'g', { containerOverrides: [{ name: 'a', memory: 2048, cpu: 1024 }] })).toMatchObject({ cpu: 1024, memory: 2048 });
+    expect(requirementsOf({ ...definition, memory: '1024' }, 'g', { memory: '4096' })).toMatchObject({ memory: 4096 });
   });
 });

@@ -164,7 +164,7 @@ export class DynamoClusterRepository implements ClusterRepository {
    * shard over the cluster's range, so the cost follows what runs now, never stopped tasks.
    */
   async activity(clusterName: string): Promise<ClusterActivity> {
-    const activity = { runningTasks: 0, pendingTasks: 0, drainingServices: 0 };
+    const activity = { runningTasks: 0, pendingTasks: 0, runningEc2Tasks: 0, pendingEc2Tasks: 0, drainingServices: 0 };
     const range = `${this.scope.accountId}#${clusterName}#`;
     const shards = Array.from({ length: this.shards }, (_, shard) => shard);
     await Promise.all(
@@ -174,7 +174,7 @@ export class DynamoClusterRepository implements ClusterRepository {
           {
             IndexName: RECONCILE_INDEX,
             KeyConditionExpression: 'GSI1PK = :shard AND begins_with(GSI1SK, :range)',
-            ProjectionExpression: 'kind, lastStatus, #status',
+            ProjectionExpression: 'kind, lastStatus, #status, launchType',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ':shard': shardKey(shard), ':range': range },
           },
@@ -182,8 +182,13 @@ export class DynamoClusterRepository implements ClusterRepository {
             for (const item of page.Items ?? []) {
               if (item.kind === 'service') {
                 if (item.status === 'DRAINING') activity.drainingServices += 1;
-              } else if (item.lastStatus === 'RUNNING') activity.runningTasks += 1;
-              else if (isPendingStatus(item.lastStatus)) activity.pendingTasks += 1;
+              } else if (item.lastStatus === 'RUNNING') {
+                activity.runningTasks += 1;
+                if (item.launchType === 'EC2') activity.runningEc2Tasks += 1;
+              } else if (isPendingStatus(item.lastStatus)) {
+                activity.pendingTasks += 1;
+                if (item.launchType === 'EC2') activity.pendingEc2Tasks += 1;
+              }
             }
           },
         ),

@@ -67,6 +67,15 @@ export class DynamoTaskRepository implements TaskRepository {
       conditions.push('startedBy = :startedBy');
       values[':startedBy'] = filter.startedBy;
     }
+    if (filter.launchType) {
+      // Only EC2 task items carry a launchType (fleet-items.ts).
+      conditions.push(filter.launchType === 'EC2' ? 'launchType = :ec2' : 'attribute_not_exists(launchType)');
+      if (filter.launchType === 'EC2') values[':ec2'] = 'EC2';
+    }
+    if (filter.containerInstanceArn) {
+      conditions.push('containerInstanceArn = :instance');
+      values[':instance'] = filter.containerInstanceArn;
+    }
     if (filter.family) {
       conditions.push('begins_with(taskDefinitionArn, :family)');
       values[':family'] = arns.taskDefinitionFamily(this.scope, filter.family);
