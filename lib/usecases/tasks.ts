@@ -237,6 +237,30 @@ const launchChoice = (input: Pick<RunTaskInput, 'launchType' | 'capacityProvider
   return providers ? { launchType: 'FARGATE' as const, strategy: providers } : { launchType: 'EC2' as const };
 };
 
+/**
+ * What RunTask and StartTask check and read before placing anything: the tag quota, the cluster,
+ * the task definition for the launch type the cluster's defaults give, the overrides.
+ */
+const prepareLaunch = async (
+  deps: Deps,
+  input: Pick<RunTaskInput, 'cluster' | 'taskDefinition' | 'group' | 'startedBy' | 'overrides' | 'networkConfiguration' | 'tags'>,
+  launchTypeOf: (cluster: Cluster) => 'EC2' | 'FARGATE',
+): Promise<LaunchRequest> => {
+  await requireTagRoom(deps, input.tags);
+  const cluster = await requireActiveCluster(deps, input.cluster);
+  const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration, launchTypeOf(cluster));
+  checkOverrides(input.overrides, taskDefinition);
+  return {
+    cluster,
+    taskDefinition,
+    group: input.group ?? `family:${taskDefinition.family}`,
+    startedBy: input.startedBy,
+    overrides: input.overrides,
+    networkConfiguration: input.networkConfiguration,
+    tags: input.tags,
+  };
+};
+
 const checkOverrides = (overrides: RunTaskInput['overrides'], definition: TaskDefinition) => {
   if (overrides && JSON.stringify(overrides).length > MAX_OVERRIDES_LENGTH) {
     throw new InvalidParameterException(`Container Overrides length must be at most ${MAX_OVERRIDES_LENGTH}`);
@@ -255,20 +279,9 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
   checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
   const strategies = parsePlacementStrategies(input.placementStrategy ?? []);
   const constraints = parsePlacementConstraints(input.placementConstraints ?? []);
-  await requireTagRoom(deps, input.tags);
-  const cluster = await requireActiveCluster(deps, input.cluster);
+  const request = await prepareLaunch(deps, input, (cluster) => launchChoice(input, cluster).launchType);
+  const { cluster, taskDefinition } = request;
   const choice = launchChoice(input, cluster);
-  const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration, choice.launchType);
-  checkOverrides(input.overrides, taskDefinition);
-  const request: LaunchRequest = {
-    cluster,
-    taskDefinition,
-    group: input.group ?? `family:${taskDefinition.family}`,
-    startedBy: input.startedBy,
-    overrides: input.overrides,
-    networkConfiguration: input.networkConfiguration,
-    tags: input.tags,
-  };
   const taskIds = taskIdsFor(cluster.clusterArn, input.count ?? 1, input.clientToken);
   // The account's running-tasks quota (sandbox), before anything is launched.
   await deps.tasks.requireRoom(cluster.clusterName, taskIds);
@@ -315,19 +328,8 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
  * tasks this request already put there) gets a failure with ECS's reason; the others start.
  */
 export const startTask = async (deps: Deps, input: StartTaskInput) => {
-  await requireTagRoom(deps, input.tags);
-  const cluster = await requireActiveCluster(deps, input.cluster);
-  const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration, 'EC2');
-  checkOverrides(input.overrides, taskDefinition);
-  const request: LaunchRequest = {
-    cluster,
-    taskDefinition,
-    group: input.group ?? `family:${taskDefinition.family}`,
-    startedBy: input.startedBy,
-    overrides: input.overrides,
-    networkConfiguration: input.networkConfiguration,
-    tags: input.tags,
-  };
+  const request = await prepareLaunch(deps, input, () => 'EC2');
+  const { cluster, taskDefinition } = request;
   const requirements = requirementsOf(taskDefinition, request.group, input.overrides);
   const named = input.containerInstances.map((reference) => ({ reference, id: containerInstanceIdOf(deps.scope, reference) }));
   const taskIds = taskIdsFor(cluster.clusterArn, named.length);

@@ -10,11 +10,12 @@ import {
   StopTaskCommand,
   type ContainerInstance,
 } from '@aws-sdk/client-ecs';
+import { EC2_TASK_OPERATIONS } from '../support/ec2';
 import { checkedEcsClient } from '../support/ecs-wire';
 import { api } from '../support/http';
 import { eventually } from '../support/poll';
 
-const { client } = checkedEcsClient();
+const { client, checked } = checkedEcsClient();
 afterAll(() => client.destroy());
 
 const CLUSTER = 'ec2-tasks';
@@ -126,5 +127,9 @@ describe('standalone tasks on container instances through @aws-sdk/client-ecs', 
       },
       { what: 'the instances to be empty again' },
     );
+  });
+
+  it("checked a successful answer of each of these operations against ECS's model", () => {
+    expect(EC2_TASK_OPERATIONS.filter((operation) => !checked.has(operation))).toEqual([]);
   });
 });

@@ -252,6 +252,8 @@ const ecsRecipes: Record<string, Case[]> = {
     expect: 'notFound' as const,
     request: ecs('ListTagsForResource', (world) => ({ resourceArn: taggableArn(world, kind) })),
   })),
+  StartTask: byCluster("StartTask on A's instance in A's cluster", 'notFound', (cluster, world) =>
+    ecsCall('StartTask', { cluster, taskDefinition: world.definitionArn, containerInstances: [world.containerInstanceArn], networkConfiguration: network }), 1),
   RegisterContainerInstance: byCluster("RegisterContainerInstance into A's cluster", 'notFound', (cluster) =>
     ecsCall('RegisterContainerInstance', { cluster, instanceIdentityDocument: identityDocument('i-0b0b0b0b0b0b0b0b0', 't3.micro', 'us-east-1a') }), 1),
   // Once only (cluster by ARN): A's mirrored call deregisters the instance, and a second would not find it.

@@ -200,7 +200,7 @@ describe('capacity provider strategies and service fields', () => {
     );
     if ('loadBalancers' in members) return;
     await expectRefused(
-      () => client.send(new RunTaskCommand({ launchType: 'FARGATE', cluster: QUIET, taskDefinition: 'fid-web', networkConfiguration, ...members })),
+      () => client.send(new RunTaskCommand({ cluster: QUIET, taskDefinition: 'fid-web', networkConfiguration, ...members })),
       'InvalidParameterException',
       message,
     );
@@ -235,7 +235,6 @@ describe('the largest task a request can build', () => {
       new RunTaskCommand({
         cluster: CLUSTER,
         taskDefinition: 'fid-web',
-        launchType: 'FARGATE',
         count: 10,
         networkConfiguration: {
           awsvpcConfiguration: {

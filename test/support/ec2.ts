@@ -10,6 +10,9 @@ export const CONTAINER_INSTANCE_OPERATIONS = [
   'ListAttributes',
 ];
 
+/** Operations on container instances' tasks, checked against ECS's model by test/e2e/ec2-tasks.test.ts. */
+export const EC2_TASK_OPERATIONS = ['StartTask'];
+
 /** An EC2 instance identity document as the agent sends it (EC2's has more members, ignored). */
 export const identityDocument = (instanceId: string, instanceType: string, availabilityZone: string) =>
   JSON.stringify({
