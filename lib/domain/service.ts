@@ -237,8 +237,8 @@ export const presentService = (service: ServiceState, events: ServiceEvent[]) =>
   ...(service.capacityProviderStrategy
     ? { capacityProviderStrategy: service.capacityProviderStrategy }
     : { launchType: service.launchType }),
-  platformVersion: service.platformVersion,
-  platformFamily: 'Linux',
+  // Fargate's platform; a service on EC2 instances has none, as on ECS.
+  ...(service.launchType === 'FARGATE' ? { platformVersion: service.platformVersion, platformFamily: 'Linux' } : {}),
   taskDefinition: service.taskDefinition,
   deploymentConfiguration: service.deploymentConfiguration,
   deployments: service.deployments.map(presentDeployment),

@@ -103,6 +103,7 @@ describe('services on EC2 container instances', () => {
     for (const task of [...spread, ...packed, ...random]) expect(instances).toContain(task.containerInstanceArn);
     const shown = await describe1('packed');
     expect(shown).toMatchObject({ launchType: 'EC2', schedulingStrategy: 'REPLICA', placementStrategy: [{ type: 'binpack', field: 'memory' }] });
+    expect(shown.platformVersion).toBeUndefined();
     expect((await describe1('random')).placementConstraints).toEqual([{ type: 'distinctInstance' }]);
   });
 
