@@ -257,7 +257,11 @@ export interface ServiceCommit {
    * Observations only (nothing the service's commit depends on): when everything does not fit in
    * one transaction, these go first, in transactions of their own.
    */
-  observedTasks?: TaskRecord[];
+  observedTasks?: TaskRecord[];  /**
+   * EC2: tasks of this commit placed on container instances (new, or placed after waiting for
+   * capacity), charged to `instances` in the same transaction, at the versions given there.
+   */
+  instanceCharges?: { instances: readonly ContainerInstanceRecord[]; tasks: TaskRecord[] };
 }
 
 export interface ReconcileStore {
@@ -313,6 +317,8 @@ export interface ReconcileStore {
   clusterFleet(clusterArn: string): Promise<ClusterFleet | undefined>;
   /** A task definition by ARN, in whichever account it belongs to. */
   taskDefinition(arn: string): Promise<TaskDefinition | undefined>;
+  /** A cluster's live container instances with what is left on each, and their tasks' groups, by ARN. */
+  clusterInstances(clusterArn: string, now: EpochMs): Promise<ClusterInstances>;
   /** Capacity consumed so far (for the benchmark). */
   writeUnits(): number;
   readUnits(): number;

@@ -71,8 +71,14 @@ const checks = {
     if (!/^201$/m.test(output)) throw new Error('the REST launch did not answer 201');
     const arns = /"containerInstanceArns": \[\s*"([^"]+)"\s*\]/.exec(output);
     if (!arns?.[1].includes(':container-instance/ec2/')) throw new Error('the filter on the custom attribute did not list exactly one instance');
-    // t3.medium registers 3904 MiB; nothing runs on it yet.
-    if (!/\[\s*"DRAINING",\s*3904\s*\]/.test(output)) throw new Error('describe-container-instances did not show a DRAINING t3.medium');
+    if (!/\[\s*"EC2",\s*"REPLICA"\s*\]/.test(output)) throw new Error('create-service did not answer an EC2 REPLICA service');
+    // One task per zone before the drain, none on the drained instance after it.
+    if (!/^1\n(.|\n)*^0$/m.test(output)) throw new Error('list-tasks did not show the drained instance losing its task');
+    if (!/\[\s*3,\s*"\(service web\) has reached a steady state\."\s*\]/.test(output)) {
+      throw new Error('after the drain, describe-services did not show 3 running tasks and the steady-state event');
+    }
+    // t3.medium registers 3904 MiB; nothing runs on the drained instance any more.
+    if (!/\[\s*"DRAINING",\s*3904\s*\]/.test(output)) throw new Error('describe-container-instances did not show a drained t3.medium');
     if (!/^3$/m.test(output)) throw new Error('the cluster did not count 3 container instances');
   },
 };

@@ -9,6 +9,7 @@ import { lazySchema } from './validation';
 
 export const FARGATE_CAPACITY_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'] as const;
 export type FargateCapacityProvider = (typeof FARGATE_CAPACITY_PROVIDERS)[number];
+export const isFargateProvider = (name: string): name is FargateCapacityProvider => (FARGATE_CAPACITY_PROVIDERS as readonly string[]).includes(name);
 
 export interface CapacityProviderStrategyItem {
   capacityProvider: string;

@@ -215,7 +215,7 @@ export interface Deployment {
   failedTasks: number;
   rolloutState: RolloutState;
   rolloutStateReason: string;
-  launchType: 'FARGATE';
+  launchType: 'FARGATE' | 'EC2';
   createdAt: EpochMs;
   updatedAt: EpochMs;
 }

@@ -97,6 +97,18 @@ export const parsePlacementConstraints = (
     return { type, expression: parseClusterQuery(expression) };
   });
 
+/** A constraint as ECS's API carries it and a service keeps it: the expression as text (memberOf only). */
+export interface PlacementConstraintInput {
+  type: 'distinctInstance' | 'memberOf';
+  expression?: string;
+}
+
+/** Whether the instance meets every memberOf constraint (what a DAEMON service asks of an instance). */
+export const meetsMemberOf = (instance: ContainerInstanceRecord, groups: readonly string[], constraints: readonly PlacementConstraint[]) =>
+  constraints.every(
+    (constraint) => constraint.type !== 'memberOf' || evaluateClusterQuery(constraint.expression, queryTargetOf(instance, groups)),
+  );
+
 /** ECS's default for services: balanced across zones, then across instances. */
 export const SERVICE_DEFAULT_STRATEGIES: readonly PlacementStrategy[] = [
   { type: 'spread', field: 'attribute:ecs.availability-zone' },

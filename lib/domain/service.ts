@@ -11,6 +11,12 @@ import type {
 } from './model';
 import { references, scopeOf } from './arn';
 import { capacityProviderStrategySchema, type CapacityProviderStrategyItem } from './capacity-provider';
+import {
+  placementConstraintsSchema,
+  placementStrategiesSchema,
+  type PlacementConstraintInput,
+  type PlacementStrategy,
+} from './placement';
 import { lazySchema, resourceName, taggingMembers, type SchemaOutput } from './validation';
 
 /** ECS's defaults for replica services. */
@@ -18,6 +24,13 @@ export const DEFAULT_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
   minimumHealthyPercent: 100,
   maximumPercent: 200,
   deploymentCircuitBreaker: { enable: false, rollback: false },
+};
+
+/** ECS's defaults for DAEMON services: the old task on an instance stops before its replacement starts. */
+export const DAEMON_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
+  ...DEFAULT_DEPLOYMENT_CONFIGURATION,
+  minimumHealthyPercent: 0,
+  maximumPercent: 100,
 };
 
 /** ECS keeps the last 100 service events. */
@@ -52,12 +65,12 @@ const deploymentConfigurationSchema = lazySchema(() =>
 const desiredCountSchema = lazySchema(() => z.number().int().min(0).max(MAX_DESIRED_COUNT));
 
 /**
- * Members ECS shows on every service that ecsbox has no use for: load balancers, Cloud Map
- * registries and EC2 task placement. Tools send them back as they read them (empty), so an empty
- * list is taken; anything in it is refused by the use case, by name, rather than ignored.
+ * Members ECS shows on every service that ecsbox has no use for: load balancers and Cloud Map
+ * registries. Tools send them back as they read them (empty), so an empty list is taken; anything
+ * in it is refused by the use case, by name, rather than ignored.
  */
 const unsupportedList = lazySchema(() => z.array(z.record(z.string(), z.unknown())).max(10));
-export const UNSUPPORTED_SERVICE_LISTS = ['loadBalancers', 'serviceRegistries', 'placementConstraints', 'placementStrategy'] as const;
+export const UNSUPPORTED_SERVICE_LISTS = ['loadBalancers', 'serviceRegistries'] as const;
 
 export const createServiceInput = lazySchema(() =>
   z
@@ -66,14 +79,14 @@ export const createServiceInput = lazySchema(() =>
       serviceName: resourceName(),
       taskDefinition: references.taskDefinition(),
       desiredCount: desiredCountSchema().optional(),
-      launchType: z.literal('FARGATE').optional(),
+      launchType: z.enum(['FARGATE', 'EC2']).optional(),
       capacityProviderStrategy: capacityProviderStrategySchema().optional(),
       platformVersion: z.string().min(1).max(32).optional(),
-      schedulingStrategy: z.literal('REPLICA').optional(),
+      schedulingStrategy: z.enum(['REPLICA', 'DAEMON']).optional(),
       loadBalancers: unsupportedList().optional(),
       serviceRegistries: unsupportedList().optional(),
-      placementConstraints: unsupportedList().optional(),
-      placementStrategy: unsupportedList().optional(),
+      placementConstraints: placementConstraintsSchema().optional(),
+      placementStrategy: placementStrategiesSchema().optional(),
       networkConfiguration: networkConfigurationSchema().optional(),
       deploymentConfiguration: deploymentConfigurationSchema().optional(),
       healthCheckGracePeriodSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
@@ -97,8 +110,8 @@ export const updateServiceInput = lazySchema(() =>
       capacityProviderStrategy: capacityProviderStrategySchema().optional(),
       loadBalancers: unsupportedList().optional(),
       serviceRegistries: unsupportedList().optional(),
-      placementConstraints: unsupportedList().optional(),
-      placementStrategy: unsupportedList().optional(),
+      placementConstraints: placementConstraintsSchema().optional(),
+      placementStrategy: placementStrategiesSchema().optional(),
     })
     .strict(),
 );
@@ -121,6 +134,9 @@ export interface DeploymentState extends Deployment {
   blockedReported?: boolean;
 }
 
+export type ServiceLaunchType = 'FARGATE' | 'EC2';
+export type SchedulingStrategy = 'REPLICA' | 'DAEMON';
+
 /** The service record: desired state (from the API) and what the reconciler learned. */
 export interface ServiceState {
   serviceArn: string;
@@ -130,11 +146,19 @@ export interface ServiceState {
   status: ServiceStatus;
   taskDefinition: string;
   desiredCount: number;
-  launchType: 'FARGATE';
+  launchType: ServiceLaunchType;
   /** Set instead of a launch type (shown without one then), as ECS keeps one or the other. */
   capacityProviderStrategy?: CapacityProviderStrategyItem[];
   platformVersion: string;
-  schedulingStrategy: 'REPLICA';
+  schedulingStrategy: SchedulingStrategy;
+  /** EC2: how tasks are placed on container instances, as the caller gave them (ECS's wire form). */
+  placementStrategy?: PlacementStrategy[];
+  placementConstraints?: PlacementConstraintInput[];
+  /**
+   * The last "unable to place a task" event and when it was said: ECS omits a repeated event until
+   * its cause is resolved or six hours pass.
+   */
+  unplaceableReported?: { message: string; at: EpochMs };
   networkConfiguration?: NetworkConfiguration;
   deploymentConfiguration: DeploymentConfiguration;
   healthCheckGracePeriodSeconds?: number;
@@ -184,6 +208,7 @@ export const newDeployment = (
   desiredCount: number,
   now: EpochMs,
   reason?: string,
+  launchType: ServiceLaunchType = 'FARGATE',
 ): DeploymentState => ({
   id,
   status: 'PRIMARY',
@@ -194,7 +219,7 @@ export const newDeployment = (
   failedTasks: 0,
   rolloutState: 'IN_PROGRESS',
   rolloutStateReason: reason ?? `ECS deployment ${id} in progress.`,
-  launchType: 'FARGATE',
+  launchType,
   createdAt: now,
   updatedAt: now,
   consecutiveFailures: 0,
@@ -212,8 +237,8 @@ export const presentService = (service: ServiceState, events: ServiceEvent[]) =>
   ...(service.capacityProviderStrategy
     ? { capacityProviderStrategy: service.capacityProviderStrategy }
     : { launchType: service.launchType }),
-  platformVersion: service.platformVersion,
-  platformFamily: 'Linux',
+  // Fargate's platform; a service on EC2 instances has none, as on ECS.
+  ...(service.launchType === 'FARGATE' ? { platformVersion: service.platformVersion, platformFamily: 'Linux' } : {}),
   taskDefinition: service.taskDefinition,
   deploymentConfiguration: service.deploymentConfiguration,
   deployments: service.deployments.map(presentDeployment),
@@ -225,8 +250,8 @@ export const presentService = (service: ServiceState, events: ServiceEvent[]) =>
     : {}),
   loadBalancers: [],
   serviceRegistries: [],
-  placementConstraints: [],
-  placementStrategy: [],
+  placementConstraints: service.placementConstraints ?? [],
+  placementStrategy: service.placementStrategy ?? [],
   schedulingStrategy: service.schedulingStrategy,
   deploymentController: { type: 'ECS' as const },
   // ecsbox does not authenticate callers: the account's root principal stands for all of them.

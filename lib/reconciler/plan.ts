@@ -9,6 +9,17 @@ import {
 } from '../domain/service';
 import { isPendingStatus, type TaskRecord } from '../domain/task';
 import type { EpochMs } from '../domain/model';
+import type { ContainerInstanceRecord } from '../domain/container-instance';
+import {
+  meetsMemberOf,
+  parsePlacementConstraints,
+  place,
+  SERVICE_DEFAULT_STRATEGIES,
+  unplaceableEvent,
+  type Placement,
+  type PlacementResult,
+  type TaskRequirements,
+} from '../domain/placement';
 import { THROTTLED_REASON } from '../fleet/backend';
 
 /**
@@ -44,6 +55,35 @@ export interface LaunchAction {
   taskId: string;
   deploymentId: string;
   taskDefinition: string;
+  /** EC2: the instance the task is bound to and the host ports it was given. */
+  placement?: Placement;
+  /** EC2 through an Auto Scaling group provider: the provider (the task waits for its capacity when unplaced). */
+  capacityProviderName?: string;
+}
+
+/**
+ * What the planner knows of an EC2 service's cluster: its instances with what is left (as the
+ * services planned before this one in the pass left them: each plan returns them charged, so two
+ * services never take the same capacity), the groups of the tasks each instance runs, and what a
+ * task of each of the service's task definitions needs.
+ */
+export interface ClusterCapacity {
+  instances: readonly ContainerInstanceRecord[];
+  /** Groups of the live tasks on each instance, by instance id. */
+  taskGroups: ReadonlyMap<string, readonly string[]>;
+  /** By task definition ARN; a definition missing here cannot be placed this pass. */
+  requirements: ReadonlyMap<string, TaskRequirements>;
+  /**
+   * The Auto Scaling group provider the service's strategy names, if any: a task that fits nowhere
+   * then waits in PROVISIONING for that provider's capacity instead of failing to place.
+   */
+  waitingProvider?: string;
+}
+
+/** A task that waited for capacity (EC2, no instance yet) and is now placed. */
+export interface BindAction {
+  taskId: string;
+  placement: Placement;
 }
 
 export interface StopAction {
@@ -57,6 +97,11 @@ export interface ServicePlan {
   events: string[];
   launches: LaunchAction[];
   stops: StopAction[];
+  /** EC2: tasks waiting for capacity that this pass placed. */
+  binds: BindAction[];
+  /** EC2: the cluster's instances with this plan's tasks charged, and their tasks' groups, for the next service of the pass. */
+  instances?: ContainerInstanceRecord[];
+  taskGroups?: Map<string, string[]>;
   /** When this service wants to be looked at again; undefined when nothing is in flight. */
   nextWakeAt?: EpochMs;
 }
@@ -100,7 +145,74 @@ const countFailure = (
 
 const taskList = (ids: string[]) => ids.map((id) => `(task ${id})`).join(' ');
 
-export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, options: PlanOptions): ServicePlan => {
+/** ECS omits a repeated "unable to place a task" event until its cause is resolved or six hours pass. */
+export const UNPLACEABLE_REPEAT_MS = 6 * 60 * 60_000;
+/** A task that fits nowhere is tried again after this many polls (an instance may have freed up or registered). */
+const PLACEMENT_RETRY_POLLS = 10;
+
+/** The container instance id of an EC2 task (the last part of its ARN); undefined while it waits for capacity. */
+export const instanceIdOf = (task: TaskRecord): string | undefined =>
+  task.containerInstanceArn?.slice(task.containerInstanceArn.lastIndexOf('/') + 1);
+
+/** An EC2 task recorded before any instance could take it: it waits in PROVISIONING for capacity. */
+export const isWaitingForCapacity = (task: TaskRecord) => task.launchType === 'EC2' && task.containerInstanceArn === undefined;
+
+/** FNV-1a: a deterministic seed for `random` placement from the service and its launch sequence. */
+const placementSeed = (serviceArn: string, launchSeq: number): number => {
+  let hash = 0x811c9dc5;
+  for (const char of `${serviceArn}#${launchSeq}`) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
+  return hash >>> 0;
+};
+
+/**
+ * Placement for one service's plan: the cluster's instances as this plan charges them, and the
+ * groups they run. Every task placed is charged at once, so the next placement (and the next
+ * service of the pass, through `instances`) sees it.
+ */
+const placementFor = (service: ServiceState, capacity: ClusterCapacity) => {
+  const byId = new Map(capacity.instances.map((instance) => [instance.id, instance]));
+  const groups = new Map([...capacity.taskGroups].map(([id, list]) => [id, [...list]]));
+  const constraints = parsePlacementConstraints(service.placementConstraints ?? []);
+  const strategies = service.placementStrategy?.length ? service.placementStrategy : SERVICE_DEFAULT_STRATEGIES;
+  const groupsOn = (id: string): readonly string[] => groups.get(id) ?? [];
+  return {
+    instance: (id: string | undefined) => (id === undefined ? undefined : byId.get(id)),
+    groupsOn,
+    constraints,
+    instances: () => [...byId.values()],
+    taskGroups: () => groups,
+    /** Places up to `count` tasks of the definition (on `only`, when given); undefined when its requirements are unknown. */
+    place: (taskDefinition: string, count: number, only?: string): PlacementResult | undefined => {
+      const task = capacity.requirements.get(taskDefinition);
+      if (!task) return undefined;
+      const candidates = only === undefined ? [...byId.values()] : [byId.get(only)!];
+      const result = place({
+        task,
+        count,
+        instances: candidates,
+        taskGroups: groups,
+        strategies,
+        constraints,
+        seed: placementSeed(service.serviceArn, service.launchSeq),
+      });
+      for (const instance of result.instances) byId.set(instance.id, instance);
+      for (const placement of result.placements) groups.set(placement.instanceId, [...groupsOn(placement.instanceId), task.group]);
+      return result;
+    },
+  };
+};
+
+/**
+ * `capacity` is required for an EC2 service (without it, nothing is launched this pass) and ignored
+ * for Fargate.
+ */
+export const plan = (
+  current: ServiceState,
+  tasks: TaskView[],
+  now: EpochMs,
+  options: PlanOptions,
+  capacity?: ClusterCapacity,
+): ServicePlan => {
   const service: ServiceState = structuredClone(current);
   const events: string[] = [];
   const say = (message: string) => events.push(`(service ${service.serviceName}) ${message}`);
@@ -157,6 +269,7 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
         service.desiredCount,
         now,
         `ECS deployment circuit breaker: rolling back to deployment ${target.id}.`,
+        service.launchType,
       );
       primary.status = 'ACTIVE';
       service.deployments.unshift(rollback);
@@ -169,7 +282,29 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
 
   // 3. Decide stops and launches within the rolling-update bounds.
   const draining = service.status !== 'ACTIVE';
+  const ec2 = service.launchType === 'EC2';
+  const daemon = service.schedulingStrategy === 'DAEMON';
+  const placement = ec2 && capacity ? placementFor(service, capacity) : undefined;
+  // DAEMON: one task on each ACTIVE instance that meets the constraints.
+  const eligible = new Set(
+    daemon && placement
+      ? placement
+          .instances()
+          .filter((instance) => instance.status === 'ACTIVE' && meetsMemberOf(instance, placement.groupsOn(instance.id), placement.constraints))
+          .map((instance) => instance.id)
+      : [],
+  );
+  if (daemon && !draining && placement) service.desiredCount = eligible.size;
   const desired = draining ? 0 : service.desiredCount;
+  // A task on an instance that is DRAINING or gone (or, for DAEMON, no longer eligible) is replaced
+  // like a task of an old deployment: within minimumHealthyPercent and maximumPercent.
+  const leaving = (task: TaskRecord) => {
+    if (!placement) return false;
+    const id = instanceIdOf(task);
+    if (id === undefined) return false;
+    if (daemon) return !eligible.has(id);
+    return placement.instance(id)?.status !== 'ACTIVE';
+  };
   const { minHealthy, maxTotal } = deploymentBounds(service.deploymentConfiguration, desired);
   const stops: StopAction[] = [];
   const stopping = new Set<string>();
@@ -191,8 +326,9 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
   const scaling = scalingReason(primary.id);
   const healthy = (task: TaskRecord) => isHealthy(task, now, options);
   const remaining = () => active.filter((task) => !stopping.has(task.taskId));
-  const primaryTasks = () => remaining().filter((task) => task.deploymentId === primary.id);
-  const oldTasks = () => remaining().filter((task) => task.deploymentId !== primary.id);
+  const isCurrent = (task: TaskRecord) => task.deploymentId === primary.id && !leaving(task);
+  const primaryTasks = () => remaining().filter(isCurrent);
+  const oldTasks = () => remaining().filter((task) => !isCurrent(task));
 
   if (draining) {
     for (const task of remaining()) stop(task, scaling);
@@ -201,14 +337,18 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
     const rolling = primary.rolloutState !== 'FAILED';
     // Old tasks that are not serving are stopped first: they cost capacity and protect nothing.
     if (rolling) for (const task of oldTasks().filter((task) => !healthy(task))) stop(task, scaling);
-    // Scale in beyond the desired count: pending ones first, then the newest.
-    const excess = primaryTasks().length - desired;
-    if (excess > 0) {
-      const order = [...primaryTasks()].sort(
+    // Scale in beyond the desired count (DAEMON: beyond one per instance): pending ones first, then the newest.
+    const scaleIn = (candidates: TaskRecord[], keep: number) => {
+      const order = [...candidates].sort(
         (a, b) => Number(healthy(a)) - Number(healthy(b)) || b.createdAt - a.createdAt || b.taskId.localeCompare(a.taskId),
       );
-      for (const task of order.slice(0, excess)) stop(task, scaling);
-    }
+      for (const task of order.slice(0, Math.max(0, candidates.length - keep))) stop(task, scaling);
+    };
+    if (daemon) {
+      const perInstance = new Map<string | undefined, TaskRecord[]>();
+      for (const task of primaryTasks()) perInstance.set(instanceIdOf(task), [...(perInstance.get(instanceIdOf(task)) ?? []), task]);
+      for (const [id, list] of perInstance) scaleIn(list, id === undefined ? 0 : 1);
+    } else scaleIn(primaryTasks(), desired);
     // Old healthy tasks, as far as minimumHealthyPercent allows.
     let canStop = rolling ? remaining().filter(healthy).length - minHealthy : 0;
     for (const task of oldTasks().filter(healthy)) {
@@ -218,21 +358,66 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
   }
 
   const launches: LaunchAction[] = [];
+  const binds: BindAction[] = [];
   const inBackoff = primary.launchNotBefore !== undefined && primary.launchNotBefore > now;
-  const need = desired - primaryTasks().length;
+  // DAEMON: the eligible instances without a task of the primary deployment.
+  const withoutTask = () => {
+    const covered = new Set(primaryTasks().map(instanceIdOf));
+    return [...eligible].filter((id) => !covered.has(id)).sort();
+  };
+  const need = daemon ? withoutTask().length : desired - primaryTasks().length;
+  const launch = (extra: Pick<LaunchAction, 'placement' | 'capacityProviderName'>) => {
+    service.launchSeq += 1;
+    launches.push({
+      taskId: serviceTaskIdFor(service.serviceArn, primary.id, service.launchSeq),
+      deploymentId: primary.id,
+      taskDefinition: primary.taskDefinition,
+      ...extra,
+    });
+  };
+  /** The first placement this pass could not make, for the service event. */
+  let unplaced: PlacementResult | undefined;
+  const waitingProvider = capacity?.waitingProvider;
+  // Tasks that waited for capacity are placed first, as soon as an instance can take them.
+  const waiting = placement && !draining ? primaryTasks().filter(isWaitingForCapacity) : [];
+  if (placement && waiting.length) {
+    const result = placement.place(primary.taskDefinition, waiting.length);
+    for (const [index, bound] of (result?.placements ?? []).entries()) binds.push({ taskId: waiting[index].taskId, placement: bound });
+    if (binds.length < waiting.length) wakes.push(now + options.pollIntervalMs * PLACEMENT_RETRY_POLLS);
+  }
   if (!draining && need > 0 && primary.rolloutState !== 'FAILED') {
     if (inBackoff) wakes.push(primary.launchNotBefore!);
     else {
       const count = Math.max(0, Math.min(need, maxTotal - remaining().length, options.maxLaunchesPerPass));
-      for (let index = 0; index < count; index++) {
-        service.launchSeq += 1;
-        launches.push({
-          taskId: serviceTaskIdFor(service.serviceArn, primary.id, service.launchSeq),
-          deploymentId: primary.id,
-          taskDefinition: primary.taskDefinition,
-        });
+      if (!ec2) for (let index = 0; index < count; index++) launch({});
+      else if (placement && daemon) {
+        for (const id of withoutTask().slice(0, count)) {
+          const result = placement.place(primary.taskDefinition, 1, id);
+          if (result?.placements.length) launch({ placement: result.placements[0] });
+          // A task of the service still stopping there frees its resources soon: no failure to report.
+          else if (result && !live.some((task) => instanceIdOf(task) === id && task.desiredStatus === 'STOPPED')) unplaced ??= result;
+        }
+      } else if (placement && count > 0) {
+        const result = placement.place(primary.taskDefinition, count);
+        for (const bound of result?.placements ?? []) launch({ placement: bound, ...(waitingProvider ? { capacityProviderName: waitingProvider } : {}) });
+        const missing = result ? count - result.placements.length : 0;
+        // With an Auto Scaling group provider, what fits nowhere waits for capacity; else it is not placed.
+        if (waitingProvider) for (let index = 0; index < missing; index++) launch({ capacityProviderName: waitingProvider });
+        else if (missing > 0) unplaced = result;
       }
     }
+  }
+  if (unplaced) {
+    const message = unplaceableEvent(service.serviceName, unplaced);
+    const reported = service.unplaceableReported;
+    if (!reported || reported.message !== message || now - reported.at >= UNPLACEABLE_REPEAT_MS) {
+      events.push(message);
+      service.unplaceableReported = { message, at: now };
+    }
+    wakes.push(now + options.pollIntervalMs * PLACEMENT_RETRY_POLLS);
+  } else if (service.unplaceableReported && (launches.length || need <= 0)) {
+    // The cause is resolved: the next failure is reported again at once.
+    delete service.unplaceableReported;
   }
   if (launches.length) say(`has started ${launches.length} tasks: ${taskList(launches.map((launch) => launch.taskId))}.`);
   for (const id of unhealthyStops) say(`(task ${id}) failed container health checks.`);
@@ -242,7 +427,17 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
   const inFlight = live.some((task) => isPendingStatus(task.lastStatus) || task.desiredStatus === 'STOPPED');
   const unfinished = oldTasks().length > 0 || primaryTasks().length < desired;
   const waitingForHealth = remaining().some((task) => !healthy(task));
-  if (!draining && unfinished && !launches.length && !stops.length && !inFlight && !inBackoff && !waitingForHealth && primary.rolloutState === 'IN_PROGRESS') {
+  if (
+    !draining &&
+    unfinished &&
+    !unplaced &&
+    !launches.length &&
+    !stops.length &&
+    !inFlight &&
+    !inBackoff &&
+    !waitingForHealth &&
+    primary.rolloutState === 'IN_PROGRESS'
+  ) {
     const { minimumHealthyPercent, maximumPercent } = service.deploymentConfiguration;
     primary.rolloutStateReason =
       `Blocked: minimumHealthyPercent ${minimumHealthyPercent} keeps at least ${minHealthy} healthy tasks running and ` +
@@ -274,7 +469,7 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
       deployment.updatedAt = now;
     }
   }
-  const othersLive = live.some((task) => task.deploymentId !== primary.id);
+  const othersLive = live.some((task) => task.deploymentId !== primary.id || leaving(task));
   const primaryHealthy = primaryTasks().filter(healthy).length;
   if (
     primary.rolloutState === 'IN_PROGRESS' &&
@@ -331,6 +526,8 @@ export const plan = (current: ServiceState, tasks: TaskView[], now: EpochMs, opt
     events,
     launches,
     stops,
+    binds,
+    ...(placement ? { instances: placement.instances(), taskGroups: placement.taskGroups() } : {}),
     nextWakeAt: wakes.length ? Math.max(now, Math.min(...wakes)) : undefined,
   };
 };

@@ -18,7 +18,9 @@ import { mapConcurrently } from '../concurrency';
 import type { Clock } from '../deps';
 import type { DueTarget, Lease, ReconcileStore, ServiceCommit, ServiceSlice, ShardPage } from '../ports';
 import { dueNeedsWrite } from './due';
-import { plan, recordLaunchRefusal, type PlanOptions, type ServicePlan, type TaskView } from './plan';
+import { instanceIdOf, isWaitingForCapacity, plan, recordLaunchRefusal, type LaunchAction, type PlanOptions, type ServicePlan, type TaskView } from './plan';
+import { PageCapacity } from './capacity';
+import { instancePlacement, type Placement } from '../domain/placement';
 
 /**
  * One reconcile pass: read every live service and task of each shard, a page at a time, observe the
@@ -70,6 +72,8 @@ interface ServiceWork {
   plan: ServicePlan;
   changed: TaskRecord[];
   undelivered: TaskRecord[];
+  /** The page's container instances (EC2 services place against them). */
+  capacity: PageCapacity;
 }
 
 interface PreparedPlan {
@@ -87,6 +91,9 @@ const earliest = (a: EpochMs | undefined, b: EpochMs | undefined): EpochMs | und
   a === undefined ? b : b === undefined ? a : Math.min(a, b);
 
 const bumped = (record: TaskRecord, original: TaskRecord): TaskRecord => ({ ...record, version: original.version + 1 });
+
+/** Recorded but not launched yet, and launchable: an EC2 task waiting for capacity is launched once placed. */
+const isLaunchable = (record: TaskRecord) => isUnlaunched(record) && !isWaitingForCapacity(record);
 
 /** A pass that read nothing yet. */
 const noOutcome = (): PassOutcome => ({ busy: false, visited: 0, acted: 0, readUnits: 0 });
@@ -244,17 +251,19 @@ export class Reconciler {
     let nextWakeAt: EpochMs | undefined;
     const work: ServiceWork[] = [];
     const dues: Array<{ target: DueTarget; id: string; dueAt: EpochMs | undefined }> = [];
+    const capacity = await this.pageCapacity(page, now);
     for (const slice of page.services) {
       const views = slice.tasks.map(view);
-      const servicePlan = plan(slice.service, views, now, this.settings.plan);
+      const servicePlan = plan(slice.service, views, now, this.settings.plan, capacity.forService(slice.service));
+      capacity.planned(slice.service, servicePlan);
       nextWakeAt = earliest(nextWakeAt, servicePlan.nextWakeAt);
       const changed = views.filter((entry, index) => entry.record !== slice.tasks[index]).map((entry) => entry.record);
       const undelivered = undeliveredStops(slice.tasks);
       const serviceChanged = !sameData(servicePlan.service, slice.service);
-      const unlaunched = slice.tasks.some(isUnlaunched);
-      const acts = servicePlan.launches.length || servicePlan.stops.length;
+      const unlaunched = slice.tasks.some(isLaunchable);
+      const acts = servicePlan.launches.length || servicePlan.stops.length || servicePlan.binds.length;
       if (serviceChanged || changed.length || undelivered.length || unlaunched || acts) {
-        work.push({ slice, plan: servicePlan, changed, undelivered });
+        work.push({ slice, plan: servicePlan, changed, undelivered, capacity });
       } else {
         dues.push({ target: { service: slice.service }, id: slice.service.serviceArn, dueAt: servicePlan.nextWakeAt });
         for (const task of slice.tasks) dues.push({ target: { task }, id: task.taskId, dueAt: undefined });
@@ -298,7 +307,7 @@ export class Reconciler {
     const commitLease = await this.keepLease(shard);
     if (!commitLease) return { busy: true, acted: 0, nextWakeAt };
     const committed = prepared.length
-      ? await this.store.commitServices(commitLease, prepared.map((plan) => plan.commit), this.clock.now()).catch((error: unknown) => {
+      ? await this.commitPrepared(commitLease, prepared, capacity).catch((error: unknown) => {
           this.log.info('service reconcile failed', { shard, services: prepared.length, error: String(error) });
           return prepared.map(() => false);
         })
@@ -406,6 +415,43 @@ export class Reconciler {
     return stopped;
   }
 
+  /** Each instance's zone, as the last read of its cluster said (an EC2 task's network lives there). */
+  private readonly instanceZones = new Map<string, string>();
+
+  /** The container instances of the page's EC2 services' clusters, and what their tasks need. */
+  private pageCapacity(page: ShardPage, now: EpochMs): Promise<PageCapacity> {
+    return PageCapacity.forPage(
+      page.services.map((slice) => slice.service),
+      (clusterArn, at) => this.store.clusterInstances(clusterArn, at),
+      (references) => this.taskDefinitions(references),
+      this.instanceZones,
+      now,
+      (clusterArn, error) => this.log.info('container instances not read', { clusterArn, error: String(error) }),
+    );
+  }
+
+  /**
+   * Commits the page's services: those that place tasks on instances one at a time, each charging
+   * the instances at the versions the page's earlier commits left them at (two commits of one
+   * transaction cannot both write an instance); the others together, as before.
+   */
+  private async commitPrepared(lease: Lease, prepared: PreparedPlan[], capacity: PageCapacity): Promise<boolean[]> {
+    const committed = prepared.map(() => false);
+    const shared = prepared.flatMap((plan, index) => (plan.commit.instanceCharges ? [] : [index]));
+    const results = shared.length
+      ? await this.store.commitServices(lease, shared.map((index) => prepared[index].commit), this.clock.now())
+      : [];
+    shared.forEach((index, position) => (committed[index] = results[position]));
+    for (const [index, plan] of prepared.entries()) {
+      const charges = plan.commit.instanceCharges;
+      if (!charges) continue;
+      const commit = { ...plan.commit, instanceCharges: { ...charges, instances: capacity.instancesAtVersion(plan.commit.service.clusterArn) } };
+      committed[index] = await this.store.commitService(lease, commit, this.clock.now());
+      if (committed[index]) capacity.charged(charges.tasks.flatMap((task) => instanceIdOf(task) ?? []));
+    }
+    return committed;
+  }
+
   /** A service's decisions as one commit, and what to do once it is committed. */
   private async prepareServicePlan(work: ServiceWork, now: EpochMs): Promise<PreparedPlan> {
     const { slice, plan: servicePlan } = work;
@@ -423,7 +469,17 @@ export class Reconciler {
       };
       latest.set(stop.taskId, decided.ref ? decided : stopUnlaunched(decided, now));
     }
-    const { records: planned, failures } = await this.plannedTasks(service, servicePlan, slice.tasks, now);
+    // Tasks that waited for capacity, now placed: recorded on their instance, launched after the commit.
+    const bound: TaskRecord[] = [];
+    for (const bind of servicePlan.binds) {
+      const original = originals.get(bind.taskId)!;
+      const placement = this.instancePlacementOf(service, work.capacity, original.taskDefinitionArn, bind.placement);
+      if (!placement) continue;
+      const record = { ...(latest.get(bind.taskId) ?? bumped(original, original)), ...placement };
+      latest.set(bind.taskId, record);
+      bound.push(record);
+    }
+    const { records: planned, failures } = await this.plannedTasks(service, servicePlan, slice.tasks, now, work.capacity);
     // A backend whose launch has no effect (the simulated fleet) is launched now, and the task
     // recorded with its ref in the decision's own write; any other is recorded first, launched after.
     const fleet = planned.length ? await this.fleetOf(service.clusterArn) : undefined;
@@ -437,17 +493,21 @@ export class Reconciler {
     const events = messages.length ? await this.withEvents(service, messages, now) : undefined;
     const changed = [...latest.values()];
     const undeliveredIds = work.undelivered.map((task) => task.taskId);
+    const boundIds = new Set(bound.map((record) => record.taskId));
+    const placed = [...newTasks.filter((record) => record.containerInstanceArn), ...bound];
     return {
       commit: {
         service,
         dueAt: servicePlan.nextWakeAt,
         events,
         newTasks,
-        changedTasks: changed.filter((record) => stopIds.has(record.taskId)),
-        observedTasks: changed.filter((record) => !stopIds.has(record.taskId)),
+        changedTasks: changed.filter((record) => stopIds.has(record.taskId) || boundIds.has(record.taskId)),
+        observedTasks: changed.filter((record) => !stopIds.has(record.taskId) && !boundIds.has(record.taskId)),
+        // The instances are set at commit time, at the versions earlier commits left them at.
+        ...(placed.length ? { instanceCharges: { instances: [], tasks: placed } } : {}),
       },
       // This pass's launches, and any an earlier pass recorded but did not get to make.
-      toLaunch: [...newTasks, ...slice.tasks.map((task) => latest.get(task.taskId) ?? task)].filter(isUnlaunched),
+      toLaunch: [...newTasks, ...slice.tasks.map((task) => latest.get(task.taskId) ?? task)].filter(isLaunchable),
       toStop: [...new Set([...stopIds, ...undeliveredIds])].map((taskId) => latest.get(taskId) ?? originals.get(taskId)!),
     };
   }
@@ -461,20 +521,32 @@ export class Reconciler {
     await this.deliverStops(shard, plan.toStop, now);
   }
 
+  /** Where a task placed on an instance is recorded: the instance's ARN, what it charged, its host ports. */
+  private instancePlacementOf(service: ServicePlan['service'], capacity: PageCapacity, taskDefinition: string, placement: Placement) {
+    const definition = capacity.definition(taskDefinition);
+    const requirements = capacity.requirementsFor(service, taskDefinition);
+    if (!definition || !requirements) return undefined;
+    const instanceArn = arns.containerInstance(scopeOf(service.serviceArn), service.clusterName, placement.instanceId);
+    return instancePlacement(definition, requirements, placement, instanceArn);
+  }
+
   /** Records for the plan's launches (PROVISIONING, no ref), and the launches that cannot be made. */
   private async plannedTasks(
     service: ServicePlan['service'],
     servicePlan: ServicePlan,
     liveTasks: TaskRecord[],
     now: EpochMs,
+    capacity: PageCapacity,
   ): Promise<{ records: TaskRecord[]; failures: Array<{ deploymentId: string; reason: string }> }> {
     const definitions = await this.taskDefinitions(servicePlan.launches.map((launch) => launch.taskDefinition));
     const failures: Array<{ deploymentId: string; reason: string }> = [];
     const records: TaskRecord[] = [];
     const strategy = service.capacityProviderStrategy;
-    const providers = strategy
-      ? assignCapacityProviders(strategy, capacityProviderCounts(liveTasks), servicePlan.launches.length)
-      : [];
+    // EC2 launches carry their provider from the plan (the Auto Scaling group one they wait for).
+    const providers =
+      strategy && service.launchType !== 'EC2'
+        ? assignCapacityProviders(strategy, capacityProviderCounts(liveTasks), servicePlan.launches.length)
+        : [];
     for (const [index, launch] of servicePlan.launches.entries()) {
       const taskDefinition = definitions.get(launch.taskDefinition);
       if (!taskDefinition) {
@@ -493,12 +565,23 @@ export class Reconciler {
           startedBy: launch.deploymentId,
           group: `service:${service.serviceName}`,
           ...(providers[index] ? { capacityProviderName: providers[index] } : {}),
+          ...(service.launchType === 'EC2' ? this.ec2Launch(service, capacity, launch) : {}),
           networkConfiguration: service.networkConfiguration,
           createdAt: now,
         }),
       );
     }
     return { records, failures };
+  }
+
+  /** An EC2 launch's record fields: placed on its instance, or waiting for its provider's capacity. */
+  private ec2Launch(service: ServicePlan['service'], capacity: PageCapacity, launch: LaunchAction) {
+    const placement = launch.placement && this.instancePlacementOf(service, capacity, launch.taskDefinition, launch.placement);
+    return {
+      launchType: 'EC2' as const,
+      ...(launch.capacityProviderName ? { capacityProviderName: launch.capacityProviderName } : {}),
+      ...(placement ? { placement } : {}),
+    };
   }
 
   /**
@@ -591,6 +674,7 @@ export class Reconciler {
           startedBy: record.startedBy,
           group: record.group,
           ...(record.capacityProviderName ? { capacityProviderName: record.capacityProviderName } : {}),
+          ...(record.launchType === 'EC2' ? this.onInstance(record) : {}),
           networkConfiguration: record.networkConfiguration,
         });
       }
@@ -615,6 +699,13 @@ export class Reconciler {
       return observation ? applyObservation(record, observation) : record;
     });
     return { launched, refused };
+  }
+
+  /** An EC2 task's launch: on its instance, in the instance's zone. */
+  private onInstance(record: TaskRecord): Pick<LaunchSpec, 'launchType' | 'availabilityZone'> {
+    const id = instanceIdOf(record);
+    const zone = id === undefined ? undefined : this.instanceZones.get(id);
+    return { launchType: 'EC2', ...(zone ? { availabilityZone: zone } : {}) };
   }
 
   private async withEvents(service: ServicePlan['service'], messages: string[], now: EpochMs): Promise<ServiceEvent[]> {

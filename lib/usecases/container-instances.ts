@@ -29,6 +29,7 @@ import {
 } from '../errors';
 import { retryOnConflict } from '../retry';
 import { requireActiveCluster } from './clusters';
+import { followContainerInstances } from './services';
 import { describedOrMissing } from './describe';
 
 /**
@@ -209,6 +210,7 @@ export const registerContainerInstance = async (deps: Deps, input: SchemaOutput<
     attributes: input.attributes,
     tags: input.tags,
   });
+  await followContainerInstances(deps, found.clusterName);
   const { tags: _tags, ...containerInstance } = shown(deps, record);
   return { containerInstance };
 };
@@ -231,7 +233,7 @@ export const deregisterContainerInstanceInput = lazySchema(() =>
  */
 export const deregisterContainerInstance = async (deps: Deps, input: SchemaOutput<typeof deregisterContainerInstanceInput>) => {
   const found = await requireActiveCluster(deps, input.cluster);
-  return retryOnConflict(
+  const answer = await retryOnConflict(
     async () => {
       const record = await requireInstance(deps, found.clusterName, input.containerInstance);
       if (record.status === 'INACTIVE') throw new ContainerInstanceNotFoundException();
@@ -246,6 +248,8 @@ export const deregisterContainerInstance = async (deps: Deps, input: SchemaOutpu
     10,
     'The container instance was changed concurrently; try again.',
   );
+  await followContainerInstances(deps, found.clusterName);
+  return answer;
 };
 
 /** A failure names an instance by ARN: the one given, or the one an id given would have. */
@@ -349,6 +353,7 @@ export const updateContainerInstancesState = async (deps: Deps, input: SchemaOut
       ),
     ),
   );
+  await followContainerInstances(deps, found.clusterName);
   const { items, failures } = describedOrMissing(
     input.containerInstances,
     updated,
@@ -403,6 +408,8 @@ const changeAttributes = async (
       ),
     ),
   );
+  // Attributes decide memberOf constraints.
+  await followContainerInstances(deps, found.clusterName);
   return { attributes: input.attributes };
 };
 
@@ -487,5 +494,6 @@ export const launchContainerInstances = async (deps: Deps, clusterReference: str
     };
     records.push(await register(deps, found.clusterName, identity, registration, { attributes: input.attributes }));
   }
+  await followContainerInstances(deps, found.clusterName);
   return { containerInstances: records.map((record) => shown(deps, record)) };
 };

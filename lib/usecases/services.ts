@@ -1,9 +1,11 @@
 import * as z from 'zod';
 import { arns, clusterNameOf, parseArn, serviceNameOf } from '../domain/arn';
-import { checkCapacityProviderStrategy } from '../domain/capacity-provider';
+import { checkCapacityProviderStrategy, isFargateProvider, type CapacityProviderStrategyItem } from '../domain/capacity-provider';
+import { meetsMemberOf, parsePlacementConstraints, parsePlacementStrategies } from '../domain/placement';
 import { LAUNCH_TYPES, type Cluster, type ServiceEvent } from '../domain/model';
 import { shardOf } from '../domain/shard';
 import {
+  DAEMON_DEPLOYMENT_CONFIGURATION,
   DEFAULT_DEPLOYMENT_CONFIGURATION,
   MAX_SERVICE_EVENTS,
   UNSUPPORTED_SERVICE_LISTS,
@@ -12,6 +14,7 @@ import {
   newDeployment,
   presentService,
   type CreateServiceInput,
+  type ServiceLaunchType,
   type ServiceState,
   type UpdateServiceInput,
 } from '../domain/service';
@@ -40,13 +43,17 @@ export const listServicesQuery = lazySchema(() =>
 );
 
 /**
- * Filters no ecsbox service can match: every service is a customer-managed REPLICA service whose
- * tasks run on Fargate (with or without a capacity provider strategy). ECS answers an empty list.
+ * Filters no ecsbox service can match: every service is customer-managed and runs on Fargate or
+ * EC2 (with or without a capacity provider strategy). ECS answers an empty list.
  */
 const matchesNoService = (input: SchemaOutput<typeof listServicesQuery>) =>
-  (input.launchType !== undefined && input.launchType !== 'FARGATE') ||
-  input.schedulingStrategy === 'DAEMON' ||
+  (input.launchType !== undefined && input.launchType !== 'FARGATE' && input.launchType !== 'EC2') ||
   input.resourceManagementType === 'ECS';
+
+/** ListServices' launchType and schedulingStrategy filters (a service with a strategy shows no launch type). */
+const matchesFilters = (service: ServiceState, input: SchemaOutput<typeof listServicesQuery>) =>
+  (input.launchType === undefined || (!service.capacityProviderStrategy && service.launchType === input.launchType)) &&
+  (input.schedulingStrategy === undefined || service.schedulingStrategy === input.schedulingStrategy);
 
 export const deleteServiceQuery = lazySchema(() =>
   z
@@ -69,6 +76,68 @@ const refuseUnsupportedLists = (input: Partial<Record<(typeof UNSUPPORTED_SERVIC
 };
 
 /**
+ * The launch type a service's tasks get: EC2 when asked, or when its strategy names a provider other
+ * than Fargate's (an Auto Scaling group provider), or for DAEMON (which Fargate cannot run); else FARGATE.
+ */
+const launchTypeOf = (
+  requested: ServiceLaunchType | undefined,
+  strategy: CapacityProviderStrategyItem[] | undefined,
+  daemon: boolean,
+): ServiceLaunchType => {
+  if (requested) return requested;
+  if (strategy) return strategy.some((item) => !isFargateProvider(item.capacityProvider)) ? 'EC2' : 'FARGATE';
+  return daemon ? 'EC2' : 'FARGATE';
+};
+
+/** ECS's rules for the DAEMON scheduling strategy. */
+const checkDaemon = (
+  input: Pick<CreateServiceInput, 'launchType' | 'desiredCount' | 'placementStrategy'>,
+  strategy: CapacityProviderStrategyItem[] | undefined,
+) => {
+  if (input.launchType === 'FARGATE') {
+    throw new InvalidParameterException('The DAEMON scheduling strategy is not supported with the FARGATE launch type.');
+  }
+  if (strategy) throw new InvalidParameterException('The DAEMON scheduling strategy does not support capacity provider strategies.');
+  refuseDaemonDesiredCount(input.desiredCount);
+  if (input.placementStrategy?.length) {
+    throw new InvalidParameterException('The daemon scheduling strategy does not support placement strategies.');
+  }
+};
+
+/** The ACTIVE instances of the cluster that meet a DAEMON service's constraints: one task each. */
+const daemonDesiredCount = async (deps: Deps, clusterName: string, constraints: ServiceState['placementConstraints']) => {
+  const { instances, taskGroups } = await deps.containerInstances.loadForPlacement(clusterName);
+  const parsed = parsePlacementConstraints(constraints ?? []);
+  return instances.filter((instance) => instance.status === 'ACTIVE' && meetsMemberOf(instance, taskGroups.get(instance.id) ?? [], parsed)).length;
+};
+
+const refuseDaemonDesiredCount = (desiredCount: number | undefined) => {
+  if (desiredCount !== undefined) {
+    throw new InvalidParameterException('The daemon scheduling strategy does not support a desired count for services.');
+  }
+};
+
+/** Placement strategies and constraints: checked, and only for tasks on EC2 instances. */
+const checkServicePlacement = (
+  input: Pick<CreateServiceInput, 'placementStrategy' | 'placementConstraints'>,
+  launchType: ServiceLaunchType,
+  daemon: boolean,
+): Pick<ServiceState, 'placementStrategy' | 'placementConstraints'> => {
+  if (launchType === 'FARGATE' && (input.placementStrategy?.length || input.placementConstraints?.length)) {
+    throw new InvalidParameterException('Task placement strategies and constraints are not supported for tasks on Fargate.');
+  }
+  if (daemon && input.placementStrategy?.length) {
+    throw new InvalidParameterException('The daemon scheduling strategy does not support placement strategies.');
+  }
+  // Constraints are kept as given (their expressions parsed once here, to refuse bad ones).
+  if (input.placementConstraints) parsePlacementConstraints(input.placementConstraints);
+  return {
+    ...(input.placementStrategy ? { placementStrategy: parsePlacementStrategies(input.placementStrategy) } : {}),
+    ...(input.placementConstraints ? { placementConstraints: input.placementConstraints } : {}),
+  };
+};
+
+/**
  * CreateService. Identical calls racing with one clientToken all answer the one service: a call
  * whose write lost to a concurrent create (a ConflictException from the repository) runs again,
  * and then finds the winner's service and its token.
@@ -79,6 +148,10 @@ export const createService = (deps: Deps, input: CreateServiceInput) =>
 const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
   const capacityProviderStrategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
   refuseUnsupportedLists(input);
+  const daemon = input.schedulingStrategy === 'DAEMON';
+  if (daemon) checkDaemon(input, capacityProviderStrategy);
+  const launchType = launchTypeOf(input.launchType, capacityProviderStrategy, daemon);
+  const placement = checkServicePlacement(input, launchType, daemon);
   await requireTagRoom(deps, input.tags);
   const cluster = await requireActiveCluster(deps, input.cluster);
   const existing = await deps.services.get(cluster.clusterName, input.serviceName);
@@ -87,14 +160,16 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
     if (input.clientToken && existing.service.clientToken === input.clientToken) return { service: present(existing) };
     throw new InvalidParameterException('Creation of service was not idempotent.');
   }
-  if (input.desiredCount === undefined) {
+  if (input.desiredCount === undefined && !daemon) {
     throw new InvalidParameterException("Invalid 'desiredCount': required for the REPLICA scheduling strategy.");
   }
-  const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration);
+  // A DAEMON service's desired count is its eligible instances' (the reconciler follows them after).
+  const desiredCount = daemon ? await daemonDesiredCount(deps, cluster.clusterName, placement.placementConstraints) : input.desiredCount!;
+  const taskDefinition = await resolveLaunchableTaskDefinition(deps, input.taskDefinition, input.networkConfiguration, launchType);
   const now = deps.clock.now();
   const serviceArn = arns.service(deps.scope, cluster.clusterName, input.serviceName);
   const deploymentConfiguration = {
-    ...DEFAULT_DEPLOYMENT_CONFIGURATION,
+    ...(daemon ? DAEMON_DEPLOYMENT_CONFIGURATION : DEFAULT_DEPLOYMENT_CONFIGURATION),
     ...input.deploymentConfiguration,
   };
   const service: ServiceState = {
@@ -104,11 +179,12 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
     clusterName: cluster.clusterName,
     status: 'ACTIVE',
     taskDefinition: taskDefinition.taskDefinitionArn,
-    desiredCount: input.desiredCount,
-    launchType: 'FARGATE',
+    desiredCount,
+    launchType,
     ...(capacityProviderStrategy ? { capacityProviderStrategy } : {}),
     platformVersion: input.platformVersion ?? 'LATEST',
-    schedulingStrategy: 'REPLICA',
+    schedulingStrategy: daemon ? 'DAEMON' : 'REPLICA',
+    ...placement,
     ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
     deploymentConfiguration,
     ...(input.healthCheckGracePeriodSeconds !== undefined
@@ -119,7 +195,7 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
     ...(input.tags?.length ? { tags: input.tags } : {}),
     runningCount: 0,
     pendingCount: 0,
-    deployments: [newDeployment(deploymentIdFor(serviceArn, 1), taskDefinition.taskDefinitionArn, input.desiredCount, now)],
+    deployments: [newDeployment(deploymentIdFor(serviceArn, 1), taskDefinition.taskDefinitionArn, desiredCount, now, undefined, launchType)],
     deploymentSeq: 1,
     launchSeq: 0,
     steady: false,
@@ -175,8 +251,22 @@ export const describeServices = async (
 export const listServices = async (deps: Deps, clusterReference: string | undefined, input: SchemaOutput<typeof listServicesQuery>) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
   if (matchesNoService(input)) return { serviceArns: [] };
-  const page = await deps.services.list(cluster.clusterName, { maxResults: input.maxResults ?? 10, nextToken: input.nextToken });
-  return { serviceArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  const request = { maxResults: input.maxResults ?? 10, nextToken: input.nextToken };
+  if (input.launchType === undefined && input.schedulingStrategy === undefined) {
+    const page = await deps.services.list(cluster.clusterName, request);
+    return { serviceArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  }
+  // Filtered: each page of services is read and filtered; a page may come back shorter (as ECS's
+  // may), and pages that match nothing are skipped rather than answered empty.
+  const serviceArns: string[] = [];
+  let nextToken = input.nextToken;
+  do {
+    const page = await deps.services.list(cluster.clusterName, { ...request, nextToken });
+    const stored = page.items.length ? await deps.services.getMany(cluster.clusterName, page.items.map((arn) => arn.slice(arn.lastIndexOf('/') + 1))) : [];
+    for (const entry of stored) if (entry && matchesFilters(entry.service, input)) serviceArns.push(entry.service.serviceArn);
+    nextToken = page.nextToken;
+  } while (nextToken && !serviceArns.length);
+  return { serviceArns, ...(nextToken ? { nextToken } : {}) };
 };
 
 const changeService = async (
@@ -223,6 +313,12 @@ export const updateService = async (
     serviceReference,
     async (service) => {
       const next: ServiceState = structuredClone(service);
+      const daemon = service.schedulingStrategy === 'DAEMON';
+      if (daemon) refuseDaemonDesiredCount(input.desiredCount);
+      // As in ECS: an empty list removes them; absent keeps them.
+      const placement = checkServicePlacement(input, service.launchType, daemon);
+      if (input.placementStrategy) next.placementStrategy = placement.placementStrategy;
+      if (input.placementConstraints) next.placementConstraints = placement.placementConstraints;
       if (input.desiredCount !== undefined) next.desiredCount = input.desiredCount;
       if (capacityProviderStrategy) next.capacityProviderStrategy = capacityProviderStrategy;
       else if (input.capacityProviderStrategy) delete next.capacityProviderStrategy;
@@ -235,14 +331,14 @@ export const updateService = async (
       }
       if (input.platformVersion) next.platformVersion = input.platformVersion;
       const taskDefinition = input.taskDefinition
-        ? (await resolveLaunchableTaskDefinition(deps, input.taskDefinition, next.networkConfiguration)).taskDefinitionArn
+        ? (await resolveLaunchableTaskDefinition(deps, input.taskDefinition, next.networkConfiguration, next.launchType)).taskDefinitionArn
         : next.taskDefinition;
       if (taskDefinition !== next.taskDefinition || input.forceNewDeployment) {
         const now = deps.clock.now();
         next.deploymentSeq += 1;
         for (const deployment of next.deployments) if (deployment.status === 'PRIMARY') deployment.status = 'ACTIVE';
         next.deployments.unshift(
-          newDeployment(deploymentIdFor(next.serviceArn, next.deploymentSeq), taskDefinition, next.desiredCount, now),
+          newDeployment(deploymentIdFor(next.serviceArn, next.deploymentSeq), taskDefinition, next.desiredCount, now, undefined, next.launchType),
         );
         next.taskDefinition = taskDefinition;
       } else {
@@ -271,7 +367,8 @@ export const deleteService = async (
     clusterReference,
     serviceReference,
     async (service) => {
-      if (service.desiredCount > 0 && !force) {
+      // A DAEMON service's count is its instances': it is deleted without scaling it in first, as on ECS.
+      if (service.desiredCount > 0 && !force && service.schedulingStrategy !== 'DAEMON') {
         throw new InvalidParameterException(
           'The service cannot be stopped while it is scaled above 0. Set desiredCount to 0 first, or delete with force.',
         );
@@ -281,3 +378,42 @@ export const deleteService = async (
     },
     (next, events, previous) => deps.services.saveDeleted(next, events, previous.desiredCount),
   );
+
+/** Services read at once when a cluster's EC2 services are made due (each read takes a service and its events). */
+const FOLLOW_BATCH = 50;
+
+/**
+ * Makes the cluster's EC2 services due at once and wakes the reconciler: a container instance
+ * registered, changed state or attributes, or left, and their plans follow the instances (a DAEMON
+ * service's desired count, tasks on a DRAINING instance, tasks that could not be placed). The write
+ * is the service as it is, one version on: any write to a service makes it due, and one that races
+ * the reconciler's commit is retried on the version that commit left, so the plan after it sees the
+ * instances as they are now.
+ */
+export const followContainerInstances = async (deps: Deps, clusterName: string): Promise<void> => {
+  const names: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await deps.services.list(clusterName, { maxResults: 100, nextToken });
+    names.push(...page.items.map((arn) => arn.slice(arn.lastIndexOf('/') + 1)));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const shards = new Set<number>();
+  for (let start = 0; start < names.length; start += FOLLOW_BATCH) {
+    const read = await deps.services.getMany(clusterName, names.slice(start, start + FOLLOW_BATCH));
+    for (const stored of read) {
+      if (!stored || stored.service.launchType !== 'EC2' || stored.service.status !== 'ACTIVE') continue;
+      const { serviceName } = stored.service;
+      await retryOnConflict(
+        async () => {
+          const current = (await deps.services.get(clusterName, serviceName))?.service ?? stored.service;
+          await deps.services.save({ ...current, version: current.version + 1 });
+        },
+        MAX_ATTEMPTS,
+        'The service is being changed by others; try again.',
+      );
+      shards.add(shardOf(deps.scope.accountId, clusterName, serviceName, deps.reconcileShards));
+    }
+  }
+  await Promise.all([...shards].map((shard) => deps.trigger.wake(shard)));
+};

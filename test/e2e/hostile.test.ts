@@ -18,6 +18,7 @@ const CASES: Record<HostileClass, number> = {
   'simulation settings': 100,
   'container instances': 300,
   'ec2 tasks': 300,
+  'ec2 services': 100,
 };
 /** Classes where accepting a case can be right (a map key such as "constructor" is plain data). */
 const MAY_ACCEPT = new Set<HostileClass>(['map keys', 'simulation settings']);

@@ -27,7 +27,8 @@ export type HostileClass =
   | 'run-task overrides'
   | 'simulation settings'
   | 'container instances'
-  | 'ec2 tasks';
+  | 'ec2 tasks'
+  | 'ec2 services';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same cases on every run. */
 export const prng = (seed: number) => {
@@ -388,6 +389,45 @@ const ec2TaskCase = (random: Random): HostileCase => {
   ])();
 };
 
+/**
+ * CreateService on container instances: placement lists over ECS's limits or with members no
+ * strategy or constraint takes, and the DAEMON scheduling strategy against ECS's rules. Every case
+ * is refused before anything is stored, on both faces.
+ */
+const ec2ServiceCase = (random: Random): HostileCase => {
+  const badStrategy = () =>
+    random.pick([
+      { type: random.pick(['BINPACK', 'pack', '', 'spread ', 3]), field: 'cpu' },
+      { type: 'binpack', field: random.pick(['disk', '', 'instanceId', text(random, 300), undefined]) },
+      { type: 'spread', field: random.pick([undefined, '']) },
+      { type: 'random', extra: true },
+    ]);
+  const badConstraint = () =>
+    random.pick([
+      { type: 'memberOf' },
+      { type: 'memberOf', expression: badExpression(random) },
+      { type: 'distinctInstance', expression: 'attribute:a exists' },
+      { type: random.pick(['member', 'DISTINCT', '']) },
+    ]);
+  const ok = { type: 'distinctInstance' };
+  const base = { serviceName: `hostile-${text(random, 8, 'abcdefghij')}`, taskDefinition: FIXTURE.family };
+  const input = random.pick([
+    () => ({ ...base, launchType: 'EC2', desiredCount: 1, placementStrategy: Array.from({ length: random.int(6, 9) }, () => ({ type: 'random' })) }),
+    () => ({ ...base, launchType: 'EC2', desiredCount: 1, placementStrategy: [{ type: 'random' }, badStrategy()] }),
+    () => ({ ...base, launchType: 'EC2', desiredCount: 1, placementConstraints: [ok, badConstraint()] }),
+    () => ({ ...base, launchType: 'EC2', desiredCount: 1, placementConstraints: Array.from({ length: random.int(11, 14) }, () => ok) }),
+    () => ({ ...base, schedulingStrategy: 'DAEMON', desiredCount: random.int(0, 5) }),
+    () => ({ ...base, schedulingStrategy: 'DAEMON', launchType: 'FARGATE' }),
+    () => ({ ...base, schedulingStrategy: 'DAEMON', placementStrategy: [{ type: 'random' }] }),
+    () => ({ ...base, launchType: 'FARGATE', desiredCount: 1, placementConstraints: [ok] }),
+    () => ({ ...base, desiredCount: 1, schedulingStrategy: random.pick(['daemon', 'REPLICAS', '', 3]) }),
+    () => ({ ...base, desiredCount: 1, launchType: random.pick(['EXTERNAL', 'ec2', 'MANAGED_INSTANCES', '']) }),
+  ])();
+  return random.int(0, 1) === 0
+    ? ecs('CreateService', { cluster: FIXTURE.cluster, networkConfiguration: NETWORK, ...input }, 'create service')
+    : rest('POST', `/v1/clusters/${FIXTURE.cluster}/services`, { networkConfiguration: NETWORK, ...input }, 'create service');
+};
+
 export const generators: Record<HostileClass, (random: Random, tokens: { taskDefinitions: string; families: string }) => HostileCase> = {
   'long identifiers': longIdentifierCase,
   'page tokens': tokenCase,
@@ -402,4 +442,5 @@ export const generators: Record<HostileClass, (random: Random, tokens: { taskDef
   'simulation settings': simulationCase,
   'container instances': containerInstanceCase,
   'ec2 tasks': ec2TaskCase,
+  'ec2 services': ec2ServiceCase,
 };

@@ -26,6 +26,8 @@ import {
 } from './fleet-items';
 import { cancellationCodes, consistentGetMany, isConditionFailure, keys, putAtVersion, queryPages, translateThrottling, type Key, type TableContext } from './table';
 import { fromDocument, type StoredDocument } from './task-definition-repository';
+import { launchChargeItems, loadClusterInstances } from './instance-charges';
+import type { ClusterInstances } from '../../domain/placement';
 
 /**
  * The reconciler's view of the table. One Query of the reconcile index per shard, read page by
@@ -457,9 +459,15 @@ export class DynamoReconcileStore implements ReconcileStore {
       ...commit.newTasks.map((task) => this.taskPut(task, true)),
       ...commit.changedTasks.map((task) => this.taskPut(task, false)),
       ...(commit.removedTasks ?? []).map((task) => this.taskDelete(task)),
+      ...(commit.instanceCharges ? launchChargeItems(this.table.tableName, commit.instanceCharges.instances, commit.instanceCharges.tasks) : []),
     ];
     const observed = (commit.observedTasks ?? []).map((task) => this.taskPut(task, false));
     return { atomic, observed };
+  }
+
+  clusterInstances(clusterArn: string, now: EpochMs): Promise<ClusterInstances> {
+    const scope = scopeOf(clusterArn);
+    return loadClusterInstances(this.table, scope.accountId, clusterNameOf(scope, clusterArn)!, now);
   }
 
   async commitService(lease: Lease, commit: ServiceCommit, now: EpochMs): Promise<boolean> {
