@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoCapacityProviderRepository } from './adapters/dynamodb/capacity-provider-repository';
 import { DynamoClusterRepository } from './adapters/dynamodb/cluster-repository';
 import { DynamoContainerInstanceRepository } from './adapters/dynamodb/container-instance-repository';
 import { DynamoReconcileStore } from './adapters/dynamodb/reconcile-store';
@@ -39,6 +40,8 @@ export interface Overrides {
   table?: TableContext;
   /** Wakes the scaling controller (tests give none). */
   scalingTrigger?: ReconcileTrigger;
+  /** Wakes the capacity controller (tests give none). */
+  capacityTrigger?: ReconcileTrigger;
   /** Items per page of the reconcile index (tests and benchmarks make pages small); DynamoDB's 1 MB page otherwise. */
   reconcilePageSize?: number;
 }
@@ -75,6 +78,7 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
   const fleets = fleetsFor(settings, overrides);
   const trigger = overrides.trigger ?? triggerFor(settings);
   const scalingTrigger = overrides.scalingTrigger ?? triggerOf(settings, settings.scalingFunctionName);
+  const capacityTrigger = overrides.capacityTrigger ?? triggerOf(settings, settings.capacityFunctionName);
   const timeScale = timeScaleOf(settings.fleetProfile);
   // Shared by every account's requests: its cache of tenants' quotas lives as long as the container.
   const quotas = new TenantQuotas(table, settings.quotas, settings.tenantQuotas, clock);
@@ -91,6 +95,8 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
       services: new DynamoServiceRepository(table, scope, settings.reconcileShards, quotas, reservations, clock),
       tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock, reservations),
       containerInstances: new DynamoContainerInstanceRepository(table, scope, settings.taskRetentionMs, clock),
+      capacityProviders: new DynamoCapacityProviderRepository(table, scope),
+      capacityTrigger,
       scaling: new DynamoScalingRepository(table, scope),
       metrics: new DynamoMetricsRepository(table, scope),
       timeScale,

@@ -88,6 +88,11 @@ export class ContainerInstanceNotFoundException extends DomainError {
   }
 }
 
+/** A capacity provider in use (by a service's strategy) cannot be removed from its cluster. */
+export class ResourceInUseException extends DomainError {
+  readonly kind = 'conflict' as const;
+}
+
 /** PutAttributes or DeleteAttributes named a resource that does not exist. */
 export class TargetNotFoundException extends DomainError {
   readonly kind = 'not-found' as const;
