@@ -202,6 +202,8 @@ export interface CapacityProviderRepository {
   save(record: CapacityProviderRecord): Promise<void>;
   /** Removes the provider if it is still at its version and attached to no cluster; ConflictException otherwise. */
   delete(record: CapacityProviderRecord): Promise<void>;
+  /** The cluster's live tasks (what the capacity controller counts). */
+  liveTasks(clusterName: string): Promise<TaskRecord[]>;
   /** PutClusterCapacityProviders' write: the cluster and the providers it gains or loses, atomically. */
   putClusterProviders(change: ClusterCapacityProviders): Promise<void>;
 }

@@ -195,8 +195,6 @@ export interface ManagedScalingState {
   reservation?: number;
   /** Since when the reservation has stayed below target (scale-in waits for it to last). */
   belowTargetSince?: EpochMs;
-  /** The metric minute of the last CapacityProviderReservation datapoint written. */
-  reportedMinute?: number;
 }
 
 export interface CapacityProviderRecord {

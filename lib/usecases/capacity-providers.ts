@@ -24,7 +24,7 @@ import {
 import type { Cluster } from '../domain/model';
 import { lazySchema, type SchemaOutput } from '../domain/validation';
 import type { Deps } from '../deps';
-import { ClientException, InvalidParameterException, ResourceInUseException } from '../errors';
+import { CapacityProviderNotFoundException, ClientException, InvalidParameterException, ResourceInUseException } from '../errors';
 import { retryOnConflict } from '../retry';
 import { requireActiveCluster } from './clusters';
 import { requireTagRoom } from './tag-quota';
@@ -38,7 +38,7 @@ import { requireTagRoom } from './tag-quota';
 const CONCURRENT_CHANGE = 'The capacity provider was changed concurrently; try again.';
 
 const notFound = (name: string) =>
-  new ClientException(`The specified capacity provider does not exist. Specify a valid capacity provider and try again. (capacityProvider: ${name})`);
+  new CapacityProviderNotFoundException(`The specified capacity provider does not exist. Specify a valid capacity provider and try again. (capacityProvider: ${name})`);
 
 /** The account's provider a reference names (ACTIVE), or ECS's refusal. */
 const requireProvider = async (deps: Deps, reference: string): Promise<CapacityProviderRecord> => {

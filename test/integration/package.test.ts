@@ -221,9 +221,9 @@ describe('the packaged CloudFormation template', () => {
   it('runs every function on nodejs22.x with the table and the account from CloudFormation', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
     // The REST routes, the AWS protocols' endpoint, the catch-all, the OpenAPI document, the
-    // reconciler, the scaling controller, and the hosted sandboxes' sign-up, session, admin and
-    // sweeper functions, and the console's.
-    expect(functions.length).toBe(Object.keys(routes).length + 10);
+    // reconciler, the scaling and capacity controllers, and the hosted sandboxes' sign-up, session,
+    // admin and sweeper functions, and the console's.
+    expect(functions.length).toBe(Object.keys(routes).length + 11);
     for (const [, lambda] of functions) {
       expect(lambda.Properties.Runtime).toBe('nodejs22.x');
       expect(lambda.Properties.Environment.Variables).toMatchObject({

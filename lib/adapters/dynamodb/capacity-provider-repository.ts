@@ -3,6 +3,8 @@ import type { ArnScope } from '../../domain/arn';
 import type { CapacityProviderRecord } from '../../domain/capacity-provider';
 import { ClientException, ClusterNotFoundException, ConflictException } from '../../errors';
 import type { CapacityProviderRepository, ClusterCapacityProviders } from '../../ports';
+import type { TaskRecord } from '../../domain/task';
+import { RECONCILE_INDEX, shardKey, toTask } from './fleet-items';
 import { forEachPage, isConditionFailure, keys, putAtVersion, translateThrottling, type TableContext } from './table';
 
 const PREFIX = 'CAPPROV#';
@@ -20,6 +22,7 @@ export class DynamoCapacityProviderRepository implements CapacityProviderReposit
   constructor(
     private readonly table: TableContext,
     private readonly scope: ArnScope,
+    private readonly shards: number,
   ) {}
 
   private key(name: string) {
@@ -55,6 +58,28 @@ export class DynamoCapacityProviderRepository implements CapacityProviderReposit
       (page) => found.push(...(page.Items ?? []).map(toRecord)),
     );
     return found;
+  }
+
+  /**
+   * The cluster's live tasks, as the capacity controller observes them: one Query of the reconcile
+   * index per shard over the cluster's range (stopped tasks are not in it).
+   */
+  async liveTasks(clusterName: string): Promise<TaskRecord[]> {
+    const tasks: TaskRecord[] = [];
+    await Promise.all(
+      Array.from({ length: this.shards }, (_, shard) =>
+        forEachPage(
+          this.table,
+          {
+            IndexName: RECONCILE_INDEX,
+            KeyConditionExpression: 'GSI1PK = :shard AND begins_with(GSI1SK, :range)',
+            ExpressionAttributeValues: { ':shard': shardKey(shard), ':range': `${this.scope.accountId}#${clusterName}#` },
+          },
+          (page) => tasks.push(...(page.Items ?? []).filter((item) => item.kind === 'task').map(toTask)),
+        ),
+      ),
+    );
+    return tasks;
   }
 
   async create(record: CapacityProviderRecord): Promise<void> {
