@@ -213,16 +213,21 @@ export interface CapacityProviderRecord {
 
 export const capacityProviderArn = (scope: ArnScope, name: string) => `arn:aws:ecs:${scope.region}:${scope.accountId}:capacity-provider/${name}`;
 
-/** The provider a reference names in `scope` (a name, or an ARN of this account and region), else undefined. */
+const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+/**
+ * The provider a reference names in `scope` (a name, or an ARN of this account and region), else
+ * undefined: what is not a provider's name names nothing (and never reaches a key).
+ */
 export const capacityProviderNameOf = (scope: ArnScope, reference: string): string | undefined => {
   const arn = parseArn(reference);
-  if (!arn) return reference;
-  return arn.resourceType === 'capacity-provider' && inScope(arn, scope) && !arn.resource.includes('/') ? arn.resource : undefined;
+  const name = !arn ? reference : arn.resourceType === 'capacity-provider' && inScope(arn, scope) ? arn.resource : undefined;
+  return name !== undefined && PROVIDER_NAME.test(name) ? name : undefined;
 };
 
 /** ECS's names for providers: 1-255 letters, numbers, underscores and hyphens; not its own prefixes. */
 const providerName = () =>
-  z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'can have up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens');
+  z.string().regex(PROVIDER_NAME, 'can have up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens');
 
 /** An Auto Scaling group's ARN, or its name (ECS accepts either). */
 const AUTO_SCALING_GROUP_ARN = /^arn:aws[a-z-]{0,16}:autoscaling:[a-z0-9-]{1,32}:\d{12}:autoScalingGroup:[0-9a-f-]{36}:autoScalingGroupName\/([\w.-]{1,255})$/;

@@ -252,7 +252,7 @@ export const providerChanges = async (
 ): Promise<CapacityProviderRecord[]> => {
   const changes: CapacityProviderRecord[] = [];
   for (const name of providers.filter((candidate) => !isFargateProvider(candidate))) {
-    const record = await deps.capacityProviders.get(name);
+    const record = capacityProviderNameOf(deps.scope, name) === name ? await deps.capacityProviders.get(name) : undefined;
     if (!record) throw notFound(name);
     if (record.clusterName === clusterName) continue;
     const other = await attachedCluster(deps, record);

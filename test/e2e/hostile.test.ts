@@ -17,6 +17,7 @@ const CASES: Record<HostileClass, number> = {
   'run-task overrides': 50,
   'simulation settings': 100,
   'container instances': 300,
+  'capacity providers': 300,
 };
 /** Classes where accepting a case can be right (a map key such as "constructor" is plain data). */
 const MAY_ACCEPT = new Set<HostileClass>(['map keys', 'simulation settings']);
