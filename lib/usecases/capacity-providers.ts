@@ -163,7 +163,10 @@ const afterOf = (token: string): string => {
  * Every provider of the account, FARGATE and FARGATE_SPOT first, or the named ones (unknown ones in
  * `failures` as MISSING); tags only with include TAGS.
  */
-export const describeCapacityProviders = async (deps: Deps, input: SchemaOutput<typeof describeCapacityProvidersInput>) => {
+export const describeCapacityProviders = async (
+  deps: Deps,
+  input: SchemaOutput<typeof describeCapacityProvidersInput>,
+): Promise<{ capacityProviders: Array<Record<string, unknown> & { name: string }>; failures: Array<{ arn: string; reason: string }>; nextToken?: string }> => {
   const own = (await deps.capacityProviders.list()).sort((a, b) => a.name.localeCompare(b.name));
   const all = [
     ...FARGATE_CAPACITY_PROVIDERS.map((name) => ({ name, shown: presentFargateProvider(deps.scope, name) })),
