@@ -97,16 +97,17 @@ describe('the packaged CloudFormation template', () => {
     expect(routeKeys.sort()).toEqual(expected.sort());
   });
 
-  it('runs the reconciler and the scaling controller every minute, and the tenant sweeper every five', () => {
+  it('runs the reconciler and the scaling and capacity controllers every minute, and the tenant sweeper every five', () => {
     const rules = resourcesOf(template, 'AWS::Events::Rule')
       .filter(([name]) => name !== 'FargateTaskStateRule')
       .map(([, rule]) => rule.Properties);
-    expect(rules).toHaveLength(3);
-    const [reconciler, scaling, sweeper] = ['ReconcilerLambdaFunction', 'ScalingLambdaFunction', 'TenantSweeperLambdaFunction'].map((target) =>
+    expect(rules).toHaveLength(4);
+    const [reconciler, scaling, capacity, sweeper] = ['ReconcilerLambdaFunction', 'ScalingLambdaFunction', 'CapacityLambdaFunction', 'TenantSweeperLambdaFunction'].map((target) =>
       rules.find((rule) => JSON.stringify(rule.Targets).includes(target)),
     );
     expect(reconciler.ScheduleExpression).toBe('rate(1 minute)');
     expect(scaling.ScheduleExpression).toBe('rate(1 minute)');
+    expect(capacity.ScheduleExpression).toBe('rate(1 minute)');
     expect(sweeper.ScheduleExpression).toBe('rate(5 minutes)');
   });
 
