@@ -90,6 +90,11 @@ describe('capacity providers', () => {
       new UpdateCapacityProviderCommand({ name: 'e2e-cp', autoScalingGroupProvider: { managedScaling: { targetCapacity: 80 } } }),
     );
     expect(updated?.autoScalingGroupProvider?.managedScaling).toMatchObject({ status: 'ENABLED', targetCapacity: 80, maximumScalingStepSize: 2 });
+
+    // Detached, it can go (and the controller has nothing left to do for the files after this one).
+    await client.send(new PutClusterCapacityProvidersCommand({ cluster: 'e2e-cp-cluster', capacityProviders: [], defaultCapacityProviderStrategy: [] }));
+    const { capacityProvider: deleted } = await client.send(new DeleteCapacityProviderCommand({ capacityProvider: 'e2e-cp' }));
+    expect(deleted).toMatchObject({ name: 'e2e-cp', status: 'INACTIVE' });
   }, 25_000);
 
   it('interrupts a FARGATE_SPOT task with the two-minute warning (10 s here); its service replaces it', async () => {
