@@ -1,6 +1,6 @@
 import { arns, scopeOf } from '../domain/arn';
 import { sameData } from '../domain/equality';
-import { eventIdFor, MAX_SERVICE_EVENTS } from '../domain/service';
+import { eventIdFor, withServiceEvents, type ServiceState } from '../domain/service';
 import { assignCapacityProviders, capacityProviderCounts } from '../domain/capacity-provider';
 import {
   applyObservation,
@@ -434,14 +434,12 @@ export class Reconciler {
       ...servicePlan.events,
       ...failures.map(({ deploymentId, reason }) => recordLaunchRefusal(service, deploymentId, reason, now, this.settings.plan)),
     ];
-    const events = messages.length ? await this.withEvents(service, messages, now) : undefined;
     const changed = [...latest.values()];
     const undeliveredIds = work.undelivered.map((task) => task.taskId);
     return {
       commit: {
-        service,
+        service: messages.length ? this.withEvents(service, messages, now) : service,
         dueAt: servicePlan.nextWakeAt,
-        events,
         newTasks,
         changedTasks: changed.filter((record) => stopIds.has(record.taskId)),
         observedTasks: changed.filter((record) => !stopIds.has(record.taskId)),
@@ -552,9 +550,8 @@ export class Reconciler {
       committed = await this.store.commitService(
         lease,
         {
-          service: next,
+          service: this.withEvents(next, messages, now),
           dueAt,
-          events: await this.withEvents(next, messages, now),
           newTasks: [],
           changedTasks: [],
           removedTasks: refused.map(({ record }) => record),
@@ -617,12 +614,12 @@ export class Reconciler {
     return { launched, refused };
   }
 
-  private async withEvents(service: ServicePlan['service'], messages: string[], now: EpochMs): Promise<ServiceEvent[]> {
-    const existing = await this.store.loadEvents(service);
+  /** The service with the messages as its newest events (the last one said newest). */
+  private withEvents<S extends ServiceState>(service: S, messages: string[], now: EpochMs): S {
     const added = messages
       .map((message, index) => ({ id: eventIdFor(service.serviceArn, now + index, message), createdAt: now, message }))
       .reverse();
-    return [...added, ...existing].slice(0, MAX_SERVICE_EVENTS);
+    return withServiceEvents(service, added) as S;
   }
 
   /** Tells the backend about committed stop decisions, then records what it reports. */
