@@ -181,7 +181,7 @@ export class Reconciler {
     for await (const page of pages) {
       outcome.readUnits += page.readUnits;
       outcome.visited += page.services.length + page.standalone.length;
-      const result = await this.passPage(shard, page, now);
+      const result = await this.passPage(shard, page, now, scope);
       outcome.acted += result.acted;
       outcome.nextWakeAt = earliest(outcome.nextWakeAt, result.nextWakeAt);
       if (result.busy) {
@@ -220,10 +220,10 @@ export class Reconciler {
     await Promise.all(writes.map(({ target, dueAt }) => this.store.setDue(target, dueAt)));
   }
 
-  private async passPage(shard: number, page: ShardPage, now: EpochMs): Promise<Omit<PassOutcome, 'readUnits' | 'visited'>> {
+  private async passPage(shard: number, page: ShardPage, now: EpochMs, scope: PassScope): Promise<Omit<PassOutcome, 'readUnits' | 'visited'>> {
     const everyTask: TaskRecord[] = [...page.standalone];
     for (const slice of page.services) for (const task of slice.tasks) everyTask.push(task);
-    const observations = await this.observe(everyTask.filter((record) => record.ref !== undefined), now);
+    const observations = await this.observe(everyTask.filter((record) => record.ref !== undefined), now, scope);
     const observed = new Map<string, ObservedTask>(observations.map((entry) => [entry.taskId, entry]));
     const view = (record: TaskRecord): TaskView => {
       const observation = observed.get(record.taskId);
@@ -368,10 +368,17 @@ export class Reconciler {
     return renewed;
   }
 
-  /** Observes tasks the backend has (a ref), cluster by cluster. */
-  private observe(records: TaskRecord[], now: EpochMs): Promise<ObservedTask[]> {
+  /**
+   * Observes tasks the backend has (a ref), cluster by cluster. A due pass gives the backend each
+   * task's record, so one whose tasks announce their changes (Fargate's task events) asks only about
+   * those whose events are late; the resync looks at every task.
+   */
+  private observe(records: TaskRecord[], now: EpochMs, scope: PassScope): Promise<ObservedTask[]> {
     return this.perCluster(records, (fleet, group) =>
-      fleet.observe(group.map(({ taskId, ref, createdAt }) => ({ taskId, ref: ref!, createdAt })), now),
+      fleet.observe(
+        group.map((record) => ({ taskId: record.taskId, ref: record.ref!, createdAt: record.createdAt, ...(scope === 'due' ? { recorded: record } : {}) })),
+        now,
+      ),
     );
   }
 
