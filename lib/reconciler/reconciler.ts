@@ -80,7 +80,7 @@ interface PreparedPlan {
   toStop: TaskRecord[];
 }
 
-/** Services prepared at once: their events are read together (one BatchGetItem reads up to 100). */
+/** Services prepared at once (their plans, task definitions and simulated launches). */
 const PREPARE_CONCURRENCY = 100;
 
 const earliest = (a: EpochMs | undefined, b: EpochMs | undefined): EpochMs | undefined =>
@@ -283,7 +283,7 @@ export class Reconciler {
       this.leases.set(shard, acquired);
     }
 
-    // Every service's decisions are prepared (side by side: their events are read together), then
+    // Every service's decisions are prepared (side by side), then
     // committed together in shared transactions, then made (launches, stops) several services at once.
     const slots = await mapConcurrently(work, PREPARE_CONCURRENCY, async (item): Promise<PreparedPlan | undefined> => {
       try {
