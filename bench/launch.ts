@@ -16,7 +16,7 @@
  * BENCH_SERVICES (1000), BENCH_TASKS (3), BENCH_SHARDS (1) change the load.
  */
 import { randomUUID } from 'node:crypto';
-import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
+import type { BuildMiddleware, InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { createTableContext } from '../lib/adapters/dynamodb/table';
 import { parseConfig } from '../lib/config';
 import { buildDeps, buildReconciler } from '../lib/container';
@@ -85,20 +85,36 @@ class WritePricer {
   transactionItems = 0;
   plainWrites = 0;
   private readonly sizes = new Map<string, number>();
-  /** Items written, by kind (and a task's lastStatus). */
-  readonly breakdown = new Map<string, number>();
+  /** Items written and their units, by kind (a task's with its lastStatus; the lease's checks apart). */
+  readonly breakdown = new Map<string, { items: number; units: number }>();
   /** Bytes of every task item Put, to report the item's size. */
   readonly taskItemBytes: number[] = [];
   readonly serviceItemBytes: number[] = [];
   /** When each task was first written RUNNING. */
   readonly runningAt = new Map<string, number>();
 
+  private count(what: string, units: number) {
+    const entry = this.breakdown.get(what) ?? { items: 0, units: 0 };
+    entry.items += 1;
+    entry.units += units;
+    this.breakdown.set(what, entry);
+  }
+
+  /** What an item is, for the breakdown: its kind (a task's with its lastStatus), else its sort key's shape. */
+  private kindOf(key: Record<string, AttributeValue>, item?: Record<string, AttributeValue>): string {
+    const kind = (item?.kind as { S?: string } | undefined)?.S;
+    if (kind === 'task') return `task_${(item!.lastStatus as { S?: string } | undefined)?.S ?? 'other'}`;
+    if (kind) return kind;
+    const sortKey = (key.SK as { S?: string } | undefined)?.S ?? '';
+    if (sortKey.startsWith('LEASE#')) return 'lease_check';
+    if (sortKey.endsWith('#EVENTS')) return 'service_events';
+    return sortKey.split('#')[0].toLowerCase() || 'other';
+  }
+
   private put(item: Record<string, AttributeValue>): number {
     const size = itemSize(item);
     this.sizes.set(keyOf(item), size);
     const kind = (item.kind as { S?: string } | undefined)?.S;
-    const what = `${kind ?? 'other'}:${(item.lastStatus as { S?: string } | undefined)?.S ?? ''}`;
-    this.breakdown.set(what, (this.breakdown.get(what) ?? 0) + 1);
     if (kind === 'task') {
       this.taskItemBytes.push(size);
       const id = (item.SK as { S: string }).S;
@@ -121,20 +137,25 @@ class WritePricer {
         const [verb, detail] = Object.entries(action)[0];
         const size = verb === 'Put' ? this.put(detail.Item!) : this.known(detail.Key!);
         units += 2 * kilobytes(size);
+        this.count(this.kindOf(detail.Key ?? detail.Item!, detail.Item), 2 * kilobytes(size));
       }
       this.transactions += 1;
       this.transactionItems += items.length;
       this.transactUnits += units;
       this.units += units;
     } else if (operation === 'PutItem' || operation === 'UpdateItem' || operation === 'DeleteItem') {
-      const size = operation === 'PutItem' ? this.put(body.Item as Record<string, AttributeValue>) : this.known(body.Key as Record<string, AttributeValue>);
+      const item = body.Item as Record<string, AttributeValue> | undefined;
+      const size = item ? this.put(item) : this.known(body.Key as Record<string, AttributeValue>);
+      this.count(`${this.kindOf((body.Key ?? item) as Record<string, AttributeValue>, item)}_plain`, kilobytes(size));
       this.plainWrites += 1;
       this.plainUnits += kilobytes(size);
       this.units += kilobytes(size);
     } else if (operation === 'BatchWriteItem') {
       for (const requests of Object.values(body.RequestItems as Record<string, Array<{ PutRequest?: { Item: Record<string, AttributeValue> }; DeleteRequest?: { Key: Record<string, AttributeValue> } }>>)) {
         for (const request of requests) {
-          const size = request.PutRequest ? this.put(request.PutRequest.Item) : this.known(request.DeleteRequest!.Key);
+          const item = request.PutRequest?.Item;
+          const size = item ? this.put(item) : this.known(request.DeleteRequest!.Key);
+          this.count(`${this.kindOf(request.DeleteRequest?.Key ?? item!, item)}_plain`, kilobytes(size));
           this.plainWrites += 1;
           this.plainUnits += kilobytes(size);
           this.units += kilobytes(size);
@@ -155,6 +176,25 @@ class WritePricer {
   }
 }
 
+/** DynamoDB calls of the measured run: how many of each operation, and their summed latency (side by side ones overlap). */
+const callTimer = {
+  calls: new Map<string, { count: number; ms: number }>(),
+  middleware(): InitializeMiddleware<object, MetadataBearer> {
+    return (next, context) => async (args) => {
+      const started = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        const name = String((context as { commandName?: string }).commandName ?? 'other').replace(/Command$/, '');
+        const entry = this.calls.get(name) ?? { count: 0, ms: 0 };
+        entry.count += 1;
+        entry.ms += performance.now() - started;
+        this.calls.set(name, entry);
+      }
+    };
+  },
+};
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 const main = async () => {
@@ -167,6 +207,7 @@ const main = async () => {
     const pricer = new WritePricer();
     const table = createTableContext({ tableName, region: settings.region, endpoint: dynamo.endpoint, pageTokenSecret: settings.pageTokenSecret });
     table.client.middlewareStack.add(pricer.middleware(), { step: 'build', name: 'benchWritePricer' });
+    table.client.middlewareStack.add(callTimer.middleware(), { step: 'initialize', name: 'benchCallTimer' });
     const { store, newReconciler } = buildReconciler(settings, { table });
 
     await createCluster(deps, { clusterName: 'bench' });
@@ -193,10 +234,12 @@ const main = async () => {
     await everyService((serviceName) => updateService(deps, 'bench', serviceName, { desiredCount: TASKS }));
 
     const unitsBefore = pricer.units;
+    pricer.breakdown.clear();
+    callTimer.calls.clear();
     const reportedBefore = store.writeUnits();
     pricer.runningAt.clear();
     const started = Date.now();
-    await Promise.all(Array.from({ length: SHARDS }, (_, shard) => runShard(newReconciler(shard))));
+    await Promise.all(Array.from({ length: SHARDS }, (_, shard) => runShard(newReconciler(shard), started)));
     const idleMs = Date.now() - started;
 
     const tasks = SERVICES * TASKS;
@@ -213,8 +256,15 @@ const main = async () => {
       `writes: transactions=${pricer.transactions} items_in_transactions=${pricer.transactionItems} plain_writes=${pricer.plainWrites} ` +
         `transact_units=${pricer.transactUnits} plain_units=${pricer.plainUnits} dynamodb_local_reported_units=${(store.writeUnits() - reportedBefore).toFixed(0)}`,
     );
-    // BENCH_DEBUG=1: how many items of each kind (a task's by lastStatus) were written, set-up included.
-    if (process.env.BENCH_DEBUG) console.log([...pricer.breakdown].map(([what, count]) => `${what}=${count}`).join(' '));
+    // Where the units went: items written and their units, by kind (a task's by lastStatus), per launched task.
+    console.log(
+      `units_per_task_by_kind: ${[...pricer.breakdown]
+        .sort(([, a], [, b]) => b.units - a.units)
+        .map(([what, { items, units }]) => `${what}=${(units / tasks).toFixed(2)} (${items} items)`)
+        .join(' ')}`,
+    );
+    console.log(`dynamodb_calls: ${[...callTimer.calls].map(([name, { count, ms }]) => `${name}=${count}/${Math.round(ms)}ms`).join(' ')}`);
+    console.log(`passes (start+duration/visited/acted): ${passLog.join(' ')}`);
     console.log(`items: task_item_bytes_median=${median(pricer.taskItemBytes)} task_item_bytes_max=${Math.max(...pricer.taskItemBytes)} service_item_bytes_median=${median(pricer.serviceItemBytes)}`);
     console.log(
       `launch: services=${SERVICES} tasks=${tasks} shards=${SHARDS} all_running_ms=${allRunningMs} idle_ms=${idleMs} ` +
@@ -225,9 +275,22 @@ const main = async () => {
   }
 };
 
+/** Each pass of the measured run: when it started (ms from the start), how long it took, what it read and did. */
+const passLog: string[] = [];
+
 /** One shard's invocation as deployed: passes until idle, on the real clock. */
-const runShard = (reconciler: ReturnType<ReturnType<typeof buildReconciler>['newReconciler']>) =>
-  reconcileUntilIdle(reconciler, systemClock, { wake: async () => undefined }, LOOP_SETTINGS, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+const runShard = (reconciler: ReturnType<ReturnType<typeof buildReconciler>['newReconciler']>, started?: number) => {
+  if (started !== undefined) {
+    const pass = reconciler.pass.bind(reconciler);
+    reconciler.pass = async (scope) => {
+      const at = Date.now();
+      const outcome = await pass(scope);
+      passLog.push(`${at - started}+${Date.now() - at}ms/${outcome.visited}v/${outcome.acted}a`);
+      return outcome;
+    };
+  }
+  return reconcileUntilIdle(reconciler, systemClock, { wake: async () => undefined }, LOOP_SETTINGS, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+};
 
 main().catch((error) => {
   console.error(error);

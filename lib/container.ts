@@ -62,6 +62,8 @@ const tableFor = (settings: Config): TableContext =>
 const fleetsFor = (settings: Config, overrides: Overrides) =>
   new ClusterFleets(overrides.fleet ?? new SimulatedFleet({ profile: settings.fleetProfile }), settings.fleetDefaults, settings.region, {
     simulatedOnly: settings.auth.mode === 'sigv4',
+    // Deployed (no serverless-offline), the stage's Fargate cluster's task events reach the reconciler (serverless.yml).
+    ...(settings.lambdaEndpoint ? {} : { taskEventsCluster: settings.fleetDefaults.fargate?.cluster }),
   });
 
 const triggerOf = (settings: Config, functionName: string | undefined): ReconcileTrigger =>

@@ -102,13 +102,13 @@ export interface TaskDefinitionRepository {
 
 export interface StoredService {
   service: ServiceState;
-  /** Newest first, at most 100. */
+  /** What ECS shows: newest first, at most 100 (the service's recentEvents, then the older ones). */
   events: ServiceEvent[];
 }
 
 export interface ServiceRepository {
   /** Stores a new service and counts it on its cluster; ConflictException if the name is taken. */
-  create(service: ServiceState, events: ServiceEvent[]): Promise<void>;
+  create(service: ServiceState): Promise<void>;
   get(clusterName: string, serviceName: string): Promise<StoredService | undefined>;
   /** As get for each name, in order, in one read. */
   getMany(clusterName: string, serviceNames: string[]): Promise<Array<StoredService | undefined>>;
@@ -117,11 +117,12 @@ export interface ServiceRepository {
   /**
    * Writes the service if it is still at `service.version - 1`; ConflictException otherwise. A
    * change of desired count from `desiredCountBefore` moves the account's running-tasks
-   * reservation with it (LimitExceededException past that quota).
+   * reservation with it (LimitExceededException past that quota). Events added go in the
+   * service's recentEvents (withServiceEvents).
    */
-  save(service: ServiceState, events?: ServiceEvent[], desiredCountBefore?: number): Promise<void>;
+  save(service: ServiceState, desiredCountBefore?: number): Promise<void>;
   /** As save, and uncounts it from its cluster (DeleteService: ACTIVE → DRAINING). */
-  saveDeleted(service: ServiceState, events: ServiceEvent[], desiredCountBefore?: number): Promise<void>;
+  saveDeleted(service: ServiceState, desiredCountBefore?: number): Promise<void>;
 }
 
 export interface TaskFilter {
@@ -272,8 +273,6 @@ export interface ServiceCommit {
   service: ServiceState;
   /** When the service must next be looked at (the "next due" index); undefined when it is steady. */
   dueAt?: EpochMs;
-  /** When set, the service's whole event list after this change. */
-  events?: ServiceEvent[];
   /** Written atomically with the service: new task records, decisions about tasks, removals. */
   newTasks: TaskRecord[];
   changedTasks: TaskRecord[];
@@ -337,8 +336,6 @@ export interface ReconcileStore {
   liveTaskIds(): Promise<ReadonlySet<string>>;
   /** One task record (strongly consistent), by account, cluster and task id. */
   task(accountId: string, clusterName: string, taskId: string): Promise<TaskRecord | undefined>;
-  /** The service's event list, read only when there is something to add to it. */
-  loadEvents(service: ServiceState): Promise<ServiceEvent[]>;
   /** A cluster's fleet setting, by ARN, in whichever account it belongs to. */
   clusterFleet(clusterArn: string): Promise<ClusterFleet | undefined>;
   /** A task definition by ARN, in whichever account it belongs to. */

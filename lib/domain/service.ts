@@ -177,6 +177,13 @@ export interface ServiceState {
   lastCompleted?: { id: string; taskDefinition: string };
   /** Whether "has reached a steady state" was said since the last change. */
   steady: boolean;
+  /**
+   * The service's newest events (newest first), kept with the record so that a change that adds
+   * events writes nothing more; the storage moves them out to the service's older events when they
+   * outgrow the record's item (docs/data-model.md). What ECS shows is these, then the older ones,
+   * the last 100 in all. Absent on records written before they were kept here.
+   */
+  recentEvents?: ServiceEvent[];
   /** Optimistic concurrency: every write is conditioned on the version it read. */
   version: number;
 }
@@ -197,6 +204,22 @@ export const serviceTaskIdFor = (serviceArn: string, deploymentId: string, seque
   createHash('sha256').update(`${serviceArn}#${deploymentId}#${sequence}`).digest('hex').slice(0, 32);
 
 /** A UUID-shaped event id, deterministic so that a retried write does not duplicate an event. */
+/** The service with `added` (newest first) as its newest events, ECS's last 100 kept. */
+export const withServiceEvents = (service: ServiceState, added: ServiceEvent[]): ServiceState => ({
+  ...service,
+  recentEvents: [...added, ...(service.recentEvents ?? [])].slice(0, MAX_SERVICE_EVENTS),
+});
+
+/**
+ * What ECS shows of a service's events: its recent ones, then the older ones stored apart (any also
+ * among the recent ones shown once), the last 100.
+ */
+export const serviceEvents = (service: ServiceState, older: ServiceEvent[]): ServiceEvent[] => {
+  const recent = service.recentEvents ?? [];
+  const ids = new Set(recent.map((event) => event.id));
+  return [...recent, ...older.filter((event) => !ids.has(event.id))].slice(0, MAX_SERVICE_EVENTS);
+};
+
 export const eventIdFor = (serviceArn: string, createdAt: EpochMs, message: string): string => {
   const hex = createHash('sha256').update(`${serviceArn}#${createdAt}#${message}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;

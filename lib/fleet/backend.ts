@@ -8,6 +8,7 @@ import type {
   TaskDefinition,
   TaskNetwork,
 } from '../domain/model';
+import type { TaskRecord } from '../domain/task';
 
 /**
  * The port between the reconciler and whatever actually runs tasks: the simulated fleet (default)
@@ -99,6 +100,13 @@ export interface ObserveRequest {
   taskId: string;
   ref: BackendRef;
   createdAt: EpochMs;
+  /**
+   * The task's record, given by a due pass: a backend whose tasks announce their own changes (Fargate
+   * with ECS's task state change events) may then leave out a task it has no reason to ask about,
+   * whose record the caller keeps as it is. Absent (the resync, a first look after a launch or a
+   * stop), the backend looks at every task.
+   */
+  recorded?: TaskRecord;
 }
 
 /**

@@ -102,6 +102,12 @@ export interface FargateFleetOptions {
   launchRate?: TokenBucketOptions;
   /** How long one launch may wait for launch tokens before leaving the rest as throttled (default 2 s). */
   maxLaunchWaitMs?: number;
+  /**
+   * Whether ECS's "ECS Task State Change" events of this target reach the reconciler (the stage's
+   * FargateTaskStateRule, deployed): a due pass then asks DescribeTasks only about tasks whose events
+   * are late (see describesOnDuePass). Off by default: every observation describes.
+   */
+  taskEvents?: boolean;
 }
 
 /** What a task ECS no longer knows reports as its stoppedReason. */
@@ -116,6 +122,11 @@ const DEFAULT_MAX_LAUNCH_WAIT_MS = 2_000;
 /** ECS calls in flight at once per launch, observe or stop. */
 const CONCURRENCY = 5;
 const DESCRIBE_BATCH = 100;
+/**
+ * With task events, how long a task in flight may go without its record moving (nor a DescribeTasks
+ * of it by this process) before its events count as late and a due pass describes it.
+ */
+export const TASK_EVENT_LATE_MS = 30_000;
 const MAX_FAMILY_LENGTH = 255;
 const MAX_REASON_LENGTH = 255;
 const STARTED_BY_PREFIX = 'ecsbox-';
@@ -213,6 +224,7 @@ export class FargateFleet implements FleetBackend {
   private readonly clock: Clock;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly maxLaunchWaitMs: number;
+  private readonly taskEvents: boolean;
   private readonly launchTokens: TokenBucket;
   /** Launches wait for tokens one at a time, in order, so none starves and no wait is counted twice. */
   private tokenQueue: Promise<unknown> = Promise.resolve();
@@ -223,6 +235,8 @@ export class FargateFleet implements FleetBackend {
   private readonly families = new Map<string, ContainerLayout>();
   /** What RunTask (or adoption) returned, while DescribeTasks may not show the task yet. */
   private readonly recentLaunches = new Map<string, { at: EpochMs; task: EcsTask }>();
+  /** When this process last described each task in flight that a due pass asked about (task events on). */
+  private readonly describedAt = new Map<string, EpochMs>();
 
   constructor(
     private readonly client: ECSClient,
@@ -238,6 +252,7 @@ export class FargateFleet implements FleetBackend {
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.maxLaunchWaitMs = options.maxLaunchWaitMs ?? DEFAULT_MAX_LAUNCH_WAIT_MS;
+    this.taskEvents = options.taskEvents ?? false;
     this.launchTokens = new TokenBucket(options.launchRate ?? FARGATE_LAUNCH_RATE, () => this.clock.now());
   }
 
@@ -277,7 +292,8 @@ export class FargateFleet implements FleetBackend {
     });
   }
 
-  async observe(tasks: ObserveRequest[], now: EpochMs): Promise<ObservedTask[]> {
+  async observe(requests: ObserveRequest[], now: EpochMs): Promise<ObservedTask[]> {
+    const tasks = requests.filter((request) => this.describesOnDuePass(request, now));
     const refs = tasks.map(({ taskId, ref }) => fargateRef(taskId, ref));
     const described = await this.describe(refs);
     const visible = refs.map((ref) => described.get(ref.taskArn) ?? this.recentLaunch(ref.taskArn));
@@ -285,10 +301,36 @@ export class FargateFleet implements FleetBackend {
     return tasks.flatMap(({ taskId, createdAt }, index) => {
       const task = visible[index];
       const ref = refs[index];
+      if (task?.lastStatus === 'STOPPED') this.describedAt.delete(taskId);
       if (task) return [{ taskId, ref, ...this.observation(task) }];
       // MISSING: a task launched a moment ago may not be visible yet; past the grace it is gone.
       return now - createdAt < LAUNCH_VISIBILITY_GRACE_MS ? [] : [{ taskId, ref, ...forgotten() }];
     });
+  }
+
+  /**
+   * Whether observe describes a task. Always, unless the caller gave its record (a due pass) and the
+   * task's events reach its record (task events on, and its group names the record). Then only a task
+   * whose change is overdue: one starting or stopping whose record has not moved for
+   * TASK_EVENT_LATE_MS (nor has this process described it since), or one RUNNING that waits for its
+   * first health result (events carry no health). A steady task is left to its events and the resync.
+   */
+  private describesOnDuePass({ taskId, recorded }: ObserveRequest, now: EpochMs): boolean {
+    if (!this.taskEvents || !recorded) return true;
+    const { accountId } = scopeOf(recorded.taskArn);
+    if (!recordOfEcsGroup(ecsGroupFor(accountId, recorded.clusterName, recorded.taskId, ''))) return true;
+    const starting = recorded.lastStatus === 'PROVISIONING' || recorded.lastStatus === 'PENDING' || recorded.lastStatus === 'ACTIVATING';
+    const stopping = recorded.desiredStatus === 'STOPPED' && recorded.lastStatus !== 'STOPPED';
+    if (recorded.lastStatus === 'RUNNING' && recorded.healthChecked && recorded.healthStatus === 'UNKNOWN' && !stopping) return true;
+    if (!starting && !stopping) {
+      this.describedAt.delete(taskId);
+      return false;
+    }
+    const { createdAt, pullStartedAt = 0, pullStoppedAt = 0, startedAt = 0, stoppingAt = 0 } = recorded;
+    const lastMoved = Math.max(createdAt, pullStartedAt, pullStoppedAt, startedAt, stoppingAt, this.describedAt.get(taskId) ?? 0);
+    if (now - lastMoved < TASK_EVENT_LATE_MS) return false;
+    this.describedAt.set(taskId, now);
+    return true;
   }
 
   /** What an "ECS Task State Change" event says of its task (taskOfEvent), as observe would report it. */

@@ -23,13 +23,18 @@ export class ClusterFleets implements FleetResolver {
     private readonly simulated: FleetBackend,
     private readonly defaults: ClusterFleet,
     private readonly region: string,
-    /** Hosted mode: Fargate (and any endpoint override, an SSRF) is refused to every tenant. */
-    private readonly policy: { simulatedOnly: boolean } = { simulatedOnly: false },
-    private readonly fargateFleet: (client: ECSClient, settings: Required<Pick<FargateSettings, 'cluster' | 'subnets'>> & FargateSettings, familyPrefix: string) => FleetBackend = (
-      client,
-      settings,
-      familyPrefix,
-    ) => new FargateFleet(client, { ...settings, familyPrefix }),
+    /**
+     * Hosted mode: Fargate (and any endpoint override, an SSRF) is refused to every tenant.
+     * `taskEventsCluster`: the ECS cluster whose "ECS Task State Change" events reach the reconciler
+     * (the deployed stage's fargateCluster), in this region and without an endpoint override.
+     */
+    private readonly policy: { simulatedOnly: boolean; taskEventsCluster?: string } = { simulatedOnly: false },
+    private readonly fargateFleet: (
+      client: ECSClient,
+      settings: Required<Pick<FargateSettings, 'cluster' | 'subnets'>> & FargateSettings,
+      familyPrefix: string,
+      taskEvents: boolean,
+    ) => FleetBackend = (client, settings, familyPrefix, taskEvents) => new FargateFleet(client, { ...settings, familyPrefix }, { taskEvents }),
   ) {}
 
   /** The settings a cluster would run with; InvalidParameterException when Fargate lacks a target. */
@@ -59,8 +64,9 @@ export class ClusterFleets implements FleetResolver {
     if (!fleet) {
       const { endpoint, region, ...target } = settings.fargate!;
       const client = new ECSClient({ region: region ?? this.region, ...ECS_RETRY, ...(endpoint ? { endpoint } : {}) });
+      const taskEvents = !endpoint && (region ?? this.region) === this.region && target.cluster === this.policy.taskEventsCluster;
       // Families are scoped by ecsbox account, so tenants sharing a target cannot collide.
-      fleet = this.fargateFleet(client, target as Required<Pick<FargateSettings, 'cluster' | 'subnets'>>, `ecsbox-${accountId}-`);
+      fleet = this.fargateFleet(client, target as Required<Pick<FargateSettings, 'cluster' | 'subnets'>>, `ecsbox-${accountId}-`, taskEvents);
       this.fargateFleets.set(key, fleet);
     }
     return fleet;

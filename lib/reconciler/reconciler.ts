@@ -1,6 +1,6 @@
 import { arns, scopeOf } from '../domain/arn';
 import { sameData } from '../domain/equality';
-import { eventIdFor, MAX_SERVICE_EVENTS } from '../domain/service';
+import { eventIdFor, withServiceEvents, type ServiceState } from '../domain/service';
 import { assignCapacityProviders, capacityProviderCounts } from '../domain/capacity-provider';
 import {
   applyObservation,
@@ -84,7 +84,7 @@ interface PreparedPlan {
   toStop: TaskRecord[];
 }
 
-/** Services prepared at once: their events are read together (one BatchGetItem reads up to 100). */
+/** Services prepared at once (their plans, task definitions and simulated launches). */
 const PREPARE_CONCURRENCY = 100;
 
 const earliest = (a: EpochMs | undefined, b: EpochMs | undefined): EpochMs | undefined =>
@@ -188,7 +188,7 @@ export class Reconciler {
     for await (const page of pages) {
       outcome.readUnits += page.readUnits;
       outcome.visited += page.services.length + page.standalone.length;
-      const result = await this.passPage(shard, page, now);
+      const result = await this.passPage(shard, page, now, scope);
       outcome.acted += result.acted;
       outcome.nextWakeAt = earliest(outcome.nextWakeAt, result.nextWakeAt);
       if (result.busy) {
@@ -227,10 +227,10 @@ export class Reconciler {
     await Promise.all(writes.map(({ target, dueAt }) => this.store.setDue(target, dueAt)));
   }
 
-  private async passPage(shard: number, page: ShardPage, now: EpochMs): Promise<Omit<PassOutcome, 'readUnits' | 'visited'>> {
+  private async passPage(shard: number, page: ShardPage, now: EpochMs, scope: PassScope): Promise<Omit<PassOutcome, 'readUnits' | 'visited'>> {
     const everyTask: TaskRecord[] = [...page.standalone];
     for (const slice of page.services) for (const task of slice.tasks) everyTask.push(task);
-    const observations = await this.observe(everyTask.filter((record) => record.ref !== undefined), now);
+    const observations = await this.observe(everyTask.filter((record) => record.ref !== undefined), now, scope);
     const observed = new Map<string, ObservedTask>(observations.map((entry) => [entry.taskId, entry]));
     const view = (record: TaskRecord): TaskView => {
       const observation = observed.get(record.taskId);
@@ -292,7 +292,7 @@ export class Reconciler {
       this.leases.set(shard, acquired);
     }
 
-    // Every service's decisions are prepared (side by side: their events are read together), then
+    // Every service's decisions are prepared (side by side), then
     // committed together in shared transactions, then made (launches, stops) several services at once.
     const slots = await mapConcurrently(work, PREPARE_CONCURRENCY, async (item): Promise<PreparedPlan | undefined> => {
       try {
@@ -377,10 +377,17 @@ export class Reconciler {
     return renewed;
   }
 
-  /** Observes tasks the backend has (a ref), cluster by cluster. */
-  private observe(records: TaskRecord[], now: EpochMs): Promise<ObservedTask[]> {
+  /**
+   * Observes tasks the backend has (a ref), cluster by cluster. A due pass gives the backend each
+   * task's record, so one whose tasks announce their changes (Fargate's task events) asks only about
+   * those whose events are late; the resync looks at every task.
+   */
+  private observe(records: TaskRecord[], now: EpochMs, scope: PassScope): Promise<ObservedTask[]> {
     return this.perCluster(records, (fleet, group) =>
-      fleet.observe(group.map(({ taskId, ref, createdAt }) => ({ taskId, ref: ref!, createdAt })), now),
+      fleet.observe(
+        group.map((record) => ({ taskId: record.taskId, ref: record.ref!, createdAt: record.createdAt, ...(scope === 'due' ? { recorded: record } : {}) })),
+        now,
+      ),
     );
   }
 
@@ -490,16 +497,14 @@ export class Reconciler {
       ...servicePlan.events,
       ...failures.map(({ deploymentId, reason }) => recordLaunchRefusal(service, deploymentId, reason, now, this.settings.plan)),
     ];
-    const events = messages.length ? await this.withEvents(service, messages, now) : undefined;
     const changed = [...latest.values()];
     const undeliveredIds = work.undelivered.map((task) => task.taskId);
     const boundIds = new Set(bound.map((record) => record.taskId));
     const placed = [...newTasks.filter((record) => record.containerInstanceArn), ...bound];
     return {
       commit: {
-        service,
+        service: messages.length ? this.withEvents(service, messages, now) : service,
         dueAt: servicePlan.nextWakeAt,
-        events,
         newTasks,
         changedTasks: changed.filter((record) => stopIds.has(record.taskId) || boundIds.has(record.taskId)),
         observedTasks: changed.filter((record) => !stopIds.has(record.taskId) && !boundIds.has(record.taskId)),
@@ -635,9 +640,8 @@ export class Reconciler {
       committed = await this.store.commitService(
         lease,
         {
-          service: next,
+          service: this.withEvents(next, messages, now),
           dueAt,
-          events: await this.withEvents(next, messages, now),
           newTasks: [],
           changedTasks: [],
           removedTasks: refused.map(({ record }) => record),
@@ -708,12 +712,12 @@ export class Reconciler {
     return { launchType: 'EC2', ...(zone ? { availabilityZone: zone } : {}) };
   }
 
-  private async withEvents(service: ServicePlan['service'], messages: string[], now: EpochMs): Promise<ServiceEvent[]> {
-    const existing = await this.store.loadEvents(service);
+  /** The service with the messages as its newest events (the last one said newest). */
+  private withEvents<S extends ServiceState>(service: S, messages: string[], now: EpochMs): S {
     const added = messages
       .map((message, index) => ({ id: eventIdFor(service.serviceArn, now + index, message), createdAt: now, message }))
       .reverse();
-    return [...added, ...existing].slice(0, MAX_SERVICE_EVENTS);
+    return withServiceEvents(service, added) as S;
   }
 
   /** Tells the backend about committed stop decisions, then records what it reports. */

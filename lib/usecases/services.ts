@@ -7,12 +7,12 @@ import { shardOf } from '../domain/shard';
 import {
   DAEMON_DEPLOYMENT_CONFIGURATION,
   DEFAULT_DEPLOYMENT_CONFIGURATION,
-  MAX_SERVICE_EVENTS,
   UNSUPPORTED_SERVICE_LISTS,
   deploymentIdFor,
   eventIdFor,
   newDeployment,
   presentService,
+  withServiceEvents,
   type CreateServiceInput,
   type ServiceLaunchType,
   type ServiceState,
@@ -202,7 +202,7 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
     // A service created again after deletion continues the old record's version line.
     version: (existing?.service.version ?? 0) + 1,
   };
-  await deps.services.create(service, []);
+  await deps.services.create(service);
   await deps.trigger.wake(shardOf(deps.scope.accountId, cluster.clusterName, service.serviceName, deps.reconcileShards));
   return { service: presentService(service, []) };
 };
@@ -274,7 +274,7 @@ const changeService = async (
   clusterReference: string | undefined,
   serviceReference: string,
   change: (service: ServiceState, events: ServiceEvent[]) => Promise<ServiceState>,
-  save: (next: ServiceState, events: ServiceEvent[], previous: ServiceState) => Promise<void>,
+  save: (next: ServiceState, previous: ServiceState) => Promise<void>,
 ) => {
   const cluster = await requireActiveCluster(deps, clusterReference);
   const { next, events } = await retryOnConflict(
@@ -282,7 +282,7 @@ const changeService = async (
       const stored = await requireService(deps, cluster, serviceReference);
       if (stored.service.status !== 'ACTIVE') throw new ServiceNotActiveException();
       const changed = { ...(await change(stored.service, stored.events)), version: stored.service.version + 1 };
-      await save(changed, stored.events, stored.service);
+      await save(changed, stored.service);
       return { next: changed, events: stored.events };
     },
     MAX_ATTEMPTS,
@@ -347,11 +347,11 @@ export const updateService = async (
       next.steady = false;
       return next;
     },
-    (next, events, previous) => {
-      if (event === undefined) return deps.services.save(next, undefined, previous.desiredCount);
+    (next, previous) => {
+      if (event === undefined) return deps.services.save(next, previous.desiredCount);
       const now = deps.clock.now();
       const added = { id: eventIdFor(next.serviceArn, now, event), createdAt: now, message: event };
-      return deps.services.save(next, [added, ...events].slice(0, MAX_SERVICE_EVENTS), previous.desiredCount);
+      return deps.services.save(withServiceEvents(next, [added]), previous.desiredCount);
     },
   );
 };
@@ -376,7 +376,7 @@ export const deleteService = async (
       // DRAINING: the reconciler stops every task, then marks the service INACTIVE.
       return { ...structuredClone(service), status: 'DRAINING', desiredCount: 0, steady: false };
     },
-    (next, events, previous) => deps.services.saveDeleted(next, events, previous.desiredCount),
+    (next, previous) => deps.services.saveDeleted(next, previous.desiredCount),
   );
 
 /** Services read at once when a cluster's EC2 services are made due (each read takes a service and its events). */

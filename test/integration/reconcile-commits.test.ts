@@ -7,6 +7,7 @@ import { SimulatedFleet } from '../../lib/fleet/simulated';
 import type { ReconcileStore, ServiceCommit, ServiceSlice } from '../../lib/ports';
 import { Reconciler } from '../../lib/reconciler/reconciler';
 import { reconcilerSettings } from '../../lib/reconciler/settings';
+import { withServiceEvents } from '../../lib/domain/service';
 import { createService, describeService, updateService } from '../../lib/usecases/services';
 import { depsWithWebFamily, dynamoEndpoint, testConfig, TestClock } from '../support/dynamo';
 
@@ -124,6 +125,46 @@ describe("the reconciler's commits", () => {
       expect(Item).toMatchObject({ lastStatus: 'PROVISIONING', taskArn: task.taskArn });
       expect(Item).not.toHaveProperty('containers');
     }
+    table.client.destroy();
+  });
+
+  it("keeps a service's newest events in its own item until they outgrow a write unit, and shows the last 100 in order", async () => {
+    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 0, networkConfiguration: network });
+    await settle();
+    const { store } = buildReconciler(testConfig(deps.tableName), { clock });
+    const table = createTableContext({ tableName: deps.tableName, region: 'us-east-1', endpoint: dynamoEndpoint(), pageTokenSecret: 'x' });
+    const item = async (sortKey: string) =>
+      (await table.client.send(new GetCommand({ TableName: deps.tableName, Key: { PK: 'A#000000000000#C#c1', SK: sortKey }, ConsistentRead: true }))).Item;
+    const shown = async () => (await describeService(deps, 'c1', 'web')).service.events.map((event: { message: string }) => event.message);
+    const said = (await shown()).reverse(); // what the service said before: the oldest first
+    let [slice] = await slices(store);
+    const lease = (await store.acquireLease(0, 'holder', clock.now(), 15_000))!;
+    let eventsItemWrites = 0;
+    for (let commit = 0; commit < 40; commit++) {
+      clock.advance(100);
+      // Three events a commit, as a pass that launches tasks and then settles says them.
+      const added = [0, 1, 2].map((index) => `(service web) event ${commit * 3 + index}, with a task id 0123456789abcdef0123456789abcdef in it.`);
+      said.push(...added);
+      const next = withServiceEvents(
+        { ...slice.service, version: slice.service.version + 1 },
+        added.map((message, index) => ({ id: `${commit}-${index}`, createdAt: clock.now(), message })).reverse(),
+      );
+      const eventsBefore = JSON.stringify(await item('SERVICE#web#EVENTS'));
+      expect(await store.commitServices(lease, [{ service: next, newTasks: [], changedTasks: [] }], clock.now())).toEqual([true]);
+      if (JSON.stringify(await item('SERVICE#web#EVENTS')) !== eventsBefore) eventsItemWrites += 1;
+      const serviceItem = (await item('SERVICE#web'))!;
+      // Within one write unit, by DynamoDB's rules (attribute names and values).
+      const bytes = Object.entries(serviceItem).reduce(
+        (sum, [name, value]) => sum + name.length + (value instanceof Uint8Array ? value.byteLength : String(value).length),
+        0,
+      );
+      expect(bytes).toBeLessThanOrEqual(1024);
+      expect(await shown()).toEqual([...said].reverse().slice(0, 100));
+      [slice] = await slices(store);
+    }
+    // 120 events in 40 commits: the events item was rewritten only when the recent ones moved there.
+    expect(eventsItemWrites).toBeGreaterThan(0);
+    expect(eventsItemWrites).toBeLessThanOrEqual(10);
     table.client.destroy();
   });
 });

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { FakeEcs, fakeEcsClient } from '../support/fake-ecs';
 import type { TaskDefinition } from '../../lib/domain/model';
+import type { TaskRecord } from '../../lib/domain/task';
 import { THROTTLED_REASON, type BackendRef, type LaunchOutcome, type LaunchSpec } from '../../lib/fleet/backend';
 import {
   clientTokenFor,
@@ -23,6 +24,7 @@ import {
   FORGOTTEN_REASON,
   startedByFor,
   STRAY_GRACE_MS,
+  TASK_EVENT_LATE_MS,
   STRAY_REASON,
   type FargateFleetOptions,
   type FargateTarget,
@@ -537,6 +539,62 @@ describe('FargateFleet observe', () => {
   it('refuses a ref that is not a Fargate task', async () => {
     const { fleet } = setup();
     await expect(fleet.observe([{ taskId: 't', ref: { kind: 'simulated', timeline: {} }, createdAt: T0 }], T0)).rejects.toThrow(/ref kind simulated/);
+  });
+});
+
+describe('FargateFleet observe with task state change events', () => {
+  /** A record as a due pass passes it: an ecsbox task id (32 hex digits), so its events can name it. */
+  const record = (taskId: string, fields: Partial<TaskRecord> = {}): TaskRecord =>
+    ({
+      taskId,
+      taskArn: `arn:aws:ecs:us-east-1:000000000000:task/default/${taskId}`,
+      clusterName: 'default',
+      lastStatus: 'RUNNING',
+      desiredStatus: 'RUNNING',
+      healthStatus: 'UNKNOWN',
+      healthChecked: false,
+      createdAt: T0,
+      ...fields,
+    }) as TaskRecord;
+  const id = (digit: string) => digit.repeat(32);
+  const records = [
+    record(id('a'), { startedAt: T0 }), // steady: its events say when it stops
+    record(id('b'), { lastStatus: 'PROVISIONING' }), // starting
+    record(id('c'), { desiredStatus: 'STOPPED', startedAt: T0 }), // stopping
+    record(id('d'), { healthChecked: true, startedAt: T0 }), // waiting for its first health result: no event says it
+    record(id('e'), { lastStatus: 'PROVISIONING', clusterName: 'x'.repeat(250) }), // a group too long to name it: no events
+  ];
+
+  it('describes on a due pass only the tasks whose events are late or cannot come; the resync, and a fleet without events, every task', async () => {
+    const { fleet, fleet2, advance } = setup({ taskEvents: true });
+    const launched = await fleet.launch(records.map((task) => spec(task.taskId, { clusterName: task.clusterName })));
+    const requests = launched.map((outcome, index) => ({ taskId: records[index].taskId, ref: refOf(outcome), createdAt: T0 }));
+    // Which records DescribeTasks was asked about, by their letter.
+    const letterOf = new Map(requests.map((request) => [request.ref.taskArn, request.taskId[0]]));
+    const described = () => inputs<{ tasks: string[] }>(DescribeTasksCommand).flatMap((input) => input.tasks.map((arn) => letterOf.get(arn)));
+    const duePass = async (now: number) => {
+      ecs.resetHistory();
+      await fleet.observe(requests.map((request, index) => ({ ...request, recorded: records[index] })), now);
+      return described();
+    };
+
+    expect(await duePass(T0)).toEqual(['d', 'e']);
+    advance(10_000);
+    expect(await duePass(T0 + 10_000)).toEqual(['d', 'e']);
+    // Starting and stopping for 30 s without a change: their events are late.
+    expect(await duePass(T0 + TASK_EVENT_LATE_MS)).toEqual(['b', 'c', 'd', 'e']);
+    // Described just now: late again only a while later.
+    expect(await duePass(T0 + TASK_EVENT_LATE_MS + 1_000)).toEqual(['d', 'e']);
+    expect(await duePass(T0 + 2 * TASK_EVENT_LATE_MS)).toEqual(['b', 'c', 'd', 'e']);
+
+    // The resync gives no records: every task is described.
+    ecs.resetHistory();
+    await fleet.observe(requests, T0 + 2 * TASK_EVENT_LATE_MS);
+    expect(described()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    // Without task events, a due pass describes every task too.
+    ecs.resetHistory();
+    await fleet2({ taskEvents: false }).observe(requests.map((request, index) => ({ ...request, recorded: records[index] })), T0);
+    expect(described()).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 });
 

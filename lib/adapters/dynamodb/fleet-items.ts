@@ -1,8 +1,8 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { arns, scopeOf } from '../../domain/arn';
-import type { EpochMs } from '../../domain/model';
+import type { EpochMs, ServiceEvent } from '../../domain/model';
 import { shardOf, STANDALONE } from '../../domain/shard';
-import type { ServiceState } from '../../domain/service';
+import { serviceEvents, type ServiceState } from '../../domain/service';
 import { containerArnFor, type TaskRecord } from '../../domain/task';
 import { listKeys } from './list-index';
 import { keys } from './table';
@@ -156,6 +156,60 @@ export const serviceItem = (service: ServiceState, shards: number, dueAt: EpochM
           GSI2SK: listKeys.service(service.serviceName),
         }),
     ...packRecord(service, SERVICE_PLAIN),
+  };
+};
+
+/**
+ * A service's events live in two items: its newest in the service item (the record's
+ * `recentEvents`, packed with it), the older ones in the service's events item. A change that adds
+ * events then writes only the service item, which it writes anyway, while that item stays within
+ * one write unit; once the events would take it past it, they all move to the front of the events
+ * item (one write more, once every several events: the events item is read only then) and the
+ * service item starts again with none. Either item alone is never the whole story:
+ * `serviceEvents(service, older)` joins them.
+ */
+const SERVICE_ITEM_BYTES = 1000;
+
+/** An item's size by DynamoDB's rules, closely enough to keep it under a write unit. */
+const itemBytes = (item: Record<string, unknown>): number =>
+  Object.entries(item).reduce((sum, [name, value]) => {
+    const bytes =
+      typeof value === 'string'
+        ? Buffer.byteLength(value)
+        : typeof value === 'number'
+          ? Math.ceil(String(value).length / 2) + 1
+          : value instanceof Uint8Array
+            ? value.byteLength
+            : Buffer.byteLength(JSON.stringify(value) ?? '');
+    return sum + Buffer.byteLength(name) + bytes;
+  }, 0);
+
+export interface ServiceItemWrite {
+  /** The service item (its recent events in it, or none once they moved). */
+  service: ReturnType<typeof serviceItem>;
+  /** The events item, when the recent events moved to it. */
+  olderEvents?: ReturnType<typeof serviceEventsKey> & { events: ServiceEvent[] };
+}
+
+/**
+ * The items that store `service`: its item, and, when its recent events no longer fit the item's
+ * write unit, its events item with them in front. `older` reads the events item's events: called
+ * only then.
+ */
+export const serviceItemWrite = async (
+  service: ServiceState,
+  shards: number,
+  dueAt: EpochMs | undefined,
+  older: () => Promise<ServiceEvent[]>,
+): Promise<ServiceItemWrite> => {
+  const item = serviceItem(service, shards, dueAt);
+  if (!service.recentEvents?.length || itemBytes(item) <= SERVICE_ITEM_BYTES) return { service: item };
+  return {
+    service: serviceItem({ ...service, recentEvents: undefined }, shards, dueAt),
+    olderEvents: {
+      ...serviceEventsKey(accountOf(service.serviceArn), service.clusterName, service.serviceName),
+      events: serviceEvents(service, await older()),
+    },
   };
 };
 

@@ -15,6 +15,7 @@ import {
   serviceEventsKey,
   dueIndexKeys,
   serviceItem,
+  serviceItemWrite,
   serviceKey,
   serviceReconcileKeys,
   shardKey,
@@ -108,14 +109,14 @@ export class DynamoReconcileStore implements ReconcileStore {
     return this.consumedReadUnits;
   }
 
-  /** loadEvents calls made in the same turn of the event loop, read together. */
+  /** Reads of services' older events made in the same turn of the event loop, read together. */
   private eventReads: Array<{ key: Key; resolve: (events: ServiceEvent[]) => void; reject: (error: unknown) => void }> = [];
 
   /**
-   * The events of services prepared side by side are read in one BatchGetItem (strongly consistent):
-   * a pass that adds events to 1,000 services reads them in 10 round trips, not 1,000.
+   * A service's older events (its events item), strongly consistent; read only when its recent
+   * events move there. Reads of services committed side by side are one BatchGetItem.
    */
-  loadEvents(service: ServiceState): Promise<ServiceEvent[]> {
+  private olderEvents(service: ServiceState): Promise<ServiceEvent[]> {
     const key = serviceEventsKey(accountOf(service.serviceArn), service.clusterName, service.serviceName);
     return new Promise((resolve, reject) => {
       if (!this.eventReads.length) setImmediate(() => void this.readEvents());
@@ -439,23 +440,12 @@ export class DynamoReconcileStore implements ReconcileStore {
   }
 
   /** A service's actions: what must be atomic (the decisions) and the observations that may go first. */
-  private serviceActions(commit: ServiceCommit) {
+  private async serviceActions(commit: ServiceCommit) {
     const { service } = commit;
+    const write = await serviceItemWrite(service, this.shards, commit.dueAt, () => this.olderEvents(service));
     const atomic = [
-      { Put: putAtVersion(this.table.tableName, serviceItem(service, this.shards, commit.dueAt)) },
-      ...(commit.events
-        ? [
-            {
-              Put: {
-                TableName: this.table.tableName,
-                Item: {
-                  ...serviceEventsKey(accountOf(service.serviceArn), service.clusterName, service.serviceName),
-                  events: commit.events,
-                },
-              },
-            },
-          ]
-        : []),
+      { Put: putAtVersion(this.table.tableName, write.service) },
+      ...(write.olderEvents ? [{ Put: { TableName: this.table.tableName, Item: write.olderEvents } }] : []),
       ...commit.newTasks.map((task) => this.taskPut(task, true)),
       ...commit.changedTasks.map((task) => this.taskPut(task, false)),
       ...(commit.removedTasks ?? []).map((task) => this.taskDelete(task)),
@@ -486,8 +476,9 @@ export class DynamoReconcileStore implements ReconcileStore {
     const committed = commits.map(() => false);
     const check = this.leaseCheck(lease, now);
     let pending: Array<{ index: number; actions: object[]; bytes: number }> = [];
-    for (const [index, commit] of commits.entries()) {
-      const { atomic, observed } = this.serviceActions(commit);
+    // Built side by side: the services whose recent events move out read their events items together.
+    const prepared = await Promise.all(commits.map((commit) => this.serviceActions(commit)));
+    for (const [index, { atomic, observed }] of prepared.entries()) {
       const actions = [...atomic, ...observed];
       if (fitsOneTransaction([check, ...actions])) {
         pending.push({ index, actions, bytes: actions.reduce((sum, action) => sum + sizeOf(action), 0) });

@@ -1,10 +1,10 @@
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ArnScope } from '../../domain/arn';
 import type { EpochMs, ServiceEvent } from '../../domain/model';
-import type { ServiceState } from '../../domain/service';
+import { serviceEvents, type ServiceState } from '../../domain/service';
 import { ClientException, ClusterNotFoundException, ConflictException } from '../../errors';
 import type { Page, PageRequest, QuotaSource, ServiceRepository, StoredService } from '../../ports';
-import { accountOf, DUE_NOW, serviceEventsKey, serviceItem, serviceKey, toService } from './fleet-items';
+import { accountOf, DUE_NOW, serviceEventsKey, serviceItem, serviceItemWrite, serviceKey, toService } from './fleet-items';
 import { listIndexQuery, listKeys } from './list-index';
 import type { TaskReservations } from './task-reservations';
 import { cancellationCodes, consistentGetMany, isConditionFailure, keys, putAtVersion, putNewOrInactive, queryPage, translateThrottling, type TableContext } from './table';
@@ -19,17 +19,26 @@ export class DynamoServiceRepository implements ServiceRepository {
     private readonly clock: { now(): EpochMs },
   ) {}
 
-  private eventsPut(service: ServiceState, events: ServiceEvent[]) {
-    return {
-      Put: {
-        TableName: this.table.tableName,
-        Item: { ...serviceEventsKey(accountOf(service.serviceArn), service.clusterName, service.serviceName), events },
-      },
-    };
+  /**
+   * The service's item at its new version, and its events item when its recent events move there
+   * (read first, strongly consistent: a write of it is conditioned on the service's version).
+   */
+  private async versionedPuts(service: ServiceState): Promise<object[]> {
+    const write = await serviceItemWrite(service, this.shards, DUE_NOW, () => this.olderEvents(service));
+    return [{ Put: putAtVersion(this.table.tableName, write.service) }, ...(write.olderEvents ? [{ Put: { TableName: this.table.tableName, Item: write.olderEvents } }] : [])];
   }
 
-  private versionedPut(service: ServiceState) {
-    return putAtVersion(this.table.tableName, serviceItem(service, this.shards, DUE_NOW));
+  private async olderEvents(service: ServiceState): Promise<ServiceEvent[]> {
+    const { Item } = await this.table.client
+      .send(
+        new GetCommand({
+          TableName: this.table.tableName,
+          Key: serviceEventsKey(accountOf(service.serviceArn), service.clusterName, service.serviceName),
+          ConsistentRead: true,
+        }),
+      )
+      .catch(translateThrottling);
+    return (Item?.events as ServiceEvent[] | undefined) ?? [];
   }
 
   private clusterCount(service: ServiceState, delta: 1 | -1, servicesPerCluster = 0) {
@@ -51,7 +60,7 @@ export class DynamoServiceRepository implements ServiceRepository {
     return this.reservations.reserve(accountOf(service.serviceArn), delta, this.clock.now());
   }
 
-  async create(service: ServiceState, events: ServiceEvent[]): Promise<void> {
+  async create(service: ServiceState): Promise<void> {
     const { servicesPerCluster } = await this.quotas.of(accountOf(service.serviceArn));
     const reserve = await this.reservation(service, service.desiredCount);
     try {
@@ -59,7 +68,8 @@ export class DynamoServiceRepository implements ServiceRepository {
         new TransactWriteCommand({
           TransactItems: [
             putNewOrInactive(this.table.tableName, serviceItem(service, this.shards, DUE_NOW)),
-            this.eventsPut(service, events),
+            // A service created again after deletion starts with no events.
+            { Delete: { TableName: this.table.tableName, Key: serviceEventsKey(accountOf(service.serviceArn), service.clusterName, service.serviceName) } },
             this.clusterCount(service, 1, servicesPerCluster),
             ...(reserve ? [reserve.action] : []),
           ],
@@ -109,7 +119,8 @@ export class DynamoServiceRepository implements ServiceRepository {
       const keys = keysOf(name);
       const item = items.get(keys.service);
       if (!item) return undefined;
-      return { service: toService(item), events: (items.get(keys.events)?.events as ServiceEvent[] | undefined) ?? [] };
+      const service = toService(item);
+      return { service, events: serviceEvents(service, (items.get(keys.events)?.events as ServiceEvent[] | undefined) ?? []) };
     });
   }
 
@@ -129,14 +140,14 @@ export class DynamoServiceRepository implements ServiceRepository {
     return { items: items.map((item) => item.serviceArn), nextToken };
   }
 
-  async save(service: ServiceState, events?: ServiceEvent[], desiredCountBefore = service.desiredCount): Promise<void> {
+  async save(service: ServiceState, desiredCountBefore = service.desiredCount): Promise<void> {
     const reserve = await this.reservation(service, service.desiredCount - desiredCountBefore);
-    const rest = [...(events ? [this.eventsPut(service, events)] : []), ...(reserve ? [reserve.action] : [])];
+    const [servicePut, ...rest] = [...(await this.versionedPuts(service)), ...(reserve ? [reserve.action] : [])];
     try {
       if (rest.length) {
-        await this.table.client.send(new TransactWriteCommand({ TransactItems: [{ Put: this.versionedPut(service) }, ...rest] }));
+        await this.table.client.send(new TransactWriteCommand({ TransactItems: [servicePut, ...rest] as never }));
       } else {
-        await this.table.client.send(new PutCommand(this.versionedPut(service)));
+        await this.table.client.send(new PutCommand((servicePut as { Put: PutCommandInput }).Put));
       }
     } catch (error) {
       if (!isConditionFailure(error)) return translateThrottling(error);
@@ -149,14 +160,13 @@ export class DynamoServiceRepository implements ServiceRepository {
     }
   }
 
-  async saveDeleted(service: ServiceState, events: ServiceEvent[], desiredCountBefore = service.desiredCount): Promise<void> {
+  async saveDeleted(service: ServiceState, desiredCountBefore = service.desiredCount): Promise<void> {
     const reserve = await this.reservation(service, service.desiredCount - desiredCountBefore);
     try {
       await this.table.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: this.versionedPut(service) },
-            this.eventsPut(service, events),
+            ...((await this.versionedPuts(service)) as never[]),
             this.clusterCount(service, -1),
             ...(reserve ? [reserve.action] : []),
           ],

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { arns, type ArnScope } from '../../domain/arn';
 import type { EpochMs, Tag, TaskDefinition, TaskDefinitionStatus } from '../../domain/model';
 import type { ValidatedTaskDefinition } from '../../domain/task-definition';
@@ -14,15 +14,20 @@ import type {
   TaskDefinitionRepository,
 } from '../../ports';
 import { withRetries } from '../../retry';
-import { listIndexQuery, listKeys } from './list-index';
+import { LIST_INDEX, listIndexQuery, listKeys } from './list-index';
 import { isConditionFailure, keys, queryPage, rewriteTags, throwConditionFailure, translateThrottling, type TableContext } from './table';
 
+/**
+ * A family's item says only that the family exists (ListTaskDefinitionFamilies lists these): it is
+ * written with the family's first revision and never again. Its latest revision is the newest
+ * revision item, and whether it is ACTIVE is whether the list index holds an ACTIVE revision of it;
+ * both are read where they are needed, so a registration is one write and a deregistration one
+ * update. (Items written before hold `latestRevision` and `activeRevisions` too, unused.)
+ */
 interface FamilyItem {
   PK: string;
   SK: string;
   family: string;
-  latestRevision: number;
-  activeRevisions: number;
 }
 
 /**
@@ -60,10 +65,11 @@ export const fromDocument = (document: StoredDocument): TaskDefinition => ({
 });
 
 /**
- * Registrations of one family race for the next revision number. Each attempt reads the family's
- * latest revision and commits "family.latestRevision = n+1" together with the new revision's item
- * in one transaction conditioned on the revision it read; a loser retries with jittered back-off.
- * This gives 1, 2, 3... with no gap and no duplicate, even if the writer dies mid-way.
+ * Registrations of one family race for the next revision number. Each attempt takes the family's
+ * latest revision n (this container's own last registration, else the newest revision item, read
+ * consistently) and puts revision n+1 on condition that it does not exist; a loser retries with
+ * jittered back-off and reads. Revision items are never removed and n+1 is only written once n
+ * exists, so this gives 1, 2, 3... with no gap and no duplicate, even if the writer dies mid-way.
  */
 const MAX_REGISTER_ATTEMPTS = 200;
 
@@ -86,16 +92,38 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
   private readonly knownLatest = new Map<string, number>();
 
   private async latestRevision(family: string): Promise<number> {
-    const { Item } = await this.table.client
+    const { Items } = await this.table.client
       .send(
-        new GetCommand({
+        new QueryCommand({
           TableName: this.table.tableName,
-          Key: { PK: this.partition, SK: keys.familyItem(family) },
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': this.partition, ':prefix': `TD#${family}#` },
+          ProjectionExpression: 'SK',
+          ScanIndexForward: false,
           ConsistentRead: true,
+          Limit: 1,
         }),
       )
       .catch(translateThrottling);
-    return (Item as FamilyItem | undefined)?.latestRevision ?? 0;
+    const newest = Items?.[0]?.SK as string | undefined;
+    return newest ? Number(newest.slice(newest.lastIndexOf('#') + 1)) : 0;
+  }
+
+  /** Whether the family has an ACTIVE revision: its range of the list index is not empty. */
+  private async hasActiveRevision(family: string): Promise<boolean> {
+    const { Items } = await this.table.client
+      .send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: LIST_INDEX,
+          KeyConditionExpression: 'PK = :pk AND begins_with(GSI2SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': this.partition, ':prefix': listKeys.taskDefinitionPrefix('ACTIVE', family) },
+          ProjectionExpression: 'SK',
+          Limit: 1,
+        }),
+      )
+      .catch(translateThrottling);
+    return Boolean(Items?.length);
   }
 
   /** A revision's move from one status to the next, stamped with when, only from `from`. */
@@ -146,38 +174,24 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
           // ECS names the IAM principal that registered it; ecsbox takes every caller as the account's root.
           registeredBy: `arn:aws:iam::${this.scope.accountId}:root`,
         };
-        await this.transact([
-          {
-            Update: {
-              TableName: this.table.tableName,
-              Key: { PK: this.partition, SK: keys.familyItem(fields.family) },
-              UpdateExpression:
-                'SET #family = :family, latestRevision = :revision, activeRevisions = if_not_exists(activeRevisions, :zero) + :one',
-              ConditionExpression: previous === 0 ? 'attribute_not_exists(PK)' : 'latestRevision = :previous',
-              ExpressionAttributeNames: { '#family': 'family' },
-              ExpressionAttributeValues: {
-                ':family': fields.family,
-                ':revision': revision,
-                ':zero': 0,
-                ':one': 1,
-                ...(previous === 0 ? {} : { ':previous': previous }),
-              },
-            },
-          },
-          {
-            Put: {
-              TableName: this.table.tableName,
-              Item: {
-                PK: this.partition,
-                SK: keys.taskDefinitionItem(fields.family, revision),
-                GSI2SK: listKeys.taskDefinition('ACTIVE', fields.family, revision),
-                taskDefinition: toDocument(taskDefinition),
-                ...(tags?.length ? { tags } : {}),
-              } satisfies TaskDefinitionItem,
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-        ]);
+        const revisionPut = {
+          TableName: this.table.tableName,
+          Item: {
+            PK: this.partition,
+            SK: keys.taskDefinitionItem(fields.family, revision),
+            GSI2SK: listKeys.taskDefinition('ACTIVE', fields.family, revision),
+            taskDefinition: toDocument(taskDefinition),
+            ...(tags?.length ? { tags } : {}),
+          } satisfies TaskDefinitionItem,
+          ConditionExpression: 'attribute_not_exists(PK)',
+        };
+        if (revision === 1) {
+          // The family's first revision brings its item along.
+          const family: FamilyItem = { PK: this.partition, SK: keys.familyItem(fields.family), family: fields.family };
+          await this.transact([{ Put: { TableName: this.table.tableName, Item: family } }, { Put: revisionPut }]);
+        } else {
+          await this.table.client.send(new PutCommand(revisionPut)).catch(throwConditionFailure);
+        }
         this.knownLatest.set(fields.family, revision);
         return { taskDefinition, tags: tags ?? [] };
       },
@@ -253,24 +267,34 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
     return { items: items.map((item) => fromDocument(item.taskDefinition)), nextToken };
   }
 
+  /**
+   * A page of families; with a status, those that have (ACTIVE) or have not (INACTIVE) an ACTIVE
+   * revision, asked of the list index for each family read. Families are read a page's worth at a
+   * time until the page is full, so a page is as full as without the filter.
+   */
   async listFamilies(request: FamilyListRequest): Promise<Page<string>> {
-    const filter =
-      request.status === 'ACTIVE' ? 'activeRevisions > :zero' : request.status === 'INACTIVE' ? 'activeRevisions = :zero' : undefined;
-    const { items, nextToken } = await queryPage<FamilyItem>(
-      this.table,
-      {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ...(filter ? { FilterExpression: filter } : {}),
-        ExpressionAttributeValues: {
-          ':pk': this.partition,
-          ':prefix': `FAMILY#${request.familyPrefix ?? ''}`,
-          ...(filter ? { ':zero': 0 } : {}),
+    const scope = { list: 'ListTaskDefinitionFamilies', partition: this.partition, query: { familyPrefix: request.familyPrefix, status: request.status } };
+    const families: string[] = [];
+    let nextToken = request.nextToken;
+    do {
+      const page = await queryPage<FamilyItem>(
+        this.table,
+        {
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': this.partition, ':prefix': `FAMILY#${request.familyPrefix ?? ''}` },
         },
-      },
-      { list: 'ListTaskDefinitionFamilies', partition: this.partition, query: { familyPrefix: request.familyPrefix, status: request.status } },
-      request,
-    );
-    return { items: items.map((item) => item.family), nextToken };
+        scope,
+        // Only as many as the page still needs: its last family read is then its last one shown.
+        { maxResults: request.maxResults - families.length, nextToken },
+      );
+      const read = page.items.map((item) => item.family);
+      if (request.status === 'ACTIVE' || request.status === 'INACTIVE') {
+        const active = await Promise.all(read.map((family) => this.hasActiveRevision(family)));
+        families.push(...read.filter((_, index) => active[index] === (request.status === 'ACTIVE')));
+      } else families.push(...read);
+      nextToken = page.nextToken;
+    } while (nextToken && families.length < request.maxResults);
+    return { items: families, nextToken };
   }
 
   async deregister(family: string, revision: number, now: EpochMs): Promise<TaskDefinition> {
@@ -283,17 +307,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
         const stored = await this.get(family, revision);
         if (!stored) throw new TaskDefinitionNotFoundException('The specified task definition does not exist.');
         if (stored.taskDefinition.status !== 'ACTIVE') return stored.taskDefinition;
-        await this.transact([
-          { Update: this.statusChange(family, revision, 'ACTIVE', 'INACTIVE', 'deregisteredAt', now) },
-          {
-            Update: {
-              TableName: this.table.tableName,
-              Key: { PK: this.partition, SK: keys.familyItem(family) },
-              UpdateExpression: 'SET activeRevisions = activeRevisions - :one',
-              ExpressionAttributeValues: { ':one': 1 },
-            },
-          },
-        ]);
+        await this.table.client.send(new UpdateCommand(this.statusChange(family, revision, 'ACTIVE', 'INACTIVE', 'deregisteredAt', now))).catch(throwConditionFailure);
         return { ...stored.taskDefinition, status: 'INACTIVE' as const, deregisteredAt: now };
       },
       {
