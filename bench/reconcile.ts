@@ -20,7 +20,8 @@
  * BENCH_SHARDS sets the shard count (default 8), BENCH_PAGE_SIZE the reconcile index's page (items).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { BatchWriteItemCommand, DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapConcurrently } from '../lib/concurrency';
@@ -30,7 +31,7 @@ import { serviceItem, taskItem } from '../lib/adapters/dynamodb/fleet-items';
 import { createTableContext } from '../lib/adapters/dynamodb/table';
 import { validateTaskDefinition } from '../lib/domain/task-definition';
 import type { ServiceSlice } from '../lib/ports';
-import type { PassScope, Reconciler } from '../lib/reconciler/reconciler';
+import type { PassScope } from '../lib/reconciler/reconciler';
 import { createCluster } from '../lib/usecases/clusters';
 import { createService, describeServices, updateService } from '../lib/usecases/services';
 import { registerTaskDefinition } from '../lib/usecases/task-definitions';
@@ -94,15 +95,24 @@ class PhaseRecorder {
     };
   }
 
-  /** Runs `work` and reports its calls and CPU. */
-  async measure<T>(work: () => Promise<T>): Promise<{ result: T; line: string }> {
+  /** Runs `work` and reports its calls and CPU (and, with BENCH_PROFILE=<prefix>, writes its CPU profile to <prefix>-<label>.cpuprofile). */
+  async measure<T>(label: string, work: () => Promise<T>): Promise<{ result: T; line: string }> {
     this.calls = new Map();
     this.puts = [];
+    const profiler = process.env.BENCH_PROFILE ? new Session() : undefined;
+    profiler?.connect();
+    const post = (method: string) => new Promise<unknown>((resolve, reject) => profiler!.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+    if (profiler) await post('Profiler.enable').then(() => post('Profiler.start'));
     const nodeBefore = process.cpuUsage();
     const javaBefore = jvmCpuMs();
     const started = process.hrtime.bigint();
     const result = await work();
     const wallMs = elapsedMs(started);
+    if (profiler) {
+      const { profile } = (await post('Profiler.stop')) as { profile: object };
+      writeFileSync(`${process.env.BENCH_PROFILE!}-${label}.cpuprofile`, JSON.stringify(profile));
+      profiler.disconnect();
+    }
     const node = process.cpuUsage(nodeBefore);
     const javaMs = jvmCpuMs() - javaBefore;
     const calls = [...this.calls]
@@ -166,23 +176,31 @@ const floor = async (stack: Stack, endpoint: string, items: Array<Record<string,
   return `floor: items_written=${items.length} transact_ms=${Math.round(transactMs)} us_per_item=${Math.round((transactMs * 1000) / items.length)} batch_write_ms=${Math.round(batchMs)} us_per_item=${Math.round((batchMs * 1000) / items.length)} sweep_read_ms=${Math.round(sweepMs)} services_read=${read}`;
 };
 
-/** One pass of every shard, each by its own reconciler (lease) at the same time; each shard's time kept. */
-const passShards = async (reconcilers: Reconciler[], scope: PassScope) => {
+/**
+ * A scheduled run as deployed (functions/reconciler.ts): the shards with something due (every shard
+ * for a resync) read from the due index, then one invocation per such shard, all at once, each a
+ * fresh reconciler with its own lease holder passing over its own shard (here in one process, on
+ * this machine's cores); each shard's time kept.
+ */
+const fanOut = async (stack: Stack, scope: PassScope) => {
+  const shards = scope === 'resync' ? Array.from({ length: SHARDS }, (_, shard) => shard) : await stack.store.dueShards(stack.clock.current);
   const shardMs: number[] = [];
   const outcomes = await Promise.all(
-    reconcilers.map(async (reconciler, shard) => {
+    shards.map(async (shard) => {
+      const invocation = stack.newReconciler(shard);
       const started = process.hrtime.bigint();
-      const outcome = await reconciler.pass(scope);
-      shardMs[shard] = elapsedMs(started);
+      const outcome = await invocation.pass(scope);
+      await invocation.release();
+      shardMs.push(Math.round(elapsedMs(started)));
       return outcome;
     }),
   );
-  await Promise.all(reconcilers.map((reconciler) => reconciler.release()));
   return {
     acted: outcomes.reduce((sum, outcome) => sum + outcome.acted, 0),
     visited: outcomes.reduce((sum, outcome) => sum + outcome.visited, 0),
     quiet: outcomes.every((outcome) => outcome.nextWakeAt === undefined),
-    maxShardMs: Math.max(...shardMs),
+    maxShardMs: Math.max(0, ...shardMs),
+    shardMs: shardMs.sort((a, b) => a - b),
   };
 };
 
@@ -244,7 +262,7 @@ type Stack = Awaited<ReturnType<typeof freshStack>>;
 /** Due passes of every shard, the clock moving on, until nothing is in flight. */
 const settle = async (stack: Stack) => {
   for (let pass = 0; pass < 40; pass++) {
-    const outcome = await passShards(stack.perShard(), 'due');
+    const outcome = await fanOut(stack, 'due');
     if (outcome.acted === 0 && outcome.quiet && !(await stack.store.dueShards(stack.clock.current + 60_000)).length) return;
     stack.clock.current += 1_000;
   }
@@ -340,9 +358,10 @@ const resync = async (stack: Stack) => {
   const readUnits = Math.max(stack.store.readUnits() - readsBefore, 2 * SHARDS * MIN_QUERY_UNITS);
   const writeUnits = stack.store.writeUnits() - writesBefore;
   const started = process.hrtime.bigint();
-  const { result: together, line } = await phases.measure(() => passShards(stack.perShard(), 'resync'));
+  const { result: together, line } = await phases.measure('resync', () => fanOut(stack, 'resync'));
   const wallMs = elapsedMs(started);
   console.log(`resync-phases: ${line}`);
+  console.log(`resync-shards: shard_ms=${together.shardMs.join(',')}`);
   if (together.acted !== 0) throw new Error(`a steady resync acted on ${together.acted} services`);
   const passSeconds = shardMs.reduce((sum, ms) => sum + Math.ceil(ms), 0) / 1000;
   return { visited, growthMb, wallMs, collectMs, shardMs, passSeconds, readUnits, writeUnits };
@@ -399,7 +418,7 @@ const measure = async (dynamo: { endpoint: string }, services: number) => {
 
   if (!seeded) {
     const idle = await freshStack(dynamo);
-    await passShards(idle.perShard(), 'resync');
+    await fanOut(idle, 'resync');
     const idleMinute = await scheduledMinute(idle);
     const idleResync = await resync(idle);
     console.log(
@@ -421,13 +440,13 @@ const measure = async (dynamo: { endpoint: string }, services: number) => {
     stack.clock.current += 1_000;
     const writesBefore = stack.store.writeUnits();
     const started = process.hrtime.bigint();
-    const { result: changed, line } = await phases.measure(() => passShards(stack.perShard(), 'due'));
+    const { result: changed, line } = await phases.measure('change', () => fanOut(stack, 'due'));
     const changeMs = elapsedMs(started);
     console.log(`reconcile-change-phases: ${line}`);
     const written = phases.puts;
     if (changed.acted !== services) throw new Error(`the changing pass acted on ${changed.acted} of ${services} services`);
     console.log(
-      `reconcile-change: shards=${SHARDS} services=${services} wall_ms=${Math.round(changeMs)} max_shard_ms=${Math.round(changed.maxShardMs)} ms_per_service=${(changeMs / services).toFixed(2)} wru_per_service=${((stack.store.writeUnits() - writesBefore) / services).toFixed(2)}`,
+      `reconcile-change: shards=${SHARDS} services=${services} wall_ms=${Math.round(changeMs)} max_shard_ms=${Math.round(changed.maxShardMs)} shard_ms=${changed.shardMs.join(',')} ms_per_service=${(changeMs / services).toFixed(2)} wru_per_service=${((stack.store.writeUnits() - writesBefore) / services).toFixed(2)}`,
     );
     console.log(await floor(stack, dynamo.endpoint, written));
   }
