@@ -204,18 +204,29 @@ const fanOut = async (stack: Stack, scope: PassScope) => {
   };
 };
 
-/** The largest heap seen while `work` runs, sampled every 5 ms, above the heap before it. */
-const heapGrowth = async <T>(work: () => Promise<T>): Promise<{ result: T; growthMb: number }> => {
+/**
+ * The largest heap seen while `work` runs, sampled every 5 ms, above the heap before it (garbage
+ * included, so an upper bound), and the largest live heap: sampled right after a full collection,
+ * every 2 s (with --expose-gc).
+ */
+const heapGrowth = async <T>(work: () => Promise<T>): Promise<{ result: T; growthMb: number; liveMb: number }> => {
   global.gc?.();
   const base = process.memoryUsage().heapUsed;
   let peak = base;
+  let live = base;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
+  const collector = setInterval(() => {
+    if (!global.gc) return;
+    global.gc();
+    live = Math.max(live, process.memoryUsage().heapUsed);
+  }, 2_000);
   try {
     const result = await work();
     peak = Math.max(peak, process.memoryUsage().heapUsed);
-    return { result, growthMb: (peak - base) / 2 ** 20 };
+    return { result, growthMb: (peak - base) / 2 ** 20, liveMb: (live - base) / 2 ** 20 };
   } finally {
     clearInterval(sampler);
+    clearInterval(collector);
   }
 };
 
@@ -344,7 +355,7 @@ const resync = async (stack: Stack) => {
   await stack.newReconciler().collectStrays();
   const collectMs = elapsedMs(collectStarted);
   const shardMs: number[] = [];
-  const { result: visited, growthMb } = await heapGrowth(async () => {
+  const { result: visited, growthMb, liveMb } = await heapGrowth(async () => {
     let seen = 0;
     for (const reconciler of stack.perShard()) {
       const started = process.hrtime.bigint();
@@ -364,7 +375,7 @@ const resync = async (stack: Stack) => {
   console.log(`resync-shards: shard_ms=${together.shardMs.join(',')}`);
   if (together.acted !== 0) throw new Error(`a steady resync acted on ${together.acted} services`);
   const passSeconds = shardMs.reduce((sum, ms) => sum + Math.ceil(ms), 0) / 1000;
-  return { visited, growthMb, wallMs, collectMs, shardMs, passSeconds, readUnits, writeUnits };
+  return { visited, growthMb, liveMb, wallMs, collectMs, shardMs, passSeconds, readUnits, writeUnits };
 };
 
 /** A month of scheduled minutes and hourly resyncs, from measured units and times. */
@@ -413,7 +424,7 @@ const measure = async (dynamo: { endpoint: string }, services: number) => {
     `minute: shards=${SHARDS} services=${services} rru_measured=${minute.measured} rru_billed=${minute.billed} wall_ms=${minute.wallMs.toFixed(1)} shards_woken=0`,
   );
   console.log(
-    `reconcile: shards=${SHARDS} services=${services} tasks=${tasks} visited=${run.visited} shards_one_by_one_ms=${Math.round(run.passSeconds * 1000)} max_shard_ms=${Math.round(Math.max(...run.shardMs))} us_per_task=${Math.round((run.passSeconds * 1e6) / tasks)} read_only_us_per_task=${Math.round((readMs * 1000) / tasks)} heap_growth_mb=${run.growthMb.toFixed(1)} at_once_wall_ms=${Math.round(run.wallMs)} collect_ms=${Math.round(run.collectMs)} rru=${run.readUnits} rru_per_service=${(run.readUnits / services).toFixed(3)} wru=${run.writeUnits}`,
+    `reconcile: shards=${SHARDS} services=${services} tasks=${tasks} visited=${run.visited} shards_one_by_one_ms=${Math.round(run.passSeconds * 1000)} max_shard_ms=${Math.round(Math.max(...run.shardMs))} us_per_task=${Math.round((run.passSeconds * 1e6) / tasks)} read_only_us_per_task=${Math.round((readMs * 1000) / tasks)} heap_growth_mb=${run.growthMb.toFixed(1)} live_heap_mb=${run.liveMb.toFixed(1)} at_once_wall_ms=${Math.round(run.wallMs)} collect_ms=${Math.round(run.collectMs)} rru=${run.readUnits} rru_per_service=${(run.readUnits / services).toFixed(3)} wru=${run.writeUnits}`,
   );
 
   if (!seeded) {
