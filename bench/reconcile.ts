@@ -20,15 +20,18 @@
  * BENCH_SHARDS sets the shard count (default 8), BENCH_PAGE_SIZE the reconcile index's page (items).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { BatchWriteItemCommand, DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapConcurrently } from '../lib/concurrency';
 import { parseConfig } from '../lib/config';
 import { buildDeps, buildReconciler } from '../lib/container';
 import { serviceItem, taskItem } from '../lib/adapters/dynamodb/fleet-items';
+import { createTableContext } from '../lib/adapters/dynamodb/table';
 import { validateTaskDefinition } from '../lib/domain/task-definition';
 import type { ServiceSlice } from '../lib/ports';
-import type { PassScope, Reconciler } from '../lib/reconciler/reconciler';
+import type { PassScope } from '../lib/reconciler/reconciler';
 import { createCluster } from '../lib/usecases/clusters';
 import { createService, describeServices, updateService } from '../lib/usecases/services';
 import { registerTaskDefinition } from '../lib/usecases/task-definitions';
@@ -55,38 +58,180 @@ const MIN_QUERY_UNITS = 0.5;
 const name = (index: number) => `svc-${String(index).padStart(6, '0')}`;
 const elapsedMs = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;
 
-/** One pass of every shard, each by its own reconciler (lease) at the same time; each shard's time kept. */
-const passShards = async (reconcilers: Reconciler[], scope: PassScope) => {
+/**
+ * Where a pass's time goes: every DynamoDB call the reconcilers make, by operation, with its time
+ * (calls overlap, so these are busy times, not shares of the wall time) and the items it carried,
+ * attributed to the shard whose pass made it; and the CPU time of this process (the reconcilers:
+ * planning, the simulated fleet, the SDK) and of DynamoDB Local's JVM over the same interval.
+ */
+class PhaseRecorder {
+  private calls = new Map<string, { count: number; ms: number; items: number }>();
+  /** The items the measured work put in transactions (DynamoDB JSON), for the floor's replay. */
+  puts: Array<Record<string, unknown>> = [];
+
+  middleware() {
+    return (next: (args: { request: unknown }) => Promise<unknown>) => async (args: { request: unknown }) => {
+      const request = args.request as { headers?: Record<string, string>; body?: unknown };
+      const operation = request.headers?.['x-amz-target']?.split('.')[1] ?? 'unknown';
+      const body = ArrayBuffer.isView(request.body)
+        ? Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength).toString()
+        : typeof request.body === 'string'
+          ? request.body
+          : '';
+      const actions = operation === 'TransactWriteItems' ? (JSON.parse(body) as { TransactItems: Array<{ Put?: { Item: Record<string, unknown> } }> }).TransactItems : [];
+      for (const action of actions) if (action.Put) this.puts.push(action.Put.Item);
+      const items = actions.length;
+      const started = process.hrtime.bigint();
+      try {
+        return await next(args);
+      } finally {
+        const ms = elapsedMs(started);
+        const entry = this.calls.get(operation) ?? { count: 0, ms: 0, items: 0 };
+        entry.count++;
+        entry.ms += ms;
+        entry.items += items;
+        this.calls.set(operation, entry);
+      }
+    };
+  }
+
+  /** Runs `work` and reports its calls and CPU (and, with BENCH_PROFILE=<prefix>, writes its CPU profile to <prefix>-<label>.cpuprofile). */
+  async measure<T>(label: string, work: () => Promise<T>): Promise<{ result: T; line: string }> {
+    this.calls = new Map();
+    this.puts = [];
+    const profiler = process.env.BENCH_PROFILE ? new Session() : undefined;
+    profiler?.connect();
+    const post = (method: string) => new Promise<unknown>((resolve, reject) => profiler!.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+    if (profiler) await post('Profiler.enable').then(() => post('Profiler.start'));
+    const nodeBefore = process.cpuUsage();
+    const javaBefore = jvmCpuMs();
+    const started = process.hrtime.bigint();
+    const result = await work();
+    const wallMs = elapsedMs(started);
+    if (profiler) {
+      const { profile } = (await post('Profiler.stop')) as { profile: object };
+      writeFileSync(`${process.env.BENCH_PROFILE!}-${label}.cpuprofile`, JSON.stringify(profile));
+      profiler.disconnect();
+    }
+    const node = process.cpuUsage(nodeBefore);
+    const javaMs = jvmCpuMs() - javaBefore;
+    const calls = [...this.calls]
+      .map(([operation, { count, ms, items }]) => `${operation}:n=${count}${items ? `,items=${items}` : ''},busy_ms=${Math.round(ms)}`)
+      .join(' ');
+    const line = `wall_ms=${Math.round(wallMs)} node_cpu_ms=${Math.round((node.user + node.system) / 1000)} dynamodb_local_cpu_ms=${Math.round(javaMs)} calls: ${calls}`;
+    return { result, line };
+  }
+}
+
+/** CPU time (user + system, ms) of this process's DynamoDB Local child (the JVM), from /proc. */
+const jvmCpuMs = (): number => {
+  const tick = 10; // USER_HZ = 100 on Linux
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === process.pid && stat.includes('(java)')) return (Number(fields[11]) + Number(fields[12])) * tick;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return 0;
+};
+
+const phases = new PhaseRecorder();
+
+/**
+ * DynamoDB Local's own ceiling on this machine for what a pass must do, in plain loops with no
+ * reconciler: the items the pass put, written again (the same items, over themselves) in
+ * transactions of 100 (4 in flight, as the pass commits) and in BatchWriteItem calls of 25; and
+ * every shard's reconcile index read in one sweep, as a pass must read it; with DynamoDB Local's CPU
+ * time for the transactions and the sweep.
+ */
+const floor = async (stack: Stack, endpoint: string, items: Array<Record<string, unknown>>) => {
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const chunks = (size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
+  let jvmBefore = jvmCpuMs();
+  let started = process.hrtime.bigint();
+  await mapConcurrently(chunks(100), 4, (chunk) =>
+    client.send(new TransactWriteItemsCommand({ TransactItems: chunk.map((Item) => ({ Put: { TableName: stack.tableName, Item: Item as never } })) })),
+  );
+  const transactMs = elapsedMs(started);
+  const transactCpuMs = jvmCpuMs() - jvmBefore;
+  started = process.hrtime.bigint();
+  await mapConcurrently(chunks(25), 4, async (chunk) => {
+    let requests = chunk.map((Item) => ({ PutRequest: { Item: Item as never } }));
+    while (requests.length) {
+      const { UnprocessedItems } = await client.send(new BatchWriteItemCommand({ RequestItems: { [stack.tableName]: requests } }));
+      requests = (UnprocessedItems?.[stack.tableName] as typeof requests | undefined) ?? [];
+    }
+  });
+  const batchMs = elapsedMs(started);
+  jvmBefore = jvmCpuMs();
+  started = process.hrtime.bigint();
+  let read = 0;
+  await Promise.all(
+    Array.from({ length: SHARDS }, async (_, shard) => {
+      for await (const page of stack.store.shardPages(shard)) read += page.services.length;
+    }),
+  );
+  const sweepMs = elapsedMs(started);
+  const sweepCpuMs = jvmCpuMs() - jvmBefore;
+  client.destroy();
+  return `floor: items_written=${items.length} transact_ms=${Math.round(transactMs)} us_per_item=${Math.round((transactMs * 1000) / items.length)} batch_write_ms=${Math.round(batchMs)} us_per_item=${Math.round((batchMs * 1000) / items.length)} sweep_read_ms=${Math.round(sweepMs)} services_read=${read} dynamodb_local_cpu_ms: transact=${Math.round(transactCpuMs)} sweep=${Math.round(sweepCpuMs)}`;
+};
+
+/**
+ * A scheduled run as deployed (functions/reconciler.ts): the shards with something due (every shard
+ * for a resync) read from the due index, then one invocation per such shard, all at once, each a
+ * fresh reconciler with its own lease holder passing over its own shard (here in one process, on
+ * this machine's cores); each shard's time kept.
+ */
+const fanOut = async (stack: Stack, scope: PassScope) => {
+  const shards = scope === 'resync' ? Array.from({ length: SHARDS }, (_, shard) => shard) : await stack.store.dueShards(stack.clock.current);
   const shardMs: number[] = [];
   const outcomes = await Promise.all(
-    reconcilers.map(async (reconciler, shard) => {
+    shards.map(async (shard) => {
+      const invocation = stack.newReconciler(shard);
       const started = process.hrtime.bigint();
-      const outcome = await reconciler.pass(scope);
-      shardMs[shard] = elapsedMs(started);
+      const outcome = await invocation.pass(scope);
+      await invocation.release();
+      shardMs.push(Math.round(elapsedMs(started)));
       return outcome;
     }),
   );
-  await Promise.all(reconcilers.map((reconciler) => reconciler.release()));
   return {
     acted: outcomes.reduce((sum, outcome) => sum + outcome.acted, 0),
     visited: outcomes.reduce((sum, outcome) => sum + outcome.visited, 0),
     quiet: outcomes.every((outcome) => outcome.nextWakeAt === undefined),
-    maxShardMs: Math.max(...shardMs),
+    maxShardMs: Math.max(0, ...shardMs),
+    shardMs: shardMs.sort((a, b) => a - b),
   };
 };
 
-/** The largest heap seen while `work` runs, sampled every 5 ms, above the heap before it. */
-const heapGrowth = async <T>(work: () => Promise<T>): Promise<{ result: T; growthMb: number }> => {
+/**
+ * The largest heap seen while `work` runs, sampled every 5 ms, above the heap before it (garbage
+ * included, so an upper bound), and the largest live heap: sampled right after a full collection,
+ * every 2 s (with --expose-gc).
+ */
+const heapGrowth = async <T>(work: () => Promise<T>): Promise<{ result: T; growthMb: number; liveMb: number }> => {
   global.gc?.();
   const base = process.memoryUsage().heapUsed;
   let peak = base;
+  let live = base;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
+  const collector = setInterval(() => {
+    if (!global.gc) return;
+    global.gc();
+    live = Math.max(live, process.memoryUsage().heapUsed);
+  }, 2_000);
   try {
     const result = await work();
     peak = Math.max(peak, process.memoryUsage().heapUsed);
-    return { result, growthMb: (peak - base) / 2 ** 20 };
+    return { result, growthMb: (peak - base) / 2 ** 20, liveMb: (live - base) / 2 ** 20 };
   } finally {
     clearInterval(sampler);
+    clearInterval(collector);
   }
 };
 
@@ -104,7 +249,15 @@ const freshStack = async (dynamo: { endpoint: string }) => {
     DYNAMODB_DEADLINE_MS: '20000',
   });
   const deps = buildDeps(settings, { clock });
-  const reconciling = buildReconciler(settings, { clock, reconcilePageSize: PAGE_SIZE });
+  const table = createTableContext({
+    tableName,
+    region: settings.region,
+    endpoint: dynamo.endpoint,
+    deadlineMs: settings.dynamoDbDeadlineMs,
+    pageTokenSecret: settings.pageTokenSecret,
+  });
+  table.client.middlewareStack.add(phases.middleware() as never, { step: 'build', name: 'benchPhases' });
+  const reconciling = buildReconciler(settings, { clock, table, reconcilePageSize: PAGE_SIZE });
   await createCluster(deps, { clusterName: 'bench' });
   await registerTaskDefinition(
     deps,
@@ -125,7 +278,7 @@ type Stack = Awaited<ReturnType<typeof freshStack>>;
 /** Due passes of every shard, the clock moving on, until nothing is in flight. */
 const settle = async (stack: Stack) => {
   for (let pass = 0; pass < 40; pass++) {
-    const outcome = await passShards(stack.perShard(), 'due');
+    const outcome = await fanOut(stack, 'due');
     if (outcome.acted === 0 && outcome.quiet && !(await stack.store.dueShards(stack.clock.current + 60_000)).length) return;
     stack.clock.current += 1_000;
   }
@@ -207,7 +360,7 @@ const resync = async (stack: Stack) => {
   await stack.newReconciler().collectStrays();
   const collectMs = elapsedMs(collectStarted);
   const shardMs: number[] = [];
-  const { result: visited, growthMb } = await heapGrowth(async () => {
+  const { result: visited, growthMb, liveMb } = await heapGrowth(async () => {
     let seen = 0;
     for (const reconciler of stack.perShard()) {
       const started = process.hrtime.bigint();
@@ -221,11 +374,13 @@ const resync = async (stack: Stack) => {
   const readUnits = Math.max(stack.store.readUnits() - readsBefore, 2 * SHARDS * MIN_QUERY_UNITS);
   const writeUnits = stack.store.writeUnits() - writesBefore;
   const started = process.hrtime.bigint();
-  const together = await passShards(stack.perShard(), 'resync');
+  const { result: together, line } = await phases.measure('resync', () => fanOut(stack, 'resync'));
   const wallMs = elapsedMs(started);
+  console.log(`resync-phases: ${line}`);
+  console.log(`resync-shards: shard_ms=${together.shardMs.join(',')}`);
   if (together.acted !== 0) throw new Error(`a steady resync acted on ${together.acted} services`);
   const passSeconds = shardMs.reduce((sum, ms) => sum + Math.ceil(ms), 0) / 1000;
-  return { visited, growthMb, wallMs, collectMs, shardMs, passSeconds, readUnits, writeUnits };
+  return { visited, growthMb, liveMb, wallMs, collectMs, shardMs, passSeconds, readUnits, writeUnits };
 };
 
 /** A month of scheduled minutes and hourly resyncs, from measured units and times. */
@@ -274,12 +429,12 @@ const measure = async (dynamo: { endpoint: string }, services: number) => {
     `minute: shards=${SHARDS} services=${services} rru_measured=${minute.measured} rru_billed=${minute.billed} wall_ms=${minute.wallMs.toFixed(1)} shards_woken=0`,
   );
   console.log(
-    `reconcile: shards=${SHARDS} services=${services} tasks=${tasks} visited=${run.visited} shards_one_by_one_ms=${Math.round(run.passSeconds * 1000)} max_shard_ms=${Math.round(Math.max(...run.shardMs))} us_per_task=${Math.round((run.passSeconds * 1e6) / tasks)} read_only_us_per_task=${Math.round((readMs * 1000) / tasks)} heap_growth_mb=${run.growthMb.toFixed(1)} at_once_wall_ms=${Math.round(run.wallMs)} collect_ms=${Math.round(run.collectMs)} rru=${run.readUnits} rru_per_service=${(run.readUnits / services).toFixed(3)} wru=${run.writeUnits}`,
+    `reconcile: shards=${SHARDS} services=${services} tasks=${tasks} visited=${run.visited} shards_one_by_one_ms=${Math.round(run.passSeconds * 1000)} max_shard_ms=${Math.round(Math.max(...run.shardMs))} us_per_task=${Math.round((run.passSeconds * 1e6) / tasks)} read_only_us_per_task=${Math.round((readMs * 1000) / tasks)} heap_growth_mb=${run.growthMb.toFixed(1)} live_heap_mb=${run.liveMb.toFixed(1)} at_once_wall_ms=${Math.round(run.wallMs)} collect_ms=${Math.round(run.collectMs)} rru=${run.readUnits} rru_per_service=${(run.readUnits / services).toFixed(3)} wru=${run.writeUnits}`,
   );
 
   if (!seeded) {
     const idle = await freshStack(dynamo);
-    await passShards(idle.perShard(), 'resync');
+    await fanOut(idle, 'resync');
     const idleMinute = await scheduledMinute(idle);
     const idleResync = await resync(idle);
     console.log(
@@ -301,12 +456,15 @@ const measure = async (dynamo: { endpoint: string }, services: number) => {
     stack.clock.current += 1_000;
     const writesBefore = stack.store.writeUnits();
     const started = process.hrtime.bigint();
-    const changed = await passShards(stack.perShard(), 'due');
+    const { result: changed, line } = await phases.measure('change', () => fanOut(stack, 'due'));
     const changeMs = elapsedMs(started);
+    console.log(`reconcile-change-phases: ${line}`);
+    const written = phases.puts;
     if (changed.acted !== services) throw new Error(`the changing pass acted on ${changed.acted} of ${services} services`);
     console.log(
-      `reconcile-change: shards=${SHARDS} services=${services} wall_ms=${Math.round(changeMs)} max_shard_ms=${Math.round(changed.maxShardMs)} ms_per_service=${(changeMs / services).toFixed(2)} wru_per_service=${((stack.store.writeUnits() - writesBefore) / services).toFixed(2)}`,
+      `reconcile-change: shards=${SHARDS} services=${services} wall_ms=${Math.round(changeMs)} max_shard_ms=${Math.round(changed.maxShardMs)} shard_ms=${changed.shardMs.join(',')} ms_per_service=${(changeMs / services).toFixed(2)} wru_per_service=${((stack.store.writeUnits() - writesBefore) / services).toFixed(2)}`,
     );
+    console.log(await floor(stack, dynamo.endpoint, written));
   }
 };
 

@@ -45,18 +45,21 @@ export const handler = async (event?: Invocation): Promise<{ end: LoopEnd | 'fan
     return { taskEvent: outcome };
   }
   let scope: PassScope = event?.resync === true || shardNamed(event) === undefined ? 'resync' : 'due';
+  let collecting: Promise<unknown> | undefined;
   if (isScheduled(event)) {
     const now = systemClock.now();
     const resync = isResyncMinute(scheduledMinute(event?.time, now), settings.reconcileResyncMs);
-    if (resync) {
-      await newReconciler()
-        .collectStrays()
-        .catch((error: unknown) => log.warn('stray collection failed', { error: error as Error }));
-    }
+    // The stray collection reads every shard: it runs beside the shards' passes, never ahead of them.
+    collecting = resync
+      ? newReconciler()
+          .collectStrays()
+          .catch((error: unknown) => log.warn('stray collection failed', { error: error as Error }))
+      : undefined;
     const shards = resync ? everyShard() : await store.dueShards(now);
     if (settings.reconcileShards > 1 || !shards.length) {
       await Promise.all(shards.map((shard) => trigger.wake(shard, { resync })));
       log.info('reconciler fanned out', { shards, resync });
+      await collecting;
       return { end: 'fanned-out' };
     }
     scope = resync ? 'resync' : 'due';
@@ -70,6 +73,7 @@ export const handler = async (event?: Invocation): Promise<{ end: LoopEnd | 'fan
     (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     scope,
   );
+  await collecting;
   log.info('reconciler finished', { end, shard: reconciler.shard, scope });
   // A synchronous caller (the local stack's start-up wake) learns whether the pass got its shards.
   return { end };

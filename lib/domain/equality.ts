@@ -1,17 +1,27 @@
 /**
  * Whether two stored values are the same data. DynamoDB returns a map's keys in any order and
  * drops undefined members, so neither key order nor undefined members may count as a change
- * (a false change would be a write on every reconcile pass).
+ * (a false change would be a write on every reconcile pass). Compared in place, member by member:
+ * every reconcile pass compares every service it reads, so nothing is copied or serialised.
  */
-const canonical = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([, entry]) => entry !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, entry]) => [key, canonical(entry)]),
-  );
+export const sameData = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    // JSON's view of numbers, as the stored data has it: NaN and infinities are null.
+    return typeof a === 'number' && typeof b === 'number' && !Number.isFinite(a) && !Number.isFinite(b);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((entry, index) => sameData(entry, b[index]));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  let defined = 0;
+  for (const key in left) {
+    if (left[key] === undefined) continue;
+    defined++;
+    if (!Object.prototype.hasOwnProperty.call(right, key) || !sameData(left[key], right[key])) return false;
+  }
+  for (const key in right) if (right[key] !== undefined) defined--;
+  return defined === 0;
 };
-
-export const sameData = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));

@@ -177,24 +177,43 @@ export class Reconciler {
   }
 
   /**
-   * A shard, page by page of its reconcile index: each page is observed, planned and applied before
-   * the next is read, so a pass holds one page in memory however large the shard. The lease is
+   * A shard, page by page of its reconcile index: each page is observed, planned and applied while
+   * only the next one is read, so a pass holds two pages in memory however large the shard. The lease is
    * taken at the first page with work and kept (renewed) for the rest of the pass.
    */
   private async passShard(shard: number, scope: PassScope): Promise<PassOutcome> {
     const now = this.clock.now();
     const outcome = noOutcome();
-    const pages = scope === 'due' ? this.store.duePages(shard, now) : this.store.shardPages(shard);
-    for await (const page of pages) {
-      outcome.readUnits += page.readUnits;
-      outcome.visited += page.services.length + page.standalone.length;
-      const result = await this.passPage(shard, page, now, scope);
-      outcome.acted += result.acted;
-      outcome.nextWakeAt = earliest(outcome.nextWakeAt, result.nextWakeAt);
-      if (result.busy) {
-        outcome.busy = true;
-        break;
+    const pages = (scope === 'due' ? this.store.duePages(shard, now) : this.store.shardPages(shard))[Symbol.asyncIterator]();
+    // The next page is read while this one is acted on: DynamoDB's read latency overlaps the pass's
+    // work, and memory holds two pages at most.
+    const readAhead = () => {
+      const read = pages.next();
+      // Handled now (a failed read surfaces where it is awaited), so it is never an unhandled rejection meanwhile.
+      read.catch(() => undefined);
+      return read;
+    };
+    let next = readAhead();
+    try {
+      for (;;) {
+        const read = await next;
+        if (read.done) break;
+        const page = read.value;
+        next = readAhead();
+        outcome.readUnits += page.readUnits;
+        outcome.visited += page.services.length + page.standalone.length;
+        const result = await this.passPage(shard, page, now, scope);
+        outcome.acted += result.acted;
+        outcome.nextWakeAt = earliest(outcome.nextWakeAt, result.nextWakeAt);
+        if (result.busy) {
+          outcome.busy = true;
+          break;
+        }
       }
+    } finally {
+      // A pass that stopped early (lease lost, or failed) drops the page read ahead.
+      await next.catch(() => undefined);
+      await pages.return?.(undefined);
     }
     // What a pass changed is looked at again at once: its launches and stops are in flight.
     if (outcome.acted) outcome.nextWakeAt = now;

@@ -42,6 +42,16 @@ export const dueOwner = (item: Record<string, unknown>): string => {
   return `${accountId}#${clusterName}#${owner}`;
 };
 
+/** The reconcile-index sort key of the service (or cluster's standalone group) a reconcile-index item belongs to. */
+export const reconcileOwner = (item: Record<string, unknown>): string => {
+  const key = String(item.GSI1SK);
+  const task = key.indexOf(TASK_SORT_PART);
+  return task < 0 ? key : key.slice(0, task);
+};
+
+/** Between an owner's sort key and a task id in a task's reconcile-index sort key. */
+const TASK_SORT_PART = '#T#';
+
 /** The due-index keys of an item, to set (or, undefined, to remove) them alone. */
 export const dueIndexKeys = (item: { GSI1PK: string; GSI1SK: string }, dueAt: EpochMs | undefined) =>
   dueAt === undefined ? {} : { GSI3PK: item.GSI1PK, GSI3SK: `${dueTime(dueAt)}#${item.GSI1SK}` };
@@ -223,7 +233,7 @@ export const taskItem = (task: TaskRecord, shards: number, retentionMs: number, 
   const stopped = task.lastStatus === 'STOPPED';
   const reconcileKeys = {
     GSI1PK: shardKey(shardOf(accountId, task.clusterName, task.serviceName, shards)),
-    GSI1SK: `${ownerSortKey(accountId, task.clusterName, task.serviceName)}#T#${task.taskId}`,
+    GSI1SK: `${ownerSortKey(accountId, task.clusterName, task.serviceName)}${TASK_SORT_PART}${task.taskId}`,
   };
   return {
     ...taskKey(accountId, task.clusterName, task.taskId),

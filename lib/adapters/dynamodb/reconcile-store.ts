@@ -12,6 +12,7 @@ import {
   dueBound,
   dueOwner,
   RECONCILE_INDEX,
+  reconcileOwner,
   serviceEventsKey,
   dueIndexKeys,
   serviceItem,
@@ -53,6 +54,11 @@ const fitsOneTransaction = (actions: object[]) =>
 
 /** Slices read side by side from one page of due entries: enough to overlap DynamoDB's latency. */
 const SLICE_READS_AT_ONCE = 8;
+/**
+ * A page of due entries naming at least this many owners is read in a sweep of the reconcile index
+ * (a round trip per page of items) rather than one Query per owner.
+ */
+const SWEEP_MIN_OWNERS = 16;
 
 /**
  * Turns reconcile-index items, read in index order over one or more pages, into whole service
@@ -194,9 +200,16 @@ export class DynamoReconcileStore implements ReconcileStore {
 
   /**
    * What is due by `now`: a page of the due index (keys only, in due order), then the slice of
-   * every service (or cluster's standalone group) it names, read side by side from the reconcile
-   * index. An owner due twice in one page is read once; one due in two pages is read twice, which
-   * only costs a read (its second plan finds nothing left to do), so memory stays one page.
+   * every service (or cluster's standalone group) it names, from the reconcile index. An owner due
+   * twice in one page is read once; one due in two pages is read twice, which only costs a read (its
+   * second plan finds nothing left to do), so memory stays one page.
+   *
+   * Few owners are read one Query each, side by side. Many (a deployment, a scale of every
+   * service) are read in one sweep of the reconcile index from the first to the last (in key order),
+   * keeping only the due owners' items and handing each sweep page's whole slices on as it comes:
+   * a round trip per page of items instead of per service. A sweep that finds more than half of what
+   * it reads not due (the due owners are sparse in the shard) stops after that page, and the owners
+   * left are read one Query each: a sweep never reads much more than twice what is due.
    */
   async *duePages(shard: number, now: EpochMs): AsyncGenerator<ShardPage> {
     const pages = queryPages(this.table, {
@@ -207,18 +220,65 @@ export class DynamoReconcileStore implements ReconcileStore {
       ...(this.pageSize ? { Limit: this.pageSize } : {}),
     });
     for await (const page of pages) {
-      let readUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
-      const owners = [...new Set((page.Items ?? []).map(dueOwner))];
-      const slices = await mapConcurrently(owners, SLICE_READS_AT_ONCE, (owner) => this.ownerSlice(shard, owner));
-      const merged: ShardPage = { services: [], standalone: [], dues: new Map(), readUnits: 0 };
-      for (const slice of slices) {
-        readUnits += slice.readUnits;
-        merged.services.push(...slice.services);
-        merged.standalone.push(...slice.standalone);
-        for (const [id, dueAt] of slice.dues) (merged.dues as Map<string, EpochMs>).set(id, dueAt);
+      const dueUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
+      this.consumedReadUnits += dueUnits;
+      // Key order (UTF-8 bytes; names are ASCII), the reconcile index's own.
+      const owners = [...new Set((page.Items ?? []).map(dueOwner))].sort();
+      const sliced = owners.length >= SWEEP_MIN_OWNERS ? this.sweepOwners(shard, owners) : this.readOwners(shard, owners);
+      let first = true;
+      for await (const slices of sliced) {
+        yield first ? { ...slices, readUnits: slices.readUnits + dueUnits } : slices;
+        first = false;
       }
-      this.consumedReadUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
-      yield { ...merged, readUnits };
+      if (first) yield { services: [], standalone: [], dues: new Map(), readUnits: dueUnits };
+    }
+  }
+
+  /** The owners' slices, one Query each, side by side, as one page. */
+  private async *readOwners(shard: number, owners: string[]): AsyncGenerator<ShardPage> {
+    const slices = await mapConcurrently(owners, SLICE_READS_AT_ONCE, (owner) => this.ownerSlice(shard, owner));
+    const merged: ShardPage = { services: [], standalone: [], dues: new Map(), readUnits: 0 };
+    for (const slice of slices) {
+      merged.readUnits += slice.readUnits;
+      merged.services.push(...slice.services);
+      merged.standalone.push(...slice.standalone);
+      for (const [id, dueAt] of slice.dues) (merged.dues as Map<string, EpochMs>).set(id, dueAt);
+    }
+    yield merged;
+  }
+
+  /** The owners' slices (owners in key order) from one sweep of the reconcile index, a page at a time. */
+  private async *sweepOwners(shard: number, owners: string[]): AsyncGenerator<ShardPage> {
+    const wanted = new Set(owners);
+    const slicer = new SliceReader();
+    let read = 0;
+    let kept = 0;
+    const pages = queryPages(this.table, {
+      IndexName: RECONCILE_INDEX,
+      KeyConditionExpression: 'GSI1PK = :shard AND GSI1SK BETWEEN :first AND :end',
+      ExpressionAttributeValues: { ':shard': shardKey(shard), ':first': owners[0], ':end': `${owners.at(-1)}#~` },
+      ReturnConsumedCapacity: 'TOTAL',
+      ...(this.pageSize ? { Limit: this.pageSize } : {}),
+    });
+    for await (const page of pages) {
+      const readUnits = page.ConsumedCapacity?.CapacityUnits ?? 0;
+      this.consumedReadUnits += readUnits;
+      const items = page.Items ?? [];
+      const due = items.filter((item) => wanted.has(reconcileOwner(item)));
+      read += items.length;
+      kept += due.length;
+      if (!page.LastEvaluatedKey || kept * 2 >= read) {
+        yield { ...slicer.read(due, !page.LastEvaluatedKey), readUnits };
+        continue;
+      }
+      // Sparse: the owners from the last one read on (its slice may go on in the next page) one by one.
+      const position = reconcileOwner(items.at(-1)!);
+      yield { ...slicer.read(due.filter((item) => reconcileOwner(item) !== position), true), readUnits };
+      yield* this.readOwners(
+        shard,
+        owners.filter((owner) => owner >= position),
+      );
+      return;
     }
   }
 
