@@ -19,7 +19,7 @@ import {
 import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { createTableContext, type TableContext } from '../lib/adapters/dynamodb/table';
 import { parseConfig } from '../lib/config';
-import { buildScaling } from '../lib/container';
+import { buildController } from '../lib/container';
 import { scalingPass } from '../lib/controllers/scaling/controller';
 import { createLogger } from '../lib/log';
 import { freePort } from '../scripts/local/dynamodb-local';
@@ -123,7 +123,7 @@ const main = async () => {
     const settings = parseConfig({ ...process.env, TABLE_NAME: stack.tableName, DYNAMODB_ENDPOINT: stack.dynamoDbEndpoint, FLEET_PROFILE: 'fast' });
     const table = createTableContext({ tableName: stack.tableName, region: 'us-east-1', endpoint: stack.dynamoDbEndpoint, pageTokenSecret: settings.pageTokenSecret });
     const meter = meterCapacity(table);
-    const { depsFor } = buildScaling(settings, { table, scalingTrigger: { wake: async () => undefined } });
+    const { depsFor } = buildController(settings, 'scaling', { table, scalingTrigger: { wake: async () => undefined } });
     const quiet = createLogger('bench', 'ERROR');
     const deps = depsFor(settings.accountId);
     await scalingPass(deps, Date.now(), quiet);

@@ -62,6 +62,8 @@ const configSchema = z.object({
   RECONCILER_FUNCTION_NAME: optional,
   /** The scaling controller's function, woken after a change to scaling (lib/controllers/scaling). */
   SCALING_FUNCTION_NAME: optional,
+  /** The capacity controller's function, woken when tasks wait for capacity (lib/controllers/capacity). */
+  CAPACITY_FUNCTION_NAME: optional,
   /** serverless-offline's Lambda endpoint; unset in AWS. */
   LAMBDA_ENDPOINT: optional,
   /** Number of reconcile shards (each has its own lease). */
@@ -152,6 +154,7 @@ export interface Config {
   fleetProfile: 'fast' | 'realistic';
   reconcilerFunctionName?: string;
   scalingFunctionName?: string;
+  capacityFunctionName?: string;
   lambdaEndpoint?: string;
   reconcileShards: number;
   reconcileResyncMs: number;
@@ -211,6 +214,7 @@ export const parseConfig = (environment: NodeJS.ProcessEnv): Config => {
     fleetProfile: env.FLEET_PROFILE,
     reconcilerFunctionName: env.RECONCILER_FUNCTION_NAME,
     scalingFunctionName: env.SCALING_FUNCTION_NAME,
+    capacityFunctionName: env.CAPACITY_FUNCTION_NAME,
     lambdaEndpoint: env.LAMBDA_ENDPOINT,
     reconcileShards: env.RECONCILE_SHARDS,
     reconcileResyncMs: env.RECONCILE_RESYNC_MINUTES * 60_000,

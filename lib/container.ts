@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoCapacityProviderRepository } from './adapters/dynamodb/capacity-provider-repository';
 import { DynamoClusterRepository } from './adapters/dynamodb/cluster-repository';
 import { DynamoContainerInstanceRepository } from './adapters/dynamodb/container-instance-repository';
 import { DynamoReconcileStore } from './adapters/dynamodb/reconcile-store';
 import { DynamoMetricsRepository } from './adapters/dynamodb/metrics-repository';
-import { ScalingLease } from './adapters/dynamodb/scaling-lease';
+import { ControllerLease } from './adapters/dynamodb/controller-lease';
+import { CAPACITY_INDEX_PARTITION } from './adapters/dynamodb/capacity-provider-repository';
 import { DynamoScalingRepository } from './adapters/dynamodb/scaling-repository';
 import { DynamoServiceRepository } from './adapters/dynamodb/service-repository';
 import { createTableContext, type TableContext } from './adapters/dynamodb/table';
@@ -39,6 +41,8 @@ export interface Overrides {
   table?: TableContext;
   /** Wakes the scaling controller (tests give none). */
   scalingTrigger?: ReconcileTrigger;
+  /** Wakes the capacity controller (tests give none). */
+  capacityTrigger?: ReconcileTrigger;
   /** Items per page of the reconcile index (tests and benchmarks make pages small); DynamoDB's 1 MB page otherwise. */
   reconcilePageSize?: number;
 }
@@ -75,6 +79,7 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
   const fleets = fleetsFor(settings, overrides);
   const trigger = overrides.trigger ?? triggerFor(settings);
   const scalingTrigger = overrides.scalingTrigger ?? triggerOf(settings, settings.scalingFunctionName);
+  const capacityTrigger = overrides.capacityTrigger ?? triggerOf(settings, settings.capacityFunctionName);
   const timeScale = timeScaleOf(settings.fleetProfile);
   // Shared by every account's requests: its cache of tenants' quotas lives as long as the container.
   const quotas = new TenantQuotas(table, settings.quotas, settings.tenantQuotas, clock);
@@ -91,6 +96,8 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
       services: new DynamoServiceRepository(table, scope, settings.reconcileShards, quotas, reservations, clock),
       tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock, reservations),
       containerInstances: new DynamoContainerInstanceRepository(table, scope, settings.taskRetentionMs, clock),
+      capacityProviders: new DynamoCapacityProviderRepository(table, scope, settings.reconcileShards),
+      capacityTrigger,
       scaling: new DynamoScalingRepository(table, scope),
       metrics: new DynamoMetricsRepository(table, scope),
       timeScale,
@@ -149,13 +156,17 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
   return { store, reconciler: newReconciler(), newReconciler, trigger, applyTaskEvent };
 };
 
+/** Where each controller finds the accounts it acts on (their items in the reconcile index). */
+const CONTROLLER_ACCOUNTS = { scaling: 'SCALING', capacity: CAPACITY_INDEX_PARTITION } as const;
+
 /**
- * The scaling controller's dependencies, built once per cold start: its lease, and each account's
- * Deps (on one table client), since a pass acts on every account's targets.
+ * A controller's dependencies (lib/controllers/scaling, lib/controllers/capacity), built once per
+ * cold start: its lease, and each account's Deps (on one table client), since a pass acts on every
+ * account's targets or providers.
  */
-export const buildScaling = (settings: Config, overrides: Overrides = {}) => {
+export const buildController = (settings: Config, name: keyof typeof CONTROLLER_ACCOUNTS, overrides: Overrides = {}) => {
   const table = overrides.table ?? tableFor(settings);
-  return { lease: new ScalingLease(table), depsFor: buildDepsFactory(settings, { ...overrides, table }) };
+  return { lease: new ControllerLease(table, name, CONTROLLER_ACCOUNTS[name]), depsFor: buildDepsFactory(settings, { ...overrides, table }) };
 };
 
 let depsOfAccount: ((accountId: string) => Deps) | undefined;

@@ -3,6 +3,7 @@ import type { EpochMs } from './domain/model';
 import type { FleetResolver } from './fleet/resolver';
 import type { PriceTable } from './metering/prices';
 import type {
+  CapacityProviderRepository,
   ClusterRepository,
   QuotaSource,
   ContainerInstanceRepository,
@@ -38,6 +39,10 @@ export interface Deps {
   /** Wakes the scaling controller after a change to what it acts on (a target, a policy, a load). */
   scalingTrigger: ReconcileTrigger;
   containerInstances: ContainerInstanceRepository;
+  /** Auto Scaling group capacity providers and their simulated groups. */
+  capacityProviders: CapacityProviderRepository;
+  /** Wakes the capacity controller when tasks wait for capacity or a provider changes. */
+  capacityTrigger: ReconcileTrigger;
   fleets: FleetResolver;
   trigger: ReconcileTrigger;
   /** How many reconcile shards there are: a wake-up names the changed service's (domain/shard.ts). */

@@ -88,6 +88,16 @@ export class ContainerInstanceNotFoundException extends DomainError {
   }
 }
 
+/** A capacity provider that does not exist: ECS answers ClientException, REST 404. */
+export class CapacityProviderNotFoundException extends DomainError {
+  readonly kind = 'not-found' as const;
+}
+
+/** A capacity provider in use (by a service's strategy) cannot be removed from its cluster. */
+export class ResourceInUseException extends DomainError {
+  readonly kind = 'conflict' as const;
+}
+
 /** PutAttributes or DeleteAttributes named a resource that does not exist. */
 export class TargetNotFoundException extends DomainError {
   readonly kind = 'not-found' as const;

@@ -6,6 +6,7 @@ import type { TaskInterval } from './domain/metrics';
 import type { ScalableTarget, ScalingActivity } from './domain/scaling';
 import type { Attribute, ContainerInstanceRecord } from './domain/container-instance';
 import type { ClusterInstances } from './domain/placement';
+import type { CapacityProviderRecord, CapacityProviderStrategyItem } from './domain/capacity-provider';
 import type { ServiceState } from './domain/service';
 import type { TaskRecord } from './domain/task';
 import type { ValidatedTaskDefinition } from './domain/task-definition';
@@ -201,6 +202,31 @@ export interface ContainerInstanceRepository {
   save(record: ContainerInstanceRecord): Promise<void>;
   /** As save, making it INACTIVE, and uncounts it from its cluster. */
   deregister(record: ContainerInstanceRecord): Promise<void>;
+}
+
+/** A cluster's new providers and default strategy, and the provider records that change with them. */
+export interface ClusterCapacityProviders {
+  clusterName: string;
+  capacityProviders: string[];
+  defaultCapacityProviderStrategy: CapacityProviderStrategyItem[];
+  /** Auto Scaling group providers attached (clusterName set) or detached (unset), at their next version. */
+  changedProviders: CapacityProviderRecord[];
+}
+
+/** An account's Auto Scaling group capacity providers, each with its simulated group. */
+export interface CapacityProviderRepository {
+  get(name: string): Promise<CapacityProviderRecord | undefined>;
+  list(): Promise<CapacityProviderRecord[]>;
+  /** Stores a new provider; ClientException (ECS's "already exists") when the name is taken. */
+  create(record: CapacityProviderRecord): Promise<void>;
+  /** Writes the record if it is still at `record.version - 1`; ConflictException otherwise. */
+  save(record: CapacityProviderRecord): Promise<void>;
+  /** Removes the provider if it is still at its version and attached to no cluster; ConflictException otherwise. */
+  delete(record: CapacityProviderRecord): Promise<void>;
+  /** The cluster's live tasks (what the capacity controller counts). */
+  liveTasks(clusterName: string): Promise<TaskRecord[]>;
+  /** PutClusterCapacityProviders' write: the cluster and the providers it gains or loses, atomically. */
+  putClusterProviders(change: ClusterCapacityProviders): Promise<void>;
 }
 
 /** A lease on one reconcile shard. The token fences out a holder whose lease has expired. */

@@ -90,7 +90,8 @@ export interface StopRequest {
   taskId: string;
   ref: BackendRef;
   reason: string;
-  stopCode: Extract<StopCode, 'UserInitiated' | 'ServiceSchedulerInitiated'>;
+  /** SpotInterruption only from ecsbox's simulated Spot interruptions (lib/usecases/spot-interruptions.ts). */
+  stopCode: Extract<StopCode, 'UserInitiated' | 'ServiceSchedulerInitiated' | 'SpotInterruption'>;
 }
 
 /** A task to observe: its ref, and when its record was created (the launch was decided). */

@@ -147,7 +147,7 @@ const timelineSchema = lazySchema(() =>
       stop: z
         .object({
           at: z.number(),
-          code: z.enum(['UserInitiated', 'ServiceSchedulerInitiated']),
+          code: z.enum(['UserInitiated', 'ServiceSchedulerInitiated', 'SpotInterruption']),
           reason: z.string(),
         })
         .optional(),

@@ -20,6 +20,7 @@ const ecsNames: Record<string, string> = {
   TaskDefinitionNotFoundException: 'ClientException',
   TaskNotFoundException: 'InvalidParameterException',
   ContainerInstanceNotFoundException: 'InvalidParameterException',
+  CapacityProviderNotFoundException: 'ClientException',
   UnsupportedMediaTypeException: 'ClientException',
 };
 

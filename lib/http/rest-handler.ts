@@ -25,6 +25,8 @@ const pathSchema = lazySchema(() =>
       service: references.service(),
       taskId: references.task(),
       taskDefinition: references.taskDefinition(),
+      // A name or ARN; what names no provider is not found (capacityProviderNameOf).
+      capacityProvider: z.string().min(1).max(2048),
     })
     .partial()
     .strict(),

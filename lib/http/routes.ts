@@ -15,6 +15,8 @@ import { lazySchema } from '../domain/validation';
 import { InvalidParameterException } from '../errors';
 import { loadInput } from '../domain/load';
 import { serviceMetricsQuery } from '../usecases/load';
+import { simulatedGroupInput } from '../domain/capacity-provider';
+import { spotInterruptionsInput } from '../usecases/spot-interruptions';
 import { defineRoute } from './route';
 
 /** Every REST route. serverless.yml declares the same routes; a test keeps the two in step. */
@@ -280,5 +282,43 @@ export const routes = {
     body: launchContainerInstancesInput,
     refusal: InvalidParameterException,
     responds: 'containerInstances',
+  }),
+  getCapacityProvider: defineRoute({
+    operationId: 'GetCapacityProvider',
+    method: 'GET',
+    path: '/v1/capacity-providers/{capacityProvider}',
+    summary:
+      'An Auto Scaling group capacity provider with its simulated group (sizes, instance type, instances booting or in ' +
+      'service) and the CapacityProviderReservation the capacity controller last computed.',
+    tag: 'Capacity providers',
+    successStatus: 200,
+    refusal: InvalidParameterException,
+    responds: 'capacityProvider, autoScalingGroup, capacityProviderReservation',
+  }),
+  putAutoScalingGroup: defineRoute({
+    operationId: 'PutAutoScalingGroup',
+    method: 'PUT',
+    path: '/v1/capacity-providers/{capacityProvider}/auto-scaling-group',
+    summary:
+      "Set the provider's simulated Auto Scaling group (ecsbox has no EC2 API): instanceType (default t3.medium), minSize " +
+      '(0), maxSize (10), desiredCapacity (managed scaling sets it when ENABLED). Instances boot for a minute (5 s fast) before registering.',
+    tag: 'Capacity providers',
+    successStatus: 200,
+    body: simulatedGroupInput,
+    refusal: InvalidParameterException,
+    responds: 'capacityProvider, autoScalingGroup',
+  }),
+  interruptSpotTasks: defineRoute({
+    operationId: 'InterruptSpotTasks',
+    method: 'POST',
+    path: '/v1/clusters/{cluster}/spot-interruptions',
+    summary:
+      "Interrupt FARGATE_SPOT tasks on purpose: `tasks` names them, else `count` (default 1) of the cluster's RUNNING Spot " +
+      'tasks. Each gets the two-minute warning (10 s fast): desiredStatus STOPPED, stopCode SpotInterruption, then STOPPED.',
+    tag: 'Tasks',
+    successStatus: 200,
+    body: spotInterruptionsInput,
+    refusal: InvalidParameterException,
+    responds: 'tasks, stopsAt',
   }),
 };

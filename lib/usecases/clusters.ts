@@ -13,6 +13,8 @@ import {
 import type { ClusterActivity } from '../ports';
 import { describedOrMissing } from './describe';
 import { requireTagRoom } from './tag-quota';
+import { capacityAttachments, providerChanges } from './capacity-providers';
+import { capacityProviderStrategySchema, checkClusterCapacityProviders } from '../domain/capacity-provider';
 
 /** ecsbox's per-cluster choice of fleet (REST only: ECS's CreateCluster has no such member). */
 export const clusterFleetSchema = lazySchema(() =>
@@ -36,25 +38,6 @@ export const clusterFleetSchema = lazySchema(() =>
     .strict(),
 );
 
-/** The capacity providers a cluster can use: Fargate's own (ecsbox has no CreateCapacityProvider). */
-export const FARGATE_CAPACITY_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'] as const;
-
-const capacityProviderName = lazySchema(() => z.string().min(1).max(255));
-
-export const capacityProviderStrategySchema = lazySchema(() =>
-  z
-    .array(
-      z
-        .object({
-          capacityProvider: capacityProviderName(),
-          weight: z.number().int().min(0).max(1000).default(0),
-          base: z.number().int().min(0).max(100000).default(0),
-        })
-        .strict(),
-    )
-    .max(20),
-);
-
 export const createClusterInput = lazySchema(() =>
   z
     .object({
@@ -64,7 +47,7 @@ export const createClusterInput = lazySchema(() =>
         .array(z.object({ name: z.literal('containerInsights'), value: z.enum(['enabled', 'disabled', 'enhanced']) }).strict())
         .max(1)
         .optional(),
-      capacityProviders: z.array(capacityProviderName()).max(20).optional(),
+      capacityProviders: z.array(z.string().min(1).max(255)).max(20).optional(),
       defaultCapacityProviderStrategy: capacityProviderStrategySchema().optional(),
     })
     .strict(),
@@ -85,54 +68,28 @@ export const describeClustersInput = lazySchema(() =>
     .strict(),
 );
 
-/**
- * ECS's rules for a cluster's capacity providers and default strategy: only providers ECS knows
- * (here FARGATE and FARGATE_SPOT), each once; a strategy uses only the cluster's providers, each
- * once, and at most one of them has a base.
- */
-const checkCapacityProviders = (input: SchemaOutput<typeof createClusterInput>) => {
-  const providers = input.capacityProviders ?? [];
-  for (const provider of providers) {
-    if (!(FARGATE_CAPACITY_PROVIDERS as readonly string[]).includes(provider)) {
-      throw new InvalidParameterException(
-        `The specified capacity provider '${provider}' does not exist. Specify a valid capacity provider and try again.`,
-      );
-    }
-  }
-  if (new Set(providers).size !== providers.length) {
-    throw new InvalidParameterException('capacityProviders: the list of capacity providers cannot contain duplicates.');
-  }
-  const strategy = input.defaultCapacityProviderStrategy ?? [];
-  for (const item of strategy) {
-    if (!providers.includes(item.capacityProvider)) {
-      throw new InvalidParameterException(
-        'The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.',
-      );
-    }
-  }
-  if (new Set(strategy.map((item) => item.capacityProvider)).size !== strategy.length) {
-    throw new InvalidParameterException('defaultCapacityProviderStrategy: a capacity provider strategy cannot contain duplicate capacity providers.');
-  }
-  if (strategy.filter((item) => item.base > 0).length > 1) {
-    throw new InvalidParameterException(
-      'defaultCapacityProviderStrategy: a base value can be set for only one capacity provider in a capacity provider strategy.',
-    );
-  }
-};
-
 export const createCluster = async (deps: Deps, input: SchemaOutput<typeof createClusterRestInput>) => {
   // A Fargate cluster without a target would fail every launch later: refuse it now.
   if (input.fleet) deps.fleets.settingsFor(input.fleet);
-  checkCapacityProviders(input);
+  const capacityProviders = input.capacityProviders ?? [];
+  const defaultCapacityProviderStrategy = checkClusterCapacityProviders(capacityProviders, input.defaultCapacityProviderStrategy);
+  // Checked before the cluster exists: each Auto Scaling group provider exists and serves no other cluster.
+  const attached = await providerChanges(deps, input.clusterName, capacityProviders, []);
   await requireTagRoom(deps, input.tags);
-  const { settings, capacityProviders, defaultCapacityProviderStrategy } = input;
-  return {
-    cluster: await deps.clusters.create(input.clusterName, input.tags, deps.clock.now(), input.fleet, {
-      settings,
-      capacityProviders,
-      defaultCapacityProviderStrategy,
-    }),
-  };
+  const cluster = await deps.clusters.create(input.clusterName, input.tags, deps.clock.now(), input.fleet, {
+    settings: input.settings,
+    capacityProviders,
+    defaultCapacityProviderStrategy,
+  });
+  if (attached.length === 0) return { cluster };
+  await deps.capacityProviders.putClusterProviders({
+    clusterName: cluster.clusterName,
+    capacityProviders: cluster.capacityProviders,
+    defaultCapacityProviderStrategy: cluster.defaultCapacityProviderStrategy,
+    changedProviders: attached,
+  });
+  await deps.capacityTrigger.wake();
+  return { cluster };
 };
 
 /** The ACTIVE cluster named by `cluster` (a name or ARN), or ClusterNotFoundException. */
@@ -189,7 +146,11 @@ export const describeClusters = async (deps: Deps, input: SchemaOutput<typeof de
   const { items, failures } = describedOrMissing(
     named,
     counted,
-    ({ settings, ...cluster }) => (include.has('SETTINGS') ? { ...cluster, settings } : cluster),
+    ({ settings, ...cluster }) => ({
+      ...cluster,
+      ...(include.has('SETTINGS') ? { settings } : {}),
+      ...(include.has('ATTACHMENTS') ? { attachments: capacityAttachments(cluster as Cluster), attachmentsStatus: 'UPDATE_COMPLETE' } : {}),
+    }),
     // A name that never existed is reported with the ARN it would have; an ARN as it was given.
     (reference) => (parseArn(reference) ? reference : arns.cluster(deps.scope, reference)),
     include.has('TAGS'),

@@ -481,19 +481,27 @@ const newEc2InstanceId = () => `i-${randomBytes(9).toString('hex').slice(0, 17)}
 export const launchContainerInstances = async (deps: Deps, clusterReference: string, input: SchemaOutput<typeof launchContainerInstancesInput>) => {
   const found = await requireActiveCluster(deps, clusterReference);
   const zones = input.availabilityZones ?? ['a', 'b', 'c'].map((letter) => `${deps.scope.region}${letter}`);
-  const registration = resourcesOfType(input.instanceType);
-  if (!registration) throw new InvalidParameterException(`instanceType must be one of: ${INSTANCE_TYPE_NAMES.join(', ')}.`);
   const records: ContainerInstanceRecord[] = [];
   // One after the other: every registration moves the cluster's count.
   for (let index = 0; index < input.count; index++) {
-    const identity = {
-      ec2InstanceId: newEc2InstanceId(),
-      instanceType: input.instanceType,
-      availabilityZone: zones[index % zones.length],
-      amiId: SIMULATED_AMI,
-    };
-    records.push(await register(deps, found.clusterName, identity, registration, { attributes: input.attributes }));
+    const instance = { ec2InstanceId: newEc2InstanceId(), instanceType: input.instanceType, availabilityZone: zones[index % zones.length] };
+    records.push(await registerSimulatedInstance(deps, found.clusterName, instance, input.attributes));
   }
   await followContainerInstances(deps, found.clusterName);
   return { containerInstances: records.map((record) => shown(deps, record)) };
+};
+
+/**
+ * A simulated EC2 instance's agent registering it, as on boot (the REST launch and the capacity
+ * controller's Auto Scaling groups): an instance already registered gets its container instance back.
+ */
+export const registerSimulatedInstance = (
+  deps: Deps,
+  clusterName: string,
+  instance: { ec2InstanceId: string; instanceType: string; availabilityZone: string },
+  attributes?: Attribute[],
+) => {
+  const registration = resourcesOfType(instance.instanceType);
+  if (!registration) throw new InvalidParameterException(`instanceType must be one of: ${INSTANCE_TYPE_NAMES.join(', ')}.`);
+  return register(deps, clusterName, { ...instance, amiId: SIMULATED_AMI }, registration, { attributes });
 };

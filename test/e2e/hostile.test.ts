@@ -19,6 +19,7 @@ const CASES: Record<HostileClass, number> = {
   'container instances': 300,
   'ec2 tasks': 300,
   'ec2 services': 100,
+  'capacity providers': 300,
 };
 /** Classes where accepting a case can be right (a map key such as "constructor" is plain data). */
 const MAY_ACCEPT = new Set<HostileClass>(['map keys', 'simulation settings']);

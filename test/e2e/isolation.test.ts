@@ -31,6 +31,8 @@ interface World {
   taskId: string;
   tokens: { clusters: string; definitions: string; families: string; services: string; tasks: string };
   containerInstanceArn: string;
+  /** A's capacity provider "iso-cp" (attached to no cluster: the capacity controller leaves it alone). */
+  capacityProviderArn: string;
   own: { clusterArn: string; serviceArn: string; taskArn: string };
 }
 
@@ -278,6 +280,48 @@ const ecsRecipes: Record<string, Case[]> = {
   DeleteAttributes: byCluster("DeleteAttributes on A's instance", 'notFound', (cluster, world) =>
     ecsCall('DeleteAttributes', { cluster, attributes: [{ name: 'stack', targetType: 'container-instance', targetId: world.containerInstanceArn }] }), 1),
   ListAttributes: byCluster('ListAttributes', 'notFound', (cluster) => ecsCall('ListAttributes', { cluster, targetType: 'container-instance' })),
+  CreateCapacityProvider: [
+    {
+      label: "CreateCapacityProvider with A's provider name and group makes B's own",
+      expect: 'ownCopy',
+      request: ecs('CreateCapacityProvider', () => ({ name: 'iso-cp', autoScalingGroupProvider: { autoScalingGroupArn: 'iso-asg' } })),
+      asA: ecs('CreateCapacityProvider', () => ({ name: 'iso-cp-2', autoScalingGroupProvider: { autoScalingGroupArn: 'iso-asg-2' } })),
+      last: true,
+      rank: 1,
+    },
+  ],
+  DescribeCapacityProviders: [
+    { label: 'DescribeCapacityProviders', expect: 'noneOfA', request: ecs('DescribeCapacityProviders', () => ({ include: ['TAGS'] })) },
+    {
+      label: "DescribeCapacityProviders naming A's provider by name and ARN",
+      expect: 'missing',
+      request: ecs('DescribeCapacityProviders', (world) => ({ capacityProviders: ['iso-cp', world.capacityProviderArn] })),
+    },
+  ],
+  UpdateCapacityProvider: ['name', 'ARN'].map((how) => ({
+    label: `UpdateCapacityProvider of A's provider by ${how}`,
+    expect: 'notFound' as const,
+    request: ecs('UpdateCapacityProvider', (world) => ({
+      name: how === 'ARN' ? world.capacityProviderArn : 'iso-cp',
+      autoScalingGroupProvider: { managedScaling: { status: 'ENABLED', targetCapacity: 50 } },
+    })),
+    rank: 1,
+  })),
+  // Once only: A's mirrored call is refused while the provider is attached to A's iso-2 (rank 1).
+  DeleteCapacityProvider: [
+    { label: "DeleteCapacityProvider of A's provider", expect: 'notFound', request: ecs('DeleteCapacityProvider', (world) => ({ capacityProvider: world.capacityProviderArn })), rank: 5 },
+  ],
+  PutClusterCapacityProviders: [
+    ...byCluster("PutClusterCapacityProviders on A's cluster", 'notFound', (cluster) =>
+      ecsCall('PutClusterCapacityProviders', { cluster, capacityProviders: ['FARGATE'], defaultCapacityProviderStrategy: [] }), 1),
+    {
+      label: "PutClusterCapacityProviders attaching A's provider to B's cluster",
+      expect: 'notFound',
+      request: ecs('PutClusterCapacityProviders', (world) => ({ cluster: world.own.clusterArn, capacityProviders: ['iso-cp'], defaultCapacityProviderStrategy: [] })),
+      asA: ecs('PutClusterCapacityProviders', () => ({ cluster: 'iso-2', capacityProviders: ['iso-cp'], defaultCapacityProviderStrategy: [] })),
+      rank: 1,
+    },
+  ],
 };
 
 const restRecipes: Record<keyof typeof routes, Case[]> = {
@@ -358,6 +402,21 @@ const restRecipes: Record<keyof typeof routes, Case[]> = {
     restCall('getServiceScaling', { params: { cluster, service: 'svc' } })),
   launchContainerInstances: byCluster("POST /v1/clusters/{cluster}/container-instances into A's cluster", 'notFound', (cluster) =>
     restCall('launchContainerInstances', { params: { cluster }, body: { instanceType: 't3.micro', count: 1 } }), 1),
+  getCapacityProvider: ['name', 'ARN'].map((how) => ({
+    label: `GET /v1/capacity-providers/{capacityProvider} by ${how}`,
+    expect: 'notFound' as const,
+    request: rest('getCapacityProvider', (world) => ({ params: { capacityProvider: how === 'ARN' ? world.capacityProviderArn : 'iso-cp' } })),
+  })),
+  putAutoScalingGroup: [
+    {
+      label: "PUT /v1/capacity-providers/{capacityProvider}/auto-scaling-group of A's provider",
+      expect: 'notFound',
+      request: rest('putAutoScalingGroup', () => ({ params: { capacityProvider: 'iso-cp' }, body: { maxSize: 3 } })),
+      rank: 1,
+    },
+  ],
+  interruptSpotTasks: byCluster("POST /v1/clusters/{cluster}/spot-interruptions in A's cluster", 'notFound', (cluster) =>
+    restCall('interruptSpotTasks', { params: { cluster }, body: { count: 1 } }), 2),
 };
 
 // --- running a request as a tenant ----------------------------------------------------------------
@@ -444,6 +503,7 @@ const setUp = async (): Promise<World> => {
     ]),
   ]);
   const taskArn: string = tasks[0].taskArn;
+  const { capacityProvider } = await asA('CreateCapacityProvider', { name: 'iso-cp', autoScalingGroupProvider: { autoScalingGroupArn: 'iso-asg' }, tags });
   const { containerInstances } = await ok(a, {
     face: 'rest',
     route: 'launchContainerInstances',
@@ -480,6 +540,7 @@ const setUp = async (): Promise<World> => {
     taskId: taskArn.split('/').pop()!,
     tokens,
     containerInstanceArn: containerInstances[0].containerInstanceArn,
+    capacityProviderArn: capacityProvider.capacityProviderArn,
     own: { clusterArn: own[0].service.clusterArn, serviceArn: own[0].service.serviceArn, taskArn: own[1].tasks[0].taskArn },
   };
 };

@@ -97,16 +97,17 @@ describe('the packaged CloudFormation template', () => {
     expect(routeKeys.sort()).toEqual(expected.sort());
   });
 
-  it('runs the reconciler and the scaling controller every minute, and the tenant sweeper every five', () => {
+  it('runs the reconciler and the scaling and capacity controllers every minute, and the tenant sweeper every five', () => {
     const rules = resourcesOf(template, 'AWS::Events::Rule')
       .filter(([name]) => name !== 'FargateTaskStateRule')
       .map(([, rule]) => rule.Properties);
-    expect(rules).toHaveLength(3);
-    const [reconciler, scaling, sweeper] = ['ReconcilerLambdaFunction', 'ScalingLambdaFunction', 'TenantSweeperLambdaFunction'].map((target) =>
+    expect(rules).toHaveLength(4);
+    const [reconciler, scaling, capacity, sweeper] = ['ReconcilerLambdaFunction', 'ScalingLambdaFunction', 'CapacityLambdaFunction', 'TenantSweeperLambdaFunction'].map((target) =>
       rules.find((rule) => JSON.stringify(rule.Targets).includes(target)),
     );
     expect(reconciler.ScheduleExpression).toBe('rate(1 minute)');
     expect(scaling.ScheduleExpression).toBe('rate(1 minute)');
+    expect(capacity.ScheduleExpression).toBe('rate(1 minute)');
     expect(sweeper.ScheduleExpression).toBe('rate(5 minutes)');
   });
 
@@ -221,9 +222,9 @@ describe('the packaged CloudFormation template', () => {
   it('runs every function on nodejs22.x with the table and the account from CloudFormation', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
     // The REST routes, the AWS protocols' endpoint, the catch-all, the OpenAPI document, the
-    // reconciler, the scaling controller, and the hosted sandboxes' sign-up, session, admin and
-    // sweeper functions, and the console's.
-    expect(functions.length).toBe(Object.keys(routes).length + 10);
+    // reconciler, the scaling and capacity controllers, and the hosted sandboxes' sign-up, session,
+    // admin and sweeper functions, and the console's.
+    expect(functions.length).toBe(Object.keys(routes).length + 11);
     for (const [, lambda] of functions) {
       expect(lambda.Properties.Runtime).toBe('nodejs22.x');
       expect(lambda.Properties.Environment.Variables).toMatchObject({

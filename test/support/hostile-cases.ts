@@ -28,7 +28,8 @@ export type HostileClass =
   | 'simulation settings'
   | 'container instances'
   | 'ec2 tasks'
-  | 'ec2 services';
+  | 'ec2 services'
+  | 'capacity providers';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same cases on every run. */
 export const prng = (seed: number) => {
@@ -339,6 +340,69 @@ const containerInstanceCase = (random: Random): HostileCase => {
   ])();
 };
 
+/**
+ * Capacity provider operations and their REST routes with one certain defect each (a reserved or
+ * malformed name, an out-of-range or misordered setting, an unknown provider, a strategy breaking
+ * a rule): every one refused before anything is written.
+ */
+const capacityProviderCase = (random: Random): HostileCase => {
+  const cluster = FIXTURE.cluster;
+  const missing = random.pick(['no-such-provider', `${ARN}:capacity-provider/no-such`, text(random, random.int(1, 40)).replace(/^(aws|ecs|fargate)/i, 'p')]);
+  const badName = random.pick(['aws-cp', 'ECS1', 'fargate_more', 'FARGATE', '', 'a'.repeat(256), text(random, random.int(1, 30)) + ' ', '__proto__ x', 7]);
+  const badScaling = random.pick<Record<string, unknown>>([
+    { status: 'ENABLED', targetCapacity: random.pick([0, 101, -5, 1.5, '50', 1e20, null]) },
+    { status: random.pick(['on', 'enabled', '', 1]) },
+    { status: 'ENABLED', minimumScalingStepSize: random.int(6, 10_000), maximumScalingStepSize: random.int(1, 5) },
+    { status: 'ENABLED', minimumScalingStepSize: random.pick([0, 10_001, -1, '1']) },
+    { status: 'ENABLED', instanceWarmupPeriod: random.pick([-1, 10_001, 1.5, '300']) },
+    { status: 'ENABLED', [text(random, random.int(1, 12)) + '_x']: 1 },
+  ]);
+  const badProvider = random.pick<Record<string, unknown>>([
+    { autoScalingGroupArn: random.pick(['', 'arn:aws:autoscaling:us-east-1:1:autoScalingGroup', 'a b', 'x'.repeat(1601), 'arn:aws:ec2:us-east-1:000000000000:instance/i-1', 12]) },
+    { autoScalingGroupArn: 'asg-hostile', managedScaling: badScaling },
+    { autoScalingGroupArn: 'asg-hostile', managedScaling: { status: 'DISABLED' }, managedTerminationProtection: 'ENABLED' },
+    { autoScalingGroupArn: 'asg-hostile', managedTerminationProtection: random.pick(['on', '', 1]) },
+    { managedScaling: { status: 'ENABLED' } },
+  ]);
+  const badStrategy = random.pick<unknown[]>([
+    [{ capacityProvider: 'FARGATE', weight: random.pick([-1, 1001, 1.5, '1']) }],
+    [{ capacityProvider: 'FARGATE', base: random.pick([-1, 100_001, '1']) }],
+    [{ capacityProvider: 'FARGATE', weight: 1, base: 1 }, { capacityProvider: 'FARGATE_SPOT', weight: 1, base: 2 }],
+    [{ capacityProvider: 'FARGATE' }, { capacityProvider: 'FARGATE' }],
+    [{ capacityProvider: 'FARGATE' }, { capacityProvider: 'FARGATE_SPOT' }],
+    [{ capacityProvider: missing, weight: 1 }],
+    Array(21).fill({ capacityProvider: 'FARGATE' }),
+  ]);
+  return random.pick([
+    () => ecs('CreateCapacityProvider', { name: badName, autoScalingGroupProvider: { autoScalingGroupArn: 'asg-hostile' } }, 'name'),
+    () => ecs('CreateCapacityProvider', { name: 'hostile-cp', autoScalingGroupProvider: badProvider }, 'autoScalingGroupProvider'),
+    () => ecs('UpdateCapacityProvider', { name: random.pick([missing, 'FARGATE_SPOT']), autoScalingGroupProvider: random.pick([{}, { managedScaling: { status: 'ENABLED' } }]) }, 'unknown provider'),
+    () => ecs('UpdateCapacityProvider', { name: 'hostile-cp', autoScalingGroupProvider: { managedScaling: badScaling } }, 'managedScaling'),
+    () => ecs('DeleteCapacityProvider', { capacityProvider: random.pick([missing, 'FARGATE', 12, '']) }, 'delete'),
+    () => ecs('DescribeCapacityProviders', random.pick<Record<string, unknown>>([
+      { maxResults: random.pick([0, 11, -1, '5', 1.5]) },
+      { nextToken: random.pick([text(random, random.int(1, 100)), 'x'.repeat(513)]) },
+      { include: [random.pick(['TAG', 'tags', ''])] },
+      { capacityProviders: Array(101).fill('FARGATE') },
+      { capacityProviders: ['FARGATE'], maxResults: 1 },
+    ]), 'describe'),
+    () => ecs('PutClusterCapacityProviders', { cluster, capacityProviders: ['FARGATE', 'FARGATE_SPOT'], defaultCapacityProviderStrategy: badStrategy }, 'strategy'),
+    () => ecs('PutClusterCapacityProviders', { cluster, capacityProviders: random.pick([[missing], ['FARGATE', 'FARGATE'], Array(21).fill('FARGATE')]), defaultCapacityProviderStrategy: [] }, 'providers'),
+    () => ecs('PutClusterCapacityProviders', { cluster, capacityProviders: ['FARGATE'] }, 'no strategy'),
+    () => ecs('CreateCluster', { clusterName: `hostile-cp-${random.int(0, 9)}`, capacityProviders: ['FARGATE', 'FARGATE_SPOT'], defaultCapacityProviderStrategy: badStrategy }, 'cluster strategy'),
+    () => ecs('CreateCluster', { clusterName: `hostile-cp-${random.int(0, 9)}`, capacityProviders: [missing] }, 'cluster providers'),
+    () => rest('PUT', `/v1/capacity-providers/${encodeURIComponent(missing)}/auto-scaling-group`, { maxSize: random.int(0, 100) }, 'unknown group'),
+    () => rest('PUT', `/v1/capacity-providers/FARGATE/auto-scaling-group`, { instanceType: random.pick(['x9.mega', 't3.medium']), minSize: random.pick([-1, 101, 3]), maxSize: random.pick([2, 1e9]) }, 'group sizes'),
+    () => rest('GET', `/v1/capacity-providers/${encodeURIComponent(missing)}`, undefined, 'unknown provider'),
+    () => rest('POST', `/v1/clusters/${cluster}/spot-interruptions`, random.pick<unknown>([
+      { count: random.pick([0, 101, -1, '1', 1.5]) },
+      { tasks: random.pick([[], ['f'.repeat(32)], [text(random, 50)], Array(101).fill('f'.repeat(32))]) },
+      { count: 1, tasks: ['f'.repeat(32)] },
+      { everything: true },
+    ]), 'spot interruptions'),
+  ])();
+};
+
 export const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
 
 /**
@@ -443,4 +507,5 @@ export const generators: Record<HostileClass, (random: Random, tokens: { taskDef
   'container instances': containerInstanceCase,
   'ec2 tasks': ec2TaskCase,
   'ec2 services': ec2ServiceCase,
+  'capacity providers': capacityProviderCase,
 };

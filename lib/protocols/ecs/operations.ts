@@ -55,6 +55,17 @@ import {
   updateContainerInstancesState,
   updateContainerInstancesStateInput,
 } from '../../usecases/container-instances';
+import {
+  createCapacityProvider,
+  deleteCapacityProvider,
+  deleteCapacityProviderInput,
+  describeCapacityProviders,
+  describeCapacityProvidersInput,
+  putClusterCapacityProviders,
+  putClusterCapacityProvidersInput,
+  updateCapacityProvider,
+} from '../../usecases/capacity-providers';
+import { createCapacityProviderInput, updateCapacityProviderInput } from '../../domain/capacity-provider';
 
 const invalidParameter = InvalidParameterException;
 
@@ -142,6 +153,14 @@ export const operations: Record<string, WireOperation<any>> = {
   PutAttributes: operation(putAttributesInput, putAttributes, invalidParameter),
   DeleteAttributes: operation(deleteAttributesInput, deleteAttributes, invalidParameter),
   ListAttributes: operation(listAttributesInput, listAttributes, invalidParameter),
+
+  CreateCapacityProvider: operation(createCapacityProviderInput, createCapacityProvider, invalidParameter),
+  UpdateCapacityProvider: operation(updateCapacityProviderInput, updateCapacityProvider, invalidParameter),
+  DeleteCapacityProvider: operation(deleteCapacityProviderInput, deleteCapacityProvider, invalidParameter),
+  DescribeCapacityProviders: operation(describeCapacityProvidersInput, describeCapacityProviders, invalidParameter),
+  PutClusterCapacityProviders: operation(putClusterCapacityProvidersInput, (deps, input) =>
+    singleCluster(putClusterCapacityProviders(deps, input)), invalidParameter,
+  ),
 
   TagResource: operation(tagResourceInput, tagResource, invalidParameter),
   UntagResource: operation(untagResourceInput, untagResource, invalidParameter),

@@ -2,15 +2,22 @@ import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '../../domain/model';
 import { forEachPage, isConditionFailure, translateThrottling, type TableContext } from './table';
 
-const LEASE_KEY = { PK: 'SYSTEM', SK: 'LEASE#scaling' };
-
 /**
- * The scaling controller's single lease (one controller loop at a time, across accounts: a wake-up
- * during a running loop leaves at once, the loop sees the change within a metric minute), and the
- * accounts that have scalable targets (the reconcile index's `SCALING` partition).
+ * A controller's single lease (one loop at a time, across accounts: a wake-up during a running loop
+ * leaves at once, the loop sees the change at its next pass), and the accounts it acts on: those
+ * with an item in the reconcile index's partition `accountsPartition` (the scaling controller's
+ * `SCALING` targets, the capacity controller's `CAPACITY` providers).
  */
-export class ScalingLease {
-  constructor(private readonly table: TableContext) {}
+export class ControllerLease {
+  private readonly key: { PK: string; SK: string };
+
+  constructor(
+    private readonly table: TableContext,
+    name: 'scaling' | 'capacity',
+    private readonly accountsPartition: string,
+  ) {
+    this.key = { PK: 'SYSTEM', SK: `LEASE#${name}` };
+  }
 
   /** Takes or renews the lease for `holder` until now + ttlMs; false while another holder has it. */
   async acquire(holder: string, now: EpochMs, ttlMs: number): Promise<boolean> {
@@ -18,7 +25,7 @@ export class ScalingLease {
       await this.table.client.send(
         new PutCommand({
           TableName: this.table.tableName,
-          Item: { ...LEASE_KEY, holder, leaseUntil: now + ttlMs },
+          Item: { ...this.key, holder, leaseUntil: now + ttlMs },
           ConditionExpression: 'attribute_not_exists(PK) OR leaseUntil < :now OR holder = :holder',
           ExpressionAttributeValues: { ':now': now, ':holder': holder },
         }),
@@ -32,16 +39,16 @@ export class ScalingLease {
 
   async release(holder: string): Promise<void> {
     await this.table.client
-      .send(new DeleteCommand({ TableName: this.table.tableName, Key: LEASE_KEY, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': holder } }))
+      .send(new DeleteCommand({ TableName: this.table.tableName, Key: this.key, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': holder } }))
       .catch((error: unknown) => (isConditionFailure(error) ? undefined : translateThrottling(error)));
   }
 
-  /** Every account with at least one scalable target. */
+  /** Every account with at least one item in the partition. */
   async accounts(): Promise<string[]> {
     const accounts = new Set<string>();
     await forEachPage(
       this.table,
-      { IndexName: 'GSI1', KeyConditionExpression: 'GSI1PK = :scaling', ExpressionAttributeValues: { ':scaling': 'SCALING' }, ProjectionExpression: 'accountId' },
+      { IndexName: 'GSI1', KeyConditionExpression: 'GSI1PK = :partition', ExpressionAttributeValues: { ':partition': this.accountsPartition }, ProjectionExpression: 'accountId' },
       (page) => (page.Items ?? []).forEach((item) => accounts.add(String(item.accountId))),
     );
     return [...accounts];
