@@ -182,6 +182,7 @@ describe('the web console', () => {
   it('auto scaling: sets the load with the keyboard, charts the CPU against the target, scales out and says why it does not scale in yet', async () => {
     // The policy comes from Application Auto Scaling's own API (the console only reads it): 1 to 4 tasks, CPU at 50 %.
     const created = await api.post(`/v1/clusters/${CLUSTER}/services`, {
+      launchType: 'FARGATE',
       serviceName: 'scaled',
       taskDefinition: `${FAMILY}:1`,
       desiredCount: 1,
