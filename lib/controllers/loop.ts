@@ -18,7 +18,8 @@ export interface ControllerLoop {
 /**
  * A controller's invocation (from its schedule or a wake-up): one loop at a time holds the lease
  * and passes over every account every `passIntervalMs` for `budgetMs`; a wake-up while a loop runs
- * leaves at once, since the loop sees the change at its next pass.
+ * leaves at once, since the loop sees the change at its next pass. With no account to act on the
+ * loop ends at once (the schedule costs one read a minute).
  */
 export const runControllerLoop = async (loop: ControllerLoop): Promise<{ end: 'busy' | 'done'; passes: number }> => {
   const holder = randomUUID();
@@ -27,7 +28,10 @@ export const runControllerLoop = async (loop: ControllerLoop): Promise<{ end: 'b
   let passes = 0;
   try {
     for (;;) {
-      for (const accountId of await loop.lease.accounts()) await loop.pass(accountId);
+      const accounts = await loop.lease.accounts();
+      // Nothing to act on: the loop ends, and the wake-up after the first target or provider starts the next.
+      if (accounts.length === 0) break;
+      for (const accountId of accounts) await loop.pass(accountId);
       passes += 1;
       if (loop.clock.now() - started + loop.passIntervalMs > loop.budgetMs) break;
       await sleep(loop.passIntervalMs);

@@ -38,7 +38,7 @@ import { requireTagRoom } from './tag-quota';
 const CONCURRENT_CHANGE = 'The capacity provider was changed concurrently; try again.';
 
 const notFound = (name: string) =>
-  new CapacityProviderNotFoundException(`The specified capacity provider does not exist. Specify a valid capacity provider and try again. (capacityProvider: ${name})`);
+  new CapacityProviderNotFoundException(`The specified capacity provider '${name}' does not exist. Specify a valid capacity provider and try again.`);
 
 /** The account's provider a reference names (ACTIVE), or ECS's refusal. */
 const requireProvider = async (deps: Deps, reference: string): Promise<CapacityProviderRecord> => {

@@ -13,11 +13,12 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateCapacityProviderCommand,
 } from '@aws-sdk/client-ecs';
+import { CAPACITY_PROVIDER_OPERATIONS } from '../support/ec2';
 import { checkedEcsClient } from '../support/ecs-wire';
 import { api, fargateTaskDefinition, request } from '../support/http';
 import { eventually } from '../support/poll';
 
-const { client } = checkedEcsClient();
+const { client, checked } = checkedEcsClient();
 afterAll(() => client.destroy());
 
 const ASG = 'arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:6d2b79f5-0000-4000-8000-000000000001:autoScalingGroupName/e2e-asg';
@@ -137,4 +138,8 @@ describe('capacity providers', () => {
     expect(Date.now() - warnedAt).toBeGreaterThanOrEqual(9_000);
     expect(stopped).toMatchObject({ stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' });
   }, 25_000);
+
+  it("checked a successful answer of every capacity provider operation against ECS's model", () => {
+    expect([...checked].filter((name) => CAPACITY_PROVIDER_OPERATIONS.includes(name)).sort()).toEqual([...CAPACITY_PROVIDER_OPERATIONS].sort());
+  });
 });
