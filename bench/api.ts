@@ -100,6 +100,7 @@ const main = async () => {
       port,
       'CreateService',
       {
+        launchType: 'FARGATE',
         cluster: 'bench',
         serviceName: 'web',
         taskDefinition: 'bench-api',

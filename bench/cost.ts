@@ -97,7 +97,7 @@ const main = async () => {
     await call('RegisterTaskDefinition', fargateTaskDefinition('web'));
     await call('RegisterTaskDefinition', fargateTaskDefinition('web', { memory: '1024' }));
     await call('ListTaskDefinitions', {});
-    await call('CreateService', { cluster: 'learn', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2, networkConfiguration: network }, { wakes: true });
+    await call('CreateService', { launchType: 'FARGATE', cluster: 'learn', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2, networkConfiguration: network }, { wakes: true });
     await pollUntilSteady('web');
     const { taskArns } = await call('ListTasks', { cluster: 'learn', serviceName: 'web' });
     await call('DescribeTasks', { cluster: 'learn', tasks: taskArns });

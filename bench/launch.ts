@@ -222,6 +222,7 @@ const main = async () => {
     console.log(`setting up ${SERVICES} services at 0 tasks in ${SHARDS} shard(s)...`);
     await everyService((serviceName) =>
       createService(deps, {
+        launchType: 'FARGATE',
         cluster: 'bench',
         serviceName,
         taskDefinition: 'bench',

@@ -289,6 +289,7 @@ const createServices = async (stack: Stack, from: number, to: number) => {
   const indexes = Array.from({ length: to - from }, (_, offset) => from + offset);
   await mapConcurrently(indexes, 50, (index) =>
     createService(stack.deps, {
+      launchType: 'FARGATE',
       cluster: 'bench',
       serviceName: name(index),
       taskDefinition: 'bench',

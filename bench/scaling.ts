@@ -71,6 +71,7 @@ const main = async () => {
     for (const serviceName of names) {
       await ecs.send(
         new CreateServiceCommand({
+          launchType: 'FARGATE',
           cluster: CLUSTER,
           serviceName,
           taskDefinition: 'bench-scaling',

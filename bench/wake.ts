@@ -34,6 +34,7 @@ const main = async () => {
     const samples: number[] = [];
     for (let index = 0; index < SAMPLES; index++) {
       await call('POST', '/v1/clusters/wake/services', {
+        launchType: 'FARGATE',
         serviceName: `s${index}`,
         taskDefinition: 'wake',
         desiredCount: 1,

@@ -30,6 +30,7 @@ const checks = {
     const service = (await get('/v1/clusters/demo/services/web')).service;
     if (service.status === 'ACTIVE' || service.desiredCount !== 0) throw new Error(`the service was not deleted: ${service.status}`);
     if (service.taskDefinition !== 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:2') throw new Error('the service did not roll to web:2');
+    if (service.launchType !== 'FARGATE') throw new Error(`the service asked for FARGATE runs on ${service.launchType}`);
     if (!output.includes('"__type":"ClientException"')) throw new Error('the bad-input step did not answer ClientException');
     if (!output.includes('"stopCode":"UserInitiated"')) throw new Error('the stop step did not stop a task');
   },

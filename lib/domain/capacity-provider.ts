@@ -83,6 +83,29 @@ export const checkCapacityProviderStrategy = (
   return strategy.map(({ capacityProvider, weight, base }) => ({ capacityProvider, weight: weight ?? 0, base: base ?? 0 }));
 };
 
+/** How a launch's tasks run: the launch type, and the capacity provider strategy if one applies. */
+export interface LaunchChoice {
+  launchType: 'EC2' | 'FARGATE';
+  strategy?: Array<Required<CapacityProviderStrategyItem>>;
+}
+
+/**
+ * ECS's default launch for RunTask and CreateService: the launch type asked for; else the strategy
+ * given; else the cluster's default capacity provider strategy if it has one; else the EC2 launch
+ * type. A strategy of Fargate's providers runs on FARGATE; one naming an Auto Scaling group
+ * provider runs on the cluster's EC2 instances.
+ */
+export const launchChoice = (
+  launchType: 'EC2' | 'FARGATE' | undefined,
+  strategy: Array<Required<CapacityProviderStrategyItem>> | undefined,
+  clusterDefault: readonly CapacityProviderStrategyItem[],
+): LaunchChoice => {
+  if (launchType) return { launchType };
+  const providers = strategy ?? (clusterDefault.length ? clusterDefault.map(({ capacityProvider, weight, base }) => ({ capacityProvider, weight: weight ?? 0, base: base ?? 0 })) : undefined);
+  if (!providers) return { launchType: 'EC2' };
+  return { launchType: providers.every((item) => isFargateProvider(item.capacityProvider)) ? 'FARGATE' : 'EC2', strategy: providers };
+};
+
 /**
  * ECS's rules for a cluster's providers and default strategy (CreateCluster,
  * PutClusterCapacityProviders): each provider once, the strategy naming only the cluster's

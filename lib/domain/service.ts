@@ -230,8 +230,8 @@ export const newDeployment = (
   taskDefinition: string,
   desiredCount: number,
   now: EpochMs,
-  reason?: string,
-  launchType: ServiceLaunchType = 'FARGATE',
+  reason: string | undefined,
+  launchType: ServiceLaunchType,
 ): DeploymentState => ({
   id,
   status: 'PRIMARY',

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { arns, clusterNameOf, parseArn, serviceNameOf } from '../domain/arn';
-import { checkCapacityProviderStrategy, isFargateProvider, type CapacityProviderStrategyItem } from '../domain/capacity-provider';
+import { checkCapacityProviderStrategy, launchChoice, type CapacityProviderStrategyItem } from '../domain/capacity-provider';
 import { meetsMemberOf, parsePlacementConstraints, parsePlacementStrategies } from '../domain/placement';
 import { LAUNCH_TYPES, type Cluster, type ServiceEvent } from '../domain/model';
 import { shardOf } from '../domain/shard';
@@ -75,20 +75,6 @@ const refuseUnsupportedLists = (input: Partial<Record<(typeof UNSUPPORTED_SERVIC
   }
 };
 
-/**
- * The launch type a service's tasks get: EC2 when asked, or when its strategy names a provider other
- * than Fargate's (an Auto Scaling group provider), or for DAEMON (which Fargate cannot run); else FARGATE.
- */
-const launchTypeOf = (
-  requested: ServiceLaunchType | undefined,
-  strategy: CapacityProviderStrategyItem[] | undefined,
-  daemon: boolean,
-): ServiceLaunchType => {
-  if (requested) return requested;
-  if (strategy) return strategy.some((item) => !isFargateProvider(item.capacityProvider)) ? 'EC2' : 'FARGATE';
-  return daemon ? 'EC2' : 'FARGATE';
-};
-
 /** ECS's rules for the DAEMON scheduling strategy. */
 const checkDaemon = (
   input: Pick<CreateServiceInput, 'launchType' | 'desiredCount' | 'placementStrategy'>,
@@ -150,10 +136,14 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
   refuseUnsupportedLists(input);
   const daemon = input.schedulingStrategy === 'DAEMON';
   if (daemon) checkDaemon(input, capacityProviderStrategy);
-  const launchType = launchTypeOf(input.launchType, capacityProviderStrategy, daemon);
-  const placement = checkServicePlacement(input, launchType, daemon);
   await requireTagRoom(deps, input.tags);
   const cluster = await requireActiveCluster(deps, input.cluster);
+  // A DAEMON service runs on the cluster's instances (Fargate and strategies were refused above).
+  const choice = daemon
+    ? { launchType: 'EC2' as const }
+    : launchChoice(input.launchType, capacityProviderStrategy, cluster.defaultCapacityProviderStrategy);
+  const { launchType } = choice;
+  const placement = checkServicePlacement(input, launchType, daemon);
   const existing = await deps.services.get(cluster.clusterName, input.serviceName);
   if (existing && existing.service.status !== 'INACTIVE') {
     // CreateService's clientToken: the same request again returns the service it created.
@@ -181,7 +171,7 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
     taskDefinition: taskDefinition.taskDefinitionArn,
     desiredCount,
     launchType,
-    ...(capacityProviderStrategy ? { capacityProviderStrategy } : {}),
+    ...(choice.strategy ? { capacityProviderStrategy: choice.strategy } : {}),
     platformVersion: input.platformVersion ?? 'LATEST',
     schedulingStrategy: daemon ? 'DAEMON' : 'REPLICA',
     ...placement,

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { arns, containerInstanceIdOf, parseArn, references, taskIdOf } from '../domain/arn';
-import { assignCapacityProviders, capacityProviderStrategySchema, checkCapacityProviderStrategy } from '../domain/capacity-provider';
+import { assignCapacityProviders, capacityProviderStrategySchema, checkCapacityProviderStrategy, launchChoice } from '../domain/capacity-provider';
 import { shardOf } from '../domain/shard';
 import { networkConfigurationSchema } from '../domain/service';
 import { applyObservation, newTaskRecord, presentTask, type InstancePlacement, type TaskRecord } from '../domain/task';
@@ -227,17 +227,6 @@ const definitionConstraints = (definition: TaskDefinition) =>
   parsePlacementConstraints(definition.placementConstraints as Array<{ type: string; expression?: string }>, 'taskDefinition.placementConstraints');
 
 /**
- * ECS's default when a request names neither a launch type nor a capacity provider strategy: the
- * cluster's default strategy if it has one, else the EC2 launch type.
- */
-const launchChoice = (input: Pick<RunTaskInput, 'launchType' | 'capacityProviderStrategy'>, cluster: Cluster) => {
-  const strategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
-  if (input.launchType) return { launchType: input.launchType };
-  const providers = strategy ?? (cluster.defaultCapacityProviderStrategy.length ? cluster.defaultCapacityProviderStrategy : undefined);
-  return providers ? { launchType: 'FARGATE' as const, strategy: providers } : { launchType: 'EC2' as const };
-};
-
-/**
  * What RunTask and StartTask check and read before placing anything: the tag quota, the cluster,
  * the task definition for the launch type the cluster's defaults give, the overrides.
  */
@@ -276,12 +265,13 @@ const checkOverrides = (overrides: RunTaskInput['overrides'], definition: TaskDe
 };
 
 export const runTask = async (deps: Deps, input: RunTaskInput) => {
-  checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
+  const strategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
   const strategies = parsePlacementStrategies(input.placementStrategy ?? []);
   const constraints = parsePlacementConstraints(input.placementConstraints ?? []);
-  const request = await prepareLaunch(deps, input, (cluster) => launchChoice(input, cluster).launchType);
+  const choiceFor = (cluster: Cluster) => launchChoice(input.launchType, strategy, cluster.defaultCapacityProviderStrategy);
+  const request = await prepareLaunch(deps, input, (cluster) => choiceFor(cluster).launchType);
   const { cluster, taskDefinition } = request;
-  const choice = launchChoice(input, cluster);
+  const choice = choiceFor(cluster);
   const taskIds = taskIdsFor(cluster.clusterArn, input.count ?? 1, input.clientToken);
   // The account's running-tasks quota (sandbox), before anything is launched.
   await deps.tasks.requireRoom(cluster.clusterName, taskIds);

@@ -103,8 +103,11 @@ describe('the web console', () => {
     await page.getByLabel('Service name').fill('web');
     await page.locator('#service-family').selectOption(`${FAMILY}`);
     await page.getByLabel('Desired tasks').fill('2');
+    // Fargate is the form's default, sent explicitly (ECS's own default would be EC2 here).
+    await expect(page.getByLabel('Launch type').inputValue()).resolves.toBe('FARGATE');
     await page.getByRole('button', { name: 'Create service' }).click();
     await page.getByRole('heading', { name: /Service web/ }).waitFor();
+    expect((await api.get(`/v1/clusters/${CLUSTER}/services/web`)).body.service.launchType).toBe('FARGATE');
     // The cards appear and move through the lifecycle on their own (polling): no reload.
     const seen = new Set<string>();
     let polls = 0;
@@ -182,6 +185,7 @@ describe('the web console', () => {
   it('auto scaling: sets the load with the keyboard, charts the CPU against the target, scales out and says why it does not scale in yet', async () => {
     // The policy comes from Application Auto Scaling's own API (the console only reads it): 1 to 4 tasks, CPU at 50 %.
     const created = await api.post(`/v1/clusters/${CLUSTER}/services`, {
+      launchType: 'FARGATE',
       serviceName: 'scaled',
       taskDefinition: `${FAMILY}:1`,
       desiredCount: 1,

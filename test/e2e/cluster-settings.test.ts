@@ -76,7 +76,7 @@ describe('cluster settings and capacity providers over the ECS wire protocol', (
     await client.send(new RunTaskCommand({ launchType: 'FARGATE', cluster: 'cp-stats', taskDefinition: 'cp-stats', count: 2, networkConfiguration: network }));
     for (const serviceName of ['kept', 'drained']) {
       await client.send(
-        new CreateServiceCommand({ cluster: 'cp-stats', serviceName, taskDefinition: 'cp-stats', desiredCount: 0, networkConfiguration: network }),
+        new CreateServiceCommand({ launchType: 'FARGATE', cluster: 'cp-stats', serviceName, taskDefinition: 'cp-stats', desiredCount: 0, networkConfiguration: network }),
       );
     }
     await client.send(new DeleteServiceCommand({ cluster: 'cp-stats', service: 'drained' }));
@@ -143,7 +143,7 @@ describe("ECS's per-call quotas over the ECS wire protocol", () => {
       'desiredCount over 5,000 tasks per service',
       () =>
         client.send(
-          new CreateServiceCommand({ cluster: 'quota', serviceName: 'big', taskDefinition: 'quota', desiredCount: 5001, networkConfiguration: network }),
+          new CreateServiceCommand({ launchType: 'FARGATE', cluster: 'quota', serviceName: 'big', taskDefinition: 'quota', desiredCount: 5001, networkConfiguration: network }),
         ),
       /desiredCount/,
     ],

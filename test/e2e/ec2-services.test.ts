@@ -69,7 +69,8 @@ describe('services on EC2 container instances', () => {
 
   it('places by the default spread, binpack and random, and shows the placement on the service and its tasks', async () => {
     await Promise.all([
-      client.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: 'spread', taskDefinition: web, desiredCount: 3, launchType: 'EC2' })),
+      // No launch type: ECS's default on a cluster without a default capacity provider strategy is EC2.
+      client.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: 'spread', taskDefinition: web, desiredCount: 3 })),
       client.send(
         new CreateServiceCommand({
           cluster: CLUSTER,
@@ -105,11 +106,15 @@ describe('services on EC2 container instances', () => {
     expect(shown).toMatchObject({ launchType: 'EC2', schedulingStrategy: 'REPLICA', placementStrategy: [{ type: 'binpack', field: 'memory' }] });
     expect(shown.platformVersion).toBeUndefined();
     expect((await describe1('random')).placementConstraints).toEqual([{ type: 'distinctInstance' }]);
+    expect(await describe1('spread')).toMatchObject({ launchType: 'EC2' });
   });
 
   it('says why a task cannot be placed, naming the closest instance', async () => {
     const huge = await register('e2e-ec2-huge', 'nginx:1.27', 8000);
-    await client.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: 'huge', taskDefinition: huge, desiredCount: 1, launchType: 'EC2' }));
+    // Through the REST API, with no launch type: the same default (EC2) as the ECS wire protocol.
+    const created = await api.post(`/v1/clusters/${CLUSTER}/services`, { serviceName: 'huge', taskDefinition: huge, desiredCount: 1 });
+    expect(created.status).toBe(201);
+    expect(created.body.service).toMatchObject({ launchType: 'EC2' });
     const event = await eventually(
       async () => (await describe1('huge')).events?.find((candidate) => candidate.message?.includes('unable to place a task')),
       { what: 'the placement failure event' },

@@ -384,6 +384,7 @@ describe('services and tasks over the ECS wire protocol', () => {
     const first = await client.send(new RegisterTaskDefinitionCommand(registration('wire-svc-web')));
     const created = await client.send(
       new CreateServiceCommand({
+        launchType: 'FARGATE',
         cluster: 'wire-svc',
         serviceName: 'web',
         taskDefinition: 'wire-svc-web',
@@ -452,7 +453,7 @@ describe('services and tasks over the ECS wire protocol', () => {
 
   it('answers bad service and task requests with ECS errors', async () => {
     await expect(
-      client.send(new CreateServiceCommand({ cluster: 'wire-nowhere', serviceName: 'x', taskDefinition: 'wire-svc-web', desiredCount: 1, networkConfiguration })),
+      client.send(new CreateServiceCommand({ launchType: 'FARGATE', cluster: 'wire-nowhere', serviceName: 'x', taskDefinition: 'wire-svc-web', desiredCount: 1, networkConfiguration })),
     ).rejects.toMatchObject({ name: 'ClusterNotFoundException' });
     await expect(client.send(new UpdateServiceCommand({ cluster: 'wire-svc', service: 'ghost', desiredCount: 1 }))).rejects.toMatchObject({
       name: 'ServiceNotFoundException',

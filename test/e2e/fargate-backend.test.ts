@@ -27,6 +27,7 @@ describe('a cluster on the Fargate backend', () => {
     expect(created.body.cluster.fleet).toMatchObject({ backend: 'fargate', fargate: { cluster: 'fargate-real' } });
     await api.post('/v1/task-definitions', fargateTaskDefinition('e2e-fargate-web'));
     await api.post('/v1/clusters/e2e-fargate/services', {
+      launchType: 'FARGATE',
       serviceName: 'web',
       taskDefinition: 'e2e-fargate-web',
       desiredCount: 2,

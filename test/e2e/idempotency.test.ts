@@ -19,6 +19,7 @@ describe('identical concurrent calls with one clientToken', () => {
       serviceName: 'web',
       taskDefinition: 'e2e-idem-web',
       desiredCount: 0,
+      launchType: 'FARGATE',
       networkConfiguration: network,
       clientToken: 'one-token',
     };

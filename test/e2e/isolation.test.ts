@@ -194,9 +194,9 @@ const ecsRecipes: Record<string, Case[]> = {
   ],
   CreateService: [
     ...byCluster('CreateService in A\'s cluster', 'notFound', (cluster, world) =>
-      ecsCall('CreateService', { cluster, serviceName: 'intruder', taskDefinition: world.definitionArn, desiredCount: 0, networkConfiguration: network }), 1),
+      ecsCall('CreateService', { launchType: 'FARGATE', cluster, serviceName: 'intruder', taskDefinition: world.definitionArn, desiredCount: 0, networkConfiguration: network }), 1),
     inOwnCluster("CreateService in B's cluster from A's task definition", 'notFound', (cluster, world) =>
-      ecsCall('CreateService', { cluster, serviceName: 'borrowed', taskDefinition: world.definitionArn, desiredCount: 0, networkConfiguration: network }), 1),
+      ecsCall('CreateService', { launchType: 'FARGATE', cluster, serviceName: 'borrowed', taskDefinition: world.definitionArn, desiredCount: 0, networkConfiguration: network }), 1),
   ],
   UpdateService: [
     ...byCluster('UpdateService by name', 'notFound', (cluster) => ecsCall('UpdateService', { cluster, service: 'svc', desiredCount: 2 }), 1),
@@ -359,7 +359,7 @@ const restRecipes: Record<keyof typeof routes, Case[]> = {
     rank: 3,
   })),
   createService: byCluster('POST /v1/clusters/{cluster}/services', 'notFound', (cluster, world) =>
-    restCall('createService', { params: { cluster }, body: { serviceName: 'intruder-rest', taskDefinition: world.definitionArn, desiredCount: 0, networkConfiguration: network } }), 1),
+    restCall('createService', { params: { cluster }, body: { serviceName: 'intruder-rest', taskDefinition: world.definitionArn, desiredCount: 0, launchType: 'FARGATE', networkConfiguration: network } }), 1),
   listServices: [
     ...byCluster('GET /v1/clusters/{cluster}/services', 'notFound', (cluster) => restCall('listServices', { params: { cluster } })),
     inOwnCluster("GET /v1/clusters/{cluster}/services with A's nextToken", 'tokenRefused', (cluster, world) =>
@@ -494,11 +494,11 @@ const setUp = async (): Promise<World> => {
   await asA('RegisterTaskDefinition', fargateTaskDefinition('web'));
   await asA('RegisterTaskDefinition', fargateTaskDefinition('web-2'));
   const [{ service }, , { tasks }, own] = await Promise.all([
-    asA('CreateService', { cluster: 'iso', serviceName: 'svc', taskDefinition: 'web:1', desiredCount: 2, networkConfiguration: network, tags, propagateTags: 'SERVICE' }),
-    asA('CreateService', { cluster: 'iso', serviceName: 'svc-2', taskDefinition: 'web:1', desiredCount: 0, networkConfiguration: network }),
+    asA('CreateService', { launchType: 'FARGATE', cluster: 'iso', serviceName: 'svc', taskDefinition: 'web:1', desiredCount: 2, networkConfiguration: network, tags, propagateTags: 'SERVICE' }),
+    asA('CreateService', { launchType: 'FARGATE', cluster: 'iso', serviceName: 'svc-2', taskDefinition: 'web:1', desiredCount: 0, networkConfiguration: network }),
     asA('RunTask', { launchType: 'FARGATE', cluster: 'iso', taskDefinition: 'web:1', networkConfiguration: network, startedBy: 'standalone', tags }),
     Promise.all([
-      asB('CreateService', { cluster: 'b-own', serviceName: 'b-svc', taskDefinition: 'b-web:1', desiredCount: 0, networkConfiguration: network }),
+      asB('CreateService', { launchType: 'FARGATE', cluster: 'b-own', serviceName: 'b-svc', taskDefinition: 'b-web:1', desiredCount: 0, networkConfiguration: network }),
       asB('RunTask', { launchType: 'FARGATE', cluster: 'b-own', taskDefinition: 'b-web:1', networkConfiguration: network }),
     ]),
   ]);

@@ -91,6 +91,7 @@ describe('the local stack under faults', () => {
     const started = Date.now();
     const created = await ecs.send(
       new CreateServiceCommand({
+        launchType: 'FARGATE',
         cluster: 'faults',
         serviceName: 'frozen',
         taskDefinition: 'faults-web',
@@ -135,7 +136,7 @@ describe('the local stack under faults', () => {
 
   it('resumes a converging service at once after a crash and restart with persisted data', async () => {
     await ecs.send(
-      new CreateServiceCommand({ cluster: 'faults', serviceName: 'restarted', taskDefinition: 'faults-web', desiredCount: 2, networkConfiguration: network }),
+      new CreateServiceCommand({ launchType: 'FARGATE', cluster: 'faults', serviceName: 'restarted', taskDefinition: 'faults-web', desiredCount: 2, networkConfiguration: network }),
     );
     // Nothing converges before the crash: DynamoDB freezes, then everything is killed.
     proxy.pause();

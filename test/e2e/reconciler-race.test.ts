@@ -27,6 +27,7 @@ describe('concurrent reconcilers over the Lambda invoke API', () => {
     await api.post('/v1/clusters', { clusterName: 'e2e-race' });
     await api.post('/v1/task-definitions', fargateTaskDefinition('e2e-race-web'));
     await api.post('/v1/clusters/e2e-race/services', {
+      launchType: 'FARGATE',
       serviceName: 'web',
       taskDefinition: 'e2e-race-web',
       desiredCount: 4,

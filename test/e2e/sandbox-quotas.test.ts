@@ -82,7 +82,7 @@ describe('the sandbox quotas over HTTP', () => {
     await ecs.send(new CreateClusterCommand({ clusterName: 'a' }));
     await ecs.send(new CreateClusterCommand({ clusterName: 'b' }));
     await ecs.send(new RegisterTaskDefinitionCommand(fargateTaskDefinition('web') as never));
-    await ecs.send(new CreateServiceCommand({ cluster: 'b', serviceName: 's', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network }));
+    await ecs.send(new CreateServiceCommand({ launchType: 'FARGATE', cluster: 'b', serviceName: 's', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network }));
     const before = await snapshot(['a', 'c']);
 
     expect(await refusal(ecs.send(new CreateClusterCommand({ clusterName: 'c' })))).toEqual({

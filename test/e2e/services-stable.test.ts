@@ -58,7 +58,7 @@ describe('waitUntilServicesStable from @aws-sdk/client-ecs', () => {
   it('returns after create, scale, rollout and a forced deployment', async () => {
     const first = await register('nginx:1.27');
     await client.send(
-      new CreateServiceCommand({ cluster, serviceName: 'web', taskDefinition: first, desiredCount: 2, networkConfiguration: network }),
+      new CreateServiceCommand({ launchType: 'FARGATE', cluster, serviceName: 'web', taskDefinition: first, desiredCount: 2, networkConfiguration: network }),
     );
     await settles('web', 2, first);
 
@@ -79,6 +79,7 @@ describe('waitUntilServicesStable from @aws-sdk/client-ecs', () => {
     const good = await register('nginx:1.27');
     await client.send(
       new CreateServiceCommand({
+        launchType: 'FARGATE',
         cluster,
         serviceName: 'rollback',
         taskDefinition: good,

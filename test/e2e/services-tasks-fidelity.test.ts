@@ -61,7 +61,7 @@ describe('ListTasks and ListServices filters', () => {
   it('take every valid enum value and answer what matches: PENDING, EC2, EXTERNAL and DAEMON match nothing', async () => {
     const [task] = (await client.send(new RunTaskCommand({ launchType: 'FARGATE', cluster: CLUSTER, taskDefinition: 'fid-web', networkConfiguration, startedBy: 'fid-filters' }))).tasks!;
     await client.send(
-      new CreateServiceCommand({ cluster: CLUSTER, serviceName: 'filtered', taskDefinition: 'fid-web', desiredCount: 0, networkConfiguration }),
+      new CreateServiceCommand({ launchType: 'FARGATE', cluster: CLUSTER, serviceName: 'filtered', taskDefinition: 'fid-web', desiredCount: 0, networkConfiguration }),
     );
     const tasks = (input: Record<string, string>) =>
       client.send(new ListTasksCommand({ cluster: CLUSTER, startedBy: 'fid-filters', ...input })).then((answer) => answer.taskArns);

@@ -35,6 +35,7 @@ describe('services over HTTP with the simulated fleet', () => {
   it('brings a service of 3 to 3 RUNNING tasks, woken at once rather than by the schedule', async () => {
     await setUp('e2e-svc', 'e2e-svc-web');
     const created = await api.post('/v1/clusters/e2e-svc/services', {
+      launchType: 'FARGATE',
       serviceName: 'web',
       taskDefinition: 'e2e-svc-web',
       desiredCount: 3,
@@ -80,6 +81,7 @@ describe('services over HTTP with the simulated fleet', () => {
   it('rolls to a new revision within minimumHealthyPercent and maximumPercent at every observed moment', async () => {
     await setUp('e2e-roll', 'e2e-roll-web');
     await api.post('/v1/clusters/e2e-roll/services', {
+      launchType: 'FARGATE',
       serviceName: 'web',
       taskDefinition: 'e2e-roll-web',
       desiredCount: 4,
@@ -118,7 +120,7 @@ describe('services over HTTP with the simulated fleet', () => {
 
   it('replaces a task that is stopped, and keeps the stopped one visible', async () => {
     await setUp('e2e-replace', 'e2e-replace-web');
-    await api.post('/v1/clusters/e2e-replace/services', { serviceName: 'web', taskDefinition: 'e2e-replace-web', desiredCount: 2, networkConfiguration: network });
+    await api.post('/v1/clusters/e2e-replace/services', { launchType: 'FARGATE', serviceName: 'web', taskDefinition: 'e2e-replace-web', desiredCount: 2, networkConfiguration: network });
     await steady('e2e-replace', 'web', 2);
     const [victim] = (await api.get('/v1/clusters/e2e-replace/tasks?serviceName=web')).body.taskArns as string[];
     const stopped = await api.post(`/v1/clusters/e2e-replace/tasks/${victim.split('/').pop()}/stop`, { reason: 'chaos test' });
@@ -140,6 +142,7 @@ describe('services over HTTP with the simulated fleet', () => {
   it('fails a deployment with an unpullable image through the circuit breaker and rolls back', async () => {
     const good = await setUp('e2e-breaker', 'e2e-breaker-web');
     await api.post('/v1/clusters/e2e-breaker/services', {
+      launchType: 'FARGATE',
       serviceName: 'web',
       taskDefinition: good,
       desiredCount: 3,
@@ -171,6 +174,7 @@ describe('services over HTTP with the simulated fleet', () => {
   it('reports a blocked deployment in ECS words and says why', async () => {
     const first = await setUp('e2e-blocked', 'e2e-blocked-web');
     await api.post('/v1/clusters/e2e-blocked/services', {
+      launchType: 'FARGATE',
       serviceName: 'web',
       taskDefinition: first,
       desiredCount: 2,
@@ -193,7 +197,7 @@ describe('services over HTTP with the simulated fleet', () => {
 
   it('scales, and deletes only at 0 unless forced, draining to INACTIVE', async () => {
     await setUp('e2e-delete', 'e2e-delete-web');
-    await api.post('/v1/clusters/e2e-delete/services', { serviceName: 'web', taskDefinition: 'e2e-delete-web', desiredCount: 1, networkConfiguration: network });
+    await api.post('/v1/clusters/e2e-delete/services', { launchType: 'FARGATE', serviceName: 'web', taskDefinition: 'e2e-delete-web', desiredCount: 1, networkConfiguration: network });
     await api.patch('/v1/clusters/e2e-delete/services/web', { desiredCount: 2 });
     await steady('e2e-delete', 'web', 2);
     const refused = await api.delete('/v1/clusters/e2e-delete/services/web');
@@ -262,7 +266,7 @@ describe('standalone tasks and simulated failures over HTTP', () => {
       healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'], interval: 5, retries: 1 },
       environment: [{ name: 'ECSBOX_SIMULATE', value: 'unhealthy' }],
     });
-    await api.post('/v1/clusters/e2e-health/services', { serviceName: 'web', taskDefinition: 'e2e-health-web', desiredCount: 1, networkConfiguration: network });
+    await api.post('/v1/clusters/e2e-health/services', { launchType: 'FARGATE', serviceName: 'web', taskDefinition: 'e2e-health-web', desiredCount: 1, networkConfiguration: network });
     const stopped = await eventually(async () => {
       const arns = (await api.get('/v1/clusters/e2e-health/tasks?desiredStatus=STOPPED')).body.taskArns as string[];
       if (!arns.length) return undefined;
@@ -277,19 +281,19 @@ describe('standalone tasks and simulated failures over HTTP', () => {
 describe('bad input to services and tasks', () => {
   beforeAll(async () => {
     await setUp('e2e-bad', 'e2e-bad-web');
-    await api.post('/v1/clusters/e2e-bad/services', { serviceName: 'exists', taskDefinition: 'e2e-bad-web', desiredCount: 0, networkConfiguration: network });
+    await api.post('/v1/clusters/e2e-bad/services', { launchType: 'FARGATE', serviceName: 'exists', taskDefinition: 'e2e-bad-web', desiredCount: 0, networkConfiguration: network });
     // Let the reconciler finish with it, so that only the requests below could change anything.
     await eventually(async () => ((await service('e2e-bad', 'exists')).events.length ? true : undefined), { what: 'steady' });
   });
 
   const cases: RefusalCase[] = [
-    ['unknown cluster', 'POST', '/v1/clusters/nope/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: 1, networkConfiguration: network }, 404, 'ClusterNotFoundException', /Cluster/],
-    ['unknown task definition', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'nope', desiredCount: 1, networkConfiguration: network }, 404, 'ClientException', /Unable to describe task definition/],
-    ['negative desiredCount', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: -1, networkConfiguration: network }, 400, 'InvalidParameterException', /desiredCount/],
-    ['missing desiredCount', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', networkConfiguration: network }, 400, 'InvalidParameterException', /desiredCount/],
-    ['maximumPercent out of range', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: 1, networkConfiguration: network, deploymentConfiguration: { maximumPercent: 500 } }, 400, 'InvalidParameterException', /maximumPercent/],
-    ['no network for awsvpc', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: 1 }, 400, 'InvalidParameterException', /networkConfiguration/],
-    ['a duplicate service', 'POST', '/v1/clusters/e2e-bad/services', { serviceName: 'exists', taskDefinition: 'e2e-bad-web', desiredCount: 1, networkConfiguration: network }, 400, 'InvalidParameterException', /idempotent/],
+    ['unknown cluster', 'POST', '/v1/clusters/nope/services', { launchType: 'FARGATE', serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: 1, networkConfiguration: network }, 404, 'ClusterNotFoundException', /Cluster/],
+    ['unknown task definition', 'POST', '/v1/clusters/e2e-bad/services', { launchType: 'FARGATE', serviceName: 's', taskDefinition: 'nope', desiredCount: 1, networkConfiguration: network }, 404, 'ClientException', /Unable to describe task definition/],
+    ['negative desiredCount', 'POST', '/v1/clusters/e2e-bad/services', { launchType: 'FARGATE', serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: -1, networkConfiguration: network }, 400, 'InvalidParameterException', /desiredCount/],
+    ['missing desiredCount', 'POST', '/v1/clusters/e2e-bad/services', { launchType: 'FARGATE', serviceName: 's', taskDefinition: 'e2e-bad-web', networkConfiguration: network }, 400, 'InvalidParameterException', /desiredCount/],
+    ['maximumPercent out of range', 'POST', '/v1/clusters/e2e-bad/services', { launchType: 'FARGATE', serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: 1, networkConfiguration: network, deploymentConfiguration: { maximumPercent: 500 } }, 400, 'InvalidParameterException', /maximumPercent/],
+    ['no network for awsvpc', 'POST', '/v1/clusters/e2e-bad/services', { launchType: 'FARGATE', serviceName: 's', taskDefinition: 'e2e-bad-web', desiredCount: 1 }, 400, 'InvalidParameterException', /networkConfiguration/],
+    ['a duplicate service', 'POST', '/v1/clusters/e2e-bad/services', { launchType: 'FARGATE', serviceName: 'exists', taskDefinition: 'e2e-bad-web', desiredCount: 1, networkConfiguration: network }, 400, 'InvalidParameterException', /idempotent/],
     ['unknown service', 'PATCH', '/v1/clusters/e2e-bad/services/nope', { desiredCount: 1 }, 404, 'ServiceNotFoundException', /Service/],
     ['an unknown update field', 'PATCH', '/v1/clusters/e2e-bad/services/exists', { desired: 1 }, 400, 'InvalidParameterException', /desired/],
     ['RunTask count 11', 'POST', '/v1/clusters/e2e-bad/tasks', { taskDefinition: 'e2e-bad-web', count: 11, networkConfiguration: network }, 400, 'InvalidParameterException', /count/],

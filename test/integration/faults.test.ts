@@ -59,7 +59,7 @@ describe('a frozen DynamoDB', () => {
   };
 
   it('answers ServerException within the deadline, and a retried CreateService leaves one service', async () => {
-    const input = { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network, clientToken: 'tok-1' };
+    const input = { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, launchType: 'FARGATE' as const, networkConfiguration: network, clientToken: 'tok-1' };
     await duringStall('TransactWriteItems', () => createService(frozen, input));
     // The held write may land after the answer: the retry must answer the same service either way.
     const retried = await createService(frozen, input);
@@ -85,7 +85,7 @@ describe('a frozen DynamoDB', () => {
   });
 
   it('still refuses cleanly (4xx) when DynamoDB answers', async () => {
-    expect(await outcome(createService(frozen, { cluster: 'nope', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network }))).toBe(
+    expect(await outcome(createService(frozen, { launchType: 'FARGATE', cluster: 'nope', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network }))).toBe(
       'ClusterNotFoundException',
     );
   });

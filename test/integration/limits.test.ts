@@ -70,7 +70,7 @@ describe('ECS resource limits on DynamoDB Local', () => {
     await createCluster(deps, { clusterName: 'small' });
     await registerTaskDefinition(deps, validateTaskDefinition(fargateTaskDefinition('web')));
     const service = (serviceName: string) =>
-      createService(deps, { cluster: 'small', serviceName, taskDefinition: 'web', desiredCount: 0, networkConfiguration: network });
+      createService(deps, { launchType: 'FARGATE', cluster: 'small', serviceName, taskDefinition: 'web', desiredCount: 0, networkConfiguration: network });
     await service('one');
     await service('two');
     await expect(service('three')).rejects.toMatchObject({
@@ -83,7 +83,7 @@ describe('ECS resource limits on DynamoDB Local', () => {
     await expect(service('three')).resolves.toMatchObject({ service: { status: 'ACTIVE' } });
     // A missing cluster is still reported as such.
     await expect(
-      createService(deps, { cluster: 'nowhere', serviceName: 'x', taskDefinition: 'web', desiredCount: 0, networkConfiguration: network }),
+      createService(deps, { launchType: 'FARGATE', cluster: 'nowhere', serviceName: 'x', taskDefinition: 'web', desiredCount: 0, networkConfiguration: network }),
     ).rejects.toMatchObject({ name: 'ClusterNotFoundException' });
   });
 

@@ -66,7 +66,7 @@ describe('per-account quotas (sandbox profile) on DynamoDB Local', () => {
     const clock = new TestClock();
     const { deps, snapshot, close } = await sandboxDeps(clock, { ECSBOX_MAX_RUNNING_TASKS: '3' });
     await withWebFamily(deps);
-    await createService(deps, { cluster: 'c1', serviceName: 's', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
+    await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 's', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
     const before = await snapshot();
     const refusal = {
       name: 'LimitExceededException',
@@ -76,7 +76,7 @@ describe('per-account quotas (sandbox profile) on DynamoDB Local', () => {
     await expect(runTask(deps, { launchType: 'FARGATE', cluster: 'c1', taskDefinition: 'web', count: 2, networkConfiguration: network })).rejects.toMatchObject(refusal);
     await expect(updateService(deps, 'c1', 's', { desiredCount: 4 })).rejects.toMatchObject(refusal);
     await expect(
-      createService(deps, { cluster: 'c1', serviceName: 't', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network }),
+      createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 't', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network }),
     ).rejects.toMatchObject(refusal);
     expect(await snapshot()).toEqual(before);
 

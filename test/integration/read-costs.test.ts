@@ -87,7 +87,7 @@ describe('read costs on DynamoDB Local', () => {
   it("ListServices examines the services, never their events items", async () => {
     await createCluster(deps, { clusterName: 'services' });
     for (const serviceName of ['a', 'b', 'c']) {
-      await createService(deps, { cluster: 'services', serviceName, taskDefinition: 'web', desiredCount: 0, networkConfiguration: network });
+      await createService(deps, { launchType: 'FARGATE', cluster: 'services', serviceName, taskDefinition: 'web', desiredCount: 0, networkConfiguration: network });
     }
     const { result, examined } = await measured(() => listServices(deps, 'services', {}));
     expect(result.serviceArns).toHaveLength(3);

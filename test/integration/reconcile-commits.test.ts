@@ -52,7 +52,7 @@ describe("the reconciler's commits", () => {
 
   it('commits several services in one transaction; a service whose version moved on loses alone', async () => {
     for (const serviceName of ['a', 'b', 'c']) {
-      await createService(deps, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
+      await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
     }
     await settle();
     const { store } = buildReconciler(testConfig(deps.tableName), { clock });
@@ -70,7 +70,7 @@ describe("the reconciler's commits", () => {
 
   it('writes nothing once the lease is lost', async () => {
     for (const serviceName of ['a', 'b']) {
-      await createService(deps, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 0, networkConfiguration: network });
+      await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 0, networkConfiguration: network });
     }
     await settle();
     const { store } = buildReconciler(testConfig(deps.tableName), { clock });
@@ -85,7 +85,7 @@ describe("the reconciler's commits", () => {
   });
 
   it('records a simulated launch with its ref in the write that decides it, not in a second one', async () => {
-    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 3, networkConfiguration: network });
+    await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 3, networkConfiguration: network });
     const built = buildReconciler(testConfig(deps.tableName), { clock });
     const commits: ServiceCommit[] = [];
     const taskCommits: number[] = [];

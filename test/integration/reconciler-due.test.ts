@@ -41,7 +41,7 @@ describe('the reconciler reads what is due, and everything only at the resync', 
   };
 
   const steadyService = async (serviceName: string) => {
-    await createService(deps, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
+    await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
     await duePasses();
     const { service } = await describeService(deps, 'c1', serviceName);
     expect(service).toMatchObject({ runningCount: 2, pendingCount: 0 });
@@ -70,7 +70,7 @@ describe('the reconciler reads what is due, and everything only at the resync', 
 
   it('acts on a task transition the fleet announced, with no wake-up, reading only that service', async () => {
     await steadyService('steady');
-    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
+    await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
     // The write made it due: the first pass launches its task and nothing else is read.
     expect(await reconciler.reconciler.pass('due')).toMatchObject({ visited: 1, acted: 1 });
     await reconciler.reconciler.release();

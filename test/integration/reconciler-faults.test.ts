@@ -84,7 +84,7 @@ describe('the reconciler under faults', () => {
         },
       });
       const reconciler = reconcilerOver(losing, fleet);
-      await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
+      await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
       await reconciler.pass();
       await reconciler.release();
       expect(lost).toBe(1);
@@ -114,7 +114,7 @@ describe('the reconciler under faults', () => {
       const ttlMs = 15_000;
       const paused = (await store.acquireLease(shard, 'paused', clock.now(), ttlMs))!;
       clock.advance(ttlMs + 1);
-      await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 0, networkConfiguration: network });
+      await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 0, networkConfiguration: network });
       const [slice] = (await store.shardPages(shard)[Symbol.asyncIterator]().next()).value!.services;
       const service = { ...slice.service, version: slice.service.version + 1 };
       expect(await store.commitService(paused, { service, newTasks: [], changedTasks: [] }, clock.now())).toBe(false);
@@ -154,7 +154,7 @@ describe('the reconciler under faults', () => {
       const { store } = buildReconciler(testConfig(deps.tableName), { clock });
       let pauses = 1;
       const paused = reconcilerOver(store, slowFleet(() => (pauses-- > 0 ? 20_000 : 0)), 'paused');
-      await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount, networkConfiguration: network });
+      await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount, networkConfiguration: network });
       await paused.pass();
       return store;
     };
@@ -197,7 +197,7 @@ describe('the reconciler under faults', () => {
       const reconciler = reconcilerOver(store, slow, 'holder', 1);
       const names = ['a', 'b', 'c', 'd', 'e'];
       for (const serviceName of names) {
-        await createService(deps, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
+        await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
       }
       const outcome = await reconciler.pass();
       await reconciler.release();
@@ -214,8 +214,8 @@ describe('the reconciler under faults', () => {
       backend: 'fargate',
       fargate: { cluster: 'nowhere', subnets: ['subnet-1'], endpoint: 'http://127.0.0.1:9' },
     });
-    await createService(deps, { cluster: 'broken', serviceName: 'web', taskDefinition: 'web', desiredCount: 3, networkConfiguration: network });
-    await createService(deps, { cluster: 'c1', serviceName: 'big', taskDefinition: 'web', desiredCount: 150, networkConfiguration: network });
+    await createService(deps, { launchType: 'FARGATE', cluster: 'broken', serviceName: 'web', taskDefinition: 'web', desiredCount: 3, networkConfiguration: network });
+    await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'big', taskDefinition: 'web', desiredCount: 150, networkConfiguration: network });
     const { reconciler } = buildReconciler(testConfig(deps.tableName), { clock });
     const passes = async (count: number, stepMs: number) => {
       for (let round = 0; round < count; round++) {

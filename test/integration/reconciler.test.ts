@@ -46,7 +46,7 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
   };
 
   it('brings a service of 3 to 3 RUNNING tasks, with 4 concurrent reconcilers never duplicating one', async () => {
-    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 3, networkConfiguration: network });
+    await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 3, networkConfiguration: network });
     await rounds(20, async () => {
       const live = (await allTasks(deps, 'web')).filter((task) => task.lastStatus !== 'STOPPED');
       expect(live.length).toBeLessThanOrEqual(6);
@@ -67,6 +67,7 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
   it('rolls a new task definition within the bounds at every moment, under 4 concurrent reconcilers', async () => {
     const deploymentConfiguration = { minimumHealthyPercent: 50, maximumPercent: 150 };
     await createService(deps, {
+      launchType: 'FARGATE',
       cluster: 'c1',
       serviceName: 'web',
       taskDefinition: 'web',
@@ -93,7 +94,7 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
   });
 
   it('replaces a stopped task', async () => {
-    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
+    await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
     await rounds(20);
     const [victim] = (await allTasks(deps, 'web')).filter((task) => task.lastStatus === 'RUNNING');
     await stopTask(deps, 'c1', victim.taskId, 'chaos');
@@ -106,6 +107,7 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
 
   it('fails an unpullable deployment through the circuit breaker and rolls back', async () => {
     await createService(deps, {
+      launchType: 'FARGATE',
       cluster: 'c1',
       serviceName: 'web',
       taskDefinition: 'web',
@@ -135,7 +137,7 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
 
   it('writes nothing and takes no lease when every service is steady', async () => {
     const { store, reconciler } = buildReconciler(testConfig(deps.tableName), { clock });
-    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
+    await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
     await rounds(20);
     const before = store.writeUnits();
     const outcome = await reconciler.pass();
@@ -148,7 +150,7 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
     // Pages of 2 items: every service of 3 tasks spans two or three pages.
     reconcilers = [buildReconciler(testConfig(deps.tableName), { clock, reconcilePageSize: 2 }).reconciler];
     for (const serviceName of ['api', 'web', 'worker']) {
-      await createService(deps, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 3, networkConfiguration: network });
+      await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 3, networkConfiguration: network });
     }
     await rounds(20);
     for (const serviceName of ['api', 'web', 'worker']) {
@@ -179,6 +181,7 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
     const serviceOn = async (reason: string) => {
       const reconciler = buildReconciler(testConfig(deps.tableName), { clock, fleet: refusing(reason) }).reconciler;
       await createService(deps, {
+        launchType: 'FARGATE',
         cluster: 'c1',
         serviceName: 'web',
         taskDefinition: 'web',
@@ -216,7 +219,7 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
       fargate: { cluster: 'nowhere', subnets: ['subnet-1'], endpoint: 'http://127.0.0.1:9' },
     });
     for (const cluster of ['broken', 'c1']) {
-      await createService(deps, { cluster, serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
+      await createService(deps, { launchType: 'FARGATE', cluster, serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
     }
     await rounds(15);
     expect((await describeService(deps, 'c1', 'web')).service).toMatchObject({ runningCount: 1 });
@@ -236,7 +239,7 @@ describe('the reconciler, one invocation per shard', () => {
     const shard = (serviceName: string) => shardOf(deps.scope.accountId, 'c1', serviceName, 4);
     const other = ['api', 'worker', 'batch', 'cron', 'jobs'].find((name) => shard(name) !== shard('web'))!;
     for (const serviceName of ['web', other]) {
-      await createService(deps, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
+      await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
     }
     expect(woken).toEqual([shard('web'), shard(other)]);
 

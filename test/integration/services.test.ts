@@ -17,7 +17,7 @@ describe('services and tasks on DynamoDB Local', () => {
   });
 
   it('loses no update when 20 writers change one service at once', async () => {
-    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
+    await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, index) =>
         index % 2 === 0
@@ -37,7 +37,7 @@ describe('services and tasks on DynamoDB Local', () => {
   });
 
   it('returns the same service for a repeated CreateService with the same clientToken', async () => {
-    const input = { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network, clientToken: 'tok' };
+    const input = { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, launchType: 'FARGATE' as const, networkConfiguration: network, clientToken: 'tok' };
     const first = await createService(deps, input);
     expect(await createService(deps, input)).toEqual(first);
     await expect(createService(deps, { ...input, clientToken: 'other' })).rejects.toMatchObject({ name: 'InvalidParameterException' });

@@ -102,7 +102,7 @@ describe('"ECS Task State Change" events', () => {
     const fleets = new ClusterFleets(fleet, config.fleetDefaults, config.region);
     const { store } = buildReconciler(config, { clock });
     const reconciler = new Reconciler(store, fleets, clock, 'reconciler', reconcilerSettings('fast', config.reconcileShards), { info: () => undefined });
-    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
+    await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
     await reconciler.pass();
     await reconciler.release();
 

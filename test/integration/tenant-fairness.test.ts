@@ -47,12 +47,12 @@ describe('tenant fairness in the reconciler', () => {
     }
     const names = Array.from({ length: A_SERVICES }, (_, index) => `a-${String(index).padStart(3, '0')}`);
     await mapConcurrently(names, 20, (serviceName) =>
-      createService(tenantA, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: A_TASKS_PER_SERVICE, networkConfiguration: network }),
+      createService(tenantA, { launchType: 'FARGATE', cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: A_TASKS_PER_SERVICE, networkConfiguration: network }),
     );
   });
 
   it("acts on B's new service, and on B's scaling while A's thousand tasks are in flight, within one pass each", async () => {
-    await createService(tenantB, { cluster: 'c1', serviceName: 'b-web', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
+    await createService(tenantB, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'b-web', taskDefinition: 'web', desiredCount: 2, networkConfiguration: network });
 
     // One due pass of the shard: every one of A's services and B's are read and acted on.
     const first = await reconciler.reconciler.pass('due');

@@ -63,7 +63,7 @@ describe('sandboxes and tenants in DynamoDB', () => {
       await createCluster(deps, { clusterName: 'c1' });
       await registerTaskDefinition(deps, validateTaskDefinition(fargateTaskDefinition('web')));
       const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
-      await createService(deps, createServiceInput().parse({ cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network }));
+      await createService(deps, createServiceInput().parse({ launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network }));
       await runTask(deps, runTaskInput().parse({ launchType: 'FARGATE', cluster: 'c1', taskDefinition: 'web', count: 2, networkConfiguration: network }));
     }
     const other = survivors.tenants.find((tenant) => tenant.accountId !== doomed.accountId)!.accountId;

@@ -85,7 +85,7 @@ describe('the cost meter on DynamoDB Local', () => {
         clock.advance(500);
       }
     };
-    await createService(deps, { cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
+    await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: 1, networkConfiguration: network });
     await passUntil(async () => (await serviceTaskRecords(deps, 'c1', 'web')).some((task) => task.lastStatus === 'RUNNING'));
     clock.advance(120_000);
     await updateService(deps, 'c1', 'web', { desiredCount: 0 });

@@ -12,6 +12,7 @@ export const CONTAINER_INSTANCE_OPERATIONS = [
 
 /** Operations on container instances' tasks, checked against ECS's model by test/e2e/ec2-tasks.test.ts. */
 export const EC2_TASK_OPERATIONS = ['StartTask'];
+
 /** The capacity provider operations, checked against ECS's model by test/e2e/capacity-providers.test.ts. */
 export const CAPACITY_PROVIDER_OPERATIONS = [
   'CreateCapacityProvider',

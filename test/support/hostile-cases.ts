@@ -115,7 +115,7 @@ const longIdentifierCase = (random: Random): HostileCase => {
     () => ecs('ListServices', { cluster: id }, 'cluster'),
     () => ecs('RunTask', { cluster: id, taskDefinition: FIXTURE.family }, 'cluster'),
     () => ecs('RunTask', { cluster: FIXTURE.cluster, taskDefinition: id }, 'taskDefinition'),
-    () => ecs('CreateService', { cluster: id, serviceName: 's', taskDefinition: FIXTURE.family }, 'cluster'),
+    () => ecs('CreateService', { launchType: 'FARGATE', cluster: id, serviceName: 's', taskDefinition: FIXTURE.family }, 'cluster'),
     () => ecs('DescribeTaskDefinition', { taskDefinition: id }, 'taskDefinition'),
     () => ecs('DeregisterTaskDefinition', { taskDefinition: id }, 'taskDefinition'),
     () => ecs('DeleteTaskDefinitions', { taskDefinitions: [id] }, 'taskDefinitions[0]'),

@@ -81,7 +81,7 @@ export interface DeploymentSpec {
 
 export const makeDeployment = (spec: DeploymentSpec): DeploymentState => {
   const createdAt = spec.createdAt ?? T0 - 3_600_000;
-  const deployment = newDeployment(deploymentId(spec.sequence), taskDefinitionArn(spec.revision), spec.desiredCount ?? 0, createdAt);
+  const deployment = newDeployment(deploymentId(spec.sequence), taskDefinitionArn(spec.revision), spec.desiredCount ?? 0, createdAt, undefined, 'FARGATE');
   deployment.status = spec.status ?? 'PRIMARY';
   deployment.failedTasks = spec.failedTasks ?? 0;
   deployment.consecutiveFailures = spec.consecutiveFailures ?? 0;

@@ -22,6 +22,7 @@ export const createServices = async (ecs: ECSClient, cluster: string, serviceNam
     serviceNames.map((serviceName) =>
       ecs.send(
         new CreateServiceCommand({
+          launchType: 'FARGATE',
           cluster,
           serviceName,
           taskDefinition: `${cluster}-web`,

@@ -39,6 +39,8 @@ const CreateServiceForm = ({ cluster, families, onCreated }: { cluster: string; 
   const [maximum, setMaximum] = useState(200);
   const [breaker, setBreaker] = useState(true);
   const [subnet, setSubnet] = useState(DEFAULT_SUBNET);
+  // Sent always: with none ECS's default applies (the cluster's default strategy, else EC2).
+  const [launchType, setLaunchType] = useState<'FARGATE' | 'EC2'>('FARGATE');
   return (
     <form class="panel" aria-labelledby="create-service" onSubmit={(event) => event.preventDefault()}>
       <h2 id="create-service">Create a service</h2>
@@ -47,9 +49,16 @@ const CreateServiceForm = ({ cluster, families, onCreated }: { cluster: string; 
         <label for="service-family">Task definition</label>
         <FamilySelect id="service-family" families={families} value={family} onChange={setFamily} />
         <label>Desired tasks <input type="number" min={0} max={100} value={count} onInput={(event) => setCount(Number(event.currentTarget.value))} /></label>
+        <label>
+          Launch type
+          <select value={launchType} onChange={(event) => setLaunchType(event.currentTarget.value as 'FARGATE' | 'EC2')}>
+            <option value="FARGATE">FARGATE</option>
+            <option value="EC2">EC2 (the cluster's container instances)</option>
+          </select>
+        </label>
         <label>Minimum healthy % <input type="number" min={0} max={100} value={minimum} onInput={(event) => setMinimum(Number(event.currentTarget.value))} /></label>
         <label>Maximum % <input type="number" min={100} max={200} value={maximum} onInput={(event) => setMaximum(Number(event.currentTarget.value))} /></label>
-        <label>Subnet <input value={subnet} onInput={(event) => setSubnet(event.currentTarget.value)} /></label>
+        <label>Subnet (awsvpc) <input value={subnet} onInput={(event) => setSubnet(event.currentTarget.value)} /></label>
         <label class="check"><input type="checkbox" checked={breaker} onChange={(event) => setBreaker(event.currentTarget.checked)} /> Circuit breaker with rollback</label>
       </div>
       <ActionButton
@@ -61,8 +70,9 @@ const CreateServiceForm = ({ cluster, families, onCreated }: { cluster: string; 
             serviceName: name,
             taskDefinition: family,
             desiredCount: count,
-            launchType: 'FARGATE',
-            networkConfiguration: networkConfiguration(subnet),
+            launchType,
+            // awsvpc needs a subnet; an EC2 service of a bridge or host definition takes none.
+            ...(subnet ? { networkConfiguration: networkConfiguration(subnet) } : {}),
             deploymentConfiguration: {
               minimumHealthyPercent: minimum,
               maximumPercent: maximum,
