@@ -39,7 +39,7 @@ describe('due passes over many services', () => {
 
     // Dense: every service is due (just created, no tasks: 48 items in the index).
     await mapConcurrently(Array.from({ length: SERVICES }, (_, index) => name(index)), 8, (serviceName) =>
-      createService(deps, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 0, networkConfiguration: network }),
+      createService(deps, { cluster: 'c1', serviceName, taskDefinition: 'web', desiredCount: 0, launchType: 'FARGATE', networkConfiguration: network }),
     );
     const dense = await pass();
     expect(dense).toMatchObject({ visited: SERVICES, acted: SERVICES, busy: false });
