@@ -196,7 +196,15 @@ describe('capacity providers', () => {
     // Nothing left for the capacity controller in the files after this one.
     await client.send(new DeleteServiceCommand({ cluster, service: 'web', force: true }));
     await Promise.all(taskArns.map((task) => client.send(new StopTaskCommand({ cluster, task }))));
-    await client.send(new PutClusterCapacityProvidersCommand({ cluster, capacityProviders: [], defaultCapacityProviderStrategy: [] }));
+    // (once the deleted service's tasks have stopped: until then its strategy holds the provider)
+    await eventually(
+      () =>
+        client
+          .send(new PutClusterCapacityProvidersCommand({ cluster, capacityProviders: [], defaultCapacityProviderStrategy: [] }))
+          .then(() => true)
+          .catch(() => undefined),
+      { timeoutMs: 15_000, intervalMs: 500, what: 'the provider to be detached' },
+    );
   }, 40_000);
 
   it("checked a successful answer of every capacity provider operation against ECS's model", () => {
