@@ -388,8 +388,8 @@ const FOLLOW_BATCH = 50;
 /**
  * Makes the cluster's EC2 services (and standalone tasks waiting for capacity) due at once and wakes
  * the reconciler: a container instance registered, changed state or attributes, or left, and their
- * plans follow the instances (a DAEMON
- * service's desired count, tasks on a DRAINING instance, tasks that could not be placed). The write
+ * plans follow the instances (a DAEMON service's desired count, tasks on a DRAINING instance, tasks
+ * that could not be placed or wait for capacity). The write
  * is the service as it is, one version on: any write to a service makes it due, and one that races
  * the reconciler's commit is retried on the version that commit left, so the plan after it sees the
  * instances as they are now.
