@@ -8,6 +8,7 @@ import type { Reconciler } from '../../lib/reconciler/reconciler';
 import { createCapacityProvider, putClusterCapacityProviders, updateSimulatedGroup } from '../../lib/usecases/capacity-providers';
 import { createCluster } from '../../lib/usecases/clusters';
 import { launchContainerInstances } from '../../lib/usecases/container-instances';
+import { createService } from '../../lib/usecases/services';
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
 import { runTask } from '../../lib/usecases/tasks';
 import { freshDeps, testConfig, TestClock } from '../support/dynamo';
@@ -22,22 +23,26 @@ const SMALL = {
 };
 
 /**
- * Standalone tasks of an Auto Scaling group provider: RunTask records them waiting (the cluster has
- * an instance of its own, which they may not use), the provider's group launches two t3.micro that
- * hold 6 of them, and four reconcilers place them at the same moments while RunTask launches EC2
- * tasks on the same instances: no instance is ever over-committed, and only the provider's
- * instances take the provider's tasks.
+ * Tasks of an Auto Scaling group provider: RunTask records them waiting (the cluster has an
+ * instance of its own, which they may not use), as the reconciler does a service's, and both wake the
+ * capacity controller; the provider's group launches two t3.micro that hold 6 tasks, and four
+ * reconcilers place the waiting ones at the same moments while RunTask launches EC2 tasks on the same
+ * instances: no instance is ever over-committed, and only the provider's instances take the
+ * provider's tasks.
  */
 describe('tasks waiting for capacity on DynamoDB Local, placed by racing reconcilers', () => {
   let deps: Deps & { tableName: string };
   let clock: TestClock;
   let reconcilers: Reconciler[];
   let ownInstance: string;
+  /** The capacity controller's wake-ups: by the requests, and by the reconcilers. */
+  const wakes = { requests: 0, reconcilers: 0 };
 
   beforeAll(async () => {
     clock = new TestClock();
-    deps = await freshDeps({ clock });
-    reconcilers = Array.from({ length: 4 }, () => buildReconciler(testConfig(deps.tableName), { clock }).reconciler);
+    deps = await freshDeps({ clock, capacityTrigger: { wake: async () => void (wakes.requests += 1) } });
+    const capacityTrigger = { wake: async () => void (wakes.reconcilers += 1) };
+    reconcilers = Array.from({ length: 4 }, () => buildReconciler(testConfig(deps.tableName), { clock, capacityTrigger }).reconciler);
     await registerTaskDefinition(deps, validateTaskDefinition(SMALL));
     await createCapacityProvider(deps, { name: 'cp', autoScalingGroupProvider: { autoScalingGroupArn: ASG, managedScaling: { status: 'ENABLED' } } });
     await updateSimulatedGroup(deps, 'cp', { instanceType: 't3.micro', maxSize: 2 });
@@ -60,15 +65,20 @@ describe('tasks waiting for capacity on DynamoDB Local, placed by racing reconci
     }
   };
 
-  it('records the tasks waiting, however much room other instances have', async () => {
+  it('records the tasks waiting, however much room other instances have, and wakes the capacity controller', async () => {
+    const before = wakes.requests;
     const { tasks, failures } = await runTask(deps, { cluster: 'ec2', taskDefinition: 'small', count: 8 });
+    expect(wakes.requests).toBeGreaterThan(before);
     expect(failures).toEqual([]);
     expect(tasks.map((task) => [task.lastStatus, task.launchType, task.capacityProviderName, task.containerInstanceArn])).toEqual(
       Array.from({ length: 8 }, () => ['PROVISIONING', 'EC2', 'cp', undefined]),
     );
+    await createService(deps, { cluster: 'ec2', serviceName: 'web', taskDefinition: 'small', desiredCount: 1, capacityProviderStrategy: [{ capacityProvider: 'cp', weight: 1 }] });
     await Promise.all(reconcilers.map((reconciler) => reconciler.pass()));
     await Promise.all(reconcilers.map((reconciler) => reconciler.release()));
-    expect(waiting(await liveTasks())).toHaveLength(8);
+    // The service's task waits too, and the reconciler that recorded it woke the controller.
+    expect(waiting(await liveTasks())).toHaveLength(9);
+    expect(wakes.reconcilers).toBe(1);
   });
 
   it('places them as the group launches instances, never over-committing one while RunTask races', async () => {
@@ -90,8 +100,10 @@ describe('tasks waiting for capacity on DynamoDB Local, placed by racing reconci
     const placed = tasks.filter((task) => task.capacityProviderName === 'cp' && task.containerInstanceArn !== undefined);
     expect(placed.length).toBeGreaterThan(0);
     expect(placed.every((task) => task.containerInstanceArn !== ownInstance && task.ref !== undefined)).toBe(true);
-    // Three instances hold 9: every slot went to a waiting task or a racing one, or nothing waits any more.
-    expect(waiting(tasks).length === 0 || tasks.length - waiting(tasks).length === 9).toBe(true);
-    expect(tasks.length).toBe(8 + racing);
+    expect(placed.some((task) => task.serviceName === 'web')).toBe(true);
+    // The group's two instances hold 6: every slot went to a waiting task or a racing one, or nothing waits any more.
+    const onGroup = tasks.filter((task) => task.containerInstanceArn !== undefined && task.containerInstanceArn !== ownInstance);
+    expect(waiting(tasks).length === 0 || onGroup.length === 6).toBe(true);
+    expect(tasks.length).toBe(9 + racing);
   });
 });
