@@ -172,20 +172,22 @@ const launchAndRecord = async (
     ...(request.tags?.length ? { tags: request.tags } : {}),
     createdAt: now,
   });
-  const outcomes = launches.length ? await fleet.launch(
-    launches.map((launch) => ({
-      taskId: launch.taskId,
-      clusterName: cluster.clusterName,
-      taskDefinition,
-      startedBy: request.startedBy,
-      group: request.group,
-      ...(launch.capacityProviderName ? { capacityProviderName: launch.capacityProviderName } : {}),
-      ...(launch.instance ? { launchType: 'EC2' as const, availabilityZone: launch.instance.record.availabilityZone } : {}),
-      overrides: request.overrides,
-      networkConfiguration: request.networkConfiguration,
-    })),
-    now,
-  ) : [];
+  const outcomes = launches.length
+    ? await fleet.launch(
+        launches.map((launch) => ({
+          taskId: launch.taskId,
+          clusterName: cluster.clusterName,
+          taskDefinition,
+          startedBy: request.startedBy,
+          group: request.group,
+          ...(launch.capacityProviderName ? { capacityProviderName: launch.capacityProviderName } : {}),
+          ...(launch.instance ? { launchType: 'EC2' as const, availabilityZone: launch.instance.record.availabilityZone } : {}),
+          overrides: request.overrides,
+          networkConfiguration: request.networkConfiguration,
+        })),
+        now,
+      )
+    : [];
   const failures = outcomes.flatMap((outcome) =>
     outcome.accepted
       ? []
