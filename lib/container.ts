@@ -129,6 +129,7 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
   // The cost meter counts each task the reconciler records STOPPED (lib/metering/stopped-tasks.ts).
   const store = settings.meter ? countingStoppedTasks(committed, new DynamoUsageStore(table), meterSettings(settings), clock) : committed;
   const fleets = fleetsFor(settings, overrides);
+  const capacityTrigger = overrides.capacityTrigger ?? triggerOf(settings, settings.capacityFunctionName);
   /** A reconciler of one shard (a fanned-out or targeted invocation), or of every shard. */
   const newReconciler = (shard?: number) =>
     new Reconciler(
@@ -139,6 +140,7 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
       reconcilerSettings(settings.fleetProfile, settings.reconcileShards),
       log,
       shard,
+      capacityTrigger,
     );
   const trigger = overrides.trigger ?? triggerFor(settings);
   /** Applies an "ECS Task State Change" event to its task's record (lib/reconciler/task-events.ts). */

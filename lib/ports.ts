@@ -332,6 +332,19 @@ export interface ReconcileStore {
    * a conflict. `dues` gives standalone tasks their next due time, by task id.
    */
   commitTasks(lease: Lease, tasks: TaskRecord[], now: EpochMs, dues?: ReadonlyMap<string, EpochMs>): Promise<boolean>;
+  /**
+   * Commits standalone tasks that waited for capacity, now placed and launched (or stopped), with
+   * their charges on `instances` at the versions read (launchChargeItems), in one transaction under
+   * the lease: false when the lease, a task or an instance moved on (the next pass places again).
+   * At most 30 tasks.
+   */
+  commitPlacedTasks(
+    lease: Lease,
+    tasks: TaskRecord[],
+    instances: readonly ContainerInstanceRecord[],
+    now: EpochMs,
+    dues?: ReadonlyMap<string, EpochMs>,
+  ): Promise<boolean>;
   /** Every live task's id in every shard, read after the caller listed what the backend runs. */
   liveTaskIds(): Promise<ReadonlySet<string>>;
   /** One task record (strongly consistent), by account, cluster and task id. */

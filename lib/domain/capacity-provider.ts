@@ -37,15 +37,17 @@ export const capacityProviderStrategySchema = lazySchema(() =>
 );
 
 /**
- * ECS's rules for a strategy, checked before anything is read or written: known providers, each
- * once, a base on one provider at most, and (with several providers) a weight above zero on one.
- * A strategy next to a launchType is refused, as ECS refuses it. Returns the strategy to keep:
- * undefined for none (an empty list means none, as in ECS).
+ * ECS's rules for a strategy, checked before anything is written: known providers (FARGATE,
+ * FARGATE_SPOT and the cluster's), each once, a base on one provider at most, and (with several
+ * providers) a weight above zero on one. A strategy next to a launchType is refused, as ECS refuses
+ * it. Without `clusterProviders` (the cluster not read yet) the providers are not checked: the
+ * caller checks again once it has the cluster. Returns the strategy to keep: undefined for none (an
+ * empty list means none, as in ECS).
  */
 export const checkCapacityProviderStrategy = (
   strategy: CapacityProviderStrategyItem[] | undefined,
   launchType: string | undefined,
-  clusterProviders: readonly string[] = [],
+  clusterProviders?: readonly string[],
 ): Array<Required<CapacityProviderStrategyItem>> | undefined => {
   if (!strategy?.length) return undefined;
   if (launchType !== undefined) {
@@ -53,8 +55,8 @@ export const checkCapacityProviderStrategy = (
       'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.',
     );
   }
-  const known: ReadonlySet<string> = new Set([...FARGATE_CAPACITY_PROVIDERS, ...clusterProviders]);
-  const unknown = strategy.find((item) => !known.has(item.capacityProvider));
+  const known: ReadonlySet<string> = new Set([...FARGATE_CAPACITY_PROVIDERS, ...(clusterProviders ?? [])]);
+  const unknown = clusterProviders && strategy.find((item) => !known.has(item.capacityProvider));
   if (unknown) {
     throw new InvalidParameterException(
       `The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again. (capacityProvider: ${unknown.capacityProvider})`,

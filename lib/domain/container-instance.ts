@@ -53,6 +53,8 @@ export interface ContainerInstanceRecord {
   /** Every attribute: those the agent reports (ecs.*) and custom ones (PutAttributes). */
   attributes: Attribute[];
   tags?: Tag[];
+  /** The Auto Scaling group provider whose group launched the instance: its tasks are placed only there. */
+  capacityProviderName?: string;
   registeredAt: EpochMs;
   /** Incremented by every write: saves are conditional on the previous version. */
   version: number;
@@ -144,6 +146,7 @@ export const newContainerInstance = (input: {
   agent: AgentVersion;
   attributes: Attribute[];
   tags?: Tag[];
+  capacityProviderName?: string;
   now: EpochMs;
 }): ContainerInstanceRecord => ({
   id: input.id,
@@ -161,6 +164,7 @@ export const newContainerInstance = (input: {
   pendingTasksCount: 0,
   attributes: withAttributes(agentAttributes(input.identity), input.attributes),
   ...(input.tags?.length ? { tags: input.tags } : {}),
+  ...(input.capacityProviderName ? { capacityProviderName: input.capacityProviderName } : {}),
   registeredAt: input.now,
   version: 1,
 });
@@ -190,6 +194,7 @@ export const presentContainerInstance = (scope: ArnScope, record: ContainerInsta
   pendingTasksCount: record.pendingTasksCount,
   attributes: record.attributes,
   registeredAt: record.registeredAt,
+  ...(record.capacityProviderName ? { capacityProviderName: record.capacityProviderName } : {}),
   attachments: [],
   ...(include.tags ? { tags: record.tags ?? [] } : {}),
   ...(include.health

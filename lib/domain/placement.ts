@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { InvalidParameterException } from '../errors';
 import { evaluateClusterQuery, MAX_EXPRESSION_LENGTH, parseClusterQuery, type QueryExpression } from './cluster-query';
@@ -96,6 +97,13 @@ export const parsePlacementConstraints = (
     }
     return { type, expression: parseClusterQuery(expression) };
   });
+
+/** The task definition's memberOf constraints, which ECS applies beside a launch's own. */
+export const definitionConstraints = (definition: TaskDefinition) =>
+  parsePlacementConstraints(definition.placementConstraints as Array<{ type: string; expression?: string }>, 'taskDefinition.placementConstraints');
+
+/** The seed of standalone tasks' `random` placement: from their (deterministic with a token) ids, so a retried launch places alike. */
+export const placementSeed = (taskIds: readonly string[]) => createHash('sha256').update(taskIds.join(',')).digest().readUInt32BE(0);
 
 /** A constraint as ECS's API carries it and a service keeps it: the expression as text (memberOf only). */
 export interface PlacementConstraintInput {

@@ -258,6 +258,12 @@ export const plannedTaskRecord = (task: NewTask): TaskRecord => {
 export const newTaskRecord = (task: NewTask, observed: ObservedTask): TaskRecord =>
   applyObservation(plannedTaskRecord(task), observed);
 
+/**
+ * An EC2 task recorded before any instance could take it (its Auto Scaling group provider's
+ * capacity): it waits in PROVISIONING with no instance, and is placed and launched once one can.
+ */
+export const isWaitingForCapacity = (task: TaskRecord) => task.launchType === 'EC2' && task.containerInstanceArn === undefined;
+
 /** Whether the task's launch is recorded but not (known to be) made. */
 export const isUnlaunched = (record: TaskRecord): boolean => record.ref === undefined && record.lastStatus !== 'STOPPED';
 

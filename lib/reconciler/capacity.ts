@@ -84,16 +84,23 @@ export class PageCapacity {
     if (!cluster) return undefined;
     const waitingProvider = waitingProviderOf(service);
     return {
-      instances: cluster.instances,
+      // An Auto Scaling group provider's tasks go on its group's instances only.
+      instances: waitingProvider ? cluster.instances.filter((instance) => instance.capacityProviderName === waitingProvider) : cluster.instances,
       taskGroups: cluster.taskGroups,
       requirements: this.requirements.get(service.serviceArn) ?? new Map(),
       ...(waitingProvider ? { waitingProvider } : {}),
     };
   }
 
-  /** The instances as the service's plan left them, for the next service of the cluster. */
+  /** The instances as the service's plan left them (those it was given: its provider's), for the next service of the cluster. */
   planned(service: ServiceState, plan: ServicePlan): void {
-    if (plan.instances && plan.taskGroups) this.clusters.set(service.clusterArn, { instances: plan.instances, taskGroups: plan.taskGroups });
+    const cluster = this.clusters.get(service.clusterArn);
+    if (!cluster || !plan.instances || !plan.taskGroups) return;
+    const charged = new Map(plan.instances.map((instance) => [instance.id, instance]));
+    this.clusters.set(service.clusterArn, {
+      instances: cluster.instances.map((instance) => charged.get(instance.id) ?? instance),
+      taskGroups: new Map([...cluster.taskGroups, ...plan.taskGroups]),
+    });
   }
 
   definition(reference: string): TaskDefinition | undefined {

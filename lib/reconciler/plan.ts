@@ -7,7 +7,7 @@ import {
   type DeploymentState,
   type ServiceState,
 } from '../domain/service';
-import { isPendingStatus, type TaskRecord } from '../domain/task';
+import { isPendingStatus, isWaitingForCapacity, type TaskRecord } from '../domain/task';
 import type { EpochMs } from '../domain/model';
 import type { ContainerInstanceRecord } from '../domain/container-instance';
 import {
@@ -148,14 +148,12 @@ const taskList = (ids: string[]) => ids.map((id) => `(task ${id})`).join(' ');
 /** ECS omits a repeated "unable to place a task" event until its cause is resolved or six hours pass. */
 export const UNPLACEABLE_REPEAT_MS = 6 * 60 * 60_000;
 /** A task that fits nowhere is tried again after this many polls (an instance may have freed up or registered). */
-const PLACEMENT_RETRY_POLLS = 10;
+export const PLACEMENT_RETRY_POLLS = 10;
 
 /** The container instance id of an EC2 task (the last part of its ARN); undefined while it waits for capacity. */
 export const instanceIdOf = (task: TaskRecord): string | undefined =>
   task.containerInstanceArn?.slice(task.containerInstanceArn.lastIndexOf('/') + 1);
 
-/** An EC2 task recorded before any instance could take it: it waits in PROVISIONING for capacity. */
-export const isWaitingForCapacity = (task: TaskRecord) => task.launchType === 'EC2' && task.containerInstanceArn === undefined;
 
 /** FNV-1a: a deterministic seed for `random` placement from the service and its launch sequence. */
 const placementSeed = (serviceArn: string, launchSeq: number): number => {

@@ -6,6 +6,7 @@ import {
   applyObservation,
   isPendingStatus,
   isUnlaunched,
+  isWaitingForCapacity,
   plannedTaskRecord,
   stopNotDelivered,
   stopUnlaunched,
@@ -16,11 +17,12 @@ import { THROTTLED_REASON, type FleetBackend, type LaunchSpec, type ObservedTask
 import type { FleetResolver } from '../fleet/resolver';
 import { mapConcurrently } from '../concurrency';
 import type { Clock } from '../deps';
-import type { DueTarget, Lease, ReconcileStore, ServiceCommit, ServiceSlice, ShardPage } from '../ports';
+import type { DueTarget, Lease, ReconcileStore, ReconcileTrigger, ServiceCommit, ServiceSlice, ShardPage } from '../ports';
 import { dueNeedsWrite } from './due';
-import { instanceIdOf, isWaitingForCapacity, plan, recordLaunchRefusal, type LaunchAction, type PlanOptions, type ServicePlan, type TaskView } from './plan';
+import { instanceIdOf, plan, PLACEMENT_RETRY_POLLS, recordLaunchRefusal, type LaunchAction, type PlanOptions, type ServicePlan, type TaskView } from './plan';
 import { PageCapacity } from './capacity';
-import { instancePlacement, type Placement } from '../domain/placement';
+import { definitionConstraints, instancePlacement, place, placementSeed, requirementsOf, type Placement } from '../domain/placement';
+import type { ContainerInstanceRecord } from '../domain/container-instance';
 
 /**
  * One reconcile pass: read every live service and task of each shard, a page at a time, observe the
@@ -95,6 +97,21 @@ const bumped = (record: TaskRecord, original: TaskRecord): TaskRecord => ({ ...r
 /** Recorded but not launched yet, and launchable: an EC2 task waiting for capacity is launched once placed. */
 const isLaunchable = (record: TaskRecord) => isUnlaunched(record) && !isWaitingForCapacity(record);
 
+/** A standalone task still waiting for its Auto Scaling group provider's capacity. */
+const isWaitingStandalone = (record: TaskRecord) =>
+  record.serviceName === undefined && isWaitingForCapacity(record) && record.desiredStatus === 'RUNNING' && record.lastStatus === 'PROVISIONING';
+
+/** Waiting standalone tasks placed per cluster and pass: bounded work, one transaction (commitPlacedTasks). */
+const WAITING_PLACED_PER_CLUSTER = 20;
+
+/** Standalone tasks that waited for capacity, placed by this pass on a cluster's instances (as read). */
+interface PlacedWaiting {
+  clusterArn: string;
+  /** One version on, with their instance, charge and host ports. */
+  tasks: TaskRecord[];
+  instances: readonly ContainerInstanceRecord[];
+}
+
 /** A pass that read nothing yet. */
 const noOutcome = (): PassOutcome => ({ busy: false, visited: 0, acted: 0, readUnits: 0 });
 
@@ -110,6 +127,8 @@ export class Reconciler {
     private readonly log: Logger,
     /** The one shard this reconciler passes over (an invocation per shard); every shard when unset. */
     readonly shard?: number,
+    /** Wakes the capacity controller when a service's tasks start waiting for capacity. */
+    private readonly capacityTrigger?: ReconcileTrigger,
   ) {}
 
   private shardsToPass(): number[] {
@@ -233,6 +252,8 @@ export class Reconciler {
   private standaloneDue(record: TaskRecord, nextChangeAt: EpochMs | undefined, now: EpochMs): EpochMs | undefined {
     if (record.serviceName || record.lastStatus === 'STOPPED') return undefined;
     if (nextChangeAt !== undefined) return nextChangeAt;
+    // Waiting for capacity: looked at again now and then (an instance registering makes it due at once).
+    if (isWaitingStandalone(record)) return now + this.settings.plan.pollIntervalMs * PLACEMENT_RETRY_POLLS;
     return isPendingStatus(record.lastStatus) || record.desiredStatus === 'STOPPED' ? now + this.settings.plan.pollIntervalMs : undefined;
   }
 
@@ -288,6 +309,8 @@ export class Reconciler {
         for (const task of slice.tasks) dues.push({ target: { task }, id: task.taskId, dueAt: undefined });
       }
     }
+    const placedWaiting = await this.placeWaiting(page.standalone.filter(isWaitingStandalone), now);
+    const placedIds = new Set(placedWaiting.flatMap((placed) => placed.tasks.map((task) => task.taskId)));
     const standaloneViews = page.standalone.map(view);
     const standaloneChanged = standaloneViews
       .map((entry, index) => (entry.record === page.standalone[index] ? undefined : bumped(entry.record, page.standalone[index])))
@@ -298,10 +321,10 @@ export class Reconciler {
       const dueAt = this.standaloneDue(record, nextChangeAt, now);
       nextWakeAt = earliest(nextWakeAt, dueAt);
       if (dueAt !== undefined) standaloneDues.set(record.taskId, dueAt);
-      if (record === page.standalone[index]) dues.push({ target: { task: record }, id: record.taskId, dueAt });
+      if (record === page.standalone[index] && !placedIds.has(record.taskId)) dues.push({ target: { task: record }, id: record.taskId, dueAt });
     }
     await this.settleDues(page, dues, now);
-    if (!work.length && !standaloneChanged.length && !standaloneUndelivered.length) {
+    if (!work.length && !standaloneChanged.length && !standaloneUndelivered.length && !placedWaiting.length) {
       return { busy: false, acted: 0, nextWakeAt };
     }
 
@@ -336,6 +359,8 @@ export class Reconciler {
       return committed[index];
     });
     const acted = toMake.length;
+    // A service's tasks that fit nowhere were recorded waiting: its provider's group scales out for them.
+    if (toMake.some((plan) => plan.commit.newTasks.some(isWaitingForCapacity))) await this.capacityTrigger?.wake();
     let lost = false;
     // Committed services are independent (each later commit holds only at the versions it wrote,
     // fenced by the lease): making several at once overlaps the backend's and DynamoDB's latency.
@@ -356,6 +381,7 @@ export class Reconciler {
     if (standaloneChanged.length && !(await this.store.commitTasks(lease, standaloneChanged, this.clock.now(), standaloneDues))) {
       this.log.info('reconcile commit lost a race', { shard, scope: 'standalone tasks' });
     }
+    await this.launchPlacedWaiting(shard, placedWaiting, page.standalone, now);
     const latest = new Map(standaloneChanged.map((record) => [record.taskId, record]));
     await this.deliverStops(
       shard,
@@ -439,6 +465,89 @@ export class Reconciler {
       stopped += strays.length;
     }
     return stopped;
+  }
+
+  /**
+   * Places standalone tasks waiting for capacity on their provider's instances, read afresh (the
+   * oldest first, as the request placed them: at random, with the task definition's constraints).
+   * What still fits nowhere keeps waiting; a cluster whose instances cannot be read waits too.
+   */
+  private async placeWaiting(waiting: TaskRecord[], now: EpochMs): Promise<PlacedWaiting[]> {
+    if (!waiting.length) return [];
+    const byCluster = new Map<string, TaskRecord[]>();
+    for (const record of waiting) byCluster.set(record.clusterArn, [...(byCluster.get(record.clusterArn) ?? []), record]);
+    const definitions = await this.taskDefinitions([...new Set(waiting.map((record) => record.taskDefinitionArn))]);
+    const placed = await Promise.all(
+      [...byCluster].map(async ([clusterArn, records]): Promise<PlacedWaiting | undefined> => {
+        let loaded;
+        try {
+          loaded = await this.store.clusterInstances(clusterArn, now);
+        } catch (error) {
+          this.log.info('container instances not read', { clusterArn, error: String(error) });
+          return undefined;
+        }
+        for (const instance of loaded.instances) this.instanceZones.set(instance.id, instance.availabilityZone);
+        const current = new Map(loaded.instances.map((instance) => [instance.id, instance]));
+        const taskGroups = new Map(loaded.taskGroups);
+        const tasks: TaskRecord[] = [];
+        const oldestFirst = [...records].sort((a, b) => a.createdAt - b.createdAt || a.taskId.localeCompare(b.taskId));
+        for (const record of oldestFirst.slice(0, WAITING_PLACED_PER_CLUSTER)) {
+          const definition = definitions.get(record.taskDefinitionArn);
+          if (!definition) continue;
+          const requirements = requirementsOf(definition, record.group, record.overrides);
+          const result = place({
+            task: requirements,
+            count: 1,
+            instances: [...current.values()].filter((instance) => instance.capacityProviderName === record.capacityProviderName),
+            taskGroups,
+            strategies: [{ type: 'random' }],
+            constraints: definitionConstraints(definition),
+            seed: placementSeed([record.taskId]),
+          });
+          const [placement] = result.placements;
+          if (!placement) continue;
+          for (const charged of result.instances) current.set(charged.id, charged);
+          taskGroups.set(placement.instanceId, [...(taskGroups.get(placement.instanceId) ?? []), record.group]);
+          const instanceArn = arns.containerInstance(scopeOf(record.taskArn), record.clusterName, placement.instanceId);
+          tasks.push({ ...bumped(record, record), ...instancePlacement(definition, requirements, placement, instanceArn) });
+        }
+        return tasks.length ? { clusterArn, tasks, instances: loaded.instances } : undefined;
+      }),
+    );
+    return placed.filter((entry): entry is PlacedWaiting => entry !== undefined);
+  }
+
+  /**
+   * Launches the placed waiting tasks (a simulated launch has no effect until recorded) and records
+   * them with their refs and charges in one transaction per cluster, at the instance versions read:
+   * a launch elsewhere that charged one of them first makes it fail, and the next pass places again
+   * (the backend recognises the task ids). A backend that refuses the launch stops the task.
+   */
+  private async launchPlacedWaiting(shard: number, placed: PlacedWaiting[], originals: TaskRecord[], now: EpochMs): Promise<void> {
+    const waitingOf = new Map(originals.map((record) => [record.taskId, record]));
+    await Promise.all(
+      placed.map(async ({ clusterArn, tasks, instances }) => {
+        try {
+          const { launched, refused } = await this.makeLaunches(await this.fleetOf(clusterArn), tasks, now);
+          const stopped = refused.map(({ record, reason }): TaskRecord => {
+            const original = waitingOf.get(record.taskId)!;
+            return stopUnlaunched({ ...bumped(original, original), stopCode: 'TaskFailedToStart', stoppedReason: reason }, now);
+          });
+          const dues = new Map<string, EpochMs>();
+          for (const record of launched) {
+            const dueAt = this.standaloneDue(record, undefined, now);
+            if (dueAt !== undefined) dues.set(record.taskId, dueAt);
+          }
+          const lease = await this.keepLease(shard);
+          if (!lease) return;
+          if (!(await this.store.commitPlacedTasks(lease, [...launched, ...stopped], instances, this.clock.now(), dues))) {
+            this.log.info('reconcile commit lost a race', { shard, clusterArn, scope: 'tasks placed after waiting for capacity' });
+          }
+        } catch (error) {
+          this.log.info('waiting tasks not launched', { clusterArn, error: String(error) });
+        }
+      }),
+    );
   }
 
   /** Each instance's zone, as the last read of its cluster said (an EC2 task's network lives there). */

@@ -169,7 +169,7 @@ const register = async (
   clusterName: string,
   identity: InstanceIdentity,
   registration: { resources: InstanceResources; enis: number },
-  options: { agent?: Partial<AgentVersion>; attributes?: Attribute[]; tags?: ContainerInstanceRecord['tags'] },
+  options: { agent?: Partial<AgentVersion>; attributes?: Attribute[]; tags?: ContainerInstanceRecord['tags']; capacityProviderName?: string },
 ) => {
   const attributes = (options.attributes ?? []).map(({ name, value }) => (value === undefined ? { name } : { name, value }));
   checkCustomAttributeLimit(attributes);
@@ -187,6 +187,7 @@ const register = async (
       },
       attributes,
       tags: options.tags,
+      capacityProviderName: options.capacityProviderName,
       now: deps.clock.now(),
     }),
   );
@@ -485,7 +486,7 @@ export const launchContainerInstances = async (deps: Deps, clusterReference: str
   // One after the other: every registration moves the cluster's count.
   for (let index = 0; index < input.count; index++) {
     const instance = { ec2InstanceId: newEc2InstanceId(), instanceType: input.instanceType, availabilityZone: zones[index % zones.length] };
-    records.push(await registerSimulatedInstance(deps, found.clusterName, instance, input.attributes));
+    records.push(await registerSimulatedInstance(deps, found.clusterName, instance, { attributes: input.attributes }));
   }
   await followContainerInstances(deps, found.clusterName);
   return { containerInstances: records.map((record) => shown(deps, record)) };
@@ -493,15 +494,16 @@ export const launchContainerInstances = async (deps: Deps, clusterReference: str
 
 /**
  * A simulated EC2 instance's agent registering it, as on boot (the REST launch and the capacity
- * controller's Auto Scaling groups): an instance already registered gets its container instance back.
+ * controller's Auto Scaling groups, which name their provider): an instance already registered gets
+ * its container instance back.
  */
 export const registerSimulatedInstance = (
   deps: Deps,
   clusterName: string,
   instance: { ec2InstanceId: string; instanceType: string; availabilityZone: string },
-  attributes?: Attribute[],
+  options: { attributes?: Attribute[]; capacityProviderName?: string } = {},
 ) => {
   const registration = resourcesOfType(instance.instanceType);
   if (!registration) throw new InvalidParameterException(`instanceType must be one of: ${INSTANCE_TYPE_NAMES.join(', ')}.`);
-  return register(deps, clusterName, { ...instance, amiId: SIMULATED_AMI }, registration, { attributes });
+  return register(deps, clusterName, { ...instance, amiId: SIMULATED_AMI }, registration, options);
 };

@@ -31,6 +31,7 @@ import { requireActiveCluster } from './clusters';
 import { describedOrMissing } from './describe';
 import { requireTagRoom } from './tag-quota';
 import { resolveLaunchableTaskDefinition } from './task-definitions';
+import { followWaitingTasks } from './tasks';
 
 export const listServicesQuery = lazySchema(() =>
   pageQuerySchema()
@@ -138,6 +139,8 @@ const createServiceOnce = async (deps: Deps, input: CreateServiceInput) => {
   if (daemon) checkDaemon(input, capacityProviderStrategy);
   await requireTagRoom(deps, input.tags);
   const cluster = await requireActiveCluster(deps, input.cluster);
+  // An Auto Scaling group provider must be the cluster's.
+  checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType, cluster.capacityProviders);
   // A DAEMON service runs on the cluster's instances (Fargate and strategies were refused above).
   const choice = daemon
     ? { launchType: 'EC2' as const }
@@ -295,7 +298,7 @@ export const updateService = async (
 ) => {
   // As in ECS: a strategy replaces the launch type (or the strategy), an empty one goes back to the
   // launch type; either way without a new deployment, for the tasks launched from then on.
-  const capacityProviderStrategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, undefined);
+  const capacityProviderStrategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, undefined, []);
   refuseUnsupportedLists(input);
   return changeService(
     deps,
@@ -373,9 +376,10 @@ export const deleteService = async (
 const FOLLOW_BATCH = 50;
 
 /**
- * Makes the cluster's EC2 services due at once and wakes the reconciler: a container instance
- * registered, changed state or attributes, or left, and their plans follow the instances (a DAEMON
- * service's desired count, tasks on a DRAINING instance, tasks that could not be placed). The write
+ * Makes the cluster's EC2 services (and standalone tasks waiting for capacity) due at once and wakes
+ * the reconciler: a container instance registered, changed state or attributes, or left, and their
+ * plans follow the instances (a DAEMON service's desired count, tasks on a DRAINING instance, tasks
+ * that could not be placed or wait for capacity). The write
  * is the service as it is, one version on: any write to a service makes it due, and one that races
  * the reconciler's commit is retried on the version that commit left, so the plan after it sees the
  * instances as they are now.
@@ -406,4 +410,5 @@ export const followContainerInstances = async (deps: Deps, clusterName: string):
     }
   }
   await Promise.all([...shards].map((shard) => deps.trigger.wake(shard)));
+  await followWaitingTasks(deps, clusterName);
 };

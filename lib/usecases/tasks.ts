@@ -4,15 +4,17 @@ import { arns, containerInstanceIdOf, parseArn, references, taskIdOf } from '../
 import { assignCapacityProviders, capacityProviderStrategySchema, checkCapacityProviderStrategy, launchChoice } from '../domain/capacity-provider';
 import { shardOf } from '../domain/shard';
 import { networkConfigurationSchema } from '../domain/service';
-import { applyObservation, newTaskRecord, presentTask, type InstancePlacement, type TaskRecord } from '../domain/task';
+import { applyObservation, isWaitingForCapacity, newTaskRecord, plannedTaskRecord, presentTask, type InstancePlacement, type NewTask, type TaskRecord } from '../domain/task';
 import { LAUNCH_TYPES, type Cluster, type NetworkConfiguration, type Tag, type TaskDefinition } from '../domain/model';
 import type { ContainerInstanceRecord } from '../domain/container-instance';
 import {
+  definitionConstraints,
   instancePlacement,
   parsePlacementConstraints,
   parsePlacementStrategies,
   place,
   placementConstraintsSchema,
+  placementSeed,
   placementStrategiesSchema,
   requirementsOf,
   type PlacementResult,
@@ -139,7 +141,9 @@ interface TaskLaunch {
 
 /**
  * Launches the tasks on the cluster's backend, records the accepted ones (charging EC2 tasks to
- * their instances, read at `instances`, in the same write) and wakes their reconciler. The
+ * their instances, read at `instances`, in the same write) with the `waiting` ones (EC2 tasks of an
+ * Auto Scaling group provider that no instance could take: PROVISIONING, launched by the reconciler
+ * once placed), and wakes their reconciler, and the capacity controller for waiting ones. The
  * backend's refusals come back as ECS failures naming the task.
  */
 const launchAndRecord = async (
@@ -148,24 +152,42 @@ const launchAndRecord = async (
   launches: TaskLaunch[],
   idempotency?: IdempotentLaunch,
   instances?: readonly ContainerInstanceRecord[],
+  waiting: TaskLaunch[] = [],
 ) => {
   const { cluster, taskDefinition } = request;
   const now = deps.clock.now();
   const fleet = deps.fleets.forCluster(cluster);
-  const outcomes = await fleet.launch(
-    launches.map((launch) => ({
-      taskId: launch.taskId,
-      clusterName: cluster.clusterName,
-      taskDefinition,
-      startedBy: request.startedBy,
-      group: request.group,
-      ...(launch.capacityProviderName ? { capacityProviderName: launch.capacityProviderName } : {}),
-      ...(launch.instance ? { launchType: 'EC2' as const, availabilityZone: launch.instance.record.availabilityZone } : {}),
-      overrides: request.overrides,
-      networkConfiguration: request.networkConfiguration,
-    })),
-    now,
-  );
+  const newTask = (launch: TaskLaunch): NewTask => ({
+    taskId: launch.taskId,
+    taskArn: arns.task(deps.scope, cluster.clusterName, launch.taskId),
+    clusterName: cluster.clusterName,
+    clusterArn: cluster.clusterArn,
+    taskDefinition,
+    ...(request.startedBy ? { startedBy: request.startedBy } : {}),
+    group: request.group,
+    ...(launch.capacityProviderName ? { capacityProviderName: launch.capacityProviderName } : {}),
+    ...(launch.instance ? { launchType: 'EC2' as const, placement: launch.instance.placement } : {}),
+    ...(request.overrides ? { overrides: request.overrides } : {}),
+    ...(request.networkConfiguration ? { networkConfiguration: request.networkConfiguration } : {}),
+    ...(request.tags?.length ? { tags: request.tags } : {}),
+    createdAt: now,
+  });
+  const outcomes = launches.length
+    ? await fleet.launch(
+        launches.map((launch) => ({
+          taskId: launch.taskId,
+          clusterName: cluster.clusterName,
+          taskDefinition,
+          startedBy: request.startedBy,
+          group: request.group,
+          ...(launch.capacityProviderName ? { capacityProviderName: launch.capacityProviderName } : {}),
+          ...(launch.instance ? { launchType: 'EC2' as const, availabilityZone: launch.instance.record.availabilityZone } : {}),
+          overrides: request.overrides,
+          networkConfiguration: request.networkConfiguration,
+        })),
+        now,
+      )
+    : [];
   const failures = outcomes.flatMap((outcome) =>
     outcome.accepted
       ? []
@@ -174,29 +196,13 @@ const launchAndRecord = async (
   const accepted = outcomes.flatMap((outcome) => (outcome.accepted ? [{ taskId: outcome.taskId, ref: outcome.ref }] : []));
   const observations = accepted.length ? await fleet.observe(accepted.map((task) => ({ ...task, createdAt: now })), now) : [];
   const launchOf = new Map(launches.map((launch) => [launch.taskId, launch]));
-  const records = observations.map((observation) => {
-    const launch = launchOf.get(observation.taskId)!;
-    return newTaskRecord(
-      {
-        taskId: observation.taskId,
-        taskArn: arns.task(deps.scope, cluster.clusterName, observation.taskId),
-        clusterName: cluster.clusterName,
-        clusterArn: cluster.clusterArn,
-        taskDefinition,
-        ...(request.startedBy ? { startedBy: request.startedBy } : {}),
-        group: request.group,
-        ...(launch.capacityProviderName ? { capacityProviderName: launch.capacityProviderName } : {}),
-        ...(launch.instance ? { launchType: 'EC2' as const, placement: launch.instance.placement } : {}),
-        ...(request.overrides ? { overrides: request.overrides } : {}),
-        ...(request.networkConfiguration ? { networkConfiguration: request.networkConfiguration } : {}),
-        ...(request.tags?.length ? { tags: request.tags } : {}),
-        createdAt: now,
-      },
-      observation,
-    );
-  });
+  const records = [
+    ...observations.map((observation) => newTaskRecord(newTask(launchOf.get(observation.taskId)!), observation)),
+    ...waiting.map((launch) => plannedTaskRecord({ ...newTask(launch), launchType: 'EC2' })),
+  ];
   const stored = records.length ? await deps.tasks.createStandalone(records, idempotency, instances) : [];
   if (stored.length) await deps.trigger.wake(shardOf(deps.scope.accountId, cluster.clusterName, undefined, deps.reconcileShards));
+  if (stored.some(isWaitingForCapacity)) await deps.capacityTrigger.wake();
   return { tasks: stored.map(presentTask), failures };
 };
 
@@ -218,13 +224,6 @@ const placementFailures = (deps: Deps, clusterName: string, failures: PlacementR
     ...(failure.instanceId ? { arn: arns.containerInstance(deps.scope, clusterName, failure.instanceId) } : {}),
     reason: failure.reason,
   }));
-
-/** Random placements repeat for a retried request: the seed comes from its (deterministic with a token) task ids. */
-const seedOf = (taskIds: readonly string[]) => createHash('sha256').update(taskIds.join(',')).digest().readUInt32BE(0);
-
-/** The task definition's memberOf constraints, which ECS applies with the request's. */
-const definitionConstraints = (definition: TaskDefinition) =>
-  parsePlacementConstraints(definition.placementConstraints as Array<{ type: string; expression?: string }>, 'taskDefinition.placementConstraints');
 
 /**
  * What RunTask and StartTask check and read before placing anything: the tag quota, the cluster,
@@ -268,7 +267,13 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
   const strategy = checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType);
   const strategies = parsePlacementStrategies(input.placementStrategy ?? []);
   const constraints = parsePlacementConstraints(input.placementConstraints ?? []);
-  const choiceFor = (cluster: Cluster) => launchChoice(input.launchType, strategy, cluster.defaultCapacityProviderStrategy);
+  // An Auto Scaling group provider must be the cluster's: checked once the cluster is read.
+  const choiceFor = (cluster: Cluster) =>
+    launchChoice(
+      input.launchType,
+      strategy && checkCapacityProviderStrategy(input.capacityProviderStrategy, input.launchType, cluster.capacityProviders),
+      cluster.defaultCapacityProviderStrategy,
+    );
   const request = await prepareLaunch(deps, input, (cluster) => choiceFor(cluster).launchType);
   const { cluster, taskDefinition } = request;
   const choice = choiceFor(cluster);
@@ -290,26 +295,68 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
   }
   const requirements = requirementsOf(taskDefinition, request.group, input.overrides);
   const allConstraints = [...constraints, ...definitionConstraints(taskDefinition)];
+  // Each task's Auto Scaling group provider, by the strategy's base and weight (none: the EC2 launch type).
+  const byProvider = new Map<string | undefined, string[]>();
+  const providers = choice.strategy ? assignCapacityProviders(choice.strategy, new Map(), taskIds.length) : [];
+  for (const [index, taskId] of taskIds.entries()) byProvider.set(providers[index], [...(byProvider.get(providers[index]) ?? []), taskId]);
   return placeAndLaunch(async () => {
     const { instances, taskGroups } = await deps.containerInstances.loadForPlacement(cluster.clusterName);
-    const result = place({
-      task: requirements,
-      count: taskIds.length,
-      instances,
-      taskGroups,
-      // ECS places standalone tasks at random unless told otherwise.
-      strategies: strategies.length ? strategies : [{ type: 'random' }],
-      constraints: allConstraints,
-      seed: seedOf(taskIds),
-    });
-    const launches = result.placements.map((placement, index) => {
-      const record = instances.find((instance) => instance.id === placement.instanceId)!;
-      const arn = arns.containerInstance(deps.scope, cluster.clusterName, record.id);
-      return { taskId: taskIds[index], instance: { record, placement: instancePlacement(taskDefinition, requirements, placement, arn) } };
-    });
-    const launched = launches.length ? await launchAndRecord(deps, request, launches, idempotency, instances) : { tasks: [], failures: [] };
-    return { tasks: launched.tasks, failures: [...launched.failures, ...placementFailures(deps, cluster.clusterName, result.failures)] };
+    const current = new Map(instances.map((instance) => [instance.id, instance]));
+    const launches: TaskLaunch[] = [];
+    const waiting: TaskLaunch[] = [];
+    const failures: Array<{ arn?: string; reason: string }> = [];
+    for (const [provider, ids] of byProvider) {
+      // A provider's tasks go on its group's instances only; what fits on none waits for its capacity.
+      const candidates = [...current.values()].filter((instance) => provider === undefined || instance.capacityProviderName === provider);
+      const result = place({
+        task: requirements,
+        count: ids.length,
+        instances: candidates,
+        taskGroups,
+        // ECS places standalone tasks at random unless told otherwise.
+        strategies: strategies.length ? strategies : [{ type: 'random' }],
+        constraints: allConstraints,
+        seed: placementSeed(ids),
+      });
+      for (const charged of result.instances) current.set(charged.id, charged);
+      for (const [index, placement] of result.placements.entries()) {
+        const record = instances.find((instance) => instance.id === placement.instanceId)!;
+        const arn = arns.containerInstance(deps.scope, cluster.clusterName, record.id);
+        launches.push({
+          taskId: ids[index],
+          ...(provider ? { capacityProviderName: provider } : {}),
+          instance: { record, placement: instancePlacement(taskDefinition, requirements, placement, arn) },
+        });
+      }
+      if (provider) for (const taskId of ids.slice(result.placements.length)) waiting.push({ taskId, capacityProviderName: provider });
+      else failures.push(...placementFailures(deps, cluster.clusterName, result.failures));
+    }
+    const launched =
+      launches.length || waiting.length
+        ? await launchAndRecord(deps, request, launches, idempotency, instances, waiting)
+        : { tasks: [], failures: [] };
+    return { tasks: launched.tasks, failures: [...launched.failures, ...failures] };
   });
+};
+
+/**
+ * Makes the cluster's standalone tasks waiting for capacity due at once and wakes their reconciler:
+ * an instance registered (or freed up), and the next pass places them. Each is written as it is, one
+ * version on (any write to a task makes it due); one that changed meanwhile was made due by that write.
+ */
+export const followWaitingTasks = async (deps: Deps, clusterName: string): Promise<void> => {
+  const waiting = (await deps.capacityProviders.liveTasks(clusterName)).filter(
+    (task) => task.serviceName === undefined && isWaitingForCapacity(task) && task.desiredStatus === 'RUNNING',
+  );
+  if (!waiting.length) return;
+  await Promise.all(
+    waiting.map((task) =>
+      deps.tasks.save({ ...task, version: task.version + 1 }).catch((error: unknown) => {
+        if (!(error instanceof ConflictException)) throw error;
+      }),
+    ),
+  );
+  await deps.trigger.wake(shardOf(deps.scope.accountId, clusterName, undefined, deps.reconcileShards));
 };
 
 /**

@@ -10,8 +10,12 @@ import {
   ListTasksCommand,
   PutClusterCapacityProvidersCommand,
   CreateClusterCommand,
+  DeleteServiceCommand,
   RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  StopTaskCommand,
   UpdateCapacityProviderCommand,
+  waitUntilServicesStable,
 } from '@aws-sdk/client-ecs';
 import { CAPACITY_PROVIDER_OPERATIONS } from '../support/ec2';
 import { checkedEcsClient } from '../support/ecs-wire';
@@ -138,6 +142,70 @@ describe('capacity providers', () => {
     expect(Date.now() - warnedAt).toBeGreaterThanOrEqual(9_000);
     expect(stopped).toMatchObject({ stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' });
   }, 25_000);
+
+  it('RunTask and a service of an Auto Scaling group provider wait in PROVISIONING until its group launches an instance, then run on it', async () => {
+    const cluster = 'e2e-wait';
+    await client.send(
+      new CreateCapacityProviderCommand({
+        name: 'e2e-wait-cp',
+        autoScalingGroupProvider: { autoScalingGroupArn: ASG.replace('e2e-asg', 'e2e-wait-asg'), managedScaling: { status: 'ENABLED', targetCapacity: 100 } },
+      }),
+    );
+    await client.send(new CreateClusterCommand({ clusterName: cluster }));
+    await client.send(
+      new PutClusterCapacityProvidersCommand({ cluster, capacityProviders: ['e2e-wait-cp'], defaultCapacityProviderStrategy: [{ capacityProvider: 'e2e-wait-cp', weight: 1 }] }),
+    );
+    // EC2-compatible (no requiresCompatibilities): four of them fit on one t3.medium, the group's type.
+    await client.send(
+      new RegisterTaskDefinitionCommand({ family: 'e2e-wait', networkMode: 'bridge', containerDefinitions: [{ name: 'app', image: 'nginx', cpu: 256, memory: 512 }] }),
+    );
+    // The cluster's default strategy, and no instance at all: the tasks wait for the provider's capacity.
+    const run = await client.send(new RunTaskCommand({ cluster, taskDefinition: 'e2e-wait', count: 2 }));
+    expect(run.failures).toEqual([]);
+    expect(run.tasks?.map((task) => [task.lastStatus, task.launchType, task.capacityProviderName, task.containerInstanceArn])).toEqual([
+      ['PROVISIONING', 'EC2', 'e2e-wait-cp', undefined],
+      ['PROVISIONING', 'EC2', 'e2e-wait-cp', undefined],
+    ]);
+    await client.send(
+      new CreateServiceCommand({ cluster, serviceName: 'web', taskDefinition: 'e2e-wait', desiredCount: 2, capacityProviderStrategy: [{ capacityProvider: 'e2e-wait-cp', weight: 1 }] }),
+    );
+    // The waiting tasks need one instance and the group has none: it scales out.
+    await eventually(async () => ((await api.get('/v1/capacity-providers/e2e-wait-cp')).body.autoScalingGroup?.desiredCapacity >= 1 ? true : undefined), {
+      timeoutMs: 5_000,
+      intervalMs: 250,
+      what: 'the group to scale out',
+    });
+    const taskArns = run.tasks!.map((task) => task.taskArn!);
+    const running = await eventually(
+      async () => {
+        const { tasks } = await client.send(new DescribeTasksCommand({ cluster, tasks: taskArns }));
+        return tasks?.every((task) => task.lastStatus === 'RUNNING') ? tasks : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, what: 'the standalone tasks to run' },
+    );
+    const result = await waitUntilServicesStable({ client, maxWaitTime: 20, minDelay: 1, maxDelay: 1 }, { cluster, services: ['web'] });
+    expect(result.state).toBe('SUCCESS');
+    const { taskArns: serviceTasks } = await client.send(new ListTasksCommand({ cluster, serviceName: 'web' }));
+    const { tasks: served } = await client.send(new DescribeTasksCommand({ cluster, tasks: serviceTasks! }));
+    // Every task runs on an instance the provider's group launched.
+    const instanceArns = [...new Set([...running, ...served!].map((task) => task.containerInstanceArn!))];
+    const { containerInstances } = await client.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: instanceArns }));
+    expect(containerInstances?.map((instance) => instance.capacityProviderName)).toEqual(instanceArns.map(() => 'e2e-wait-cp'));
+    expect(containerInstances?.reduce((sum, instance) => sum + (instance.runningTasksCount ?? 0), 0)).toBe(4);
+
+    // Nothing left for the capacity controller in the files after this one.
+    await client.send(new DeleteServiceCommand({ cluster, service: 'web', force: true }));
+    await Promise.all(taskArns.map((task) => client.send(new StopTaskCommand({ cluster, task }))));
+    // (once the deleted service's tasks have stopped: until then its strategy holds the provider)
+    await eventually(
+      () =>
+        client
+          .send(new PutClusterCapacityProvidersCommand({ cluster, capacityProviders: [], defaultCapacityProviderStrategy: [] }))
+          .then(() => true)
+          .catch(() => undefined),
+      { timeoutMs: 15_000, intervalMs: 500, what: 'the provider to be detached' },
+    );
+  }, 40_000);
 
   it("checked a successful answer of every capacity provider operation against ECS's model", () => {
     expect([...checked].filter((name) => CAPACITY_PROVIDER_OPERATIONS.includes(name)).sort()).toEqual([...CAPACITY_PROVIDER_OPERATIONS].sort());

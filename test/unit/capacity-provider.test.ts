@@ -24,9 +24,16 @@ describe('checkCapacityProviderStrategy', () => {
     ['two bases', [{ capacityProvider: 'FARGATE', weight: 1, base: 1 }, { capacityProvider: 'FARGATE_SPOT', weight: 1, base: 2 }], undefined, /more than one capacity provider with a base/],
     ['several providers, no weight', [{ capacityProvider: 'FARGATE' }, { capacityProvider: 'FARGATE_SPOT', weight: 0 }], undefined, /weight greater than zero/],
   ])('refuses %s with InvalidParameterException', (_name, strategy, launchType, message) => {
-    expect(() => checkCapacityProviderStrategy(strategy, launchType)).toThrow(
+    expect(() => checkCapacityProviderStrategy(strategy, launchType, ['OTHER_ASG'])).toThrow(
       expect.objectContaining({ name: 'InvalidParameterException', message: expect.stringMatching(message) }),
     );
+  });
+
+  it("takes the cluster's Auto Scaling group providers, and leaves them unchecked until the cluster is read", () => {
+    const strategy = [{ capacityProvider: 'EC2_ASG', weight: 1 }];
+    expect(checkCapacityProviderStrategy(strategy, undefined, ['EC2_ASG'])).toEqual([{ capacityProvider: 'EC2_ASG', weight: 1, base: 0 }]);
+    expect(checkCapacityProviderStrategy(strategy, undefined)).toEqual([{ capacityProvider: 'EC2_ASG', weight: 1, base: 0 }]);
+    expect(() => checkCapacityProviderStrategy(strategy, undefined, [])).toThrow(expect.objectContaining({ name: 'InvalidParameterException' }));
   });
 });
 

@@ -5,6 +5,7 @@ import { parseTaskDefinitionRef } from '../../domain/task-definition';
 import type { ServiceState } from '../../domain/service';
 import type { ClusterFleet, EpochMs, ServiceEvent, TaskDefinition } from '../../domain/model';
 import type { TaskRecord } from '../../domain/task';
+import type { ContainerInstanceRecord } from '../../domain/container-instance';
 import type { DueTarget, Lease, ReconcileStore, ServiceCommit, ServiceName, ServiceSlice, ShardPage } from '../../ports';
 import {
   accountOf,
@@ -601,6 +602,20 @@ export class DynamoReconcileStore implements ReconcileStore {
       tasks.map((task) => this.taskPut(task, false, dues?.get(task.taskId))),
       now,
     );
+  }
+
+  async commitPlacedTasks(
+    lease: Lease,
+    tasks: TaskRecord[],
+    instances: readonly ContainerInstanceRecord[],
+    now: EpochMs,
+    dues?: ReadonlyMap<string, EpochMs>,
+  ): Promise<boolean> {
+    return this.transact([
+      this.leaseCheck(lease, now),
+      ...tasks.map((task) => this.taskPut(task, false, dues?.get(task.taskId))),
+      ...launchChargeItems(this.table.tableName, instances, tasks),
+    ]);
   }
 
   /** Writes the actions in transactions within DynamoDB's limits, each with the lease check; false at the first conflict. */

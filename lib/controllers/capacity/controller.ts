@@ -10,6 +10,7 @@ import type { Deps } from '../../deps';
 import { ConflictException } from '../../errors';
 import type { StructuredLogger } from '../../log';
 import { registerSimulatedInstance } from '../../usecases/container-instances';
+import { followContainerInstances } from '../../usecases/services';
 import { plan, type CapacityObservation, type TaskNeed } from './plan';
 
 /** The namespace and name of ECS's managed scaling metric. */
@@ -128,9 +129,16 @@ const reconcileProvider = async (deps: Deps, provider: CapacityProviderRecord, n
   // Booted instances register as their agent would; a registration repeated gets the same instance.
   const registeredIds = new Map<string, string>();
   for (const instance of decision.registrations) {
-    const record = await registerSimulatedInstance(deps, clusterName, { ...instance, instanceType: provider.group.instanceType });
+    const record = await registerSimulatedInstance(
+      deps,
+      clusterName,
+      { ...instance, instanceType: provider.group.instanceType },
+      { capacityProviderName: provider.name },
+    );
     registeredIds.set(instance.ec2InstanceId, record.id);
   }
+  // What waits for capacity (services' tasks, standalone tasks) is placed on them at once.
+  if (decision.registrations.length) await followContainerInstances(deps, clusterName);
   const instances = kept.map((instance): GroupInstance =>
     registeredIds.has(instance.ec2InstanceId) ? { ...instance, containerInstanceId: registeredIds.get(instance.ec2InstanceId)! } : instance,
   );
