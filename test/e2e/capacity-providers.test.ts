@@ -121,15 +121,23 @@ describe('capacity providers', () => {
       expect.objectContaining({ taskArn: running.taskArn, lastStatus: 'RUNNING', desiredStatus: 'STOPPED', stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' }),
     ]);
     const warnedAt = Date.now();
-    // The replacement starts during the warning, while the interrupted task still runs.
+    // The replacement is launched during the warning, while the interrupted task still runs (how
+    // soon it reaches RUNNING is the simulated lifecycle's, which a loaded machine stretches).
     const replacement = await eventually(
       async () => {
         // ListTasks shows tasks meant to run: the warned one (desiredStatus STOPPED) is described by its ARN.
-        const other = (await tasksOf()).find((task) => task.taskArn !== running.taskArn && task.lastStatus === 'RUNNING');
+        const other = (await tasksOf()).find((task) => task.taskArn !== running.taskArn && task.lastStatus !== 'STOPPED');
         const [warned] = (await client.send(new DescribeTasksCommand({ cluster: 'e2e-spot', tasks: [running.taskArn!] }))).tasks ?? [];
         return other && warned?.lastStatus === 'RUNNING' ? other : undefined;
       },
-      { timeoutMs: 9_000, intervalMs: 250, what: 'a replacement RUNNING beside the warned task' },
+      { timeoutMs: 9_000, intervalMs: 250, what: 'a replacement launched beside the warned task' },
+    );
+    await eventually(
+      async () => {
+        const [task] = (await client.send(new DescribeTasksCommand({ cluster: 'e2e-spot', tasks: [replacement.taskArn!] }))).tasks ?? [];
+        return task?.lastStatus === 'RUNNING' ? task : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 250, what: 'the replacement RUNNING' },
     );
     expect(replacement.capacityProviderName).toBe('FARGATE_SPOT');
     const stopped = await eventually(
@@ -141,7 +149,7 @@ describe('capacity providers', () => {
     );
     expect(Date.now() - warnedAt).toBeGreaterThanOrEqual(9_000);
     expect(stopped).toMatchObject({ stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' });
-  }, 25_000);
+  }, 40_000);
 
   it('RunTask and a service of an Auto Scaling group provider wait in PROVISIONING until its group launches an instance, then run on it', async () => {
     const cluster = 'e2e-wait';
