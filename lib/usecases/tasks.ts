@@ -284,8 +284,9 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
   const idempotency = clientToken
     ? { clientToken, requestDigest: createHash('sha256').update(JSON.stringify(parameters)).digest('hex') }
     : undefined;
+  // Each task's capacity provider, by the strategy's base and weight (none: the launch type alone).
+  const providers = choice.strategy ? assignCapacityProviders(choice.strategy, new Map(), taskIds.length) : [];
   if (choice.launchType === 'FARGATE') {
-    const providers = choice.strategy ? assignCapacityProviders(choice.strategy, new Map(), taskIds.length) : [];
     return launchAndRecord(
       deps,
       request,
@@ -295,9 +296,8 @@ export const runTask = async (deps: Deps, input: RunTaskInput) => {
   }
   const requirements = requirementsOf(taskDefinition, request.group, input.overrides);
   const allConstraints = [...constraints, ...definitionConstraints(taskDefinition)];
-  // Each task's Auto Scaling group provider, by the strategy's base and weight (none: the EC2 launch type).
+  // The tasks of each Auto Scaling group provider (none: the EC2 launch type).
   const byProvider = new Map<string | undefined, string[]>();
-  const providers = choice.strategy ? assignCapacityProviders(choice.strategy, new Map(), taskIds.length) : [];
   for (const [index, taskId] of taskIds.entries()) byProvider.set(providers[index], [...(byProvider.get(providers[index]) ?? []), taskId]);
   return placeAndLaunch(async () => {
     const { instances, taskGroups } = await deps.containerInstances.loadForPlacement(cluster.clusterName);
