@@ -113,6 +113,7 @@ const main = async () => {
     for (let pass = 0; pass < 5; pass++) await elapse(15_000);
     await call('DeleteCluster', { cluster: 'learn' });
     await meteredRequest(deps, () => getUsage(deps, {}));
+    await deps.usageLedger.settled();
     const [session] = await deps.usage.dailyUsage('000000000000', [dayOf(clock.now())]);
     const minutes = (clock.now() - sessionStart) / 60_000;
 

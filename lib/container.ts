@@ -23,6 +23,7 @@ import { ClusterFleets } from './fleet/resolver';
 import { SimulatedFleet } from './fleet/simulated';
 import { log } from './log';
 import { countingStoppedTasks } from './metering/stopped-tasks';
+import { UsageLedger } from './metering/usage-ledger';
 import type { ReconcileTrigger } from './ports';
 import { Reconciler } from './reconciler/reconciler';
 import { Authenticator } from './auth/authenticator';
@@ -87,6 +88,7 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
   const quotas = new TenantQuotas(table, settings.quotas, settings.tenantQuotas, clock);
   const reservations = new TaskReservations(table, quotas);
   const usage = new DynamoUsageStore(table);
+  const usageLedger = new UsageLedger(usage);
   const metering = meterSettings(settings);
   return (accountId) => {
     const scope = { region: settings.region, accountId };
@@ -109,6 +111,7 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
       reconcileShards: settings.reconcileShards,
       quotas,
       usage,
+      usageLedger,
       metering,
     };
   };

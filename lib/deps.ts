@@ -2,6 +2,7 @@ import type { ArnScope } from './domain/arn';
 import type { EpochMs } from './domain/model';
 import type { FleetResolver } from './fleet/resolver';
 import type { PriceTable } from './metering/prices';
+import type { UsageLedger } from './metering/usage-ledger';
 import type {
   CapacityProviderRepository,
   ClusterRepository,
@@ -51,6 +52,8 @@ export interface Deps {
   quotas: QuotaSource;
   /** The cost meter's store, and how it counts and prices (lib/metering). */
   usage: UsageStore;
+  /** This container's requests' usage on its way to `usage` (one per container, shared by every account). */
+  usageLedger: UsageLedger;
   metering: MeterSettings;
 }
 

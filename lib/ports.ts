@@ -380,8 +380,8 @@ export interface DailyUsage {
   lambdaMbMs: number;
 }
 
-/** What one request adds to its account's day. */
-export type RequestUsage = Omit<DailyUsage, 'date' | 'requests'>;
+/** What some requests (one, or a container's batch of them) add to their account's day. */
+export type RequestUsage = Omit<DailyUsage, 'date'>;
 
 /** Stopped tasks' would-be Fargate usage of one day, by cluster, service (absent: standalone) and architecture. */
 export interface FargateUsageEntry {
@@ -407,7 +407,8 @@ export interface UsageStore {
    * once); false when the bucket is empty.
    */
   admitRequest(accountId: string, rate: { perSecond: number; burst: number }, now: EpochMs): Promise<boolean>;
-  recordRequest(accountId: string, date: string, usage: RequestUsage, now: EpochMs): Promise<void>;
+  /** Adds requests' usage to the account's day (one write, whatever the number of requests). */
+  recordRequests(accountId: string, date: string, usage: RequestUsage, now: EpochMs): Promise<void>;
   dailyUsage(accountId: string, dates: string[]): Promise<DailyUsage[]>;
   fargateDays(accountId: string, dates: string[]): Promise<FargateDay[]>;
   /** Adds a stopped task to its day's aggregate, once: again for a task counted already does nothing. */

@@ -1,21 +1,18 @@
 import { burstOf } from '../domain/quotas';
 import type { Deps } from '../deps';
 import { ThrottlingException } from '../errors';
-import { log } from '../log';
 import { measuring, type Consumption } from './consumption';
 
 /** The day (UTC) a usage figure belongs to. */
 export const dayOf = (time: number): string => new Date(time).toISOString().slice(0, 10);
 
-/** The meter's own write per request: one small item, one write unit. */
-const METER_WRITE_UNITS = 1;
-
 /**
  * Every API request of an account runs through here, on both faces: first the account's request
  * rate (the sandbox quota; over it, ThrottlingException "Rate exceeded" and no work done), then the
  * work, measured: the DynamoDB capacity it consumed (rate check included) and its duration at the
- * function's memory are added to the account's day in one write. A failed request is counted too:
- * it cost as much. The meter's failure never fails the request (it is logged).
+ * function's memory go to the container's usage ledger, which adds them to the account's day off
+ * the request's path (lib/metering/usage-ledger.ts). A failed request is counted too: it cost as
+ * much. The meter's failure never fails the request (the ledger logs it).
  */
 export const meteredRequest = async <T>(deps: Deps, work: () => Promise<T>): Promise<T> => {
   const { accountId } = deps.scope;
@@ -35,18 +32,11 @@ export const meteredRequest = async <T>(deps: Deps, work: () => Promise<T>): Pro
   } finally {
     const lambdaMs = Math.max(1, Math.ceil(performance.now() - started));
     const now = deps.clock.now();
-    await deps.usage
-      .recordRequest(
-        accountId,
-        dayOf(now),
-        {
-          readUnits: consumption.readUnits,
-          writeUnits: consumption.writeUnits + METER_WRITE_UNITS,
-          lambdaMs,
-          lambdaMbMs: lambdaMs * deps.metering.lambdaMemoryMb,
-        },
-        now,
-      )
-      .catch((error: unknown) => log.warn('usage not recorded', { accountId, error: error as Error }));
+    deps.usageLedger.add(
+      accountId,
+      dayOf(now),
+      { requests: 1, readUnits: consumption.readUnits, writeUnits: consumption.writeUnits, lambdaMs, lambdaMbMs: lambdaMs * deps.metering.lambdaMemoryMb },
+      now,
+    );
   }
 };

@@ -79,10 +79,12 @@ export const countStoppedTasks = async (
  * live ones so far, stopped ones within the retention). The admin API calls it for any tenant.
  */
 export const usageReport = async (
-  deps: Pick<Deps, 'usage' | 'metering' | 'clock'>,
+  deps: Pick<Deps, 'usage' | 'usageLedger' | 'metering' | 'clock'>,
   accountId: string,
   options: { days?: number } = {},
 ) => {
+  // What this container's own requests used so far is in the report (read your own writes).
+  await deps.usageLedger.settled();
   const now = deps.clock.now();
   const { prices } = deps.metering;
   const dates = Array.from({ length: options.days ?? 7 }, (_, index) => dayOf(now - index * DAY_MS)).reverse();

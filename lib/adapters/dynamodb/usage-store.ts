@@ -107,16 +107,16 @@ export class DynamoUsageStore implements UsageStore {
     return false;
   }
 
-  async recordRequest(accountId: string, date: string, usage: RequestUsage, now: EpochMs): Promise<void> {
+  async recordRequests(accountId: string, date: string, usage: RequestUsage, now: EpochMs): Promise<void> {
     await this.table.client
       .send(
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: dayKey(accountId, date),
           UpdateExpression:
-            'ADD requests :one, readUnits :read, writeUnits :write, lambdaMs :ms, lambdaMbMs :mbms SET expiresAt = :expires',
+            'ADD requests :requests, readUnits :read, writeUnits :write, lambdaMs :ms, lambdaMbMs :mbms SET expiresAt = :expires',
           ExpressionAttributeValues: {
-            ':one': 1,
+            ':requests': usage.requests,
             ':read': usage.readUnits,
             ':write': usage.writeUnits,
             ':ms': usage.lambdaMs,
