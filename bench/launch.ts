@@ -30,6 +30,7 @@ import { registerTaskDefinition } from '../lib/usecases/task-definitions';
 import { startDynamoDbLocal } from '../scripts/local/dynamodb-local';
 import { createTable } from '../scripts/local/table';
 import { fargateTaskDefinition } from '../test/support/fixtures';
+import { transactionFloor } from './support/dynamodb-floor';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000);
 const TASKS = Number(process.env.BENCH_TASKS ?? 3);
@@ -92,6 +93,8 @@ class WritePricer {
   readonly serviceItemBytes: number[] = [];
   /** When each task was first written RUNNING. */
   readonly runningAt = new Map<string, number>();
+  /** Every item Put in a transaction (DynamoDB JSON), for the floor's replay. */
+  readonly transactionPuts: Array<Record<string, AttributeValue>> = [];
 
   private count(what: string, units: number) {
     const entry = this.breakdown.get(what) ?? { items: 0, units: 0 };
@@ -135,6 +138,7 @@ class WritePricer {
       let units = 0;
       for (const action of items) {
         const [verb, detail] = Object.entries(action)[0];
+        if (verb === 'Put') this.transactionPuts.push(detail.Item!);
         const size = verb === 'Put' ? this.put(detail.Item!) : this.known(detail.Key!);
         units += 2 * kilobytes(size);
         this.count(this.kindOf(detail.Key ?? detail.Item!, detail.Item), 2 * kilobytes(size));
@@ -239,6 +243,7 @@ const main = async () => {
     callTimer.calls.clear();
     const reportedBefore = store.writeUnits();
     pricer.runningAt.clear();
+    pricer.transactionPuts.length = 0;
     const started = Date.now();
     await Promise.all(Array.from({ length: SHARDS }, (_, shard) => runShard(newReconciler(shard), started)));
     const idleMs = Date.now() - started;
@@ -270,6 +275,13 @@ const main = async () => {
     console.log(
       `launch: services=${SERVICES} tasks=${tasks} shards=${SHARDS} all_running_ms=${allRunningMs} idle_ms=${idleMs} ` +
         `wcu_per_task=${(units / tasks).toFixed(2)} (priced from item sizes: 1/KB plain, 2/KB per transaction item) targets: all_running_ms<=8000 wcu_per_task<=6`,
+    );
+    // Every task is written twice before it is RUNNING in the table (launched, then RUNNING), with
+    // its service: no schedule of passes reaches all RUNNING before DynamoDB Local has taken these items.
+    const floor = await transactionFloor(dynamo.endpoint, tableName, pricer.transactionPuts);
+    console.log(
+      `floor: items_written=${pricer.transactionPuts.length} transact_ms=${Math.round(floor.ms)} us_per_item=${Math.round(floor.usPerItem)} ` +
+        `dynamodb_local_cpu_ms=${Math.round(floor.cpuMs)} (the measured run's transactional items written again in transactions of 100, 4 in flight)`,
     );
   } finally {
     await dynamo.stop();
