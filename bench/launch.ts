@@ -30,7 +30,7 @@ import { registerTaskDefinition } from '../lib/usecases/task-definitions';
 import { startDynamoDbLocal } from '../scripts/local/dynamodb-local';
 import { createTable } from '../scripts/local/table';
 import { fargateTaskDefinition } from '../test/support/fixtures';
-import { transactionFloor } from './support/dynamodb-floor';
+import { jvmCpuMs, transactionFloor } from './support/dynamodb-floor';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000);
 const TASKS = Number(process.env.BENCH_TASKS ?? 3);
@@ -245,8 +245,11 @@ const main = async () => {
     pricer.runningAt.clear();
     pricer.transactionPuts.length = 0;
     const started = Date.now();
+    const [nodeBefore, jvmBefore] = [process.cpuUsage(), jvmCpuMs()];
     await Promise.all(Array.from({ length: SHARDS }, (_, shard) => runShard(newReconciler(shard), started)));
     const idleMs = Date.now() - started;
+    const nodeCpu = process.cpuUsage(nodeBefore);
+    const cpu = `node_cpu_ms=${Math.round((nodeCpu.user + nodeCpu.system) / 1000)} dynamodb_local_cpu_ms=${jvmCpuMs() - jvmBefore}`;
 
     const tasks = SERVICES * TASKS;
     if (pricer.runningAt.size !== tasks) throw new Error(`${pricer.runningAt.size} of ${tasks} tasks were recorded RUNNING`);
@@ -271,6 +274,7 @@ const main = async () => {
     );
     console.log(`dynamodb_calls: ${[...callTimer.calls].map(([name, { count, ms }]) => `${name}=${count}/${Math.round(ms)}ms`).join(' ')}`);
     console.log(`passes (start+duration/visited/acted): ${passLog.join(' ')}`);
+    console.log(`cpu (the measured run, until idle): ${cpu}`);
     console.log(`items: task_item_bytes_median=${median(pricer.taskItemBytes)} task_item_bytes_max=${Math.max(...pricer.taskItemBytes)} service_item_bytes_median=${median(pricer.serviceItemBytes)}`);
     console.log(
       `launch: services=${SERVICES} tasks=${tasks} shards=${SHARDS} all_running_ms=${allRunningMs} idle_ms=${idleMs} ` +
