@@ -25,6 +25,7 @@ import { Session } from 'node:inspector';
 import { BatchWriteItemCommand, DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapConcurrently } from '../lib/concurrency';
+import { wakeControllersWithWork } from '../lib/controllers/scheduled';
 import { parseConfig } from '../lib/config';
 import { buildDeps, buildReconciler } from '../lib/container';
 import { serviceItem, taskItem } from '../lib/adapters/dynamodb/fleet-items';
@@ -336,16 +337,21 @@ const seedClones = async (stack: Stack, endpoint: string, count: number) => {
   );
 };
 
-/** A scheduled minute: the due index's read of every shard; nothing may be due. */
+/**
+ * A scheduled minute: the due index's read of every shard, and whether the scaling and capacity
+ * controllers have any account to act on (one `Limit 1` read each); nothing may be due or woken.
+ * DynamoDB bills each of those Queries at least 0.5 units, even when it returns nothing.
+ */
 const scheduledMinute = async (stack: Stack) => {
   stack.clock.current += 60_000;
   const before = stack.store.readUnits();
   const started = process.hrtime.bigint();
-  const due = await stack.store.dueShards(stack.clock.current);
+  const [due, woken] = await Promise.all([stack.store.dueShards(stack.clock.current), wakeControllersWithWork(stack.controllers)]);
   const wallMs = elapsedMs(started);
   if (due.length) throw new Error(`a steady fleet has due work in shards ${due.join(',')}`);
+  if (woken.length) throw new Error(`a fleet without scaling or capacity providers woke ${woken.join(',')}`);
   const measured = stack.store.readUnits() - before;
-  return { measured, billed: Math.max(measured, SHARDS * MIN_QUERY_UNITS), wallMs };
+  return { measured, billed: Math.max(measured, (SHARDS + stack.controllers.length) * MIN_QUERY_UNITS), wallMs };
 };
 
 /**

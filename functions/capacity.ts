@@ -10,7 +10,8 @@ const settings = config();
 const { lease, depsFor } = buildController(settings, 'capacity');
 
 /**
- * The capacity controller (lib/controllers/capacity): from the one-minute schedule and from
+ * The capacity controller (lib/controllers/capacity): woken by the reconciler's scheduled minute while
+ * any account has an Auto Scaling group provider (lib/controllers/scheduled.ts), and by
  * wake-ups (a provider attached or changed, a group resized, tasks waiting for capacity). One loop
  * at a time holds the lease and passes over every account's Auto Scaling group providers every 10
  * metric seconds (under a second on the fast profile) for about a minute.

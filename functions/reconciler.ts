@@ -2,6 +2,7 @@ import { config } from '../lib/config';
 import { buildReconciler } from '../lib/container';
 import { systemClock } from '../lib/deps';
 import { log } from '../lib/log';
+import { wakeControllersWithWork } from '../lib/controllers/scheduled';
 import { isResyncMinute, scheduledMinute } from '../lib/reconciler/due';
 import { reconcileUntilIdle, type LoopEnd } from '../lib/reconciler/loop';
 import type { PassScope } from '../lib/reconciler/reconciler';
@@ -9,7 +10,7 @@ import { LOOP_SETTINGS } from '../lib/reconciler/settings';
 import { isTaskStateChange, type TaskEventOutcome } from '../lib/reconciler/task-events';
 
 const settings = config();
-const { store, newReconciler, trigger, applyTaskEvent } = buildReconciler(settings);
+const { store, newReconciler, trigger, applyTaskEvent, controllers } = buildReconciler(settings);
 
 type Invocation = { source?: unknown; shard?: unknown; resync?: unknown; time?: unknown } | undefined;
 
@@ -34,6 +35,9 @@ const everyShard = () => Array.from({ length: settings.reconcileShards }, (_, sh
  * level-triggered pass. Each shard is its own asynchronous invocation under its own lease, so
  * shards are reconciled in parallel; with one shard the scheduled run reconciles it itself.
  *
+ * The same minute wakes the scaling and capacity controllers when any account has scalable targets
+ * or capacity providers (lib/controllers/scheduled.ts): they have no schedule of their own.
+ *
  * A wake-up naming a shard reads that shard's due work (or all of it when it says `resync`); one
  * naming none (the local stack's start-up wake) resyncs every shard.
  */
@@ -46,6 +50,12 @@ export const handler = async (event?: Invocation): Promise<{ end: LoopEnd | 'fan
   }
   let scope: PassScope = event?.resync === true || shardNamed(event) === undefined ? 'resync' : 'due';
   let collecting: Promise<unknown> | undefined;
+  // A scheduled minute also wakes the controllers that have work, beside the shards' passes.
+  const waking = isScheduled(event)
+    ? wakeControllersWithWork(controllers)
+        .then((woken) => woken.length > 0 && log.info('controllers woken', { controllers: woken }))
+        .catch((error: unknown) => log.warn('controllers not woken', { error: error as Error }))
+    : undefined;
   if (isScheduled(event)) {
     const now = systemClock.now();
     const resync = isResyncMinute(scheduledMinute(event?.time, now), settings.reconcileResyncMs);
@@ -59,7 +69,7 @@ export const handler = async (event?: Invocation): Promise<{ end: LoopEnd | 'fan
     if (settings.reconcileShards > 1 || !shards.length) {
       await Promise.all(shards.map((shard) => trigger.wake(shard, { resync })));
       log.info('reconciler fanned out', { shards, resync });
-      await collecting;
+      await Promise.all([collecting, waking]);
       return { end: 'fanned-out' };
     }
     scope = resync ? 'resync' : 'due';
@@ -73,7 +83,7 @@ export const handler = async (event?: Invocation): Promise<{ end: LoopEnd | 'fan
     (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     scope,
   );
-  await collecting;
+  await Promise.all([collecting, waking]);
   log.info('reconciler finished', { end, shard: reconciler.shard, scope });
   // A synchronous caller (the local stack's start-up wake) learns whether the pass got its shards.
   return { end };

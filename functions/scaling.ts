@@ -10,7 +10,8 @@ const settings = config();
 const { lease, depsFor } = buildController(settings, 'scaling');
 
 /**
- * The scaling controller (lib/controllers/scaling): from the one-minute schedule and from wake-ups
+ * The scaling controller (lib/controllers/scaling): woken by the reconciler's scheduled minute while any
+ * account has a scalable target (lib/controllers/scheduled.ts), and by wake-ups
  * after a change to scaling (a target, a policy, a scheduled action, a load). One loop at a time
  * holds the lease and passes over every account's scalable targets once per metric minute (5 s on
  * the fast profile) for about a minute (the function's timeout is 90 s); the realistic profile

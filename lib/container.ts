@@ -25,6 +25,7 @@ import { log } from './log';
 import { countingStoppedTasks } from './metering/stopped-tasks';
 import { UsageLedger } from './metering/usage-ledger';
 import type { ReconcileTrigger } from './ports';
+import type { ScheduledController } from './controllers/scheduled';
 import { Reconciler } from './reconciler/reconciler';
 import { Authenticator } from './auth/authenticator';
 import { secretsSource, type AuthSecrets } from './auth/secrets';
@@ -160,7 +161,14 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
       },
       event,
     );
-  return { store, reconciler: newReconciler(), newReconciler, trigger, applyTaskEvent };
+  // The controllers the scheduled minute wakes when they have work (lib/controllers/scheduled.ts).
+  const scalingTrigger = overrides.scalingTrigger ?? triggerOf(settings, settings.scalingFunctionName);
+  const scheduled = (name: ScheduledController['name'], controllerTrigger: ReconcileTrigger): ScheduledController => {
+    const lease = new ControllerLease(table, name, CONTROLLER_ACCOUNTS[name]);
+    return { name, trigger: controllerTrigger, hasAccounts: () => lease.hasAccounts() };
+  };
+  const controllers = [scheduled('scaling', scalingTrigger), scheduled('capacity', capacityTrigger)];
+  return { store, reconciler: newReconciler(), newReconciler, trigger, applyTaskEvent, controllers };
 };
 
 /** Where each controller finds the accounts it acts on (their items in the reconcile index). */

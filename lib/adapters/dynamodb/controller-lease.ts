@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '../../domain/model';
 import { forEachPage, isConditionFailure, translateThrottling, type TableContext } from './table';
 
@@ -41,6 +41,26 @@ export class ControllerLease {
     await this.table.client
       .send(new DeleteCommand({ TableName: this.table.tableName, Key: this.key, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': holder } }))
       .catch((error: unknown) => (isConditionFailure(error) ? undefined : translateThrottling(error)));
+  }
+
+  /**
+   * Whether any account has an item in the partition: one `Limit 1` read of keys, what the
+   * reconciler's scheduled minute pays to learn whether to wake the controller at all.
+   */
+  async hasAccounts(): Promise<boolean> {
+    const { Count } = await this.table.client
+      .send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: 'GSI1',
+          KeyConditionExpression: 'GSI1PK = :partition',
+          ExpressionAttributeValues: { ':partition': this.accountsPartition },
+          ProjectionExpression: 'PK',
+          Limit: 1,
+        }),
+      )
+      .catch(translateThrottling);
+    return (Count ?? 0) > 0;
   }
 
   /** Every account with at least one item in the partition. */
