@@ -7,8 +7,10 @@
  *    waiter does (every 15 s), look at its tasks, deploy the second revision and poll again, run and
  *    stop a standalone task, scale to 0, delete the service and the cluster, read GET /v1/usage.
  *    The reconciler runs as deployed: woken after each change, and once a minute.
- * 2. An idle deployment: one scheduled reconciler run over an empty table (stray collection and one
- *    pass of each of the stage's 8 shards), the only work an idle stage does.
+ * 2. An idle deployment, over an empty table: the reconciler's scheduled minute (the "next due"
+ *    index of each of the stage's 8 shards, and whether the scaling and capacity controllers have
+ *    any account), and the hourly resync (stray collection and a pass of each shard), the only work
+ *    an idle stage does.
  *
  * Both on DynamoDB Local, which reports consumed capacity as DynamoDB does for single-item calls;
  * transactions are priced from their items (lib/adapters/dynamodb/consumed-capacity.ts). Lambda
@@ -18,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { buildDeps, buildReconciler } from '../lib/container';
 import { parseConfig } from '../lib/config';
 import { operations } from '../lib/protocols/ecs/operations';
+import { wakeControllersWithWork } from '../lib/controllers/scheduled';
 import { measuring, type Consumption } from '../lib/metering/consumption';
 import { DEFAULT_PRICES } from '../lib/metering/prices';
 import { dayOf, meteredRequest } from '../lib/metering/request-meter';
@@ -53,7 +56,7 @@ const main = async () => {
     });
     const clock = new BenchClock();
     const deps = buildDeps(settings, { clock });
-    const { newReconciler } = buildReconciler(settings, { clock });
+    const { newReconciler, store, controllers } = buildReconciler(settings, { clock });
 
     // The reconciler's units and time, outside any account's requests.
     const reconciler: Consumption & { runs: number; ms: number } = { readUnits: 0, writeUnits: 0, runs: 0, ms: 0 };
@@ -126,26 +129,34 @@ const main = async () => {
       `  reconciler: runs=${reconciler.runs} read_units=${reconciler.readUnits} write_units=${reconciler.writeUnits} ms=${Math.round(reconciler.ms)}`,
     );
 
-    // 2. An idle deployment's scheduled run: stray collection, then one pass per shard.
-    const idle: Consumption = { readUnits: 0, writeUnits: 0 };
-    const idleRuns = 5;
-    let idleMs = 0;
-    for (let run = 0; run < idleRuns; run++) {
-      const started = performance.now();
-      await measuring(idle, async () => {
-        await newReconciler().collectStrays();
-        for (let shard = 0; shard < SHARDS; shard++) {
-          const pass = newReconciler(shard);
-          await pass.pass();
-          await pass.release();
-        }
-      });
-      idleMs += performance.now() - started;
-    }
-    console.log('idle deployment, per scheduled run (1 + %d invocations):', SHARDS);
-    console.log(
-      `  read_units=${idle.readUnits / idleRuns} write_units=${idle.writeUnits / idleRuns} ms=${Math.round(idleMs / idleRuns)}`,
-    );
+    // 2. An idle deployment: the scheduled minute (the due index of every shard, whether the
+    // controllers have work), and once an hour the resync (stray collection, a pass of each shard).
+    const runs = 5;
+    const timed = async (work: () => Promise<unknown>) => {
+      const consumption: Consumption = { readUnits: 0, writeUnits: 0 };
+      let ms = 0;
+      for (let run = 0; run < runs; run++) {
+        const started = performance.now();
+        await measuring(consumption, work);
+        ms += performance.now() - started;
+      }
+      return `read_units=${consumption.readUnits / runs} write_units=${consumption.writeUnits / runs} ms=${Math.round(ms / runs)}`;
+    };
+    const minute = await timed(async () => {
+      const [due, woken] = await Promise.all([store.dueShards(clock.now()), wakeControllersWithWork(controllers)]);
+      if (due.length || woken.length) throw new Error('an idle deployment has work due');
+    });
+    const resync = await timed(async () => {
+      await newReconciler().collectStrays();
+      for (let shard = 0; shard < SHARDS; shard++) {
+        const pass = newReconciler(shard);
+        await pass.pass('resync');
+        await pass.release();
+      }
+    });
+    console.log('idle deployment:');
+    console.log(`  scheduled minute (1 invocation): ${minute}`);
+    console.log(`  hourly resync (1 + ${SHARDS} invocations): ${resync}`);
     console.log('prices: %j', DEFAULT_PRICES);
   } finally {
     await dynamo.stop();
