@@ -179,11 +179,13 @@ export class SimulatedFleet implements FleetBackend {
     tasks: Array<{ taskId: string; ref: BackendRef }>,
     now: EpochMs,
   ): Promise<ObservedTask[]> {
-    return tasks.map(({ taskId, ref }) => ({
-      taskId,
-      ...observeTimeline(taskId, parseRef(taskId, ref), now),
-      ref,
-    }));
+    return tasks.map(({ taskId, ref }) => {
+      // Completed in place (a fresh object), not copied: every pass observes every task.
+      const observed = observeTimeline(taskId, parseRef(taskId, ref), now) as ObservedTask;
+      observed.taskId = taskId;
+      observed.ref = ref;
+      return observed;
+    });
   }
 
   async stop(
