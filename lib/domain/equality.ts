@@ -25,3 +25,17 @@ export const sameData = (a: unknown, b: unknown): boolean => {
   for (const key in right) if (right[key] !== undefined) defined--;
   return defined === 0;
 };
+
+/**
+ * A deep copy of stored data (what JSON holds: plain objects, arrays, strings, numbers, booleans,
+ * null; undefined members kept as they are). The planner copies every service it plans, every
+ * pass: this costs a fraction of structuredClone, which serialises for other realms.
+ */
+export const cloneData = <T>(value: T): T => {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneData) as T;
+  const source = value as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) copy[key] = cloneData(source[key]);
+  return copy as T;
+};

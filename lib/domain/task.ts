@@ -130,24 +130,44 @@ export const applyObservation = (record: TaskRecord, observed: ObservedTask): Ta
           stoppedReason: record.stoppedReason ?? observed.stoppedReason,
         }
       : observed;
-  const containers = merged.containers.map((container, index) => ({
-    ...container,
-    containerArn: record.containers[index]?.containerArn ?? containerArnFor(record.taskArn, container.name),
-  }));
   // A backend that can no longer say (ECS forgot the task) leaves the last known network in place.
   const network = merged.network ?? record.network;
   const changed =
     OBSERVED_FIELDS.some((field) => record[field] !== merged[field]) ||
-    !sameData(record.containers, containers) ||
+    merged.containers.length !== record.containers.length ||
+    !merged.containers.every((container, index) => sameObservedContainer(record.containers[index], container)) ||
     !sameData(record.network, network) ||
     !sameData(record.ref, merged.ref);
   if (!changed) return record;
+  const containers = merged.containers.map((container, index) => ({
+    ...container,
+    containerArn: record.containers[index]?.containerArn ?? containerArnFor(record.taskArn, container.name),
+  }));
   const next: TaskRecord = { ...record, containers, ...(network ? { network } : {}), ref: merged.ref };
   for (const field of OBSERVED_FIELDS) {
     if (merged[field] === undefined) delete next[field];
     else (next as unknown as Record<string, unknown>)[field] = merged[field];
   }
   return next;
+};
+
+/**
+ * Whether a stored container is what the backend observes, its ARN aside (ecsbox's, kept from the
+ * record; a stored container without one takes it, which is a change). Compared in place: every
+ * pass compares every task's containers, and most are unchanged.
+ */
+const sameObservedContainer = (stored: Container, observed: ObservedTask['containers'][number]): boolean => {
+  if (stored.containerArn === undefined) return false;
+  const storedFields = stored as unknown as Record<string, unknown>;
+  const observedFields = observed as Record<string, unknown>;
+  let defined = 0;
+  for (const key in observedFields) {
+    if (key === 'containerArn' || observedFields[key] === undefined) continue;
+    defined++;
+    if (!Object.prototype.hasOwnProperty.call(storedFields, key) || !sameData(observedFields[key], storedFields[key])) return false;
+  }
+  for (const key in storedFields) if (key !== 'containerArn' && storedFields[key] !== undefined) defined--;
+  return defined === 0;
 };
 
 /** Whether the backend still has to be told about a stop the record already decided. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import * as z from 'zod';
 import type {
   Attachment,
@@ -179,11 +179,13 @@ export class SimulatedFleet implements FleetBackend {
     tasks: Array<{ taskId: string; ref: BackendRef }>,
     now: EpochMs,
   ): Promise<ObservedTask[]> {
-    return tasks.map(({ taskId, ref }) => ({
-      taskId,
-      ...observeTimeline(taskId, parseRef(taskId, ref), now),
-      ref,
-    }));
+    return tasks.map(({ taskId, ref }) => {
+      // Completed in place (a fresh object), not copied: every pass observes every task.
+      const observed = observeTimeline(taskId, parseRef(taskId, ref), now) as ObservedTask;
+      observed.taskId = taskId;
+      observed.ref = ref;
+      return observed;
+    });
   }
 
   async stop(
@@ -593,7 +595,21 @@ interface SimulatedEni {
   privateIPv4Address: string;
 }
 
-const digestOf = (key: string) => createHash('sha256').update(key).digest();
+const digestOf = (key: string): Buffer => hash('sha256', key, 'buffer');
+
+/** Digests of keys shared by many tasks (a subnet's, an image's), kept: every observation needs them. */
+const sharedDigests = new Map<string, Buffer>();
+/** Distinct subnets and images are few; the cache is emptied rather than grown past this. */
+const SHARED_DIGESTS_KEPT = 4096;
+const sharedDigestOf = (key: string): Buffer => {
+  let digest = sharedDigests.get(key);
+  if (!digest) {
+    if (sharedDigests.size >= SHARED_DIGESTS_KEPT) sharedDigests.clear();
+    digest = digestOf(key);
+    sharedDigests.set(key, digest);
+  }
+  return digest;
+};
 
 /** The ARN's region; the tests' and ecsbox's own ARNs always name one. */
 const regionOf = (arn: string) => /^arn:[^:]+:ecs:([^:]+):/.exec(arn)?.[1] ?? 'us-east-1';
@@ -605,10 +621,10 @@ const regionOf = (arn: string) => /^arn:[^:]+:ecs:([^:]+):/.exec(arn)?.[1] ?? 'u
  */
 function simulatedEni(taskId: string, net: SimulatedTimeline['net']): SimulatedEni | undefined {
   if (!net) return undefined;
-  const zone = digestOf(`zone/${net.subnet ?? taskId}`)[0] % 3;
+  const zone = (net.subnet === undefined ? digestOf(`zone/${taskId}`) : sharedDigestOf(`zone/${net.subnet}`))[0] % 3;
   const task = digestOf(`eni/${net.subnet ?? ''}/${taskId}`);
   const host = 4 + (task.readUInt32BE(0) % (65_536 - 5));
-  const address = `10.${digestOf(`subnet/${net.subnet ?? ''}`)[0]}.${host >> 8}.${host & 255}`;
+  const address = `10.${sharedDigestOf(`subnet/${net.subnet ?? ''}`)[0]}.${host >> 8}.${host & 255}`;
   const hex = task.toString('hex');
   return {
     availabilityZone: net.zone ?? `${net.region}${'abc'[zone]}`,
@@ -661,7 +677,7 @@ const uuidOf = (hex: string) =>
   `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 
 /** The same image always has the same digest, as a registry's tag does until it is pushed again. */
-const imageDigestOf = (image: string) => `sha256:${digestOf(`image/${image}`).toString('hex')}`;
+const imageDigestOf = (image: string) => `sha256:${sharedDigestOf(`image/${image}`).toString('hex')}`;
 
 /** Fargate's runtime ids: the task id, a dash and ten digits. */
 const runtimeIdOf = (taskId: string, container: string) =>
@@ -680,5 +696,8 @@ function taskHealth(essentialChecks: HealthStatus[]): HealthStatus {
 
 /** Drops undefined fields, so refs stay compact and observations compare equal after JSON. */
 function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  const kept: Record<string, unknown> = {};
+  // A loop, not entries and fromEntries: every observation of every task compacts several objects.
+  for (const key in value) if (value[key] !== undefined) kept[key] = value[key];
+  return kept as T;
 }

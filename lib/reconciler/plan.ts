@@ -7,6 +7,7 @@ import {
   type DeploymentState,
   type ServiceState,
 } from '../domain/service';
+import { cloneData } from '../domain/equality';
 import { isPendingStatus, isWaitingForCapacity, type TaskRecord } from '../domain/task';
 import type { EpochMs } from '../domain/model';
 import type { ContainerInstanceRecord } from '../domain/container-instance';
@@ -211,7 +212,7 @@ export const plan = (
   options: PlanOptions,
   capacity?: ClusterCapacity,
 ): ServicePlan => {
-  const service: ServiceState = structuredClone(current);
+  const service: ServiceState = cloneData(current);
   const events: string[] = [];
   const say = (message: string) => events.push(`(service ${service.serviceName}) ${message}`);
   const wakes: EpochMs[] = [];

@@ -1,4 +1,8 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { taskItem } from '../../lib/adapters/dynamodb/fleet-items';
+import { createTableContext } from '../../lib/adapters/dynamodb/table';
 import { buildReconciler } from '../../lib/container';
+import type { TaskRecord } from '../../lib/domain/task';
 import type { Deps } from '../../lib/deps';
 import { validateTaskDefinition } from '../../lib/domain/task-definition';
 import { SimulatedFleet } from '../../lib/fleet/simulated';
@@ -6,7 +10,7 @@ import type { PassOutcome } from '../../lib/reconciler/reconciler';
 import { createCluster } from '../../lib/usecases/clusters';
 import { createService, describeService, updateService } from '../../lib/usecases/services';
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
-import { freshDeps, serviceTaskRecords, testConfig, TestClock } from '../support/dynamo';
+import { dynamoEndpoint, freshDeps, serviceTaskRecords, testConfig, TestClock } from '../support/dynamo';
 import { fargateTaskDefinition } from '../support/fixtures';
 
 const network = { awsvpcConfiguration: { subnets: ['subnet-1'] } };
@@ -66,6 +70,46 @@ describe('the reconciler reads what is due, and everything only at the resync', 
     await updateService(deps, 'c1', 'web', { desiredCount: 3 });
     expect(await store.dueShards(clock.now())).toEqual([0]);
     expect(await reconciler.reconciler.pass('due')).toMatchObject({ visited: 1, acted: 1 });
+  });
+
+  /**
+   * Ways a stored task can differ from what the fleet reports (a lost event, a bug, a hand edit),
+   * each on the record as stored, version unchanged: the resync must find and correct every one.
+   */
+  const drifts: Array<[string, (task: TaskRecord) => TaskRecord]> = [
+    ['lastStatus', (task) => ({ ...task, lastStatus: 'PENDING' })],
+    ['startedAt dropped', ({ startedAt: _startedAt, ...task }) => task as TaskRecord],
+    ['a container field', (task) => ({ ...task, containers: task.containers.map((c) => ({ ...c, healthStatus: 'UNHEALTHY' as const })) })],
+    ['a container field dropped', (task) => ({ ...task, containers: task.containers.map(({ imageDigest: _digest, ...c }) => c) })],
+    ['a container field added', (task) => ({ ...task, containers: task.containers.map((c) => ({ ...c, exitCode: 0 })) })],
+    ['a container dropped', (task) => ({ ...task, containers: [] })],
+    ['a container added', (task) => ({ ...task, containers: [...task.containers, { ...task.containers[0], name: 'extra' }] })],
+    ['the network', (task) => ({ ...task, network: { ...task.network!, connectivity: undefined, connectivityAt: undefined } })],
+    ['an attachment detail', (task) => ({ ...task, network: { ...task.network!, attachments: task.network!.attachments.map((a) => ({ ...a, details: a.details.slice(1) })) } })],
+  ];
+
+  it('corrects at the resync every stored task that differs from what the fleet reports', async () => {
+    await createService(deps, { launchType: 'FARGATE', cluster: 'c1', serviceName: 'web', taskDefinition: 'web', desiredCount: drifts.length, networkConfiguration: network });
+    await duePasses();
+    clock.advance(60_000);
+    const settled = (await serviceTaskRecords(deps, 'c1', 'web')).sort((a, b) => a.taskId.localeCompare(b.taskId));
+    expect(settled).toHaveLength(drifts.length);
+    expect(await reconciler.reconciler.pass('resync')).toMatchObject({ acted: 0 });
+    // Written as the reconciler writes, at the version read: nothing tells the resync which changed.
+    const table = createTableContext({ tableName: deps.tableName, region: 'us-east-1', endpoint: dynamoEndpoint(), pageTokenSecret: 'x' });
+    const config = testConfig(deps.tableName);
+    for (const [index, [, drift]] of drifts.entries()) {
+      await table.client.send(new PutCommand({ TableName: deps.tableName, Item: taskItem(drift(settled[index]), config.reconcileShards, config.taskRetentionMs) }));
+    }
+    table.client.destroy();
+    expect(await reconciler.reconciler.pass('resync')).toMatchObject({ visited: 1, acted: 1 });
+    await reconciler.reconciler.release();
+    const corrected = (await serviceTaskRecords(deps, 'c1', 'web')).sort((a, b) => a.taskId.localeCompare(b.taskId));
+    for (const [index, [drift]] of drifts.entries()) {
+      expect({ drift, task: corrected[index] }).toEqual({ drift, task: { ...settled[index], version: settled[index].version + 1 } });
+    }
+    // And the next resync finds nothing left to do.
+    expect(await reconciler.reconciler.pass('resync')).toMatchObject({ acted: 0 });
   });
 
   it('acts on a task transition the fleet announced, with no wake-up, reading only that service', async () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { sameData } from '../../lib/domain/equality';
+import { cloneData, sameData } from '../../lib/domain/equality';
 
 /** What "the same data" means: equal once stored, i.e. as JSON with keys sorted and undefined members dropped. */
 const stored = (value: unknown): string =>
@@ -36,6 +36,29 @@ describe('sameData', () => {
       fc.property(record, record, fc.nat(), (a, b, seed) => {
         expect(sameData(a, reshuffled(a, seed))).toBe(true);
         expect(sameData(a, b)).toBe(stored(a) === stored(b));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('cloneData', () => {
+  it('copies stored data deeply: equal, with undefined members kept, and sharing no object or array', () => {
+    const objects = (value: unknown): unknown[] =>
+      value !== null && typeof value === 'object' ? [value, ...Object.values(value).flatMap(objects)] : [];
+    // As JSON.parse builds them (the arbitrary's dictionaries have no prototype).
+    const plain = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(plain)
+        : value !== null && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, plain(entry)]))
+          : value;
+    fc.assert(
+      fc.property(record.map(plain), (value) => {
+        const copy = cloneData(value);
+        expect(copy).toStrictEqual(value);
+        const originals = new Set(objects(value));
+        expect(objects(copy).filter((object) => originals.has(object))).toEqual([]);
       }),
       { numRuns: 2000 },
     );
