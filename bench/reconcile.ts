@@ -20,12 +20,13 @@
  * BENCH_SHARDS sets the shard count (default 8), BENCH_PAGE_SIZE the reconcile index's page (items).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { BatchWriteItemCommand, DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapConcurrently } from '../lib/concurrency';
 import { wakeControllersWithWork } from '../lib/controllers/scheduled';
+import { jvmCpuMs } from './support/dynamodb-floor';
 import { parseConfig } from '../lib/config';
 import { buildDeps, buildReconciler } from '../lib/container';
 import { serviceItem, taskItem } from '../lib/adapters/dynamodb/fleet-items';
@@ -123,22 +124,6 @@ class PhaseRecorder {
     return { result, line };
   }
 }
-
-/** CPU time (user + system, ms) of this process's DynamoDB Local child (the JVM), from /proc. */
-const jvmCpuMs = (): number => {
-  const tick = 10; // USER_HZ = 100 on Linux
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === process.pid && stat.includes('(java)')) return (Number(fields[11]) + Number(fields[12])) * tick;
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return 0;
-};
 
 const phases = new PhaseRecorder();
 

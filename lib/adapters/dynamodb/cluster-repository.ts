@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { arns, type ArnScope } from '../../domain/arn';
 import type { Cluster, ClusterConfiguration, ClusterFleet, EpochMs, Tag } from '../../domain/model';
 import { isPendingStatus } from '../../domain/task';
@@ -15,7 +15,7 @@ import {
   isConditionFailure,
   keys,
   putNewOrInactive,
-  queryPage, rewriteTags, translateThrottling, type TableContext } from './table';
+  consistentGet, queryPage, rewriteTags, translateThrottling, type TableContext } from './table';
 
 interface ClusterItem extends Partial<ClusterConfiguration> {
   PK: string;
@@ -73,11 +73,9 @@ export class DynamoClusterRepository implements ClusterRepository {
     return { PK: this.partition, SK: keys.clusterItem(clusterName) };
   }
 
+  /** Read with whatever else the request reads in the same turn (the services it describes, say). */
   private async getItem(clusterName: string): Promise<ClusterItem | undefined> {
-    const { Item } = await this.table.client
-      .send(new GetCommand({ TableName: this.table.tableName, Key: this.key(clusterName), ConsistentRead: true }))
-      .catch(translateThrottling);
-    return Item as ClusterItem | undefined;
+    return (await consistentGet(this.table, this.key(clusterName))) as ClusterItem | undefined;
   }
 
   /** The account's ACTIVE cluster count moves in the same transaction as the cluster's status. */

@@ -27,7 +27,7 @@ import {
   toService,
   toTask,
 } from './fleet-items';
-import { cancellationCodes, consistentGetMany, isConditionFailure, keys, putAtVersion, queryPages, translateThrottling, type Key, type TableContext } from './table';
+import { cancellationCodes, consistentGet, isConditionFailure, keys, putAtVersion, queryPages, translateThrottling, type Key, type TableContext } from './table';
 import { fromDocument, type StoredDocument } from './task-definition-repository';
 import { launchChargeItems, loadClusterInstances } from './instance-charges';
 import type { ClusterInstances } from '../../domain/placement';
@@ -116,30 +116,13 @@ export class DynamoReconcileStore implements ReconcileStore {
     return this.consumedReadUnits;
   }
 
-  /** Reads of services' older events made in the same turn of the event loop, read together. */
-  private eventReads: Array<{ key: Key; resolve: (events: ServiceEvent[]) => void; reject: (error: unknown) => void }> = [];
-
   /**
    * A service's older events (its events item), strongly consistent; read only when its recent
-   * events move there. Reads of services committed side by side are one BatchGetItem.
+   * events move there. Reads of services committed side by side are one BatchGetItem (consistentGet).
    */
-  private olderEvents(service: ServiceState): Promise<ServiceEvent[]> {
-    const key = serviceEventsKey(accountOf(service.serviceArn), service.clusterName, service.serviceName);
-    return new Promise((resolve, reject) => {
-      if (!this.eventReads.length) setImmediate(() => void this.readEvents());
-      this.eventReads.push({ key, resolve, reject });
-    });
-  }
-
-  private async readEvents(): Promise<void> {
-    const reads = this.eventReads;
-    this.eventReads = [];
-    try {
-      const items = await consistentGetMany(this.table, reads.map((read) => read.key));
-      for (const read of reads) read.resolve((items.get(read.key)?.events as ServiceEvent[] | undefined) ?? []);
-    } catch (error) {
-      for (const read of reads) read.reject(error);
-    }
+  private async olderEvents(service: ServiceState): Promise<ServiceEvent[]> {
+    const item = await consistentGet(this.table, serviceEventsKey(accountOf(service.serviceArn), service.clusterName, service.serviceName));
+    return (item?.events as ServiceEvent[] | undefined) ?? [];
   }
 
   async task(accountId: string, clusterName: string, taskId: string): Promise<TaskRecord | undefined> {
