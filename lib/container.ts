@@ -49,7 +49,13 @@ export interface Overrides {
   reconcilePageSize?: number;
 }
 
-const meterSettings = (settings: Config) => ({ enabled: settings.meter, lambdaMemoryMb: settings.lambdaMemoryMb, prices: settings.prices });
+const meterSettings = (settings: Config) => ({
+  enabled: settings.meter,
+  lambdaMemoryMb: settings.lambdaMemoryMb,
+  prices: settings.prices,
+  // Only hosted mode deletes accounts (the tenant sweeper): there no usage may arrive after its answer.
+  recordBeforeAnswer: settings.auth.mode === 'sigv4',
+});
 
 const tableFor = (settings: Config): TableContext =>
   createTableContext({

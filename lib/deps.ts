@@ -62,4 +62,10 @@ export interface MeterSettings {
   /** The API functions' memory, at which a request's duration is priced. */
   lambdaMemoryMb: number;
   prices: PriceTable;
+  /**
+   * Write a request's usage before answering it (hosted mode) rather than in the ledger's next
+   * window: a tenant purged right after its last request must not get a usage item back from a
+   * window still open (lib/metering/usage-ledger.ts).
+   */
+  recordBeforeAnswer: boolean;
 }

@@ -38,5 +38,6 @@ export const meteredRequest = async <T>(deps: Deps, work: () => Promise<T>): Pro
       { requests: 1, readUnits: consumption.readUnits, writeUnits: consumption.writeUnits, lambdaMs, lambdaMbMs: lambdaMs * deps.metering.lambdaMemoryMb },
       now,
     );
+    if (deps.metering.recordBeforeAnswer) await deps.usageLedger.settled();
   }
 };

@@ -22,7 +22,8 @@ interface PendingDay {
  * (about 2.5 ms of 6 on the local stack), and a write unit per request. What it costs: Lambda
  * freezes a container between requests, so a window still open when its last request returns is
  * written when the container next runs, and lost if Lambda retires it first: at most the requests
- * of a container's last window (docs/cost.md, "What the meter can miss").
+ * of a container's last window (docs/cost.md, "What the meter can miss"). Hosted mode, which
+ * purges accounts, waits for the write before answering (`settled`, MeterSettings.recordBeforeAnswer).
  */
 export class UsageLedger {
   private pending = new Map<string, PendingDay>();
