@@ -9,7 +9,7 @@ import { CAPACITY_INDEX_PARTITION } from './adapters/dynamodb/capacity-provider-
 import { DynamoScalingRepository } from './adapters/dynamodb/scaling-repository';
 import { DynamoServiceRepository } from './adapters/dynamodb/service-repository';
 import { createTableContext, type TableContext } from './adapters/dynamodb/table';
-import { DynamoTaskDefinitionRepository } from './adapters/dynamodb/task-definition-repository';
+import { DynamoTaskDefinitionRepository, LatestRevisions } from './adapters/dynamodb/task-definition-repository';
 import { DynamoTaskRepository } from './adapters/dynamodb/task-repository';
 import { TaskReservations } from './adapters/dynamodb/task-reservations';
 import { TenantQuotas } from './adapters/dynamodb/tenant-quotas';
@@ -96,6 +96,7 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
   const reservations = new TaskReservations(table, quotas);
   const usage = new DynamoUsageStore(table);
   const usageLedger = new UsageLedger(usage);
+  const latestRevisions = new LatestRevisions();
   const metering = meterSettings(settings);
   return (accountId) => {
     const scope = { region: settings.region, accountId };
@@ -103,7 +104,7 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
       clock,
       scope,
       clusters: new DynamoClusterRepository(table, scope, settings.reconcileShards, quotas),
-      taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, quotas),
+      taskDefinitions: new DynamoTaskDefinitionRepository(table, scope, quotas, latestRevisions),
       services: new DynamoServiceRepository(table, scope, settings.reconcileShards, quotas, reservations, clock),
       tasks: new DynamoTaskRepository(table, scope, settings.reconcileShards, settings.taskRetentionMs, clock, reservations),
       containerInstances: new DynamoContainerInstanceRepository(table, scope, settings.taskRetentionMs, clock),

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { validateTaskDefinition, type ValidatedTaskDefinition } from '../../lib/domain/task-definition';
 import type { Deps } from '../../lib/deps';
-import { freshDeps } from '../support/dynamo';
+import { buildDepsFactory } from '../../lib/container';
+import { freshDeps, freshTable, testConfig } from '../support/dynamo';
+import { fargateTaskDefinition } from '../support/fixtures';
 
 const definition = (family: string): ValidatedTaskDefinition => ({
   family,
@@ -188,5 +190,34 @@ describe('task definitions round-trip through DynamoDB Local', () => {
       }),
       { seed: 20261130, numRuns: 20 },
     );
+  });
+});
+
+describe("a container's registrations", () => {
+  it('guess the next revision across requests (one Put each after the first), and read again when another container registered', async () => {
+    const table = await freshTable();
+    const settings = testConfig(table.tableName);
+    const sent: string[] = [];
+    table.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(String((context as { commandName?: string }).commandName).replace(/Command$/, ''));
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCommands' },
+    );
+    // Two containers on one table; each request builds its repositories anew, as the handlers do.
+    const [thisContainer, otherContainer] = [buildDepsFactory(settings, { table }), buildDepsFactory(settings, { table })];
+    const register = (container: typeof thisContainer) => container('000000000000').taskDefinitions.register(validateTaskDefinition(fargateTaskDefinition('web')), 0);
+
+    expect((await register(thisContainer)).taskDefinition.revision).toBe(1);
+    sent.length = 0;
+    expect((await register(thisContainer)).taskDefinition.revision).toBe(2);
+    expect(sent).toEqual(['PutItem']);
+
+    expect((await register(otherContainer)).taskDefinition.revision).toBe(3);
+    sent.length = 0;
+    // This container's guess (3) is taken: the Put fails its condition, the retry reads the newest.
+    expect((await register(thisContainer)).taskDefinition.revision).toBe(4);
+    expect(sent).toEqual(['PutItem', 'Query', 'PutItem']);
   });
 });

@@ -73,6 +73,23 @@ export const fromDocument = (document: StoredDocument): TaskDefinition => ({
  */
 const MAX_REGISTER_ATTEMPTS = 200;
 
+/**
+ * The latest revision this container registered of each family, shared by its requests (the
+ * repositories are built per request): a container that registers a family again guesses n + 1 and
+ * skips the read; a wrong guess (another container registered meanwhile) only fails the Put's
+ * condition, and the next attempt reads. Bounded: emptied past 10,000 families.
+ */
+export class LatestRevisions {
+  private readonly revisions = new Map<string, number>();
+  get(accountId: string, family: string): number | undefined {
+    return this.revisions.get(`${accountId}#${family}`);
+  }
+  set(accountId: string, family: string, revision: number): void {
+    if (this.revisions.size >= 10_000) this.revisions.clear();
+    this.revisions.set(`${accountId}#${family}`, revision);
+  }
+}
+
 export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository {
   private readonly partition: string;
 
@@ -80,16 +97,10 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
     private readonly table: TableContext,
     private readonly scope: ArnScope,
     private readonly quotas: QuotaSource,
+    private readonly knownLatest: LatestRevisions = new LatestRevisions(),
   ) {
     this.partition = keys.account(scope.accountId);
   }
-
-  /**
-   * The latest revision this instance saw of each family. A container that registers again uses it
-   * as its guess and skips the read; a wrong guess only fails the transaction's condition, and the
-   * next attempt reads.
-   */
-  private readonly knownLatest = new Map<string, number>();
 
   private async latestRevision(family: string): Promise<number> {
     const { Items } = await this.table.client
@@ -156,7 +167,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
     return withRetries(
       async (attempt) => {
         // A wrong guess only fails the condition, at the cost of one short back-off.
-        const guess = attempt === 0 ? this.knownLatest.get(fields.family) : undefined;
+        const guess = attempt === 0 ? this.knownLatest.get(this.scope.accountId, fields.family) : undefined;
         const previous = guess ?? (await this.latestRevision(fields.family));
         const revision = previous + 1;
         // ECS counts every revision ever registered, deregistered ones included.
@@ -192,7 +203,7 @@ export class DynamoTaskDefinitionRepository implements TaskDefinitionRepository 
         } else {
           await this.table.client.send(new PutCommand(revisionPut)).catch(throwConditionFailure);
         }
-        this.knownLatest.set(fields.family, revision);
+        this.knownLatest.set(this.scope.accountId, fields.family, revision);
         return { taskDefinition, tags: tags ?? [] };
       },
       {
