@@ -171,7 +171,7 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
   // The controllers the scheduled minute wakes when they have work (lib/controllers/scheduled.ts).
   const scalingTrigger = overrides.scalingTrigger ?? triggerOf(settings, settings.scalingFunctionName);
   const scheduled = (name: ScheduledController['name'], controllerTrigger: ReconcileTrigger): ScheduledController => {
-    const lease = new ControllerLease(table, name, CONTROLLER_ACCOUNTS[name]);
+    const lease = controllerLease(table, name);
     return { name, trigger: controllerTrigger, hasAccounts: () => lease.hasAccounts() };
   };
   const controllers = [scheduled('scaling', scalingTrigger), scheduled('capacity', capacityTrigger)];
@@ -181,6 +181,9 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
 /** Where each controller finds the accounts it acts on (their items in the reconcile index). */
 const CONTROLLER_ACCOUNTS = { scaling: 'SCALING', capacity: CAPACITY_INDEX_PARTITION } as const;
 
+/** A controller's lease, which also tells which accounts it acts on. */
+const controllerLease = (table: TableContext, name: keyof typeof CONTROLLER_ACCOUNTS) => new ControllerLease(table, name, CONTROLLER_ACCOUNTS[name]);
+
 /**
  * A controller's dependencies (lib/controllers/scaling, lib/controllers/capacity), built once per
  * cold start: its lease, and each account's Deps (on one table client), since a pass acts on every
@@ -188,7 +191,7 @@ const CONTROLLER_ACCOUNTS = { scaling: 'SCALING', capacity: CAPACITY_INDEX_PARTI
  */
 export const buildController = (settings: Config, name: keyof typeof CONTROLLER_ACCOUNTS, overrides: Overrides = {}) => {
   const table = overrides.table ?? tableFor(settings);
-  return { lease: new ControllerLease(table, name, CONTROLLER_ACCOUNTS[name]), depsFor: buildDepsFactory(settings, { ...overrides, table }) };
+  return { lease: controllerLease(table, name), depsFor: buildDepsFactory(settings, { ...overrides, table }) };
 };
 
 let depsOfAccount: ((accountId: string) => Deps) | undefined;

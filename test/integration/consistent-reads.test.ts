@@ -1,26 +1,13 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { consistentGet, consistentGetMany, type TableContext } from '../../lib/adapters/dynamodb/table';
+import { consistentGet, consistentGetMany } from '../../lib/adapters/dynamodb/table';
 import { buildDeps } from '../../lib/container';
 import { validateTaskDefinition } from '../../lib/domain/task-definition';
 import { measuring, type Consumption } from '../../lib/metering/consumption';
 import { createCluster } from '../../lib/usecases/clusters';
 import { createService, describeServices } from '../../lib/usecases/services';
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
-import { freshTable, testConfig, TestClock } from '../support/dynamo';
+import { freshTable, recordCommands, testConfig, TestClock } from '../support/dynamo';
 import { fargateTaskDefinition } from '../support/fixtures';
-
-/** The commands the table's client sends, by name, as they are sent. */
-const recordCommands = (table: TableContext) => {
-  const sent: string[] = [];
-  table.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      sent.push(String((context as { commandName?: string }).commandName).replace(/Command$/, ''));
-      return next(args);
-    },
-    { step: 'initialize', name: 'recordCommands' },
-  );
-  return sent;
-};
 
 describe('strongly consistent reads made side by side', () => {
   it("read a use case's cluster and services in one BatchGetItem, and never mix two requests' reads", async () => {

@@ -6,7 +6,7 @@ import { createCluster } from '../../lib/usecases/clusters';
 import { registerScalableTarget } from '../../lib/usecases/scaling';
 import { createService } from '../../lib/usecases/services';
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
-import { freshTable, testConfig, TestClock } from '../support/dynamo';
+import { freshTable, recordCommands, testConfig, TestClock } from '../support/dynamo';
 import { fargateTaskDefinition } from '../support/fixtures';
 
 const ASG = 'arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:0f3c2b1a-1111-2222-3333-444455556666:autoScalingGroupName/ec2-asg';
@@ -20,12 +20,11 @@ describe("the reconciler's scheduled minute and the scaling and capacity control
     const woken: string[] = [];
     const recording = (name: string) => ({ wake: async () => void woken.push(name) });
     const { controllers } = buildReconciler(settings, { clock, table, scalingTrigger: recording('scaling'), capacityTrigger: recording('capacity') });
-    let reads = 0;
-    table.client.middlewareStack.add((next) => async (args) => ((reads += 1), next(args)), { step: 'initialize', name: 'countCalls' });
+    const sent = recordCommands(table);
 
     // A deployment with neither: two reads, nothing woken (no invocation, no lease taken).
     expect(await wakeControllersWithWork(controllers)).toEqual([]);
-    expect({ reads, woken }).toEqual({ reads: 2, woken: [] });
+    expect({ sent, woken }).toEqual({ sent: ['Query', 'Query'], woken: [] });
 
     await createCluster(deps, { clusterName: 'c1' });
     await registerTaskDefinition(deps, validateTaskDefinition(fargateTaskDefinition('web')));

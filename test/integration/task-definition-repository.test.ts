@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { validateTaskDefinition, type ValidatedTaskDefinition } from '../../lib/domain/task-definition';
 import type { Deps } from '../../lib/deps';
 import { buildDepsFactory } from '../../lib/container';
-import { freshDeps, freshTable, testConfig } from '../support/dynamo';
+import { freshDeps, freshTable, recordCommands, testConfig } from '../support/dynamo';
 import { fargateTaskDefinition } from '../support/fixtures';
 
 const definition = (family: string): ValidatedTaskDefinition => ({
@@ -197,14 +197,7 @@ describe("a container's registrations", () => {
   it('guess the next revision across requests (one Put each after the first), and read again when another container registered', async () => {
     const table = await freshTable();
     const settings = testConfig(table.tableName);
-    const sent: string[] = [];
-    table.client.middlewareStack.add(
-      (next, context) => async (args) => {
-        sent.push(String((context as { commandName?: string }).commandName).replace(/Command$/, ''));
-        return next(args);
-      },
-      { step: 'initialize', name: 'recordCommands' },
-    );
+    const sent = recordCommands(table);
     // Two containers on one table; each request builds its repositories anew, as the handlers do.
     const [thisContainer, otherContainer] = [buildDepsFactory(settings, { table }), buildDepsFactory(settings, { table })];
     const register = (container: typeof thisContainer) => container('000000000000').taskDefinitions.register(validateTaskDefinition(fargateTaskDefinition('web')), 0);

@@ -71,3 +71,16 @@ export const depsWithWebFamily = async (
   await registerTaskDefinition(deps, validateTaskDefinition(taskDefinition));
   return deps;
 };
+
+/** The commands a table's client sends from now on, by name (GetItem, BatchGetItem, ...), in the order sent. */
+export const recordCommands = (table: TableContext): string[] => {
+  const sent: string[] = [];
+  table.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      sent.push(String((context as { commandName?: string }).commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'testRecordCommands' },
+  );
+  return sent;
+};

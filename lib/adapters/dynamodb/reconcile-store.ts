@@ -27,7 +27,7 @@ import {
   toService,
   toTask,
 } from './fleet-items';
-import { cancellationCodes, consistentGet, isConditionFailure, keys, putAtVersion, queryPages, translateThrottling, type Key, type TableContext } from './table';
+import { cancellationCodes, consistentGet, isConditionFailure, keys, putAtVersion, queryPages, translateThrottling, type TableContext } from './table';
 import { fromDocument, type StoredDocument } from './task-definition-repository';
 import { launchChargeItems, loadClusterInstances } from './instance-charges';
 import type { ClusterInstances } from '../../domain/placement';
