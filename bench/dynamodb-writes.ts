@@ -3,21 +3,24 @@
  * machine, whatever the API: 8,000 items of about 800 bytes (a task item's size) carrying the keys of
  * the table's three indexes, as the reconciler's task items do, written over themselves in
  * TransactWriteItems of 100, 50, 25 and 10 actions (4 in flight, as the reconciler commits) and as
- * single PutItems (8 in flight); wall time and DynamoDB Local's CPU (its JVM's, from /proc), twice.
+ * single PutItems (8 in flight); wall time and DynamoDB Local's CPU (its JVM's, from /proc), twice,
+ * with DynamoDB Local's quick compiler (npm start's and the tests') and then its full one (the
+ * reconciler's benchmarks'; the second round is the warm one).
  * bench:launch and bench:reconcile print their own floors from the items they wrote; this says
- * whether another shape of write would have been cheaper (it would not: see docs/benchmarks.md).
+ * whether another shape of write would have been cheaper (it would not: see docs/benchmarks.md),
+ * and what the JVM's compiler changes (much: the same items cost about 1.7 times the CPU on the quick one).
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { mapConcurrently } from '../lib/concurrency';
-import { startDynamoDbLocal } from '../scripts/local/dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocalCompiler } from '../scripts/local/dynamodb-local';
 import { createTable } from '../scripts/local/table';
 import { jvmCpuMs } from './support/dynamodb-floor';
 
 const ITEMS = 8000;
 
-const main = async () => {
-  const dynamo = await startDynamoDbLocal();
+const measure = async (compiler: DynamoDbLocalCompiler) => {
+  const dynamo = await startDynamoDbLocal({ compiler });
   const tableName = `bench-writes-${randomUUID()}`;
   await createTable(dynamo.endpoint, tableName);
   const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -45,7 +48,7 @@ const main = async () => {
         const ms = performance.now() - started;
         const cpuMs = jvmCpuMs() - cpuBefore;
         console.log(
-          `round=${round} ${size === 1 ? 'put_item' : `transactions_of=${size}`} items=${ITEMS} wall_ms=${Math.round(ms)} us_per_item=${Math.round((ms * 1000) / ITEMS)} dynamodb_local_cpu_us_per_item=${Math.round((cpuMs * 1000) / ITEMS)}`,
+          `compiler=${compiler} round=${round} ${size === 1 ? 'put_item' : `transactions_of=${size}`} items=${ITEMS} wall_ms=${Math.round(ms)} us_per_item=${Math.round((ms * 1000) / ITEMS)} dynamodb_local_cpu_us_per_item=${Math.round((cpuMs * 1000) / ITEMS)}`,
         );
       }
     }
@@ -53,6 +56,10 @@ const main = async () => {
     client.destroy();
     await dynamo.stop();
   }
+};
+
+const main = async () => {
+  for (const compiler of ['quick', 'full'] as const) await measure(compiler);
 };
 
 main().catch((error) => {

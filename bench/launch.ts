@@ -13,7 +13,8 @@
  * of the item last written under that key, 1 KB when none was seen, as for the lease item).
  *
  * Targets: every task RUNNING within 8 s; at most 6 write units per launched task.
- * BENCH_SERVICES (1000), BENCH_TASKS (3), BENCH_SHARDS (1) change the load.
+ * BENCH_SERVICES (1000), BENCH_TASKS (3), BENCH_SHARDS (1) change the load; DynamoDB Local runs
+ * with its full compiler unless BENCH_DYNAMODB_COMPILER=quick (as npm start runs it).
  */
 import { randomUUID } from 'node:crypto';
 import type { BuildMiddleware, InitializeMiddleware, MetadataBearer } from '@smithy/types';
@@ -30,7 +31,7 @@ import { registerTaskDefinition } from '../lib/usecases/task-definitions';
 import { startDynamoDbLocal } from '../scripts/local/dynamodb-local';
 import { createTable } from '../scripts/local/table';
 import { fargateTaskDefinition } from '../test/support/fixtures';
-import { jvmCpuMs, transactionFloor } from './support/dynamodb-floor';
+import { benchCompiler, jvmCpuMs, transactionFloor } from './support/dynamodb-floor';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000);
 const TASKS = Number(process.env.BENCH_TASKS ?? 3);
@@ -202,7 +203,7 @@ const callTimer = {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 const main = async () => {
-  const dynamo = await startDynamoDbLocal();
+  const dynamo = await startDynamoDbLocal({ compiler: benchCompiler() });
   try {
     const tableName = `bench-launch-${randomUUID()}`;
     await createTable(dynamo.endpoint, tableName);
@@ -223,7 +224,7 @@ const main = async () => {
         await Promise.all(Array.from({ length: Math.min(50, SERVICES - start) }, (_, offset) => work(name(start + offset))));
       }
     };
-    console.log(`setting up ${SERVICES} services at 0 tasks in ${SHARDS} shard(s)...`);
+    console.log(`setting up ${SERVICES} services at 0 tasks in ${SHARDS} shard(s), DynamoDB Local with its ${benchCompiler()} compiler...`);
     await everyService((serviceName) =>
       createService(deps, {
         launchType: 'FARGATE',

@@ -11,7 +11,8 @@
  *        (the middy stack, routing, the error mapping), no HTTP at all;
  *    serverless-offline's own share is what remains.
  * 2. DescribeServices and RegisterTaskDefinition p50, ecsbox and moto (`python3 -m moto.server`),
- *    in the same run, with the same client and the same bodies. moto is not a project dependency:
+ *    in the same run, with the same client and the same bodies, measured in turns of 100 calls (the
+ *    other first in the next round) so that the machine's load weighs on both alike. moto is not a project dependency:
  *    without it this part is skipped (BENCH_MOTO=0 skips it too).
  *
  * Targets: the framework cost ≤ 1 ms; ecsbox's p50 within 1.2× of moto's.
@@ -69,18 +70,37 @@ class EcsClient {
   }
 }
 
-/** p50 and p99 in ms of `once`, after a warm-up; `once` throws on an unexpected answer. */
-const p50p99 = async (once: (index: number) => Promise<void>) => {
-  for (let index = 0; index < WARM_UP; index++) await once(-index - 1);
-  const samples: number[] = [];
-  for (let index = 0; index < CALLS; index++) {
-    const started = process.hrtime.bigint();
-    await once(index);
-    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+type Percentiles = { p50: number; p99: number };
+
+/** Sequential calls in a row: each block of the measured ones goes to one endpoint at a time. */
+const BLOCK = 100;
+
+/**
+ * p50 and p99 in ms of each of `calls`, after a warm-up of each. The calls are measured in blocks of
+ * BLOCK calls in turns (the first of each round goes last in the next), so that a change in the
+ * machine's load during the run weighs on every one alike rather than on whichever was measured
+ * then, while each still runs as a stream of back-to-back calls. Each throws on an unexpected answer.
+ */
+const percentilesInTurns = async (calls: ((index: number) => Promise<void>)[]): Promise<Percentiles[]> => {
+  for (const once of calls) for (let index = 0; index < WARM_UP; index++) await once(-index - 1);
+  const samples = calls.map((): number[] => []);
+  for (let round = 0; round * BLOCK < CALLS; round++) {
+    for (let turn = 0; turn < calls.length; turn++) {
+      const which = (round + turn) % calls.length;
+      for (let index = round * BLOCK; index < Math.min(CALLS, (round + 1) * BLOCK); index++) {
+        const started = process.hrtime.bigint();
+        await calls[which](index);
+        samples[which].push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+    }
   }
-  samples.sort((a, b) => a - b);
-  return { p50: samples[Math.floor(samples.length / 2)], p99: samples[Math.ceil(samples.length * 0.99) - 1] };
+  return samples.map((sorted) => {
+    sorted.sort((a, b) => a - b);
+    return { p50: sorted[Math.floor(sorted.length / 2)], p99: sorted[Math.ceil(sorted.length * 0.99) - 1] };
+  });
 };
+
+const p50p99 = async (once: (index: number) => Promise<void>): Promise<Percentiles> => (await percentilesInTurns([once]))[0];
 
 const expecting = (client: EcsClient, operation: string, input: (index: number) => unknown, status: number) => async (index: number) => {
   const answer = await client.send(operation, input(index));
@@ -105,12 +125,8 @@ const service = {
   networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-bench'] } },
 };
 
-/**
- * DescribeServices and RegisterTaskDefinition p50 against one ECS endpoint, from an empty state.
- * The measured calls are the same for both; only the service's creation differs (moto checks the
- * subnet against its own EC2, so there it has no network configuration).
- */
-const apiFigures = async (client: EcsClient, serviceInput: object) => {
+/** Creates the cluster, task definition and service DescribeServices and RegisterTaskDefinition are measured on. */
+const prepare = async (client: EcsClient, serviceInput: object) => {
   for (const [operation, input] of [
     ['CreateCluster', { clusterName: 'bench' }],
     ['RegisterTaskDefinition', taskDefinition],
@@ -118,9 +134,20 @@ const apiFigures = async (client: EcsClient, serviceInput: object) => {
   ] as const) {
     await expecting(client, operation, () => input, 200)(0);
   }
-  const describe = await p50p99(expecting(client, 'DescribeServices', () => ({ cluster: 'bench', services: ['web'] }), 200));
-  const register = await p50p99(expecting(client, 'RegisterTaskDefinition', () => taskDefinition, 200));
-  return { describe, register };
+};
+
+/**
+ * DescribeServices and RegisterTaskDefinition p50 against ECS endpoints, each from an empty state
+ * and measured in turns. The measured calls are the same for all; only the service's creation
+ * differs (moto checks the subnet against its own EC2, so there it has no network configuration).
+ */
+const apiFigures = async (endpoints: { client: EcsClient; service: object }[]) => {
+  for (const { client, service: serviceInput } of endpoints) await prepare(client, serviceInput);
+  const describe = await percentilesInTurns(
+    endpoints.map(({ client }) => expecting(client, 'DescribeServices', () => ({ cluster: 'bench', services: ['web'] }), 200)),
+  );
+  const register = await percentilesInTurns(endpoints.map(({ client }) => expecting(client, 'RegisterTaskDefinition', () => taskDefinition, 200)));
+  return endpoints.map((_, index) => ({ describe: describe[index], register: register[index] }));
 };
 
 const startMoto = async () => {
@@ -211,11 +238,10 @@ const main = async () => {
     console.log(
       `framework: unknown_operation_p50_ms=${ms(unknown.p50)} p99_ms=${ms(unknown.p99)} = bare_http_p50_ms=${ms(http.p50)} + handler_p50_ms=${ms(handler.p50)} + serverless_offline_ms=${ms(unknown.p50 - http.p50 - handler.p50)} (target ≤ 1 ms)`,
     );
-    const ours = await apiFigures(ecsbox, service);
+    const { networkConfiguration: _checkedByMotosEc2, launchType: _launchType, ...motoService } = service;
+    const [ours, theirs] = await apiFigures([{ client: ecsbox, service }, ...(moto ? [{ client: moto.client, service: motoService }] : [])]);
     console.log(`ecsbox: describe_p50_ms=${ms(ours.describe.p50)} register_p50_ms=${ms(ours.register.p50)}`);
-    if (moto) {
-      const { networkConfiguration: _checkedByMotosEc2, launchType: _launchType, ...motoService } = service;
-      const theirs = await apiFigures(moto.client, motoService);
+    if (theirs) {
       console.log(`moto: describe_p50_ms=${ms(theirs.describe.p50)} register_p50_ms=${ms(theirs.register.p50)}`);
       console.log(
         `versus moto: describe_ratio=${(ours.describe.p50 / theirs.describe.p50).toFixed(2)} register_ratio=${(ours.register.p50 / theirs.register.p50).toFixed(2)} (target ≤ 1.2)`,

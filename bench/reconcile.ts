@@ -17,7 +17,8 @@
  * BENCH_CHANGE=1 then changes every service (UpdateService, one more task each) and times the due
  * pass that acts on all of them, every shard's reconciler at once as the fanned-out invocations
  * do (target 3: 10,000 services x 10 tasks in ≤ 30 s, a steady resync of it in ≤ 10 s).
- * BENCH_SHARDS sets the shard count (default 8), BENCH_PAGE_SIZE the reconcile index's page (items).
+ * BENCH_SHARDS sets the shard count (default 8), BENCH_PAGE_SIZE the reconcile index's page (items);
+ * DynamoDB Local runs with its full compiler unless BENCH_DYNAMODB_COMPILER=quick (as npm start runs it).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -26,7 +27,7 @@ import { BatchWriteItemCommand, DynamoDBClient, TransactWriteItemsCommand } from
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapConcurrently } from '../lib/concurrency';
 import { wakeControllersWithWork } from '../lib/controllers/scheduled';
-import { jvmCpuMs } from './support/dynamodb-floor';
+import { benchCompiler, jvmCpuMs } from './support/dynamodb-floor';
 import { parseConfig } from '../lib/config';
 import { buildDeps, buildReconciler } from '../lib/container';
 import { serviceItem, taskItem } from '../lib/adapters/dynamodb/fleet-items';
@@ -397,7 +398,7 @@ const measure = async (dynamo: { endpoint: string }, services: number) => {
   const stack = await freshStack(dynamo);
   const seeded = SCALES.length > 0;
   console.log(
-    `setting up ${services} services of ${TASKS_PER_SERVICE} tasks in ${SHARDS} shard(s)${seeded ? ' (copies of one settled service)' : ''}, page ${PAGE_SIZE ?? '1 MB'}...`,
+    `setting up ${services} services of ${TASKS_PER_SERVICE} tasks in ${SHARDS} shard(s)${seeded ? ' (copies of one settled service)' : ''}, page ${PAGE_SIZE ?? '1 MB'}, DynamoDB Local with its ${benchCompiler()} compiler...`,
   );
   const setupStarted = process.hrtime.bigint();
   await createServices(stack, 0, seeded ? 1 : services);
@@ -461,7 +462,7 @@ const measure = async (dynamo: { endpoint: string }, services: number) => {
 };
 
 const main = async () => {
-  const dynamo = await startDynamoDbLocal();
+  const dynamo = await startDynamoDbLocal({ compiler: benchCompiler() });
   try {
     for (const services of SCALES.length ? SCALES.map((tasks) => Math.ceil(tasks / TASKS_PER_SERVICE)) : [Number(process.env.BENCH_SERVICES ?? 1000)]) {
       await measure(dynamo, services);

@@ -1,6 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { mapConcurrently } from '../../lib/concurrency';
+import type { DynamoDbLocalCompiler } from '../../scripts/local/dynamodb-local';
+
+/**
+ * How the benchmarks that time the reconciler's sustained writes run DynamoDB Local:
+ * BENCH_DYNAMODB_COMPILER, `full` unless set. `npm start` and the tests use the quick compiler,
+ * which answers sooner but makes DynamoDB Local spend about 1.7 times the CPU per written item once
+ * warm (npm run bench:dynamodb-writes); on this machine that, not the reconciler, would set the pace.
+ */
+export const benchCompiler = (): DynamoDbLocalCompiler => {
+  const chosen = process.env.BENCH_DYNAMODB_COMPILER ?? 'full';
+  if (chosen !== 'full' && chosen !== 'quick') throw new Error(`BENCH_DYNAMODB_COMPILER must be full or quick, not ${chosen}`);
+  return chosen;
+};
 
 /** CPU time (user + system, ms) of this process's DynamoDB Local child (the JVM), from /proc. */
 export const jvmCpuMs = (): number => {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { localAuthSecrets } from './auth-secrets';
 import { createTable } from './table';
-import { freePort, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { freePort, startDynamoDbLocal, type DynamoDbLocal, type DynamoDbLocalCompiler } from './dynamodb-local';
 
 /**
  * The whole local stack: DynamoDB Local with the table from serverless.yml, and serverless-offline
@@ -18,6 +18,8 @@ export interface LocalStackOptions {
   dataDirectory?: string;
   /** Reuse a running DynamoDB Local instead of starting one. */
   dynamoDbEndpoint?: string;
+  /** How the DynamoDB Local started here compiles (DynamoDbLocalCompiler; quick by default). */
+  dynamoDbCompiler?: DynamoDbLocalCompiler;
   tableName?: string;
   /** Forward serverless-offline's output (npm start), or write it to this file (tests). */
   verbose?: boolean;
@@ -87,7 +89,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
   const dynamoDbEndpoint = options.dynamoDbEndpoint ?? `http://127.0.0.1:${dynamoDbPort}`;
   const dynamoStarted: Promise<DynamoDbLocal | undefined> = options.dynamoDbEndpoint
     ? Promise.resolve(undefined)
-    : startDynamoDbLocal({ port: dynamoDbPort, dataDirectory: options.dataDirectory });
+    : startDynamoDbLocal({ port: dynamoDbPort, dataDirectory: options.dataDirectory, compiler: options.dynamoDbCompiler });
   const tableReady = dynamoStarted.then(async () => {
     try {
       await createTable(dynamoDbEndpoint, tableName);
