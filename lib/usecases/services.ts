@@ -223,11 +223,13 @@ export const describeServices = async (
   const clusterName = clusterNameOf(deps.scope, clusterReference ?? 'default');
   const names = services.map((reference) => (clusterName === undefined ? undefined : serviceNameOf(deps.scope, reference)));
   const readable = names.filter((name): name is string => name !== undefined);
-  // The cluster check and the reads (all services in one) do not depend on each other: side by side.
-  const [cluster, read] = await Promise.all([
-    requireActiveCluster(deps, clusterReference),
-    readable.length === 0 || clusterName === undefined ? [] : deps.services.getMany(clusterName, readable),
-  ]);
+  const read = readable.length === 0 || clusterName === undefined ? [] : await deps.services.getMany(clusterName, readable);
+  // An ACTIVE service proves its cluster ACTIVE: a cluster is deleted only while its count of ACTIVE
+  // services is 0, and that count moves in the transactions that create and delete services. So
+  // the cluster is read only when some service is not found ACTIVE, and the describe a deploy tool
+  // or waiter polls reads two items per service, not one more for the cluster.
+  const everyActive = services.length > 0 && read.length === services.length && read.every((stored) => stored?.service.status === 'ACTIVE');
+  const checkedClusterName = everyActive && clusterName !== undefined ? clusterName : (await requireActiveCluster(deps, clusterReference)).clusterName;
   const byName = new Map(readable.map((name, index) => [name, read[index]]));
   const found = names.map((name) => (name === undefined ? undefined : byName.get(name)));
   const { items, failures } = describedOrMissing(
@@ -235,7 +237,7 @@ export const describeServices = async (
     found,
     present,
     // A name that never existed is reported with the ARN it would have; an ARN as it was given.
-    (reference) => (parseArn(reference) ? reference : arns.service(deps.scope, cluster.clusterName, reference)),
+    (reference) => (parseArn(reference) ? reference : arns.service(deps.scope, checkedClusterName, reference)),
     includeTags,
   );
   return { services: items, failures };

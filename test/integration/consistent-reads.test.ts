@@ -3,14 +3,15 @@ import { consistentGet, consistentGetMany } from '../../lib/adapters/dynamodb/ta
 import { buildDeps } from '../../lib/container';
 import { validateTaskDefinition } from '../../lib/domain/task-definition';
 import { measuring, type Consumption } from '../../lib/metering/consumption';
-import { createCluster } from '../../lib/usecases/clusters';
-import { createService, describeServices } from '../../lib/usecases/services';
+import { ClusterNotFoundException } from '../../lib/errors';
+import { createCluster, deleteCluster } from '../../lib/usecases/clusters';
+import { createService, deleteService, describeServices } from '../../lib/usecases/services';
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
 import { freshTable, recordCommands, testConfig, TestClock } from '../support/dynamo';
 import { fargateTaskDefinition } from '../support/fixtures';
 
 describe('strongly consistent reads made side by side', () => {
-  it("read a use case's cluster and services in one BatchGetItem, and never mix two requests' reads", async () => {
+  it("read a use case's services and their events in one BatchGetItem, and never mix two requests' reads", async () => {
     const table = await freshTable();
     const deps = buildDeps(testConfig(table.tableName), { clock: new TestClock(), table });
     await createCluster(deps, { clusterName: 'c1' });
@@ -20,19 +21,30 @@ describe('strongly consistent reads made side by side', () => {
     }
     const sent = recordCommands(table);
 
-    const described = await describeServices(deps, 'c1', ['s1', 's2', 'missing']);
-    expect(described.services.map((service) => service.serviceName)).toEqual(['s1', 's2']);
-    expect(described.failures).toEqual([expect.objectContaining({ reason: 'MISSING' })]);
-    // The cluster check and both services with their events items: one round trip.
-    expect(sent).toEqual(['BatchGetItem']);
+    const described = await measuring({ readUnits: 0, writeUnits: 0 }, async () => ({
+      found: await describeServices(deps, 'c1', ['s1', 's2']),
+      missing: await describeServices(deps, 'c1', ['s1', 'missing']),
+    }));
+    expect(described.found.services.map((service) => service.serviceName)).toEqual(['s1', 's2']);
+    expect(described.missing.failures).toEqual([{ arn: 'arn:aws:ecs:us-east-1:000000000000:service/c1/missing', reason: 'MISSING' }]);
+    // Both services with their events items: one round trip, and no cluster read while every service
+    // is ACTIVE; a missing one needs the cluster's check, after.
+    expect(sent).toEqual(['BatchGetItem', 'BatchGetItem', 'BatchGetItem']);
 
     // Two metered requests at once: a batch each, so each request counts its own units.
     sent.length = 0;
     const consumptions: Consumption[] = [{ readUnits: 0, writeUnits: 0 }, { readUnits: 0, writeUnits: 0 }];
     await Promise.all(consumptions.map((consumption, index) => measuring(consumption, () => describeServices(deps, 'c1', [`s${index + 1}`]))));
     expect(sent).toEqual(['BatchGetItem', 'BatchGetItem']);
-    // Each its cluster and service item (its events item does not exist yet): not 4 units to one and 0 to the other.
-    expect(consumptions.map((consumption) => consumption.readUnits)).toEqual([2, 2]);
+    // Each its service item (its events item does not exist yet; the cluster is not read): not 2 units to one and 0 to the other.
+    expect(consumptions.map((consumption) => consumption.readUnits)).toEqual([1, 1]);
+
+    // A service left DRAINING in a deleted cluster does not vouch for the cluster.
+    for (const serviceName of ['s1', 's2']) await deleteService(deps, 'c1', serviceName, false);
+    expect((await describeServices(deps, 'c1', ['s1'])).services.map((service) => service.status)).toEqual(['DRAINING']);
+    await deleteCluster(deps, 'c1');
+    await expect(describeServices(deps, 'c1', ['s1'])).rejects.toBeInstanceOf(ClusterNotFoundException);
+    await expect(describeServices(deps, 'nowhere', ['s1'])).rejects.toBeInstanceOf(ClusterNotFoundException);
   });
 
   it('answers every key, repeated ones and more than one BatchGetItem holds, and fails every read of a failed batch', async () => {
