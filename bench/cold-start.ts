@@ -76,7 +76,6 @@ const PARTS: Record<string, string> = {
   'zod + the ECS operation table (schemas lazy)': `export * from '${process.cwd()}/lib/protocols/ecs/operations';`,
   'zod + every input schema built': `import { openApiDocument } from '${process.cwd()}/lib/http/openapi'; export const probe = openApiDocument();`,
   'AWS SDK: DynamoDB client + document client': `import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'; export const probe = [DynamoDBDocumentClient.from(new DynamoDBClient({})), GetCommand];`,
-  'AWS SDK: Lambda client (the wake-up)': `import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda'; export const probe = [new LambdaClient({}), InvokeCommand];`,
   'AWS SDK: ECS client (Fargate)': `import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs'; export const probe = [new ECSClient({}), RunTaskCommand];`,
   'middy + its two middlewares': `import middy from '@middy/core'; import errors from '@middy/http-error-handler'; import headers from '@middy/http-header-normalizer'; export const probe = middy().use(errors()).use(headers());`,
 };

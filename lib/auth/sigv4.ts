@@ -1,12 +1,13 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, HttpRequest, SourceData } from '@smithy/types';
+import type { HttpRequest } from '@smithy/types';
 import {
   IncompleteSignatureException,
   InvalidSignatureException,
   MissingAuthenticationTokenException,
   UnrecognizedClientException,
 } from '../errors';
+import { NodeSha256 } from '../node-sha256';
 import { constantTimeEqual } from './keys';
 
 /**
@@ -49,24 +50,6 @@ export interface SignedCredential {
 export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
-
-/** node:crypto as the signer's hash (HMAC when given a key). */
-export class NodeSha256 implements Checksum {
-  private readonly hash;
-  constructor(secret?: SourceData) {
-    const key = typeof secret === 'string' || secret === undefined ? secret : Buffer.from(secret as ArrayBuffer);
-    this.hash = key === undefined ? createHash('sha256') : createHmac('sha256', key);
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-  reset(): void {
-    throw new Error('not used by the signer');
-  }
-}
 
 const AMZ_DATE = /^(\d{8})T\d{6}Z$/;
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../../lib/auth/sigv4';
+import { NodeSha256 } from '../../lib/node-sha256';
 import { freePort } from '../../scripts/local/dynamodb-local';
 import { startLocalStack, type LocalStack } from '../../scripts/local/stack';
 

@@ -12,7 +12,7 @@ import { sideBySide } from '../../console/src/diff';
 import { bounds, explain, explainScaling } from '../../console/src/explain';
 import { fieldOf } from '../../console/src/fields';
 import { signRequest } from '../../console/src/sigv4';
-import { NodeSha256 } from '../support/node-sha256';
+import { NodeSha256 } from '../../lib/node-sha256';
 
 describe('console SigV4 (POST /v1/session)', () => {
   const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };

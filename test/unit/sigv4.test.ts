@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Authenticator } from '../../lib/auth/authenticator';
 import { issueSessionToken, verifySessionToken } from '../../lib/auth/session';
-import { NodeSha256 } from '../../lib/auth/sigv4';
+import { NodeSha256 } from '../../lib/node-sha256';
 import { secretFor } from '../../lib/auth/keys';
 import type { KeyGrant, TenantStore } from '../../lib/auth/tenant-store';
 import type { HttpEvent } from '../../lib/http/middleware';
