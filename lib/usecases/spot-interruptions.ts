@@ -6,6 +6,7 @@ import type { Deps } from '../deps';
 import { InvalidParameterException } from '../errors';
 import { retryOnConflict } from '../retry';
 import { requireActiveCluster } from './clusters';
+import { shardOfTask } from './tasks';
 
 /** ECS's words on a Spot task it reclaims. */
 export const SPOT_INTERRUPTED_REASON = 'Your Spot Task was interrupted.';
@@ -64,7 +65,10 @@ export const interruptSpotTasks = async (deps: Deps, clusterReference: string, i
     );
     if (decided) interrupted.push(decided);
   }
-  if (interrupted.length) await deps.trigger.wake();
+  // The shards that hold the interrupted tasks, each woken for its due work: a wake-up naming no
+  // shard would resync them all, and end at once when any one of them is busy (the holder then
+  // need not be passing over this cluster), leaving the replacements to the next minute.
+  await Promise.all([...new Set(interrupted.map((task) => shardOfTask(deps, task)))].map((shard) => deps.trigger.wake(shard)));
   return { tasks: interrupted.map(presentTask), stopsAt };
 };
 

@@ -479,7 +479,8 @@ export const listTasks = async (deps: Deps, clusterReference: string | undefined
  * StopTask: the decision is recorded first (so a service's reconciler sees it at once and
  * replaces the task), then delivered to the backend, whose report is recorded in turn.
  */
-const shardOfTask = (deps: Deps, task: TaskRecord) =>
+/** The reconcile shard a task's changes are passed over in: its service's (a standalone task's, its cluster's). */
+export const shardOfTask = (deps: Deps, task: TaskRecord) =>
   shardOf(deps.scope.accountId, task.clusterName, task.serviceName, deps.reconcileShards);
 
 export const stopTask = async (deps: Deps, clusterReference: string | undefined, task: string, reason?: string) => {

@@ -10,6 +10,7 @@ import { validateTaskDefinition } from '../../lib/domain/task-definition';
 import { createCluster } from '../../lib/usecases/clusters';
 import { createService, describeService, updateService } from '../../lib/usecases/services';
 import { registerTaskDefinition } from '../../lib/usecases/task-definitions';
+import { interruptSpotTasks } from '../../lib/usecases/spot-interruptions';
 import { stopTask } from '../../lib/usecases/tasks';
 import { dynamoEndpoint, freshDeps, serviceTaskRecords, testConfig, TestClock } from '../support/dynamo';
 import { fargateTaskDefinition } from '../support/fixtures';
@@ -259,5 +260,32 @@ describe('the reconciler, one invocation per shard', () => {
       clock.advance(500);
     }
     expect((await describeService(deps, 'c1', other)).service).toMatchObject({ runningCount: 2 });
+  });
+
+  it('wakes the shards of the Spot tasks it interrupts for their due work, not every shard', async () => {
+    const clock = new TestClock();
+    const { tableName } = await freshDeps({ clock });
+    const settings = parseConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamoEndpoint(), FLEET_PROFILE: 'fast', RECONCILE_SHARDS: '4' });
+    const woken: Array<number | undefined> = [];
+    const deps = buildDeps(settings, { clock, trigger: { wake: async (shard?: number) => void woken.push(shard) } });
+    await createCluster(deps, { clusterName: 'spot', capacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
+    await registerTaskDefinition(deps, definition('nginx:1.27'));
+    const shard = (serviceName: string) => shardOf(deps.scope.accountId, 'spot', serviceName, 4);
+    const other = ['api', 'worker', 'batch', 'cron', 'jobs'].find((name) => shard(name) !== shard('web'))!;
+    for (const serviceName of ['web', other]) {
+      const strategy = [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }];
+      await createService(deps, { cluster: 'spot', serviceName, taskDefinition: 'web', desiredCount: 1, capacityProviderStrategy: strategy, networkConfiguration: network });
+    }
+    const everyShard = buildReconciler(settings, { clock }).newReconciler();
+    for (let round = 0; round < 10; round++) {
+      await everyShard.pass();
+      clock.advance(500);
+    }
+    await everyShard.release();
+    woken.length = 0;
+
+    const { tasks } = await interruptSpotTasks(deps, 'spot', { count: 2 });
+    expect(tasks.map((task) => task.stopCode)).toEqual(['SpotInterruption', 'SpotInterruption']);
+    expect(woken.sort()).toEqual([shard('web'), shard(other)].sort());
   });
 });
