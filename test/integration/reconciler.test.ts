@@ -229,12 +229,18 @@ describe('the reconciler on DynamoDB Local with the simulated fleet', () => {
 });
 
 describe('the reconciler, one invocation per shard', () => {
-  it("wakes only the changed service's shard, and a reconciler of one shard passes over that shard alone", async () => {
+  /** A fresh table reconciled in 4 shards, with the wake-ups the use cases send recorded. */
+  const fourShards = async () => {
     const clock = new TestClock();
     const { tableName } = await freshDeps({ clock });
     const settings = parseConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamoEndpoint(), FLEET_PROFILE: 'fast', RECONCILE_SHARDS: '4' });
     const woken: Array<number | undefined> = [];
     const deps = buildDeps(settings, { clock, trigger: { wake: async (shard?: number) => void woken.push(shard) } });
+    return { clock, settings, woken, deps };
+  };
+
+  it("wakes only the changed service's shard, and a reconciler of one shard passes over that shard alone", async () => {
+    const { clock, settings, woken, deps } = await fourShards();
     await createCluster(deps, { clusterName: 'c1' });
     await registerTaskDefinition(deps, definition('nginx:1.27'));
     const shard = (serviceName: string) => shardOf(deps.scope.accountId, 'c1', serviceName, 4);
@@ -263,11 +269,7 @@ describe('the reconciler, one invocation per shard', () => {
   });
 
   it('wakes the shards of the Spot tasks it interrupts for their due work, not every shard', async () => {
-    const clock = new TestClock();
-    const { tableName } = await freshDeps({ clock });
-    const settings = parseConfig({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamoEndpoint(), FLEET_PROFILE: 'fast', RECONCILE_SHARDS: '4' });
-    const woken: Array<number | undefined> = [];
-    const deps = buildDeps(settings, { clock, trigger: { wake: async (shard?: number) => void woken.push(shard) } });
+    const { clock, settings, woken, deps } = await fourShards();
     await createCluster(deps, { clusterName: 'spot', capacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
     await registerTaskDefinition(deps, definition('nginx:1.27'));
     const shard = (serviceName: string) => shardOf(deps.scope.accountId, 'spot', serviceName, 4);
