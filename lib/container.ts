@@ -77,7 +77,12 @@ const fleetsFor = (settings: Config, overrides: Overrides) =>
 const triggerOf = (settings: Config, functionName: string | undefined): ReconcileTrigger =>
   functionName ? new LambdaReconcileTrigger(functionName, { region: settings.region, endpoint: settings.lambdaEndpoint }) : { wake: async () => undefined };
 
-const triggerFor = (settings: Config): ReconcileTrigger => triggerOf(settings, settings.reconcilerFunctionName);
+/** The wake-ups of the reconciler and of the scaling and capacity controllers, unless overridden. */
+const triggersFor = (settings: Config, overrides: Overrides) => ({
+  trigger: overrides.trigger ?? triggerOf(settings, settings.reconcilerFunctionName),
+  scalingTrigger: overrides.scalingTrigger ?? triggerOf(settings, settings.scalingFunctionName),
+  capacityTrigger: overrides.capacityTrigger ?? triggerOf(settings, settings.capacityFunctionName),
+});
 
 /**
  * Deps per account: the clients, fleets and trigger are built once; the repositories, which are
@@ -87,9 +92,7 @@ export const buildDepsFactory = (settings: Config, overrides: Overrides = {}): (
   const table = overrides.table ?? tableFor(settings);
   const clock = overrides.clock ?? systemClock;
   const fleets = fleetsFor(settings, overrides);
-  const trigger = overrides.trigger ?? triggerFor(settings);
-  const scalingTrigger = overrides.scalingTrigger ?? triggerOf(settings, settings.scalingFunctionName);
-  const capacityTrigger = overrides.capacityTrigger ?? triggerOf(settings, settings.capacityFunctionName);
+  const { trigger, scalingTrigger, capacityTrigger } = triggersFor(settings, overrides);
   const timeScale = timeScaleOf(settings.fleetProfile);
   // Shared by every account's requests: its cache of tenants' quotas lives as long as the container.
   const quotas = new TenantQuotas(table, settings.quotas, settings.tenantQuotas, clock);
@@ -140,7 +143,7 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
   // The cost meter counts each task the reconciler records STOPPED (lib/metering/stopped-tasks.ts).
   const store = settings.meter ? countingStoppedTasks(committed, new DynamoUsageStore(table), meterSettings(settings), clock) : committed;
   const fleets = fleetsFor(settings, overrides);
-  const capacityTrigger = overrides.capacityTrigger ?? triggerOf(settings, settings.capacityFunctionName);
+  const { trigger, scalingTrigger, capacityTrigger } = triggersFor(settings, overrides);
   /** A reconciler of one shard (a fanned-out or targeted invocation), or of every shard. */
   const newReconciler = (shard?: number) =>
     new Reconciler(
@@ -153,7 +156,6 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
       shard,
       capacityTrigger,
     );
-  const trigger = overrides.trigger ?? triggerFor(settings);
   /** Applies an "ECS Task State Change" event to its task's record (lib/reconciler/task-events.ts). */
   const applyTaskEvent = (event: unknown) =>
     applyTaskStateChange(
@@ -169,7 +171,6 @@ export const buildReconciler = (settings: Config, overrides: Overrides = {}) => 
       event,
     );
   // The controllers the scheduled minute wakes when they have work (lib/controllers/scheduled.ts).
-  const scalingTrigger = overrides.scalingTrigger ?? triggerOf(settings, settings.scalingFunctionName);
   const scheduled = (name: ScheduledController['name'], controllerTrigger: ReconcileTrigger): ScheduledController => {
     const lease = controllerLease(table, name);
     return { name, trigger: controllerTrigger, hasAccounts: () => lease.hasAccounts() };
